@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Grid.Server.Auth;
+using Grid.Server.Catalogue;
+using Grid.Server.Data;
+using Grid.Server.Grid;
+using Grid.Server.Http;
+using Grid.Server.Incidents;
+using Grid.Server.Staff;
+using Grid.Web;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Json;
+using Npgsql;
+
+namespace Grid.Server;
+
+/// <summary>Builds the GridCity host. Program.cs and the test fixtures both start it through here.</summary>
+public static class GridApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var services = builder.Services;
+
+        services.Configure<GridOptions>(builder.Configuration.GetSection("Grid"));
+        var connectionString = builder.Configuration.GetConnectionString("Grid")
+            ?? throw new InvalidOperationException("Connection string 'Grid' is not configured (ConnectionStrings__Grid).");
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<CatalogueRepository>();
+        services.AddSingleton<GridRepository>();
+        services.AddSingleton<StaffRepository>();
+        services.AddSingleton<CaseRepository>();
+        services.AddScoped<StepContext>();
+        services.AddHttpContextAccessor();
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddOpenApi();
+
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = "gridcity.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.LoginPath = "/login";
+                o.AccessDeniedPath = "/login";
+                o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                o.SlidingExpiration = true;
+                o.Events = ApiCookieEvents.Create();
+            });
+        services.AddAuthorization(o =>
+        {
+            // Nothing is anonymous unless it says so (sign-in, health, static assets).
+            o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+        });
+        services.AddAntiforgery();
+        services.AddCascadingAuthenticationState();
+        services.AddRazorComponents();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
+        app.MapAuth();
+        app.MapCatalogue();
+        app.MapGridCells();
+        app.MapCases();
+        app.MapRazorComponents<App>();
+        return app;
+    }
+
+    /// <summary>Migrations, then the demo city if asked for; runs before the server takes requests.</summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
+    {
+        var options = app.Configuration.GetSection("Grid").Get<GridOptions>() ?? new GridOptions();
+        var folder = options.MigrationsPath ?? Path.Combine(AppContext.BaseDirectory, "migrations");
+        await app.Services.GetRequiredService<Migrator>().ApplyAsync(Migrator.LoadScripts(folder), ct);
+        if (options.SeedDemo)
+        {
+#if DEMO_READY
+            await DemoStartup.SeedAndPrintLoginsAsync(app, ct);
+#endif
+        }
+    }
+}

@@ -1,0 +1,24 @@
+namespace Grid.Server;
+
+/// <summary>The "Grid" configuration section.</summary>
+public sealed class GridOptions
+{
+    /// <summary>Seed the demo city into an empty database at start.</summary>
+    public bool SeedDemo { get; set; }
+
+    /// <summary>Folder of NNNN_*.sql migrations; defaults to the copy beside the binaries.</summary>
+    public string? MigrationsPath { get; set; }
+
+    /// <summary>The city's bounding box; reports outside it are refused.</summary>
+    public double MinLon { get; set; } = 120.0;
+    public double MinLat { get; set; } = 31.6;
+    public double MaxLon { get; set; } = 120.6;
+    public double MaxLat { get; set; } = 32.1;
+
+    /// <summary>A point outside every cell goes to the nearest cell within this distance (属地兜底).</summary>
+    public double NearestCellMaxMeters { get; set; } = 300;
+
+    /// <summary>Failed sign-ins before an account locks, and for how long.</summary>
+    public int LockoutFailures { get; set; } = 5;
+    public int LockoutMinutes { get; set; } = 15;
+}

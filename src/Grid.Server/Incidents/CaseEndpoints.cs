@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Grid.Domain.Incidents;
+using Grid.Domain.People;
+using Grid.Domain.Time;
+using Grid.Server.Auth;
+using Grid.Server.Catalogue;
+using Grid.Server.Grid;
+using Grid.Server.Http;
+using Grid.Server.Staff;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Grid.Server.Incidents;
+
+public sealed record ReportRequest(double? Lat, double? Lon, string? CategoryCode, string? Description, string? Address,
+    string? Priority, string? Source, string? ReporterName, string? ReporterPhone);
+
+/// <summary>The body of every lifecycle action; each action reads the fields it needs.</summary>
+/// <param name="Version">The version the client saw; a different current version gets 409.</param>
+public sealed record StepRequest(int? Version, string? Reason, string? Note, IReadOnlyList<string>? Evidence,
+    string? UnitId, Guid? AssigneeId, DateTimeOffset? Deadline);
+
+public sealed record ClockView(double? RemainingSeconds, bool Overdue, bool Paused);
+
+public sealed record HistoryView(long Id, DateTimeOffset At, Guid? ActorId, string? ActorName, string Action, string? FromState,
+    string ToState, string? Reason, JsonElement Evidence, JsonElement Details);
+
+public sealed record CaseView(long Id, string CaseNo, string State, double Lat, double Lon, string Address, string CategoryCode,
+    string CategoryNameZh, string CategoryNameEn, string Source, string Priority, string Description, string? ReporterName,
+    string? ReporterPhone, string CellCode, string CellName, Guid? ReportedBy, string? AssignedUnitId, string? AssignedUnitName,
+    Guid? AssigneeId, string? AssigneeName, DateTimeOffset? Deadline, ClockView Clock, int ExtensionCount, int ReworkCount,
+    DateTimeOffset CreatedAt, DateTimeOffset? RegisteredAt, DateTimeOffset? DispatchedAt, DateTimeOffset? AcceptedAt,
+    DateTimeOffset? ResolvedAt, DateTimeOffset? ClosedAt, DateTimeOffset UpdatedAt, int Version, IReadOnlyList<string> Actions,
+    IReadOnlyList<HistoryView>? History);
+
+public sealed record CasePage(IReadOnlyList<CaseView> Items, long Total, int Page, int PageSize);
+
+public sealed record DispatchSuggestion(string UnitId, Guid? AssigneeId, string? AssigneeName, DateTimeOffset Deadline);
+
+public static class CaseEndpoints
+{
+    public const int MaxPageSize = 200;
+    private static readonly string[] Sources = ["field", "citizen", "hotline", "higher_level", "video", "sensor", "open311", "web"];
+    private static readonly string[] CommandSources = ["hotline", "higher_level", "video", "sensor", "citizen", "web", "field"];
+
+    public static void MapCases(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/cases").WithTags("Cases");
+        group.MapPost("/", Report);
+        group.MapGet("/", List);
+        group.MapGet("/{id:long}", Get);
+        group.MapGet("/{id:long}/dispatch-suggestion", SuggestDispatch);
+
+        group.MapPost("/{id:long}/register", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, (c, a, _) => Task.FromResult(c.Register(a, ctx.Now))));
+        group.MapPost("/{id:long}/cancel", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Cancel(a, b.Reason, ctx.Now))));
+        group.MapPost("/{id:long}/dispatch", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, ctx.DispatchAsync));
+        group.MapPost("/{id:long}/accept", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, (c, a, _) => Task.FromResult(c.Accept(a, ctx.Now))));
+        group.MapPost("/{id:long}/feedback", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Feedback(a, b.Note ?? b.Reason, b.Evidence ?? [], ctx.Now))));
+        group.MapPost("/{id:long}/self-handle", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, ctx.SelfHandleAsync));
+        group.MapPost("/{id:long}/verify", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Verify(a, b.Note ?? b.Reason, b.Evidence ?? [], ctx.Now))));
+        group.MapPost("/{id:long}/rework", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Rework(a, b.Reason, b.Evidence ?? [], ctx.Now))));
+        group.MapPost("/{id:long}/return", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Return(a, b.Reason, ctx.Now))));
+        group.MapPost("/{id:long}/extend", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, ctx.ExtendAsync));
+        group.MapPost("/{id:long}/hold", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, async (c, a, b) => c.Hold(a, b.Reason, await ctx.Catalogue.CalendarAsync(), ctx.Now)));
+        group.MapPost("/{id:long}/resume", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, async (c, a, _) => c.Resume(a, await ctx.Catalogue.CalendarAsync(), ctx.Now)));
+        group.MapPost("/{id:long}/reopen", (long id, StepRequest? body, StepContext ctx) =>
+            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Reopen(a, b.Reason, ctx.Now))));
+    }
+
+    /// <summary>POST /api/cases: a new report (待受理). An Idempotency-Key header makes retries safe.</summary>
+    private static async Task<Results<Created<CaseView>, ValidationProblem, ProblemHttpResult>> Report(
+        ReportRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, HttpContext http,
+        CaseRepository cases, CatalogueRepository catalogue, GridRepository grid, IOptions<GridOptions> options, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Roles.Any(Lifecycle.ReportingRoles.Contains))
+        {
+            return Problems.Forbidden("Your role cannot file reports; ask a grid worker or the command center.");
+        }
+        var errors = new Errors();
+        Coordinates.Check(body.Lat, body.Lon, options.Value, errors);
+        var category = string.IsNullOrWhiteSpace(body.CategoryCode) ? null : await catalogue.FindCategoryAsync(body.CategoryCode.Trim());
+        if (string.IsNullOrWhiteSpace(body.CategoryCode)) errors.Add("categoryCode", "'categoryCode' is required, e.g. E0102 (暴露垃圾). GET /api/categories lists them.");
+        else if (category is null) errors.Add("categoryCode", $"There is no category '{body.CategoryCode}'. GET /api/categories lists them.");
+        if (string.IsNullOrWhiteSpace(body.Description)) errors.Add("description", "Describe the problem in 'description' (1 to 2000 characters).");
+        errors.MaxLength(body.Description, 2000, "description");
+        errors.MaxLength(body.Address, 200, "address");
+        errors.MaxLength(body.ReporterName, 100, "reporterName");
+        errors.MaxLength(body.ReporterPhone, 40, "reporterPhone");
+        if (body.ReporterPhone is { Length: > 0 } phone && !phone.All(ch => char.IsAsciiDigit(ch) || ch is '+' or '-' or ' '))
+            errors.Add("reporterPhone", $"'{phone}' is not a phone number; use digits, spaces, + and - only.");
+        var priority = body.Priority ?? "normal";
+        if (priority is not ("normal" or "urgent")) errors.Add("priority", $"Priority '{priority}' is unknown; use normal or urgent.");
+        var commandCenter = viewer.Roles.Any(r => r is Role.Operator or Role.ShiftLead or Role.Dispatcher);
+        var source = body.Source ?? (commandCenter ? "hotline" : "field");
+        if (!Sources.Contains(source)) errors.Add("source", $"Source '{source}' is unknown; use one of {string.Join(", ", Sources)}.");
+        else if (!commandCenter && source != "field") errors.Add("source", "Field staff report with source 'field'.");
+        else if (commandCenter && !CommandSources.Contains(source)) errors.Add("source", $"The command center records sources {string.Join(", ", CommandSources)}.");
+        if (idempotencyKey is { Length: > 200 } || idempotencyKey is { Length: 0 }) errors.Add("Idempotency-Key", "The Idempotency-Key header must be 1 to 200 characters.");
+        if (errors.Any) return errors.ToProblem();
+
+        var located = await grid.LocateAsync(body.Lat!.Value, body.Lon!.Value, options.Value.NearestCellMaxMeters);
+        if (located is null)
+        {
+            return Problems.Unprocessable(Coordinates.NoCellMessage(body.Lat.Value, body.Lon.Value, options.Value.NearestCellMaxMeters));
+        }
+        var now = clock.GetUtcNow();
+        var report = new NewCase(body.Lat.Value, body.Lon.Value, body.Address?.Trim() ?? "", category!.Code, source, priority,
+            body.Description!.Trim(), Blank(body.ReporterName), Blank(body.ReporterPhone), located.Code, viewer.PersonId, now);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body)));
+        var outcome = await cases.InsertReportAsync(report, idempotencyKey, hash);
+        if (outcome.KeyReusedForOtherRequest)
+        {
+            return Problems.Unprocessable($"Idempotency-Key '{idempotencyKey}' was already used for a different report (case {outcome.CaseId}). Use a new key for a new report.");
+        }
+        if (outcome.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        var view = await LoadViewAsync(outcome.CaseId, viewer, cases, catalogue, http.RequestServices.GetRequiredService<StaffRepository>(), now, withHistory: true);
+        return TypedResults.Created($"/api/cases/{outcome.CaseId}", view!);
+    }
+
+    private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> Get(long id, HttpContext http, CaseRepository cases,
+        CatalogueRepository catalogue, StaffRepository staff, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        var row = await cases.FindAsync(id);
+        if (row is null) return Problems.NotFound($"There is no case {id}.");
+        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
+        if (!row.ToDomain().IsVisibleTo(actor))
+        {
+            return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the cells and area you serve.");
+        }
+        return TypedResults.Ok(ToView(row, actor, await catalogue.CalendarAsync(), clock.GetUtcNow(), await cases.HistoryAsync(id)));
+    }
+
+    private static async Task<Results<Ok<CasePage>, ValidationProblem>> List(HttpContext http, CaseRepository cases,
+        CatalogueRepository catalogue, TimeProvider clock,
+        string? state, string? category, string? cell, string? street, string? assignee, bool? overdue, string? bbox,
+        string? q, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize)
+    {
+        var viewer = Viewer.From(http.User);
+        var errors = new Errors();
+        var states = state?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var s in states ?? [])
+        {
+            if (!CaseCodes.TryParseState(s, out _))
+                errors.Add("state", $"State '{s}' is unknown; use {string.Join(", ", Enum.GetValues<CaseState>().Select(x => x.ToCode()))}.");
+        }
+        Guid? assigneeId = null;
+        if (assignee == "me") assigneeId = viewer.PersonId;
+        else if (assignee is not null)
+        {
+            if (Guid.TryParse(assignee, out var g)) assigneeId = g;
+            else errors.Add("assignee", "'assignee' must be a person id or 'me'.");
+        }
+        double[]? box = null;
+        if (bbox is not null)
+        {
+            var parts = bbox.Split(',');
+            box = parts.Length == 4 && parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                ? parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray() : null;
+            if (box is null || box[0] >= box[2] || box[1] >= box[3])
+                errors.Add("bbox", "bbox must be minLon,minLat,maxLon,maxLat with min < max.");
+        }
+        if (page is < 1) errors.Add("page", "'page' starts at 1.");
+        if (pageSize is < 1 or > MaxPageSize) errors.Add("pageSize", $"'pageSize' must be between 1 and {MaxPageSize}.");
+        if (q is { Length: > 100 }) errors.Add("q", "Search text is limited to 100 characters.");
+        if (from is not null && to is not null && from >= to) errors.Add("from", "'from' must be before 'to'.");
+        if (errors.Any) return errors.ToProblem();
+
+        var filter = new CaseFilter(states, Blank(category), Blank(cell), Blank(street), assigneeId, overdue, box, Blank(q), from, to,
+            page ?? 1, pageSize ?? 50);
+        var now = clock.GetUtcNow();
+        var (items, total) = await cases.ListAsync(filter, ScopeOf(viewer), now);
+        var calendar = await catalogue.CalendarAsync();
+        // The list shows what each row allows only roughly (cell membership is not looked up per row).
+        var views = items.Select(r => ToView(r, viewer.AsActor(false), calendar, now, null)).ToList();
+        return TypedResults.Ok(new CasePage(views, total, filter.Page, filter.PageSize));
+    }
+
+    private static async Task<Results<Ok<DispatchSuggestion>, ProblemHttpResult>> SuggestDispatch(long id, HttpContext http,
+        CaseRepository cases, CatalogueRepository catalogue, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Roles.Any(Lifecycle.AllowedRoles[CaseAction.Dispatch].Contains))
+            return Problems.Forbidden("Only the command center dispatches cases.");
+        var row = await cases.FindAsync(id);
+        if (row is null) return Problems.NotFound($"There is no case {id}.");
+        var (unit, assignee, deadline) = await SuggestAsync(row, cases, catalogue, clock.GetUtcNow());
+        var name = assignee is null ? null : await http.RequestServices.GetRequiredService<StaffRepository>().DisplayNameAsync(assignee.Value);
+        return TypedResults.Ok(new DispatchSuggestion(unit, assignee, name, deadline));
+    }
+
+    internal static async Task<(string Unit, Guid? Assignee, DateTimeOffset Deadline)> SuggestAsync(CaseRow row, CaseRepository cases,
+        CatalogueRepository catalogue, DateTimeOffset now)
+    {
+        var category = (await catalogue.FindCategoryAsync(row.CategoryCode))!;
+        var staff = (await cases.CandidatesAsync(row.CellCode))
+            .Select(c => new Domain.Incidents.Candidate(c.PersonId, Roles.Parse(c.Role), c.OnDuty, c.OpenCases));
+        var chosen = AssigneeRule.Choose(staff, Roles.Parse(category.HandlerRole));
+        var deadline = (await catalogue.CalendarAsync()).Deadline(now, category.Limit(row.Priority == "urgent"));
+        return (category.DefaultUnitId, chosen?.PersonId, deadline);
+    }
+
+    internal static Scope ScopeOf(Viewer v) => new(v.PersonId, v.SeesAll, v.AreaStreet, v.Has(Role.UnitStaff) ? v.UnitId : null);
+
+    internal static async Task<CaseView?> LoadViewAsync(long id, Viewer viewer, CaseRepository cases, CatalogueRepository catalogue,
+        StaffRepository staff, DateTimeOffset now, bool withHistory)
+    {
+        var row = await cases.FindAsync(id);
+        if (row is null) return null;
+        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
+        return ToView(row, actor, await catalogue.CalendarAsync(), now, withHistory ? await cases.HistoryAsync(id) : null);
+    }
+
+    internal static CaseView ToView(CaseRow r, Actor actor, WorkingCalendar calendar, DateTimeOffset now, IReadOnlyList<HistoryRow>? history)
+    {
+        var domain = r.ToDomain();
+        var reading = CaseClock.Read(calendar, domain.State, r.Deadline, domain.HeldRemaining, now);
+        return new CaseView(r.Id, r.CaseNo, r.State, r.Lat, r.Lon, r.Address, r.CategoryCode, r.CategoryNameZh, r.CategoryNameEn, r.Source,
+            r.Priority, r.Description, r.ReporterName, r.ReporterPhone, r.CellCode, r.CellName, r.ReportedBy, r.AssignedUnitId,
+            r.AssignedUnitName, r.AssigneeId, r.AssigneeName, r.Deadline,
+            new ClockView(reading.Remaining?.TotalSeconds, reading.Overdue, reading.Paused), r.ExtensionCount, r.ReworkCount,
+            r.CreatedAt, r.RegisteredAt, r.DispatchedAt, r.AcceptedAt, r.ResolvedAt, r.ClosedAt, r.UpdatedAt, r.Version,
+            domain.ActionsFor(actor).Select(a => a.ToCode()).ToList(),
+            history?.Select(h => new HistoryView(h.Id, h.At, h.ActorId, h.ActorName, h.Action, h.FromState, h.ToState, h.Reason,
+                JsonDocument.Parse(h.Evidence).RootElement.Clone(), JsonDocument.Parse(h.Details).RootElement.Clone())).ToList());
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}

@@ -1,0 +1,80 @@
+using Grid.Domain.Incidents;
+using Grid.Server.Auth;
+using Grid.Server.Catalogue;
+using Grid.Server.Http;
+using Grid.Server.Staff;
+
+namespace Grid.Server.Incidents;
+
+/// <summary>
+/// The shared path of every lifecycle action: load the case, ask the domain, save with a version
+/// guard, answer with the new view. Each action route only says which domain step it takes.
+/// </summary>
+public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases, StaffRepository staff,
+    CatalogueRepository catalogue, TimeProvider clock)
+{
+    public DateTimeOffset Now { get; } = clock.GetUtcNow();
+    public CatalogueRepository Catalogue => catalogue;
+
+    public async Task<IResult> RunAsync(long id, StepRequest? body, Func<Case, Actor, StepRequest, Task<StepResult>> step)
+    {
+        body ??= new StepRequest(null, null, null, null, null, null, null);
+        var errors = new Errors();
+        errors.MaxLength(body.Reason, 1000, "reason");
+        errors.MaxLength(body.Note, 2000, "note");
+        if (body.Evidence is { Count: > 20 }) errors.Add("evidence", "At most 20 evidence references per step.");
+        foreach (var e in body.Evidence ?? []) errors.MaxLength(e, 500, "evidence");
+        if (errors.Any) return errors.ToProblem();
+
+        var viewer = Viewer.From(http.HttpContext!.User);
+        var row = await cases.FindAsync(id);
+        if (row is null) return Problems.NotFound($"There is no case {id}.");
+        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
+        var current = row.ToDomain();
+        if (!current.IsVisibleTo(actor))
+        {
+            return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the cells and area you serve.");
+        }
+        if (body.Version is { } seen && seen != row.Version)
+        {
+            return Problems.Conflict($"Case {row.CaseNo} changed since you loaded it (your version {seen}, now {row.Version}, {row.State}). Reload it and try again.");
+        }
+        var result = await step(current, actor, body);
+        if (result.Refusal is { } refusal) return Problems.FromRefusal(refusal);
+        var saved = await cases.SaveStepAsync(current, result.Step!);
+        if (saved is null)
+        {
+            return Problems.Conflict($"Case {row.CaseNo} was changed by someone else at the same moment; nothing was saved. Reload it and try again.");
+        }
+        var view = await CaseEndpoints.LoadViewAsync(id, viewer, cases, catalogue, staff, Now, withHistory: true);
+        return TypedResults.Ok(view);
+    }
+
+    public async Task<StepResult> DispatchAsync(Case c, Actor actor, StepRequest body)
+    {
+        var row = (await cases.FindAsync(c.Id))!;
+        var (suggestedUnit, suggestedAssignee, _) = await CaseEndpoints.SuggestAsync(row, cases, catalogue, Now);
+        var unitId = body.UnitId ?? suggestedUnit;
+        if (body.UnitId is not null && (await catalogue.ListUnitsAsync()).All(u => u.Id != body.UnitId))
+        {
+            return StepResult.Refused(RefusalKind.Invalid, $"There is no responsible unit '{body.UnitId}'. GET /api/units lists them.");
+        }
+        if (body.AssigneeId is { } chosen && await staff.DisplayNameAsync(chosen) is null)
+        {
+            return StepResult.Refused(RefusalKind.Invalid, $"There is no person {chosen} to assign the case to.");
+        }
+        var category = (await catalogue.FindCategoryAsync(c.CategoryCode))!;
+        return c.Dispatch(actor, unitId, body.AssigneeId ?? suggestedAssignee, category.Limit(c.Urgent), await catalogue.CalendarAsync(), Now);
+    }
+
+    public async Task<StepResult> SelfHandleAsync(Case c, Actor actor, StepRequest body)
+    {
+        var category = (await catalogue.FindCategoryAsync(c.CategoryCode))!;
+        return c.SelfHandle(actor, category.SelfHandleAllowed, body.Note ?? body.Reason, body.Evidence ?? [], Now);
+    }
+
+    public Task<StepResult> ExtendAsync(Case c, Actor actor, StepRequest body) =>
+        Task.FromResult(body.Deadline is { } deadline
+            ? c.Extend(actor, deadline, body.Reason, Now)
+            : StepResult.Refused(RefusalKind.Invalid, "'extend' needs the new 'deadline', e.g. 2026-11-30T18:00:00+08:00."));
+}
