@@ -21,12 +21,12 @@ public static class AuthEndpoints
     {
         var api = app.MapGroup("/api/auth").WithTags("Auth");
         api.MapPost("/login", ApiLogin).AllowAnonymous().DisableAntiforgery();
-        api.MapPost("/logout", Logout).DisableAntiforgery();
+        api.MapPost("/logout", (Delegate)Logout).DisableAntiforgery();
         app.MapGet("/api/me", Me).WithTags("Auth");
 
         // The login page posts here; the form carries an antiforgery token.
         app.MapPost("/account/login", FormLogin).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/account/logout", FormLogout).ExcludeFromDescription();
+        app.MapPost("/account/logout", (Delegate)FormLogout).ExcludeFromDescription();
     }
 
     public enum LoginOutcome { Ok, Invalid, Locked }

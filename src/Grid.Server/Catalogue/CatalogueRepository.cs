@@ -65,16 +65,15 @@ public sealed class CatalogueRepository(NpgsqlDataSource db, TimeProvider clock)
         }
         await using var conn = await db.OpenConnectionAsync();
         await using var multi = await conn.QueryMultipleAsync(SelectCalendarSql);
-        var periods = (await multi.ReadAsync<(TimeSpan Start, TimeSpan End)>())
-            .Select(p => new WorkingPeriod(TimeOnly.FromTimeSpan(p.Start), TimeOnly.FromTimeSpan(p.End))).ToList();
+        var periods = (await multi.ReadAsync<(TimeOnly Start, TimeOnly End)>()).Select(p => new WorkingPeriod(p.Start, p.End)).ToList();
         var settings = await multi.ReadSingleAsync<(string Zone, int[] RestDays)>();
-        var days = (await multi.ReadAsync<(DateTime Day, string Kind)>()).ToList();
+        var days = (await multi.ReadAsync<(DateOnly Day, string Kind)>()).ToList();
         var calendar = new WorkingCalendar(
             TimeZoneInfo.FindSystemTimeZoneById(settings.Zone),
             periods,
             settings.RestDays.Select(d => (DayOfWeek)d).ToHashSet(),
-            days.Where(d => d.Kind == "holiday").Select(d => DateOnly.FromDateTime(d.Day)).ToHashSet(),
-            days.Where(d => d.Kind == "workday").Select(d => DateOnly.FromDateTime(d.Day)).ToHashSet());
+            days.Where(d => d.Kind == "holiday").Select(d => d.Day).ToHashSet(),
+            days.Where(d => d.Kind == "workday").Select(d => d.Day).ToHashSet());
         _calendar = new Cached(calendar, now);
         return calendar;
     }

@@ -5,8 +5,18 @@ using Npgsql;
 
 namespace Grid.Server.Staff;
 
-public sealed record PersonLogin(Guid Id, string Username, string DisplayName, string PasswordHash, string? StreetCode,
-    string? UnitId, int FailedLogins, DateTime? LockedUntil, string[] Roles);
+public sealed class PersonLogin
+{
+    public Guid Id { get; init; }
+    public string Username { get; init; } = "";
+    public string DisplayName { get; init; } = "";
+    public string PasswordHash { get; init; } = "";
+    public string? StreetCode { get; init; }
+    public string? UnitId { get; init; }
+    public int FailedLogins { get; init; }
+    public DateTime? LockedUntil { get; init; }
+    public string[] Roles { get; init; } = [];
+}
 
 public sealed record TeamMember(string Role, Guid PersonId, string DisplayName, string? Phone, bool OnDuty);
 

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Grid.Domain.People;
+using Grid.Server.Incidents;
+using Grid.Server.Tests.Infrastructure;
+
+namespace Grid.Server.Tests.Incidents;
+
+public sealed class ReportTests
+{
+    private static async Task<long> CasesInCellAsync(TestServer server, string cell)
+    {
+        await using var conn = await server.Db.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<long>("select count(*) from cases where cell_code = @Cell", new { Cell = cell });
+    }
+
+    [Fact]
+    public async Task A_report_answers_201_with_its_location_and_the_first_history_entry()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var (lat, lon) = world.Inside(0);
+        var response = await worker.Client.PostAsJsonAsync("/api/cases", new { lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Bags of garbage by the gate", address = "Gate 3" });
+        var created = await TestWorld.ReadAsync<CaseView>(response, HttpStatusCode.Created);
+        Assert.Equal($"/api/cases/{created.Id}", response.Headers.Location!.OriginalString);
+        Assert.Equal("field", created.Source);
+        Assert.Matches("^[0-9]{14}$", created.CaseNo);
+        var history = Assert.Single(created.History!);
+        Assert.Equal("report", history.Action);
+        Assert.Equal(worker.Id, history.ActorId);
+        Assert.Equal(created.Id, (await worker.GetCaseAsync(created.Id)).Id);
+    }
+
+    [Fact]
+    public async Task A_retried_report_with_the_same_idempotency_key_creates_one_case()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[3]);
+        var (lat, lon) = world.Inside(3);
+        var body = new { lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Retry me" };
+        var key = Guid.NewGuid().ToString();
+
+        async Task<HttpResponseMessage> Send()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/cases") { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await worker.Client.SendAsync(request);
+        }
+
+        // Five retries, some at the same moment, as a phone on a bad network would send them.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Send()));
+        var ids = new HashSet<long>();
+        foreach (var r in responses) ids.Add((await TestWorld.ReadAsync<CaseView>(r, HttpStatusCode.Created)).Id);
+        Assert.Single(ids);
+        Assert.Equal(1, await CasesInCellAsync(server, world.Cells[3]));
+        Assert.Equal(4, responses.Count(r => r.Headers.Contains("Idempotent-Replayed")));
+
+        // The same key for a different report is refused, not silently mapped to the first case.
+        var other = new HttpRequestMessage(HttpMethod.Post, "/api/cases")
+        {
+            Content = JsonContent.Create(new { lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Something else" }),
+        };
+        other.Headers.Add("Idempotency-Key", key);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await worker.Client.SendAsync(other)).StatusCode);
+        Assert.Equal(1, await CasesInCellAsync(server, world.Cells[3]));
+    }
+
+    public static TheoryData<string, string> BadBodies() => new()
+    {
+        { """{"lat": 31.9, "lon": 120.28, "categoryCode": "E9901", "description": "x"}""", "outside the city" },
+        { """{"lat": "north", "lon": 100.1, "categoryCode": "E9901", "description": "x"}""", "wrong type" },
+        { """{"lat": 25.0, "lon": 105.0, "categoryCode": "E9901", "description": "x" """, "not valid JSON" },
+        { """{"lat": 25.0, "lon": 105.0, "categoryCode": "X0000", "description": "x"}""", "no category" },
+        { """{"lat": 25.0, "lon": 105.0, "categoryCode": "E9901"}""", "description" },
+        { """{"lat": 25.0, "lon": 105.0, "categoryCode": "E9901", "description": "LONG"}""", "at most 2000" },
+        { """{"lat": 25.0, "lon": 105.0, "categoryCode": "E9901", "description": "x", "priority": "asap"}""", "normal or urgent" },
+        { """{"lat": 95.0, "lon": 105.0, "categoryCode": "E9901", "description": "x"}""", "between -90 and 90" },
+        { """{"lon": 105.0, "categoryCode": "E9901", "description": "x"}""", "'lat'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task Bad_input_gets_400_with_a_message_and_stores_nothing(string json, string expected)
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        // Point the valid coordinates at this test's own cell.
+        var (lat, lon) = world.Inside(0);
+        json = json.Replace("25.0", lat.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                   .Replace("105.0", lon.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                   .Replace("\"LONG\"", "\"" + new string('x', 2001) + "\"");
+        var response = await worker.Client.PostAsync("/api/cases", new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(expected, problem.GetProperty("detail").GetString());
+        Assert.Equal(0, await CasesInCellAsync(server, world.Cells[0]));
+    }
+
+    [Fact]
+    public async Task The_case_list_filters_by_state_cell_text_and_pages()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0], world.Cells[1]);
+        var a = await world.ReportAsync(worker, 0);
+        var b = await world.ReportAsync(worker, 1);
+        var c = await world.ReportAsync(worker, 1);
+        await op.StepOkAsync(c.Id, "register");
+
+        async Task<CasePage> Page(string query) => await TestWorld.ReadAsync<CasePage>(await op.Client.GetAsync("/api/cases?" + query));
+
+        Assert.Equal([c.Id, b.Id], (await Page($"cell={world.Cells[1]}")).Items.Select(i => i.Id));
+        Assert.Equal([b.Id], (await Page($"cell={world.Cells[1]}&state=reported")).Items.Select(i => i.Id));
+        Assert.Equal([c.Id, b.Id, a.Id], (await Page($"street={world.Street}")).Items.Select(i => i.Id));
+        var paged = await Page($"street={world.Street}&pageSize=2&page=2");
+        Assert.Equal(3, paged.Total);
+        Assert.Equal([a.Id], paged.Items.Select(i => i.Id));
+        Assert.Equal([a.Id], (await Page($"q={a.CaseNo}")).Items.Select(i => i.Id));
+        Assert.Equal(HttpStatusCode.BadRequest, (await op.Client.GetAsync("/api/cases?state=lost")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await op.Client.GetAsync("/api/cases?pageSize=1000")).StatusCode);
+    }
+}
