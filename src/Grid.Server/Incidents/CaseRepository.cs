@@ -178,6 +178,22 @@ public sealed class CaseRepository(NpgsqlDataSource db)
         values (@CaseId, @At, @ActorId, @Action, @FromState, @ToState, @Reason, @Evidence::jsonb, @Details::jsonb)
         """;
 
+    // The event row is built from the case row as committed, so what clients see is what was stored.
+    // NOTIFY inside the transaction is delivered only at commit, and never for a rollback.
+    public const string InsertCaseEventSql = """
+        with e as (
+            insert into case_events (at, kind, case_id, cell_code, payload)
+            select @At, @Kind, c.id, c.cell_code, jsonb_build_object(
+                'caseId', c.id, 'caseNo', c.case_no, 'action', @Action, 'state', c.state, 'cellCode', c.cell_code,
+                'categoryCode', c.category_code, 'priority', c.priority, 'source', c.source,
+                'lat', ST_Y(c.location), 'lon', ST_X(c.location), 'assigneeId', c.assignee_id,
+                'assignedUnitId', c.assigned_unit_id, 'deadline', c.deadline, 'version', c.version)
+            from cases c where c.id = @CaseId
+            returning seq
+        )
+        select pg_notify('grid_events', seq::text) from e
+        """;
+
     private const string InsertIdempotencySql = """
         insert into idempotency_keys (person_id, key, request_hash, case_id) values (@Person, @Key, @Hash, @CaseId)
         """;
@@ -210,6 +226,7 @@ public sealed class CaseRepository(NpgsqlDataSource db)
             CaseId = id, At = report.Now, ActorId = report.ReportedBy, Action = "report", FromState = (string?)null, ToState = "reported",
             Reason = (string?)null, Evidence = "[]", Details = JsonSerializer.Serialize(new { source = report.Source, cell = report.CellCode }),
         }, tx);
+        await conn.ExecuteAsync(InsertCaseEventSql, new { At = report.Now, Kind = "case_reported", Action = "report", CaseId = id }, tx);
         if (idempotencyKey is not null)
         {
             await conn.ExecuteAsync(InsertIdempotencySql, new { Person = report.ReportedBy, Key = idempotencyKey, Hash = requestHash, CaseId = id }, tx);
@@ -250,6 +267,7 @@ public sealed class CaseRepository(NpgsqlDataSource db)
             CaseId = c.Id, step.At, step.ActorId, Action = step.Action.ToCode(), FromState = step.From.ToCode(), ToState = step.To.ToCode(),
             step.Reason, Evidence = JsonSerializer.Serialize(step.Evidence), Details = JsonSerializer.Serialize(step.Details),
         }, tx);
+        await conn.ExecuteAsync(InsertCaseEventSql, new { step.At, Kind = "case_changed", Action = step.Action.ToCode(), CaseId = c.Id }, tx);
         await tx.CommitAsync();
         return version;
     }

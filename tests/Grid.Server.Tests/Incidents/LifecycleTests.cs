@@ -164,3 +164,26 @@ public sealed class LifecycleTests
         Assert.Contains("final", await again.Content.ReadAsStringAsync());
     }
 }
+
+public sealed class CaseEventTests
+{
+    [Fact]
+    public async Task Every_change_writes_one_event_in_order_with_the_stored_state()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var c = await world.ReportAsync(worker, 0);
+        await op.StepOkAsync(c.Id, "register");
+        await op.StepOkAsync(c.Id, "dispatch");
+        await op.StepAsync(c.Id, "register"); // refused: writes nothing
+
+        await using var conn = await server.Db.OpenConnectionAsync();
+        var events = (await Dapper.SqlMapper.QueryAsync<(long Seq, string Kind, string State, string Action)>(conn,
+            "select seq, kind, payload->>'state', payload->>'action' from case_events where case_id = @Id order by seq", new { c.Id })).ToList();
+        Assert.Equal([("case_reported", "reported", "report"), ("case_changed", "registered", "register"), ("case_changed", "dispatched", "dispatch")],
+            events.Select(e => (e.Kind, e.State, e.Action)));
+        Assert.True(events[0].Seq < events[1].Seq && events[1].Seq < events[2].Seq);
+    }
+}
