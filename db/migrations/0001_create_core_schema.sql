@@ -81,7 +81,7 @@ create table categories (
     urgent_limit_value     integer not null check (urgent_limit_value > 0),
     urgent_limit_unit      text not null check (urgent_limit_unit in ('working_hours','working_days')),
     default_unit_id        text not null references units(id),
-    handler_role           text not null default 'grid_worker' check (handler_role in ('grid_head','grid_worker','liaison')),
+    handler_role           text not null default 'grid_worker' check (handler_role in ('grid_head','grid_worker')),
     self_handle_allowed    boolean not null default false,                -- light cases a grid worker may fix himself
     registration_condition text not null default '',
     closing_condition      text not null default '',

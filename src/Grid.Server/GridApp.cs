@@ -22,6 +22,9 @@ public static class GridApp
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        // Serve Grid.Web's assets (_content/Grid.Web/...) from the build output in every environment,
+        // not only Development; a published app has them in wwwroot instead.
+        builder.WebHost.UseStaticWebAssets();
         var services = builder.Services;
 
         services.Configure<GridOptions>(builder.Configuration.GetSection("Grid"));
@@ -96,9 +99,7 @@ public static class GridApp
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(Migrator.LoadScripts(folder), ct);
         if (options.SeedDemo)
         {
-#if DEMO_READY
             await DemoStartup.SeedAndPrintLoginsAsync(app, ct);
-#endif
         }
     }
 }

@@ -10,9 +10,9 @@ public sealed class GridOptions
     public string? MigrationsPath { get; set; }
 
     /// <summary>The city's bounding box; reports outside it are refused.</summary>
-    public double MinLon { get; set; } = 120.0;
-    public double MinLat { get; set; } = 31.6;
-    public double MaxLon { get; set; } = 120.6;
+    public double MinLon { get; set; } = 119.9;
+    public double MinLat { get; set; } = 31.3;
+    public double MaxLon { get; set; } = 120.7;
     public double MaxLat { get; set; } = 32.1;
 
     /// <summary>A point outside every cell goes to the nearest cell within this distance (属地兜底).</summary>

@@ -1,4 +1,3 @@
-#if DEMO_READY
 using Npgsql;
 
 namespace Grid.Server.Data;
@@ -26,4 +25,3 @@ public static class DemoStartup
         });
     }
 }
-#endif

@@ -1,0 +1,255 @@
+using Dapper;
+using Grid.Domain.Incidents;
+using Grid.Domain.People;
+using Grid.Domain.Time;
+using Grid.Server.Staff;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Grid.Server.Data;
+
+public sealed record DemoLogin(string Username, string Password, string Role, string Description);
+
+/// <summary>
+/// A demo city for an empty database: part of 梁溪区, Wuxi, cut into 204 unit grid cells of 100 m x 100 m,
+/// with a full staff, the category catalogue, the 2026 working calendar and 600 cases of the last 30 days
+/// in every state. Everything is drawn from <c>new Random(2026)</c>, so a seed at the same <c>now</c> gives the same city.
+/// </summary>
+public static partial class DemoCity
+{
+    public const string DemoPassword = "Grid@2026";
+
+    /// <summary>A central cell of 崇安寺街道 东河社区, whose team has the demo logins.</summary>
+    private const string DemoCellCode = "320213001001012";
+    private const string DemoPatrolPartner = "320213001001017";
+    private const string DemoCommunityCode = "320213001001";
+    private const string DemoUnitId = "sanitation";
+
+    public static IReadOnlyList<DemoLogin> Logins { get; } =
+    [
+        new("operator", DemoPassword, "operator", "Command-center operator (受理员): registers or cancels reports"),
+        new("shiftlead", DemoPassword, "shift_lead", "Shift lead (值班长): approves returns, extensions, holds and cancellations"),
+        new("dispatcher", DemoPassword, "dispatcher", "Dispatcher (派遣员): sends registered cases to units and staff"),
+        new("supervisor", DemoPassword, "supervisor", $"District supervisor of {DistrictName} ({DistrictCode})"),
+        new("admin", DemoPassword, "admin", "System administrator"),
+        new("unitstaff", DemoPassword, "unit_staff", $"Staff of the responsible unit '{DemoUnitId}' (梁溪区环境卫生管理处)"),
+        new("gridhead", DemoPassword, "grid_head", $"Grid head of community {DemoCommunityCode} (东河社区), including cell {DemoCellCode}"),
+        new("worker", DemoPassword, "grid_worker", $"Grid worker of cell {DemoCellCode}"),
+        new("patroller", DemoPassword, "patroller", $"Patroller of cells {DemoCellCode} and {DemoPatrolPartner}"),
+        new("informant", DemoPassword, "informant", $"Informant of cell {DemoCellCode}"),
+        new("inspector", DemoPassword, "inspector", $"Inspector of community {DemoCommunityCode}, including cell {DemoCellCode}"),
+        new("liaison", DemoPassword, "liaison", $"Liaison of community {DemoCommunityCode}, including cell {DemoCellCode}"),
+    ];
+
+    // EXCLUSIVE blocks a second seeder (two servers starting at once) but not readers; the loser then sees cells and stops.
+    private const string LockCellsSql = "lock table grid_cells in exclusive mode";
+    private const string AnyCellSql = "select exists (select 1 from grid_cells)";
+
+    /// <summary>Seeds the whole city in one transaction if there are no grid cells yet; false (and nothing done) otherwise.</summary>
+    public static async Task<bool> SeedIfEmptyAsync(NpgsqlDataSource db, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(LockCellsSql, transaction: tx, cancellationToken: ct));
+        if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition(AnyCellSql, transaction: tx, cancellationToken: ct)))
+        {
+            return false;
+        }
+
+        now = Seconds(now);
+        var rng = new Random(2026);
+        var calendar = Calendar();
+        var cells = PlanCells();
+        var staff = PlanStaff(rng, cells);
+        var cases = PlanCases(rng, now, calendar, cells, staff);
+
+        await InsertAreasAsync(conn, tx, cells, ct);
+        await InsertCatalogueAsync(conn, tx, ct);
+        await InsertStaffAsync(conn, staff, Passwords.Hash(DemoPassword), now, ct);
+        await InsertCasesAsync(conn, tx, cases, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    private const string InsertDistrictSql = "insert into districts (code, name) values (@Code, @Name)";
+    private const string InsertStreetSql = "insert into streets (code, district_code, name) values (@Code, @DistrictCode, @Name)";
+    private const string InsertCommunitySql = "insert into communities (code, street_code, name) values (@Code, @StreetCode, @Name)";
+
+    private const string InsertCellsSql = """
+        insert into grid_cells (code, community_code, name, geom, area_m2)
+        select u.code, u.community_code, u.name, g.geom, ST_Area(g.geom::geography)
+        from unnest(@Codes, @Communities, @Names, @Wkts) as u(code, community_code, name, wkt)
+        cross join lateral (select ST_Multi(ST_GeomFromText(u.wkt, 4326)) as geom) g
+        """;
+
+    private static async Task InsertAreasAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<CellPlan> cells, CancellationToken ct)
+    {
+        await conn.ExecuteAsync(new CommandDefinition(InsertDistrictSql, new { Code = DistrictCode, Name = DistrictName }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InsertStreetSql,
+            StreetDefs.Select(s => new { s.Code, DistrictCode, s.Name }), tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InsertCommunitySql,
+            StreetDefs.SelectMany(s => s.Communities.Select(c => new { Code = s.Code + c.Suffix, StreetCode = s.Code, c.Name })),
+            tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InsertCellsSql, new
+        {
+            Codes = cells.Select(c => c.Code).ToArray(),
+            Communities = cells.Select(c => c.CommunityCode).ToArray(),
+            Names = cells.Select(c => c.Name).ToArray(),
+            Wkts = cells.Select(c => c.Wkt).ToArray(),
+        }, tx, cancellationToken: ct));
+    }
+
+    private const string InsertUnitSql = "insert into units (id, name_zh, name_en, phone) values (@Id, @NameZh, @NameEn, @Phone)";
+
+    private const string InsertCategorySql = """
+        insert into categories (code, kind, major_code, minor_code, major_name_zh, major_name_en, name_zh, name_en,
+                                limit_value, limit_unit, urgent_limit_value, urgent_limit_unit, default_unit_id, handler_role,
+                                self_handle_allowed, registration_condition, closing_condition)
+        values (@Code, @Kind, @MajorCode, @MinorCode, @MajorZh, @MajorEn, @NameZh, @NameEn,
+                @Limit, @Unit, @UrgentLimit, @UrgentUnit, @UnitId, @HandlerRole,
+                @SelfHandle, @RegistrationCondition, @ClosingCondition)
+        """;
+
+    // The migration already writes the standard working periods and settings row; the demo states them again
+    // so it does not depend on that, and keeps any calendar day a migration may have written.
+    private const string UpsertPeriodSql = """
+        insert into working_periods (starts_at, ends_at) values (@Start::time, @End::time)
+        on conflict (starts_at) do update set ends_at = excluded.ends_at
+        """;
+    private const string UpsertSettingsSql = """
+        insert into calendar_settings (id, time_zone, rest_weekdays) values (1, @Zone, @RestWeekdays)
+        on conflict (id) do update set time_zone = excluded.time_zone, rest_weekdays = excluded.rest_weekdays
+        """;
+    private const string InsertDaySql = """
+        insert into calendar_days (day, kind, note) values (@Day::date, @Kind, @Note)
+        on conflict (day) do nothing
+        """;
+
+    private static async Task InsertCatalogueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await conn.ExecuteAsync(new CommandDefinition(InsertUnitSql, Units, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InsertCategorySql, Categories.Select(c => new
+        {
+            c.Code, c.Kind, MajorCode = c.Code[1..3], MinorCode = c.Code[3..5], c.MajorZh, c.MajorEn, c.NameZh, c.NameEn,
+            c.Limit, Unit = c.Unit.ToCode(), c.UrgentLimit, UrgentUnit = c.UrgentUnit.ToCode(), c.UnitId, c.HandlerRole,
+            c.SelfHandle, c.RegistrationCondition, c.ClosingCondition,
+        }), tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(UpsertPeriodSql,
+            Periods.Select(p => new { Start = p.Start.ToString("HH:mm"), End = p.End.ToString("HH:mm") }), tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(UpsertSettingsSql, new { Zone = TimeZoneId, RestWeekdays }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InsertDaySql,
+            CalendarDays().Select(d => new { Day = d.Day.ToString("yyyy-MM-dd"), d.Kind, d.Note }), tx, cancellationToken: ct));
+    }
+
+    private const string CopyPeopleSql = """
+        copy people (id, username, display_name, phone, password_hash, unit_id, street_code, on_duty, created_at) from stdin (format binary)
+        """;
+    private const string CopyRolesSql = "copy person_roles (person_id, role) from stdin (format binary)";
+    private const string CopyPostsSql = "copy cell_staff (cell_code, role, person_id) from stdin (format binary)";
+
+    /// <summary>All demo accounts share one password, so one hash (PBKDF2 is slow on purpose) serves them all.</summary>
+    private static async Task InsertStaffAsync(NpgsqlConnection conn, Staffing staff, string passwordHash, DateTimeOffset now, CancellationToken ct)
+    {
+        var joined = now.AddDays(-180);
+        await using (var people = await conn.BeginBinaryImportAsync(CopyPeopleSql, ct))
+        {
+            foreach (var p in staff.People)
+            {
+                await people.StartRowAsync(ct);
+                await people.WriteAsync(p.Id, NpgsqlDbType.Uuid, ct);
+                await people.WriteAsync(p.Username, NpgsqlDbType.Text, ct);
+                await people.WriteAsync(p.DisplayName, NpgsqlDbType.Text, ct);
+                await people.WriteAsync(p.Phone, NpgsqlDbType.Text, ct);
+                await people.WriteAsync(passwordHash, NpgsqlDbType.Text, ct);
+                await WriteNullableAsync(people, p.UnitId, ct);
+                await WriteNullableAsync(people, p.StreetCode, ct);
+                await people.WriteAsync(p.OnDuty, NpgsqlDbType.Boolean, ct);
+                await people.WriteAsync(joined, NpgsqlDbType.TimestampTz, ct);
+            }
+            await people.CompleteAsync(ct);
+        }
+        await using (var roles = await conn.BeginBinaryImportAsync(CopyRolesSql, ct))
+        {
+            foreach (var p in staff.People)
+            {
+                await roles.StartRowAsync(ct);
+                await roles.WriteAsync(p.Id, NpgsqlDbType.Uuid, ct);
+                await roles.WriteAsync(p.Role.ToCode(), NpgsqlDbType.Text, ct);
+            }
+            await roles.CompleteAsync(ct);
+        }
+        await using (var posts = await conn.BeginBinaryImportAsync(CopyPostsSql, ct))
+        {
+            foreach (var post in staff.Posts)
+            {
+                await posts.StartRowAsync(ct);
+                await posts.WriteAsync(post.CellCode, NpgsqlDbType.Text, ct);
+                await posts.WriteAsync(post.Role.ToCode(), NpgsqlDbType.Text, ct);
+                await posts.WriteAsync(post.PersonId, NpgsqlDbType.Uuid, ct);
+            }
+            await posts.CompleteAsync(ct);
+        }
+    }
+
+    // Inserted one by one in order of creation, so case numbers rise with time and each id is known for its history.
+    private const string InsertCaseSql = """
+        insert into cases (case_no, location, address, category_code, source, priority, description, reporter_name, reporter_phone,
+                           state, cell_code, reported_by, assigned_unit_id, assignee_id, deadline, held_remaining_s,
+                           extension_count, rework_count, created_at, registered_at, dispatched_at, accepted_at, resolved_at,
+                           closed_at, updated_at, version)
+        values (to_char(@CreatedAt at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0'),
+                ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @Address, @CategoryCode, @Source, @Priority, @Description,
+                @ReporterName, @ReporterPhone, @State, @CellCode, @ReportedBy, @UnitId, @AssigneeId, @Deadline, @HeldRemainingS,
+                @ExtensionCount, @ReworkCount, @CreatedAt, @RegisteredAt, @DispatchedAt, @AcceptedAt, @ResolvedAt,
+                @ClosedAt, @UpdatedAt, @Version)
+        returning id
+        """;
+
+    private const string CopyHistorySql = """
+        copy case_history (case_id, at, actor_id, action, from_state, to_state, reason, evidence, details) from stdin (format binary)
+        """;
+
+    private static async Task InsertCasesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<CasePlan> cases, CancellationToken ct)
+    {
+        var ids = new long[cases.Count];
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var p = cases[i];
+            var c = p.Case;
+            ids[i] = await conn.ExecuteScalarAsync<long>(new CommandDefinition(InsertCaseSql, new
+            {
+                p.CreatedAt, p.Lon, p.Lat, p.Address, CategoryCode = p.Category.Code, p.Source,
+                Priority = p.Urgent ? "urgent" : "normal", p.Description, p.ReporterName, p.ReporterPhone,
+                State = c.State.ToCode(), CellCode = p.Cell.Code, p.ReportedBy, c.UnitId, c.AssigneeId, c.Deadline,
+                HeldRemainingS = c.HeldRemaining is { } h ? (long?)Math.Round(h.TotalSeconds) : null,
+                c.ExtensionCount, c.ReworkCount, c.RegisteredAt, c.DispatchedAt, c.AcceptedAt, c.ResolvedAt, c.ClosedAt,
+                p.UpdatedAt, Version = p.History.Count,
+            }, tx, cancellationToken: ct));
+        }
+
+        await using var history = await conn.BeginBinaryImportAsync(CopyHistorySql, ct);
+        for (var i = 0; i < cases.Count; i++)
+        {
+            foreach (var h in cases[i].History)
+            {
+                await history.StartRowAsync(ct);
+                await history.WriteAsync(ids[i], NpgsqlDbType.Bigint, ct);
+                await history.WriteAsync(h.At, NpgsqlDbType.TimestampTz, ct);
+                await WriteNullableAsync(history, h.ActorId, ct);
+                await history.WriteAsync(h.Action, NpgsqlDbType.Text, ct);
+                await WriteNullableAsync(history, h.FromState, ct);
+                await history.WriteAsync(h.ToState, NpgsqlDbType.Text, ct);
+                await WriteNullableAsync(history, h.Reason, ct);
+                await history.WriteAsync(h.Evidence, NpgsqlDbType.Jsonb, ct);
+                await history.WriteAsync(h.Details, NpgsqlDbType.Jsonb, ct);
+            }
+        }
+        await history.CompleteAsync(ct);
+    }
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter w, string? value, CancellationToken ct) =>
+        value is null ? w.WriteNullAsync(ct) : w.WriteAsync(value, NpgsqlDbType.Text, ct);
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter w, Guid? value, CancellationToken ct) =>
+        value is { } v ? w.WriteAsync(v, NpgsqlDbType.Uuid, ct) : w.WriteNullAsync(ct);
+}
