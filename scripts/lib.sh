@@ -55,7 +55,9 @@ ensure_packages() {
   for a in "$@"; do
     case "$a" in
       chromium)
-        if ! _pkg_installed chromium || [[ ! -x /usr/bin/chromium ]]; then missing+=(chromium); fi ;;
+        if ! _pkg_installed chromium || [[ ! -x /usr/bin/chromium ]]; then missing+=(chromium); fi
+        # Chinese text in pages and screenshots needs a CJK font.
+        if ! _pkg_installed fonts-noto-cjk; then missing+=(fonts-noto-cjk); fi ;;
       *) grid_die "ensure_packages: unknown option '$a'" ;;
     esac
   done

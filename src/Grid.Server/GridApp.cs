@@ -20,7 +20,8 @@ public static class GridApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The application name fixes which static web assets manifest is read, also when a test host starts the app.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(GridApp).Assembly.GetName().Name });
         configure?.Invoke(builder);
         // Serve Grid.Web's assets (_content/Grid.Web/...) from the build output in every environment,
         // not only Development; a published app has them in wwwroot instead.
