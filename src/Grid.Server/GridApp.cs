@@ -6,6 +6,7 @@ using Grid.Server.Data;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
+using Grid.Server.Localization;
 using Grid.Server.Staff;
 using Grid.Web;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -73,11 +74,14 @@ public static class GridApp
         services.AddAntiforgery();
         services.AddCascadingAuthenticationState();
         services.AddRazorComponents();
+        services.AddGridLocalization();
+        // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStaticFiles();
+        app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
@@ -88,6 +92,8 @@ public static class GridApp
         app.MapCatalogue();
         app.MapGridCells();
         app.MapCases();
+        app.MapCulture();
+        // features: endpoints (one line per feature folder, e.g. app.MapRealtime();)
         app.MapRazorComponents<App>();
         return app;
     }

@@ -18,6 +18,10 @@ public sealed class GridOptions
     /// <summary>A point outside every cell goes to the nearest cell within this distance (属地兜底).</summary>
     public double NearestCellMaxMeters { get; set; } = 300;
 
+    /// <summary>Open cases of the same category this close and this recent count as likely duplicates.</summary>
+    public double DuplicateRadiusMeters { get; set; } = 50;
+    public int DuplicateWindowDays { get; set; } = 30;
+
     /// <summary>Failed sign-ins before an account locks, and for how long.</summary>
     public int LockoutFailures { get; set; } = 5;
     public int LockoutMinutes { get; set; } = 15;

@@ -25,7 +25,7 @@ public sealed class SignInTests(BrowserFixture browser) : IClassFixture<BrowserF
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync(worker.Username);
         await Assertions.Expect(page.GetByText("grid_worker")).ToBeVisibleAsync();
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "退出 Sign out" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "退出" }).ClickAsync();
         await page.GotoAsync("/");
         Assert.Contains("/login", page.Url);
     }
@@ -39,8 +39,16 @@ public sealed class SignInTests(BrowserFixture browser) : IClassFixture<BrowserF
         var login = new LoginPage(page);
         await login.GotoAsync();
         await login.SignInAsync(worker.Username, "not-the-password");
-        await Assertions.Expect(login.Error).ToContainTextAsync("username or password is wrong");
+        await Assertions.Expect(login.Error).ToContainTextAsync("用户名或密码错误");
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("login-error-phone") });
         Assert.Contains("/login", page.Url);
+
+        // English on request, and it stays English.
+        await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await page.GetByLabel("Username").FillAsync(worker.Username);
+        await page.GetByLabel("Password").FillAsync(TestPeople.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Welcome")).ToBeVisibleAsync();
     }
 }

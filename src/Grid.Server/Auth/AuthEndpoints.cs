@@ -29,7 +29,7 @@ public static class AuthEndpoints
         app.MapPost("/account/logout", (Delegate)FormLogout).ExcludeFromDescription();
     }
 
-    public enum LoginOutcome { Ok, Invalid, Locked }
+    public enum LoginOutcome { Ok, Invalid, Locked, Missing }
 
     private static async Task<(LoginOutcome, Viewer?, string)> SignInAsync(HttpContext http, string? username, string? password,
         StaffRepository staff, IOptions<GridOptions> options, TimeProvider clock)
@@ -37,7 +37,7 @@ public static class AuthEndpoints
         const string wrong = "The username or password is wrong.";
         if (string.IsNullOrWhiteSpace(username) || string.IsNullOrEmpty(password))
         {
-            return (LoginOutcome.Invalid, null, "Enter both a username and a password.");
+            return (LoginOutcome.Missing, null, "Enter both a username and a password.");
         }
         var now = clock.GetUtcNow();
         var person = await staff.FindLoginAsync(username.Trim().ToLowerInvariant());
@@ -72,6 +72,7 @@ public static class AuthEndpoints
         {
             LoginOutcome.Ok => TypedResults.Ok(await ToMeAsync(viewer!, staff)),
             LoginOutcome.Locked => TypedResults.Problem(message, statusCode: StatusCodes.Status423Locked, title: "Account locked"),
+            LoginOutcome.Missing => TypedResults.Problem(message, statusCode: StatusCodes.Status400BadRequest, title: "Sign-in failed"),
             _ => TypedResults.Problem(message, statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed"),
         };
     }
@@ -79,11 +80,11 @@ public static class AuthEndpoints
     private static async Task<RedirectHttpResult> FormLogin([FromForm] string? username, [FromForm] string? password,
         [FromForm] string? returnUrl, HttpContext http, StaffRepository staff, IOptions<GridOptions> options, TimeProvider clock)
     {
-        var (outcome, _, message) = await SignInAsync(http, username, password, staff, options, clock);
+        var (outcome, _, _) = await SignInAsync(http, username, password, staff, options, clock);
         var safeReturn = !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/";
         return outcome == LoginOutcome.Ok
             ? TypedResults.LocalRedirect(safeReturn)
-            : TypedResults.LocalRedirect($"/login?error={Uri.EscapeDataString(message)}&returnUrl={Uri.EscapeDataString(safeReturn)}");
+            : TypedResults.LocalRedirect($"/login?error={outcome.ToString().ToLowerInvariant()}&returnUrl={Uri.EscapeDataString(safeReturn)}");
     }
 
     private static async Task<NoContent> Logout(HttpContext http)

@@ -53,6 +53,7 @@ public static class CaseEndpoints
         group.MapPost("/", Report);
         group.MapGet("/", List);
         group.MapGet("/{id:long}", Get);
+        group.MapGet("/nearby", Nearby);
         group.MapGet("/{id:long}/dispatch-suggestion", SuggestDispatch);
 
         group.MapPost("/{id:long}/register", (long id, StepRequest? body, StepContext ctx) =>
@@ -191,6 +192,24 @@ public static class CaseEndpoints
         // The list shows what each row allows only roughly (cell membership is not looked up per row).
         var views = items.Select(r => ToView(r, viewer.AsActor(false), calendar, now, null)).ToList();
         return TypedResults.Ok(new CasePage(views, total, filter.Page, filter.PageSize));
+    }
+
+    /// <summary>Open cases of the same category near a point, nearest first: "is this already reported?"</summary>
+    private static async Task<Results<Ok<IReadOnlyList<CaseView>>, ValidationProblem>> Nearby(double? lat, double? lon, string? category,
+        double? radius, int? days, HttpContext http, CaseRepository cases, CatalogueRepository catalogue, IOptions<GridOptions> options, TimeProvider clock)
+    {
+        var errors = new Errors();
+        Coordinates.Check(lat, lon, options.Value, errors);
+        if (string.IsNullOrWhiteSpace(category)) errors.Add("category", "'category' is required: similar cases are those of the same category.");
+        if (radius is < 1 or > 2000) errors.Add("radius", "'radius' is in metres, between 1 and 2000.");
+        if (days is < 1 or > 365) errors.Add("days", "'days' looks back 1 to 365 days.");
+        if (errors.Any) return errors.ToProblem();
+        var viewer = Viewer.From(http.User);
+        var now = clock.GetUtcNow();
+        var rows = await cases.NearbyOpenAsync(lat!.Value, lon!.Value, category!.Trim(), radius ?? options.Value.DuplicateRadiusMeters,
+            now.AddDays(-(days ?? options.Value.DuplicateWindowDays)), ScopeOf(viewer));
+        var calendar = await catalogue.CalendarAsync();
+        return TypedResults.Ok<IReadOnlyList<CaseView>>(rows.Select(r => ToView(r, viewer.AsActor(false), calendar, now, null)).ToList());
     }
 
     private static async Task<Results<Ok<DispatchSuggestion>, ProblemHttpResult>> SuggestDispatch(long id, HttpContext http,

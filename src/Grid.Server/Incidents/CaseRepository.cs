@@ -272,6 +272,30 @@ public sealed class CaseRepository(NpgsqlDataSource db)
         return version;
     }
 
+    // Open cases of one category near a point: the duplicate check before a report is filed.
+    private const string SelectNearbyOpenSql = SelectColumns + """
+         where c.category_code = @Category
+           and c.state not in ('closed','cancelled')
+           and c.location && ST_Expand(ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @DegLon, @DegLat)
+           and ST_DWithin(c.location::geography, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326)::geography, @Meters)
+           and c.created_at >= @Since
+           and
+        """ + ScopeSql + """
+         order by ST_Distance(c.location::geography, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326)::geography), c.id
+         limit 20
+        """;
+
+    public async Task<IReadOnlyList<CaseRow>> NearbyOpenAsync(double lat, double lon, string category, double meters, DateTimeOffset since, Scope scope)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return (await conn.QueryAsync<CaseRow>(SelectNearbyOpenSql, new
+        {
+            Lat = lat, Lon = lon, Category = category, Meters = meters, Since = since,
+            DegLat = meters / 110_000.0, DegLon = meters / (110_000.0 * Math.Max(0.05, Math.Cos(lat * Math.PI / 180))),
+            scope.Me, scope.All, scope.Street, scope.Unit,
+        })).ToList();
+    }
+
     private const string SelectCandidatesSql = """
         select s.person_id, s.role, p.on_duty,
                (select count(*)::int from cases c where c.assignee_id = s.person_id and c.state not in ('closed','cancelled')) as open_cases

@@ -128,3 +128,28 @@ public sealed class ReportTests
         Assert.Equal(HttpStatusCode.BadRequest, (await op.Client.GetAsync("/api/cases?pageSize=1000")).StatusCode);
     }
 }
+
+public sealed class NearbyTests
+{
+    [Fact]
+    public async Task Nearby_lists_open_cases_of_the_same_category_within_the_radius_nearest_first()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0], world.Cells[1], world.Cells[2]);
+        var inspector = await world.PersonAsync(Role.Inspector, world.Cells[0]);
+        var here = await world.ReportAsync(worker, 0);
+        var otherCategory = await world.ReportAsync(worker, 0, TestCatalogue.Component);
+        var farAway = await world.ReportAsync(worker, 2);            // about 200 m east
+        var closed = await world.ReportAsync(worker, 0);
+        await worker.StepOkAsync(closed.Id, "self-handle");
+        await inspector.StepOkAsync(closed.Id, "verify");
+
+        var (lat, lon) = world.Inside(0, 0.6, 0.5);                   // about 10 m from the first report
+        var nearby = await TestWorld.ReadAsync<List<CaseView>>(await worker.Client.GetAsync(
+            $"/api/cases/nearby?lat={lat}&lon={lon}&category={TestCatalogue.LightEvent}&radius=50"));
+        Assert.Equal([here.Id], nearby.Select(c => c.Id));
+        Assert.DoesNotContain(nearby, c => c.Id == otherCategory.Id || c.Id == farAway.Id || c.Id == closed.Id);
+        Assert.Equal(HttpStatusCode.BadRequest, (await worker.Client.GetAsync($"/api/cases/nearby?lat={lat}&lon={lon}")).StatusCode);
+    }
+}

@@ -9,9 +9,9 @@ public sealed class LoginPage(IPage page)
 
     public async Task SignInAsync(string username, string password)
     {
-        await page.GetByLabel("用户名 Username").FillAsync(username);
-        await page.GetByLabel("密码 Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登录 Sign in" }).ClickAsync();
+        await page.GetByLabel("用户名").FillAsync(username);
+        await page.GetByLabel("密码").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
     }
 
