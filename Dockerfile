@@ -16,8 +16,6 @@ RUN dotnet publish src/Grid.Server -c Release -o /app
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
-# SQL migrations, in case the server reads them from disk (db/migrations next to the app).
-COPY --from=build /src/db ./db
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080
 EXPOSE 8080
 ENTRYPOINT ["dotnet", "Grid.Server.dll"]
