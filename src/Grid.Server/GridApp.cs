@@ -86,7 +86,7 @@ public static class GridApp
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        app.MapOpenApi().AllowAnonymous();
+        app.MapOpenApi();
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
         app.MapAuth();
         app.MapCatalogue();

@@ -19,6 +19,7 @@ public sealed class SecurityTests
     [InlineData("GET", "/api/units")]
     [InlineData("GET", "/api/me")]
     [InlineData("POST", "/api/cells/import")]
+    [InlineData("GET", "/api/cases/nearby?lat=25&lon=105&category=E9901")]
     public async Task Every_api_route_answers_401_without_sign_in(string method, string path)
     {
         var server = await TestServer.SharedAsync();
@@ -36,6 +37,7 @@ public sealed class SecurityTests
         Assert.Equal(HttpStatusCode.Redirect, home.StatusCode);
         Assert.StartsWith("/login", home.Headers.Location!.PathAndQuery);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/login")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/openapi/v1.json")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
     }
 
