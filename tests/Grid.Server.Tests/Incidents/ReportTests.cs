@@ -153,3 +153,60 @@ public sealed class NearbyTests
         Assert.Equal(HttpStatusCode.BadRequest, (await worker.Client.GetAsync($"/api/cases/nearby?lat={lat}&lon={lon}")).StatusCode);
     }
 }
+
+public sealed class ListFilterTests
+{
+    [Fact]
+    public async Task Overdue_assignee_bbox_and_date_filters_select_the_right_cases()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0], world.Cells[1]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var late = await world.ReportAsync(worker, 0);
+        var onTime = await world.ReportAsync(worker, 1);
+        foreach (var c in new[] { late, onTime })
+        {
+            await op.StepOkAsync(c.Id, "register");
+            await op.StepOkAsync(c.Id, "dispatch", new { assigneeId = worker.Id });
+        }
+        await using (var conn = await server.Db.OpenConnectionAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(conn, "update cases set deadline = now() - interval '1 hour' where id = @Id", new { late.Id });
+        }
+
+        async Task<long[]> Ids(TestUser user, string query) =>
+            (await TestWorld.ReadAsync<CasePage>(await user.Client.GetAsync($"/api/cases?street={world.Street}&{query}"))).Items.Select(i => i.Id).ToArray();
+
+        Assert.Equal([late.Id], await Ids(op, "overdue=true"));
+        Assert.Equal([onTime.Id], await Ids(op, "overdue=false"));
+        Assert.Equal([onTime.Id, late.Id], await Ids(worker, "assignee=me"));
+        var lateView = await op.GetCaseAsync(late.Id);
+        Assert.True(lateView.Clock.Overdue);
+        var box = $"{world.West(0)},{world.North(0) - TestWorld.CellDeg},{world.West(0) + TestWorld.CellDeg},{world.North(0)}";
+        Assert.Equal([late.Id], await Ids(op, $"bbox={box}"));
+        var from = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"));
+        Assert.Empty(await Ids(op, $"from={from}"));
+    }
+
+    [Fact]
+    public async Task Unit_staff_see_only_cases_sent_to_their_unit_and_can_accept_them()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var roadsStaff = await world.PersonAsync([Role.UnitStaff], [], unit: TestCatalogue.OtherUnit);
+        var sanitationStaff = await world.PersonAsync([Role.UnitStaff], [], unit: TestCatalogue.Unit);
+        var c = await world.ReportAsync(worker, 0, TestCatalogue.Component);   // default unit: roads
+        await op.StepOkAsync(c.Id, "register");
+        Assert.Equal(HttpStatusCode.Forbidden, (await roadsStaff.Client.GetAsync($"/api/cases/{c.Id}")).StatusCode);
+        await op.StepOkAsync(c.Id, "dispatch");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await sanitationStaff.Client.GetAsync($"/api/cases/{c.Id}")).StatusCode);
+        var list = await TestWorld.ReadAsync<CasePage>(await roadsStaff.Client.GetAsync($"/api/cases?street={world.Street}"));
+        Assert.Equal([c.Id], list.Items.Select(i => i.Id));
+        Assert.Contains("accept", (await roadsStaff.GetCaseAsync(c.Id)).Actions);
+        Assert.Equal("in_progress", (await roadsStaff.StepOkAsync(c.Id, "accept")).State);
+    }
+}
