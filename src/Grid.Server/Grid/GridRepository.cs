@@ -62,7 +62,8 @@ public sealed class GridRepository(NpgsqlDataSource db)
         return near is { } n ? new LocatedCell(n.Code, n.Name, n.CommunityCode, LocateMatch.Nearest, Math.Round(n.Distance, 1)) : null;
     }
 
-    private const string SelectCellsSql = """
+    // A cell with its community, street and current load (open and overdue cases).
+    private const string SelectCellSummary = """
         select g.code, g.name, g.community_code as CommunityCode, cm.name as CommunityName, s.code as StreetCode, s.name as StreetName,
                g.area_m2 as AreaM2,
                (select count(*)::int from cases c where c.cell_code = g.code and c.state not in ('closed','cancelled')) as OpenCases,
@@ -71,6 +72,9 @@ public sealed class GridRepository(NpgsqlDataSource db)
         from grid_cells g
         join communities cm on cm.code = g.community_code
         join streets s on s.code = cm.street_code
+        """;
+
+    private const string SelectCellsSql = SelectCellSummary + "\n" + """
         where (@HasBox = false or g.geom && ST_MakeEnvelope(@MinLon, @MinLat, @MaxLon, @MaxLat, 4326))
           and (@Street::text is null or g.code like @Street || '%')
           and (@OnlyCells::text[] is null or g.code = any(@OnlyCells))
@@ -89,15 +93,7 @@ public sealed class GridRepository(NpgsqlDataSource db)
         })).ToList();
     }
 
-    private const string SelectCellSql = """
-        select g.code, g.name, g.community_code as CommunityCode, cm.name as CommunityName, s.code as StreetCode, s.name as StreetName,
-               g.area_m2 as AreaM2,
-               (select count(*)::int from cases c where c.cell_code = g.code and c.state not in ('closed','cancelled')) as OpenCases,
-               (select count(*)::int from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress') and c.deadline < @Now) as OverdueCases,
-               ST_AsGeoJSON(g.geom, 7) as GeoJson
-        from grid_cells g
-        join communities cm on cm.code = g.community_code
-        join streets s on s.code = cm.street_code
+    private const string SelectCellSql = SelectCellSummary + "\n" + """
         where g.code = @Code
         """;
 

@@ -103,3 +103,31 @@ public sealed class RoutingTests
 
     private sealed record DispatchSuggestionView(string UnitId, Guid? AssigneeId, string? AssigneeName, DateTimeOffset Deadline);
 }
+
+public sealed class CellQueryTests
+{
+    [Fact]
+    public async Task Cells_come_as_geojson_within_the_box_and_one_cell_comes_with_its_team_and_load()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var head = await world.PersonAsync(Role.GridHead, world.Cells[0]);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        await world.ReportAsync(worker, 0);
+        var box = $"{world.West(0) - 0.0001},{world.North(3) - 0.0005},{world.West(1) + 0.0005},{world.North(0) + 0.0001}";
+        var collection = await TestWorld.ReadAsync<System.Text.Json.JsonElement>(await head.Client.GetAsync($"/api/cells?bbox={box}"));
+        Assert.Equal("FeatureCollection", collection.GetProperty("type").GetString());
+        var codes = collection.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("properties").GetProperty("code").GetString()).ToList();
+        Assert.Equal([world.Cells[0], world.Cells[1], world.Cells[3], world.Cells[4]], codes);
+        var first = collection.GetProperty("features")[0];
+        Assert.Equal("MultiPolygon", first.GetProperty("geometry").GetProperty("type").GetString());
+        Assert.Equal(1, first.GetProperty("properties").GetProperty("openCases").GetInt32());
+
+        var cell = await TestWorld.ReadAsync<CellDetail>(await head.Client.GetAsync($"/api/cells/{world.Cells[0]}"));
+        Assert.Equal(world.Street, cell.StreetCode);
+        Assert.InRange(cell.AreaM2, 9_000, 12_500);
+        Assert.Equal(["grid_head", "grid_worker"], cell.Team.Select(t => t.Role));
+        Assert.Equal(HttpStatusCode.NotFound, (await head.Client.GetAsync("/api/cells/999999999999999")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await head.Client.GetAsync("/api/cells?bbox=1,2,3")).StatusCode);
+    }
+}
