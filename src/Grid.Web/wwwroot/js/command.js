@@ -96,9 +96,20 @@ function render(flashId) {
     els.list.append(li);
   }
   els.shown.textContent = t("Command.List.Shown", items.length);
-  const counts = {};
-  for (const c of cases.values()) counts[c.state] = (counts[c.state] || 0) + 1;
-  for (const li of els.counts.children) li.querySelector("b").textContent = counts[li.dataset.state] || 0;
+}
+
+// Counts per state are totals from the server (with the other filters), not just the loaded page.
+async function loadCounts() {
+  const f = filters();
+  const base = new URLSearchParams({ pageSize: "1" });
+  for (const k of ["category", "street", "cell"]) if (f[k]) base.set(k, f[k].trim());
+  if (f.overdue) base.set("overdue", "true");
+  await Promise.all([...els.counts.children].map(async (li) => {
+    const q = new URLSearchParams(base);
+    q.set("state", li.dataset.state);
+    const page = await api(`/api/cases?${q}`);
+    li.querySelector("b").textContent = page.total;
+  }));
 }
 
 async function loadCases() {
@@ -118,6 +129,7 @@ async function loadCases() {
     map.upsertCase(c, label(c));
   }
   render();
+  await loadCounts();
 }
 
 async function loadCells() {
@@ -127,7 +139,7 @@ async function loadCells() {
 
 function refreshCellsSoon() {
   clearTimeout(cellsTimer);
-  cellsTimer = setTimeout(() => loadCells().catch(() => {}), 1500);
+  cellsTimer = setTimeout(() => Promise.all([loadCells(), loadCounts()]).catch(() => {}), 1500);
 }
 
 async function onEvent(e) {
