@@ -75,7 +75,10 @@ export function createMap(el, { tileUrl, attribution, texts, onCaseClick }) {
       if (m) { cluster.removeLayer(m); caseMarkers.delete(id); }
     },
     clearCases() { cluster.clearLayers(); caseMarkers.clear(); },
-    focusCase(c) { map.panTo([c.lat, c.lon]); },
+    focusCase(c) {
+      // Only when the case is off screen, and without animation: the wall screen should not drift.
+      if (!map.getBounds().pad(-0.1).contains([c.lat, c.lon])) map.setView([c.lat, c.lon], map.getZoom(), { animate: false });
+    },
     upsertStaff(p) {
       const label = `${texts["Command.Staff"]}: ${p.displayName} · ${new Date(p.at).toLocaleTimeString()}`;
       let m = staffMarkers.get(p.personId);
