@@ -34,7 +34,7 @@ public sealed class CityFeed(IHubContext<CityHub> hub, EventRepository events, I
     public async Task<long> SubscribeAsync(string connectionId, Audience audience, long? afterSeq)
     {
         var from = afterSeq ?? await events.LastSeqAsync();
-        var subscriber = new Subscriber(connectionId, audience, from, catchUp: afterSeq is not null);
+        var subscriber = new Subscriber(connectionId, audience, from, catchUp: afterSeq is not null, options.Value.QueueCapacity);
         // Registered before its catch-up reads the table: every later row reaches it live, every
         // earlier one through the catch-up; the overlap is skipped by seq.
         if (_subscribers.TryRemove(connectionId, out var old)) old.Stop();

@@ -12,17 +12,17 @@ namespace Grid.Server.Realtime;
 /// </summary>
 public sealed class Subscriber
 {
-    public const int QueueCapacity = 512;
     private const int CatchUpPage = 500;
 
-    private readonly Channel<LiveEvent> _queue = Channel.CreateBounded<LiveEvent>(
-        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<LiveEvent> _queue;
     private readonly CancellationTokenSource _stop = new();
     private int _needsCatchUp;
     private long _delivered;
 
-    public Subscriber(string connectionId, Audience audience, long deliveredUpTo, bool catchUp)
+    public Subscriber(string connectionId, Audience audience, long deliveredUpTo, bool catchUp, int queueCapacity)
     {
+        _queue = Channel.CreateBounded<LiveEvent>(
+            new BoundedChannelOptions(queueCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         ConnectionId = connectionId;
         Audience = audience;
         _delivered = deliveredUpTo;

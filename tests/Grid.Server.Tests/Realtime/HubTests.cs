@@ -205,4 +205,39 @@ public sealed class HubTests
         Assert.Contains("accuracy", body);
         Assert.Contains("Latitude", body);
     }
+
+    [Fact]
+    public async Task A_client_whose_queue_overflows_gets_the_rest_from_the_table_in_order_without_duplicates()
+    {
+        var nodeA = await TestServer.SharedAsync();
+        // A queue of one: a burst of events overflows it, as it would for a slow client.
+        await using var node = await TestServer.StartAsync("node-q", nodeA.ConnectionString,
+            new Dictionary<string, string?> { ["Grid:Realtime:QueueCapacity"] = "1" });
+        var world = await TestWorld.CreateAsync(nodeA);
+        var op = await OperatorAsync(world);
+        var patroller = await world.PersonAsync(Role.Patroller, world.Cells[0]);
+        await using var hub = await HubClient.ConnectAsync(node, op.Username);
+        var feed = node.App.Services.GetRequiredService<CityFeed>();
+
+        // Thirty positions in one transaction: the listener reads and offers them in one go.
+        await using (var conn = await nodeA.Db.OpenConnectionAsync())
+        {
+            await conn.ExecuteAsync("""
+                with e as (
+                    insert into case_events (at, kind, cell_code, person_id, payload)
+                    select now(), 'staff_position', @Cell, @Person, jsonb_build_object('personId', @Person, 'lat', 0, 'lon', 0, 'n', n)
+                    from generate_series(1, 30) n
+                    returning seq)
+                select pg_notify('grid_events', max(seq)::text) from e
+                """, new { Cell = world.Cells[0], Person = patroller.Id });
+        }
+
+        var events = await hub.WaitForAsync(es => es.Count(e => e.PersonId == patroller.Id) >= 30, "30 positions");
+        var burst = events.Where(e => e.PersonId == patroller.Id).ToList();
+        Assert.Equal(Enumerable.Range(1, 30), burst.Select(e => e.Payload.GetProperty("n").GetInt32()));
+        Assert.Equal(burst.Select(e => e.Seq).Distinct().Count(), burst.Count);
+        Assert.True(feed.Dropped > 0, "the burst should have overflowed the one-event queue");
+        await Task.Delay(200);
+        Assert.Equal(30, hub.Events.Count(e => e.PersonId == patroller.Id));
+    }
 }
