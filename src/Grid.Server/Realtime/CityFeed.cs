@@ -28,7 +28,7 @@ public sealed class CityFeed(IHubContext<CityHub> hub, EventRepository events, I
     public long LastSeq => Interlocked.Read(ref _lastSeq);
     public int Subscribers => _subscribers.Count;
     public long Reconnects => Interlocked.Read(ref _reconnects);
-    public long Dropped => _subscribers.Values.Sum(s => Interlocked.Read(ref s.Dropped));
+    public long Dropped => _subscribers.Values.Sum(s => s.Dropped);
 
     /// <summary>Starts (or restarts) the stream of one connection after <paramref name="afterSeq"/>; null means "from now".</summary>
     public async Task<long> SubscribeAsync(string connectionId, Audience audience, long? afterSeq)

@@ -32,7 +32,8 @@ public sealed class Subscriber
     public string ConnectionId { get; }
     public Audience Audience { get; }
     public long Delivered => Interlocked.Read(ref _delivered);
-    public long Dropped;
+    private long _dropped;
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Called by the listener for every event; never blocks.</summary>
     public void Offer(LiveEvent e)
@@ -40,7 +41,7 @@ public sealed class Subscriber
         if (!Audience.Matches(e.Row)) return;
         if (!_queue.Writer.TryWrite(e))
         {
-            Interlocked.Increment(ref Dropped);
+            Interlocked.Increment(ref _dropped);
             // The queue is full, so the pump has work and will see the flag after its current send.
             Interlocked.Exchange(ref _needsCatchUp, 1);
         }
@@ -58,9 +59,9 @@ public sealed class Subscriber
     private async Task PumpAsync(ISingleClientProxy client, EventRepository events, int maxCatchUp, ILogger log)
     {
         var ct = _stop.Token;
-        try
+        while (!ct.IsCancellationRequested)
         {
-            while (!ct.IsCancellationRequested)
+            try
             {
                 if (Interlocked.Exchange(ref _needsCatchUp, 0) == 1)
                 {
@@ -74,11 +75,17 @@ public sealed class Subscriber
                 }
                 if (!await _queue.Reader.WaitToReadAsync(ct)) return;
             }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-        catch (Exception ex)
-        {
-            log.LogWarning(ex, "Real-time stream of connection {Connection} stopped", ConnectionId);
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // E.g. the database was unreachable during a catch-up: try again from the last seq sent.
+                log.LogWarning(ex, "Real-time stream of connection {Connection} failed; resuming from seq {Seq}", ConnectionId, Delivered);
+                Interlocked.Exchange(ref _needsCatchUp, 1);
+                try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
+            }
         }
     }
 
