@@ -30,7 +30,8 @@ export function createMap(el, { tileUrl, attribution, texts, onCaseClick }) {
   function caseIcon(c) {
     return L.divIcon({
       className: "",
-      html: `<div class="cc-case-icon st-${c.state}${c.priority === "urgent" ? " urgent" : ""}" style="--c: var(--st-${c.state})"></div>`,
+      // Colour by state; square for components (部件, codes C...), round for events (事件).
+      html: `<div class="cc-case-icon st-${c.state}${c.categoryCode.startsWith("C") ? " component" : ""}${c.priority === "urgent" ? " urgent" : ""}" style="--c: var(--st-${c.state})"></div>`,
       iconSize: [16, 16],
     });
   }
