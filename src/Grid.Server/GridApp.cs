@@ -7,6 +7,7 @@ using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Localization;
+using Grid.Server.Realtime;
 using Grid.Server.Staff;
 using Grid.Web;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -76,6 +77,7 @@ public static class GridApp
         services.AddRazorComponents();
         services.AddGridLocalization();
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
+        services.AddRealtime(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -94,6 +96,7 @@ public static class GridApp
         app.MapCases();
         app.MapCulture();
         // features: endpoints (one line per feature folder, e.g. app.MapRealtime();)
+        app.MapRealtime();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -1,0 +1,45 @@
+using Grid.Domain.People;
+using Grid.Server.Auth;
+
+namespace Grid.Server.Realtime;
+
+/// <summary>
+/// Which events one subscriber receives: the case visibility rule of CaseRepository.ScopeSql
+/// (whole area, a street, own unit's cases, cells one serves, cases one reported or is assigned)
+/// applied to each event as it was at the time, plus one's own staff positions.
+/// <see cref="EventRepository.CatchUpSql"/> is the same rule in SQL; keep them together.
+/// </summary>
+public sealed record Audience(Guid Me, bool All, string? Street, string? Unit, IReadOnlySet<string> Cells)
+{
+    /// <summary>"all", "street:320213001" or "cells:3": what the subscriber follows, for the client to show.</summary>
+    public string Describe() => All ? "all" : Street is not null ? $"street:{Street}" : $"cells:{Cells.Count}";
+
+    public bool Matches(EventRow e) =>
+        All
+        || (Street is not null && e.CellCode is not null && e.CellCode.StartsWith(Street, StringComparison.Ordinal))
+        || (Unit is not null && e.UnitId == Unit)
+        || e.ReportedBy == Me || e.AssigneeId == Me || e.PersonId == Me
+        || (e.CellCode is not null && Cells.Contains(e.CellCode));
+
+    /// <summary>
+    /// The audience of a viewer who asks to follow <paramref name="street"/> (null: everything they may see).
+    /// Returns an error message a person can act on when the choice is not theirs to make.
+    /// </summary>
+    public static (Audience? Audience, string? Error) For(Viewer viewer, string? street, IReadOnlyList<string> cellsServed)
+    {
+        street = string.IsNullOrWhiteSpace(street) ? null : street.Trim();
+        var areaWide = viewer.Roles.Any(Roles.AreaWide.Contains);
+        var unit = viewer.Has(Role.UnitStaff) ? viewer.UnitId : null;
+        var cells = cellsServed.ToHashSet(StringComparer.Ordinal);
+        if (street is not null)
+        {
+            if (!areaWide) return (null, "Only the command center and leadership follow a street; field staff follow the cells they serve (leave 'street' empty).");
+            if (street.Length is < 6 or > 15 || !street.All(char.IsAsciiDigit)) return (null, $"'{street}' is not a street code (9 digits, e.g. 320213001).");
+            if (viewer.AreaStreet is { } own && !street.StartsWith(own, StringComparison.Ordinal))
+                return (null, $"You answer for street {own}; you cannot follow {street}.");
+            return (new Audience(viewer.PersonId, false, street, unit, cells), null);
+        }
+        if (viewer.SeesAll) return (new Audience(viewer.PersonId, true, null, null, cells), null);
+        return (new Audience(viewer.PersonId, false, viewer.AreaStreet, unit, cells), null);
+    }
+}

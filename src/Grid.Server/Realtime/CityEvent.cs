@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace Grid.Server.Realtime;
+
+/// <summary>What a hub client receives for each row of case_events (method "event").</summary>
+public sealed record CityEvent(long Seq, DateTimeOffset At, string Kind, long? CaseId, string? CellCode, Guid? PersonId, JsonElement Payload);
+
+/// <summary>A case_events row with the facts the audience rule needs (who reported, assignee and unit at the time).</summary>
+public sealed class EventRow
+{
+    public long Seq { get; init; }
+    public DateTimeOffset At { get; init; }
+    public string Kind { get; init; } = "";
+    public long? CaseId { get; init; }
+    public string? CellCode { get; init; }
+    public Guid? PersonId { get; init; }
+    public string Payload { get; init; } = "{}";
+    public Guid? ReportedBy { get; init; }
+    public Guid? AssigneeId { get; init; }
+    public string? UnitId { get; init; }
+
+    public CityEvent ToMessage()
+    {
+        using var doc = JsonDocument.Parse(Payload);
+        return new CityEvent(Seq, At, Kind, CaseId, CellCode, PersonId, doc.RootElement.Clone());
+    }
+}
+
+/// <summary>An event read by a node's listener: the message (serialized once per client) plus the audience facts.</summary>
+public sealed record LiveEvent(EventRow Row, CityEvent Message);

@@ -1,0 +1,38 @@
+using Grid.Server.Auth;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Grid.Server.Realtime;
+
+/// <param name="AfterSeq">The last seq the client has; it gets every later event it may see, in order. Null: only new events.</param>
+/// <param name="Street">Command center only: follow one street instead of the whole area.</param>
+public sealed record SubscribeRequest(long? AfterSeq, string? Street);
+
+/// <param name="Follows">"all", "street:CODE" or "cells:N".</param>
+/// <param name="FromSeq">The seq the stream starts after; a client that sent no AfterSeq keeps this as its position.</param>
+public sealed record SubscribeResult(string Follows, long FromSeq);
+
+/// <summary>
+/// /hubs/city: the live feed of case and staff-position events. A client calls Subscribe after every
+/// (re)connect with the last seq it holds and then receives "event" messages (see <see cref="CityEvent"/>)
+/// in seq order, and "resync" when it was too far behind to replay.
+/// </summary>
+[Authorize]
+public sealed class CityHub(CityFeed feed, EventRepository events) : Hub
+{
+    public async Task<SubscribeResult> Subscribe(SubscribeRequest request)
+    {
+        if (request.AfterSeq is < 0) throw new HubException("'afterSeq' is the last seq you received (0 or more), or null for only new events.");
+        var viewer = Viewer.From(Context.User!);
+        var (audience, error) = Audience.For(viewer, request.Street, await events.CellsServedAsync(viewer.PersonId));
+        if (audience is null) throw new HubException(error);
+        var from = await feed.SubscribeAsync(Context.ConnectionId, audience, request.AfterSeq);
+        return new SubscribeResult(audience.Describe(), from);
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        feed.Unsubscribe(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+}

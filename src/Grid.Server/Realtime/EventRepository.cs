@@ -1,0 +1,121 @@
+using Dapper;
+using Npgsql;
+
+namespace Grid.Server.Realtime;
+
+public sealed class StaffPosition
+{
+    public long Seq { get; init; }
+    public DateTimeOffset At { get; init; }
+    public Guid PersonId { get; init; }
+    public string DisplayName { get; init; } = "";
+    public string? CellCode { get; init; }
+    public double Lat { get; init; }
+    public double Lon { get; init; }
+    public double? Accuracy { get; init; }
+}
+
+/// <summary>Reads case_events for the real-time channel and writes staff positions into it.</summary>
+public sealed class EventRepository(NpgsqlDataSource db)
+{
+    // The audience facts travel with the row: the reporter from the case (it never changes), the
+    // assignee and unit from the payload, i.e. as they were when the event happened.
+    private const string SelectEventColumns = """
+        select e.seq, e.at, e.kind, e.case_id, e.cell_code, e.person_id, e.payload::text as payload,
+               c.reported_by, (e.payload->>'assigneeId')::uuid as assignee_id, e.payload->>'assignedUnitId' as unit_id
+        from case_events e left join cases c on c.id = e.case_id
+        """;
+
+    private const string ReadAfterSql = SelectEventColumns + """
+         where e.seq > @After
+         order by e.seq
+         limit @Limit
+        """;
+
+    /// <summary>Every event after <paramref name="after"/>, in order: what a node's listener fans out.</summary>
+    public static async Task<IReadOnlyList<EventRow>> ReadAfterAsync(NpgsqlConnection conn, long after, int limit, CancellationToken ct) =>
+        (await conn.QueryAsync<EventRow>(new CommandDefinition(ReadAfterSql, new { After = after, Limit = limit }, cancellationToken: ct))).ToList();
+
+    /// <summary>The rule of <see cref="Audience.Matches"/> in SQL (mirrors CaseRepository.ScopeSql).</summary>
+    public const string AudienceSql = """
+        (@All
+         or (@Street::text is not null and e.cell_code like @Street || '%')
+         or (@Unit::text is not null and e.payload->>'assignedUnitId' = @Unit)
+         or c.reported_by = @Me or (e.payload->>'assigneeId')::uuid = @Me or e.person_id = @Me
+         or e.cell_code = any(@Cells))
+        """;
+
+    public const string CatchUpSql = SelectEventColumns + """
+         where e.seq > @After and
+        """ + AudienceSql + """
+         order by e.seq
+         limit @Limit
+        """;
+
+    /// <summary>What a subscriber missed after <paramref name="after"/>, in order, only what it may see.</summary>
+    public async Task<IReadOnlyList<EventRow>> CatchUpAsync(Audience a, long after, int limit, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<EventRow>(new CommandDefinition(CatchUpSql, new
+        {
+            After = after, Limit = limit, a.All, a.Street, a.Unit, a.Me, Cells = a.Cells.ToArray(),
+        }, cancellationToken: ct))).ToList();
+    }
+
+    public static async Task<long> LastSeqAsync(NpgsqlConnection conn, CancellationToken ct) =>
+        await conn.ExecuteScalarAsync<long>(new CommandDefinition("select coalesce(max(seq), 0) from case_events", cancellationToken: ct));
+
+    public async Task<long> LastSeqAsync(CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await LastSeqAsync(conn, ct);
+    }
+
+    private const string SelectCellsServedSql = "select cell_code from cell_staff where person_id = @Me order by cell_code";
+
+    public async Task<IReadOnlyList<string>> CellsServedAsync(Guid me)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return (await conn.QueryAsync<string>(SelectCellsServedSql, new { Me = me })).ToList();
+    }
+
+    private const string InsertPositionSql = """
+        insert into case_events (at, kind, cell_code, person_id, payload)
+        select @At, 'staff_position', @Cell, p.id, jsonb_build_object(
+            'personId', p.id, 'displayName', p.display_name, 'lat', @Lat, 'lon', @Lon, 'accuracy', @Accuracy, 'cellCode', @Cell)
+        from people p where p.id = @Person
+        returning seq
+        """;
+
+    /// <summary>Stores a position as a staff_position event and announces it like every other event.</summary>
+    public async Task<long> InsertPositionAsync(Guid person, double lat, double lon, double? accuracy, string? cell, DateTimeOffset at)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var seq = await conn.ExecuteScalarAsync<long>(InsertPositionSql, new { At = at, Cell = cell, Person = person, Lat = lat, Lon = lon, Accuracy = accuracy }, tx);
+        await conn.ExecuteAsync("select pg_notify('grid_events', @Seq::text)", new { Seq = seq }, tx);
+        await tx.CommitAsync();
+        return seq;
+    }
+
+    private const string SelectLatestPositionsSql = """
+        select distinct on (e.person_id) e.seq, e.at, e.person_id, p.display_name, e.cell_code,
+               (e.payload->>'lat')::float8 as lat, (e.payload->>'lon')::float8 as lon, (e.payload->>'accuracy')::float8 as accuracy
+        from case_events e
+        join people p on p.id = e.person_id
+        left join cases c on c.id = e.case_id
+        where e.kind = 'staff_position' and e.at >= @Since and
+        """ + AudienceSql + """
+         order by e.person_id, e.seq desc
+        """;
+
+    /// <summary>The latest position of each person this audience may see, if reported since <paramref name="since"/>.</summary>
+    public async Task<IReadOnlyList<StaffPosition>> LatestPositionsAsync(Audience a, DateTimeOffset since)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return (await conn.QueryAsync<StaffPosition>(SelectLatestPositionsSql, new
+        {
+            Since = since, a.All, a.Street, a.Unit, a.Me, Cells = a.Cells.ToArray(),
+        })).ToList();
+    }
+}

@@ -1,0 +1,156 @@
+using System.Net.Http.Json;
+using Grid.Domain.People;
+using Grid.Server.Incidents;
+using Grid.Server.Tests.Infrastructure;
+using Grid.Web.Tests.Infrastructure;
+using Grid.Web.Tests.Pages;
+using Microsoft.Playwright;
+
+namespace Grid.Web.Tests;
+
+/// <summary>The command center in Chromium. Operators follow their test world's street so other tests stay out of view.</summary>
+public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static readonly LocatorAssertionsToBeVisibleOptions WithinTwoSeconds = new() { Timeout = 2000 };
+
+    private static Task<TestUser> OperatorAsync(TestWorld world) =>
+        world.PersonAsync([Role.Operator, Role.Dispatcher], [], street: world.Street);
+
+    [Fact]
+    public async Task An_operator_sees_the_cells_and_a_new_report_appears_without_reload_and_nothing_leaves_the_server()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await OperatorAsync(world);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[4]);
+        var page = await browser.NewPageAsync(1920, 1080);
+        var outside = new List<string>();
+        page.Request += (_, r) => { if (!new Uri(r.Url).IsLoopback) outside.Add(r.Url); };
+        var cc = new CommandCenterPage(page);
+
+        await cc.OpenAsync(op.Username, TestPeople.Password);
+        await Assertions.Expect(cc.CellShapes).ToHaveCountAsync(world.Cells.Length);
+        await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "图例" })).ToBeVisibleAsync();
+        var reloads = 0;
+        page.Load += (_, _) => reloads++;
+
+        var reported = await world.ReportAsync(worker, 4);
+
+        await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToBeVisibleAsync(WithinTwoSeconds);
+        await Assertions.Expect(cc.CaseMarker(reported.CaseNo)).ToBeVisibleAsync(WithinTwoSeconds);
+        await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToContainTextAsync("待受理");
+        Assert.Equal(0, reloads);
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-wall") });
+        Assert.Empty(outside);
+    }
+
+    [Fact]
+    public async Task Dispatching_from_the_panel_shows_the_suggestion_and_updates_a_second_operators_browser()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var first = await OperatorAsync(world);
+        var second = await OperatorAsync(world);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var reported = await world.ReportAsync(worker);
+        await first.StepOkAsync(reported.Id, "register");
+
+        var mine = new CommandCenterPage(await browser.NewPageAsync());
+        var theirs = new CommandCenterPage(await browser.NewPageAsync(1920, 1080));
+        await mine.OpenAsync(first.Username, TestPeople.Password);
+        await theirs.OpenAsync(second.Username, TestPeople.Password);
+        await Assertions.Expect(theirs.CaseButton(reported.CaseNo)).ToContainTextAsync("已立案");
+
+        // Keyboard only: focus the row, open it, open the dispatch form, confirm.
+        await mine.CaseButton(reported.CaseNo).FocusAsync();
+        await mine.Page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(mine.Detail).ToContainTextAsync(reported.CaseNo);
+        await mine.ActionButton("派遣").FocusAsync();
+        await mine.Page.Keyboard.PressAsync("Enter");
+        var form = mine.Page.GetByRole(AriaRole.Form, new() { Name = "派遣" });
+        await Assertions.Expect(form.GetByText("系统建议")).ToContainTextAsync(worker.Username);
+        await Assertions.Expect(form.GetByLabel("处置人")).ToHaveValueAsync(worker.Id.ToString());
+        await mine.Page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-dispatch-laptop") });
+        await form.GetByRole(AriaRole.Button, new() { Name = "确认 · 派遣" }).ClickAsync();
+
+        await Assertions.Expect(mine.Detail.GetByRole(AriaRole.Status)).ToContainTextAsync("已派遣");
+        await Assertions.Expect(theirs.CaseButton(reported.CaseNo)).ToContainTextAsync("已派遣", new() { Timeout = 2000 });
+        var stored = await first.GetCaseAsync(reported.Id);
+        Assert.Equal("dispatched", stored.State);
+        Assert.Equal(worker.Id, stored.AssigneeId);
+    }
+
+    [Fact]
+    public async Task A_case_changed_by_someone_else_meanwhile_is_refused_with_a_reason_and_the_detail_follows_live()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await OperatorAsync(world);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var reported = await world.ReportAsync(worker);
+        var cc = new CommandCenterPage(await browser.NewPageAsync());
+        await cc.OpenAsync(op.Username, TestPeople.Password);
+        await cc.CaseButton(reported.CaseNo).ClickAsync();
+        await cc.ActionButton("作废").ClickAsync();
+        var form = cc.Page.GetByRole(AriaRole.Form, new() { Name = "作废" });
+        await form.GetByLabel("原因").FillAsync("duplicate");
+
+        // Someone else registers it first; this page still holds the old version.
+        await op.StepOkAsync(reported.Id, "register");
+        await form.GetByRole(AriaRole.Button, new() { Name = "确认 · 作废" }).ClickAsync();
+        await Assertions.Expect(cc.Detail.GetByRole(AriaRole.Alert)).ToContainTextAsync("Reload it and try again");
+        await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToContainTextAsync("已立案");
+
+        // With no form open, the detail follows changes made elsewhere.
+        await cc.CaseButton(reported.CaseNo).ClickAsync();
+        await Assertions.Expect(cc.ActionButton("派遣")).ToBeVisibleAsync();
+        await op.StepOkAsync(reported.Id, "dispatch");
+        await Assertions.Expect(cc.Detail.GetByRole(AriaRole.Heading)).ToContainTextAsync("已派遣");
+        await Assertions.Expect(cc.ActionButton("回退")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_field_worker_in_the_browser_receives_events_of_their_cell_only()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var mine = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var neighbour = await world.PersonAsync(Role.GridWorker, world.Cells[1]);
+        var page = await browser.NewPageAsync(390, 844);
+        await page.GotoAsync("/login");
+        await new LoginPage(page).SignInAsync(mine.Username, TestPeople.Password);
+        await page.AddScriptTagAsync(new() { Url = "/_content/Grid.Web/lib/signalr/signalr.min.js" });
+        await page.EvaluateAsync("""
+            async () => {
+              window.received = [];
+              const c = new signalR.HubConnectionBuilder().withUrl("/hubs/city").build();
+              c.on("event", e => { window.received.push(e); });
+              await c.start();
+              window.follows = (await c.invoke("Subscribe", { afterSeq: null, street: null })).follows;
+            }
+            """);
+        Assert.Equal("cells:1", await page.EvaluateAsync<string>("window.follows"));
+
+        var theirs = await world.ReportAsync(neighbour, 1);
+        var ours = await world.ReportAsync(neighbour, 0);
+
+        await page.WaitForFunctionAsync($"window.received.some(e => e.caseId === {ours.Id})");
+        var cases = await page.EvaluateAsync<long[]>("window.received.map(e => e.caseId)");
+        Assert.Contains(ours.Id, cases);
+        Assert.DoesNotContain(theirs.Id, cases);
+    }
+
+    [Fact]
+    public async Task The_page_is_for_the_command_center_and_speaks_English_on_request()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await OperatorAsync(world);
+        var cc = new CommandCenterPage(await browser.NewPageAsync());
+        await cc.OpenAsync(op.Username, TestPeople.Password);
+        await cc.Page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+        await Assertions.Expect(cc.Page.GetByRole(AriaRole.Group, new() { Name = "Legend" })).ToBeVisibleAsync();
+        await Assertions.Expect(cc.Page.GetByLabel("Overdue only")).ToBeVisibleAsync();
+
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync("/login?returnUrl=%2Fcommand");
+        await new LoginPage(page).SignInAsync(worker.Username, TestPeople.Password);
+        await Assertions.Expect(page.Locator("#command")).ToHaveCountAsync(0);
+    }
+}

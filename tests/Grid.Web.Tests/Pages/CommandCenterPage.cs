@@ -1,0 +1,26 @@
+using Microsoft.Playwright;
+
+namespace Grid.Web.Tests.Pages;
+
+/// <summary>The command-center page (/command), found by roles and labels.</summary>
+public sealed class CommandCenterPage(IPage page)
+{
+    public IPage Page => page;
+
+    /// <summary>Opens the page (signing in on the way) and waits until the map, list and live feed are up.</summary>
+    public async Task OpenAsync(string username, string password)
+    {
+        await page.GotoAsync("/login?returnUrl=%2Fcommand");
+        await new LoginPage(page).SignInAsync(username, password);
+        await Assertions.Expect(page.Locator("#command[data-ready=true]")).ToBeAttachedAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(Status).ToHaveAttributeAsync("data-state", "live");
+    }
+
+    public ILocator Status => page.GetByRole(AriaRole.Status).First;
+    public ILocator CaseList => page.GetByRole(AriaRole.List, new() { Name = "案件列表" });
+    public ILocator CaseButton(string caseNo) => CaseList.GetByRole(AriaRole.Button).Filter(new() { HasText = caseNo });
+    public ILocator CellShapes => page.Locator("#cc-map .leaflet-overlay-pane path");
+    public ILocator CaseMarker(string caseNo) => page.Locator($"#cc-map .leaflet-marker-icon[title*='{caseNo}']");
+    public ILocator Detail => page.GetByRole(AriaRole.Region, new() { Name = "案件详情" });
+    public ILocator ActionButton(string name) => Detail.GetByRole(AriaRole.Button, new() { Name = name, Exact = true });
+}
