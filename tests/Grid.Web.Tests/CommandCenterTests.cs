@@ -153,4 +153,33 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         await new LoginPage(page).SignInAsync(worker.Username, TestPeople.Password);
         await Assertions.Expect(page.Locator("#command")).ToHaveCountAsync(0);
     }
+
+    [Fact]
+    public async Task After_its_server_restarts_the_page_reconnects_and_shows_what_changed_meanwhile()
+    {
+        // The restarted node must come back at the same address, as a real server would.
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var settings = new Dictionary<string, string?> { ["urls"] = $"http://127.0.0.1:{port}" };
+        var nodeA = browser.Server;
+        var world = await TestWorld.CreateAsync(nodeA);
+        var op = await OperatorAsync(world);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var reported = await world.ReportAsync(worker);
+
+        var nodeB = await TestServer.StartAsync("node-restart", nodeA.ConnectionString, settings);
+        var cc = new CommandCenterPage(await browser.NewPageAsync(options: new() { BaseURL = nodeB.BaseAddress.ToString() }));
+        await cc.OpenAsync(op.Username, TestPeople.Password);
+        await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToContainTextAsync("待受理");
+
+        await nodeB.DisposeAsync();
+        await Assertions.Expect(cc.Status).ToHaveAttributeAsync("data-state", "reconnecting");
+        await op.StepOkAsync(reported.Id, "register");
+        await using var restarted = await TestServer.StartAsync("node-restart", nodeA.ConnectionString, settings);
+
+        await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToContainTextAsync("已立案", new() { Timeout = 20_000 });
+        await Assertions.Expect(cc.Status).ToHaveAttributeAsync("data-state", "live");
+    }
 }

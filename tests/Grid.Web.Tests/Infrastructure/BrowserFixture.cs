@@ -30,7 +30,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         options ??= new BrowserNewContextOptions();
         options.ViewportSize = new ViewportSize { Width = width, Height = height };
-        options.BaseURL = Server.BaseAddress.ToString();
+        options.BaseURL ??= Server.BaseAddress.ToString();
         options.Locale ??= "zh-CN";
         var context = await Browser.NewContextAsync(options);
         return await context.NewPageAsync();

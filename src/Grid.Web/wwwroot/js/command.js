@@ -267,7 +267,7 @@ async function startAction(v, action) {
       for (const m of cell.team) {
         if (seen.has(m.personId)) continue;
         seen.add(m.personId);
-        personSel.add(new Option(`${m.displayName} (${m.role})`, m.personId, false, m.personId === suggestion.assigneeId));
+        personSel.add(new Option(`${m.displayName} (${texts["Command.Role." + m.role] ?? m.role})`, m.personId, false, m.personId === suggestion.assigneeId));
       }
       if (suggestion.assigneeId && !seen.has(suggestion.assigneeId))
         personSel.add(new Option(suggestion.assigneeName, suggestion.assigneeId, true, true));
@@ -325,6 +325,17 @@ els.filters.addEventListener("change", async (ev) => {
   await loadCases();
 });
 els.filters.addEventListener("submit", (ev) => ev.preventDefault());
+// The remaining time in an open detail keeps counting down (unless a form is being filled in).
+// Only the text changes, so keyboard focus stays where it is; the server counts working time.
+setInterval(async () => {
+  const dd = els.detail.hidden ? null : els.detail.querySelector("[data-remaining]");
+  if (!selected || !dd) return;
+  try {
+    const v = await api(`/api/cases/${selected}`);
+    dd.textContent = remaining(v.clock);
+    dd.classList.toggle("over", v.clock.overdue);
+  } catch { /* the next event or click refreshes it */ }
+}, 60000);
 document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && !els.detail.hidden) closeDetail(); });
 
 const [cats, cells] = await Promise.all([api("/api/categories"), api(`/api/cells${root.dataset.street ? `?street=${root.dataset.street}` : ""}`), live.ready]);
