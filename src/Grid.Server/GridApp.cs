@@ -6,6 +6,7 @@ using Grid.Server.Data;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
+using Grid.Server.Intake;
 using Grid.Server.Localization;
 using Grid.Server.Staff;
 using Grid.Web;
@@ -76,6 +77,7 @@ public static class GridApp
         services.AddRazorComponents();
         services.AddGridLocalization();
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
+        services.AddIntakeChannels(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -94,6 +96,7 @@ public static class GridApp
         app.MapCases();
         app.MapCulture();
         // features: endpoints (one line per feature folder, e.g. app.MapRealtime();)
+        app.MapIntakeChannels();
         app.MapRazorComponents<App>();
         return app;
     }
@@ -107,6 +110,7 @@ public static class GridApp
         if (options.SeedDemo)
         {
             await DemoStartup.SeedAndPrintLoginsAsync(app, ct);
+            await Intake.DemoIntake.SeedAsync(app.Services, ct);
         }
     }
 }
