@@ -116,6 +116,7 @@ public static class CaseEndpoints
             return Problems.Unprocessable($"Idempotency-Key '{idempotencyKey}' was already used for a different report (case {outcome.CaseId}). Use a new key for a new report.");
         }
         if (outcome.Status == IntakeStatus.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        if (outcome.LikelyDuplicates.Count > 0) http.Response.Headers["Likely-Duplicates"] = string.Join(",", outcome.LikelyDuplicates);
         var now = clock.GetUtcNow();
         var view = await LoadViewAsync(outcome.CaseId, viewer, cases, catalogue, http.RequestServices.GetRequiredService<StaffRepository>(), now, withHistory: true);
         return TypedResults.Created($"/api/cases/{outcome.CaseId}", view!);

@@ -103,8 +103,8 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         returning candidate_id
         """;
 
-    private const string BumpVersionSql = """
-        update cases set version = version + 1, updated_at = @Now where id = @CaseId returning state
+    private const string AuditFlagSql = """
+        insert into audit_log (at, actor_id, action, subject, details) values (@Now, @Actor, 'duplicate_flagged', 'case:' || @CaseId, @Details::jsonb)
         """;
 
     private async Task<IReadOnlyList<long>> FlagDuplicatesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long caseId, Guid? actor, DateTimeOffset now)
@@ -117,13 +117,13 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
             DegLat = meters / 110_000.0, DegLon = meters / (110_000.0 * Math.Max(0.05, Math.Cos(lat * Math.PI / 180))),
         }, tx)).ToList();
         if (candidates.Count == 0) return candidates;
-        // The flag is a change to the case: a history row, a version bump and an event, like every step.
-        var state = await conn.ExecuteScalarAsync<string>(BumpVersionSql, new { CaseId = caseId, Now = now }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertHistorySql, new
+        // A flag is not a lifecycle step (the case's state and version stay as they are, and its
+        // history starts with the report alone); it is audited and announced, and the operator's
+        // decision on it (merge or keep apart) is what the case history records.
+        await conn.ExecuteAsync(AuditFlagSql, new
         {
-            CaseId = caseId, At = now, ActorId = actor, Action = "duplicate_flagged", FromState = state, ToState = state,
-            Reason = $"Likely duplicate of case {string.Join(", ", candidates)} (same category within {meters} m).",
-            Evidence = "[]", Details = JsonSerializer.Serialize(new { candidates }),
+            Now = now, Actor = actor, CaseId = caseId,
+            Details = JsonSerializer.Serialize(new { candidates, radiusMeters = meters, windowDays = City.DuplicateWindowDays }),
         }, tx);
         await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "duplicate_flagged", CaseId = caseId }, tx);
         return candidates;
