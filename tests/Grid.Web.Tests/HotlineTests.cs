@@ -95,6 +95,11 @@ public sealed class HotlineTests(BrowserFixture browser) : IClassFixture<Browser
         await page.GetByLabel("问题描述").FillAsync("x");
         await page.GetByRole(AriaRole.Button, new() { Name = "保存工单" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("outside the city");
+        // What the call taker typed is still there to correct.
+        await Assertions.Expect(page.GetByLabel("问题描述")).ToHaveValueAsync("x");
+        await Assertions.Expect(page.GetByLabel("纬度")).ToHaveValueAsync("45.0");
+        var overflow = await page.EvaluateAsync<bool>("document.documentElement.scrollWidth > window.innerWidth");
+        Assert.False(overflow, "The page scrolls sideways on a phone.");
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("hotline-phone"), FullPage = true });
         // A grid worker has no hotline page.
         var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);

@@ -126,14 +126,19 @@ public static class HotlineEndpoints
         var errors = new Errors();
         await intake.CheckAsync(report, errors, Fields);
         string Back(string query) => "/hotline?" + query;
+        // The page's script posts the same form asking for JSON, so a refused call keeps what was typed.
+        var wantsJson = http.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
+        if (errors.Any && wantsJson) return errors.ToProblem();
         if (errors.Any)
         {
             var message = string.Join(" ", errors.ToProblem().ProblemDetails.Errors.Values.SelectMany(v => v));
             return Results.LocalRedirect(Back("error=" + Uri.EscapeDataString(message)));
         }
         var filed = await intake.FileAsync(report);
-        if (filed.Status == IntakeStatus.NoCell) return Results.LocalRedirect(Back("error=" + Uri.EscapeDataString(filed.Message!)));
+        if (filed.Status == IntakeStatus.NoCell)
+            return wantsJson ? Problems.Unprocessable(filed.Message!) : Results.LocalRedirect(Back("error=" + Uri.EscapeDataString(filed.Message!)));
         var row = (await cases.FindAsync(filed.CaseId))!;
+        if (wantsJson) return TypedResults.Ok(new { caseId = row.Id, caseNo = row.CaseNo, likelyDuplicates = filed.LikelyDuplicates });
         return Results.LocalRedirect(Back($"created={Uri.EscapeDataString(row.CaseNo)}&id={row.Id}&duplicates={filed.LikelyDuplicates.Count}"));
     }
 }

@@ -105,4 +105,20 @@ public sealed class HotlineTests
             "select count(*) from audit_log where action = 'reporter_revealed' and subject = @S and actor_id = @A", new { S = $"case:{receipt.CaseId}", A = head.Id });
         Assert.Equal(1, audited);
     }
+
+    [Fact]
+    public async Task The_call_taker_form_without_its_antiforgery_token_is_refused()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var (lat, lon) = world.Inside(0);
+        var response = await op.Client.PostAsync("/hotline/intake", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["lat"] = IntakeHelpers.F(lat), ["lon"] = IntakeHelpers.F(lon), ["categoryCode"] = TestCatalogue.LightEvent, ["description"] = "Forged",
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await using var conn = await server.Db.OpenConnectionAsync();
+        Assert.Equal(0, await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "select count(*) from cases where cell_code = @C", new { C = world.Cells[0] }));
+    }
 }
