@@ -213,7 +213,7 @@ public static class Open311Endpoints
         var row = (await http.RequestServices.GetRequiredService<Incidents.CaseRepository>().FindAsync(filed.CaseId))!;
         var notice = filed.LikelyDuplicates.Count > 0
             ? "A report like this one is already open nearby; the command center will merge them if they are the same problem."
-            : $"Received; a case is registered within {category.Limit(false).Value} {category.LimitUnit.Replace('_', ' ')} of handling time once accepted.";
+            : $"Received. Once the command center accepts it, it is handled within {category.Limit(false).Value} {category.LimitUnit.Replace('_', ' ')}.";
         return Open311Format.Write(xml, "service_requests", new O311List("request", [new O311Obj().Add("service_request_id", row.CaseNo)
             .Add("service_notice", notice).Add("account_id", request.AccountId)]), StatusCodes.Status201Created);
     }
@@ -367,6 +367,10 @@ public static class Open311Endpoints
             var done = await Dapper.SqlMapper.QueryFirstOrDefaultAsync<Guid?>(conn, Open311Repository.PlaceSql,
                 new { CaseId = caseId, Now = clock.GetUtcNow(), Actor = viewer.PersonId, Token = token }, tx);
             if (done is null) { placedRace = true; throw new InvalidOperationException("placed concurrently"); }
+            await Dapper.SqlMapper.ExecuteAsync(conn, """
+                insert into audit_log (at, actor_id, action, subject, details)
+                values (@Now, @Actor, 'open311_request_placed', 'case:' || @CaseId, jsonb_build_object('token', @Token::text))
+                """, new { Now = clock.GetUtcNow(), Actor = viewer.PersonId, CaseId = caseId, Token = token.ToString() }, tx);
         }).ContinueWith(t => t.IsFaulted && placedRace ? null : t.Result);
         if (filed is null) return Problems.Conflict($"Request {token} was placed by someone else at the same moment.");
         if (filed.Status == IntakeStatus.NoCell) return Problems.Unprocessable(filed.Message!);

@@ -76,7 +76,7 @@ async function checkSimilar() {
     link.href = `/api/cases/${c.id}`;
     link.textContent = c.caseNo;
     const text = document.createElement('span');
-    text.textContent = ` · ${c.state} · ${c.address || ''} · ${c.description}`;
+    text.textContent = ' · ' + [c.state, c.address, c.description].filter(Boolean).join(' · ');
     item.append(link, text);
     list.append(item);
     if (similarLayer) {
