@@ -6,7 +6,6 @@ using Grid.Server.Incidents;
 using Grid.Server.Privacy;
 using Grid.Server.Staff;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Grid.Server.Intake;
 
@@ -34,24 +33,12 @@ public static class IntakeEndpoints
     {
         services.AddSingleton<IntakeService>();
         services.AddSingleton<DuplicateRepository>();
+        services.AddTransient<IStartupFilter, BodyLimitStartupFilter>();
         return services;
     }
 
     public static void MapIntake(this WebApplication app)
     {
-        // Refuse oversized bodies on every route before a reader buffers them (Kestrel answers 413 via BadRequestExceptionHandler).
-        app.Use((http, next) =>
-        {
-            var size = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-            if (size is { IsReadOnly: false }) size.MaxRequestBodySize = MaxBodyBytes;
-            if (http.Request.ContentLength > MaxBodyBytes)
-            {
-                http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                return Results.Problem($"The request body is {http.Request.ContentLength} bytes; at most {MaxBodyBytes} are accepted.",
-                    statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large").ExecuteAsync(http);
-            }
-            return next(http);
-        });
         var group = app.MapGroup("/api/duplicates").WithTags("Duplicates");
         group.MapGet("/", List);
         group.MapPost("/{id:long}/merge", Merge);

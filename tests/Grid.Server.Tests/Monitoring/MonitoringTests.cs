@@ -87,5 +87,11 @@ public sealed class MonitoringTests
         var huge = await system.PostAsync("", new StringContent(new string('x', 300 * 1024), Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
         Assert.Equal("application/problem+json", huge.Content.Headers.ContentType!.MediaType);
+        // Without a Content-Length (chunked) the body is cut off while it is read.
+        var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"deviceId\":\"" + new string('x', 300 * 1024) + "\"}")));
+        chunked.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, "") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await system.SendAsync(request)).StatusCode);
     }
 }
