@@ -106,4 +106,29 @@ public sealed class HotlineTests(BrowserFixture browser) : IClassFixture<Browser
         var other = await SignedInAsync(worker, "/hotline", 390, 844);
         Assert.DoesNotContain("/hotline", new Uri(other.Url).AbsolutePath);
     }
+
+    [Fact]
+    public async Task A_call_taker_places_an_address_only_open311_request_on_the_map()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var key = await Grid.Server.Tests.Intake.IntakeHelpers.IssueKeyAsync(world);
+        var address = "Test lane " + Guid.NewGuid().ToString("N")[..6];
+        var posted = await browser.Server.Anonymous().PostAsync("/open311/v2/requests.json", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["api_key"] = key, ["service_code"] = TestCatalogue.LightEvent, ["address_string"] = address, ["description"] = "<b>bold</b> trash",
+        }));
+        Assert.Equal(System.Net.HttpStatusCode.Created, posted.StatusCode);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var page = await SignedInAsync(op, "/hotline");
+        var item = page.Locator("#pending-list li", new() { HasText = address });
+        await Assertions.Expect(item).ToContainTextAsync("<b>bold</b> trash");
+        var (lat, lon) = world.Inside(3);
+        await page.GetByLabel("纬度").FillAsync(F(lat));
+        await page.GetByLabel("经度").FillAsync(F(lon));
+        await page.GetByLabel("经度").DispatchEventAsync("change");
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("hotline-pending-laptop"), FullPage = true });
+        await item.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(page.Locator("#pending-status")).ToContainTextAsync("已定位");
+        await Assertions.Expect(page.Locator("#pending-list li", new() { HasText = address })).ToHaveCountAsync(0);
+    }
 }

@@ -361,19 +361,28 @@ public static class Open311Endpoints
         var errors = new Errors();
         await intake.CheckAsync(report, errors, IntakeFields.Api);
         if (errors.Any) return errors.ToProblem();
-        var placedRace = false;
-        var filed = await intake.FileAsync(report, channelRows: async (conn, tx, caseId) =>
+        IntakeResult filed;
+        try
         {
-            var done = await Dapper.SqlMapper.QueryFirstOrDefaultAsync<Guid?>(conn, Open311Repository.PlaceSql,
-                new { CaseId = caseId, Now = clock.GetUtcNow(), Actor = viewer.PersonId, Token = token }, tx);
-            if (done is null) { placedRace = true; throw new InvalidOperationException("placed concurrently"); }
-            await Dapper.SqlMapper.ExecuteAsync(conn, """
-                insert into audit_log (at, actor_id, action, subject, details)
-                values (@Now, @Actor, 'open311_request_placed', 'case:' || @CaseId, jsonb_build_object('token', @Token::text))
-                """, new { Now = clock.GetUtcNow(), Actor = viewer.PersonId, CaseId = caseId, Token = token.ToString() }, tx);
-        }).ContinueWith(t => t.IsFaulted && placedRace ? null : t.Result);
-        if (filed is null) return Problems.Conflict($"Request {token} was placed by someone else at the same moment.");
+            filed = await intake.FileAsync(report, channelRows: async (conn, tx, caseId) =>
+            {
+                var done = await Dapper.SqlMapper.QueryFirstOrDefaultAsync<Guid?>(conn, Open311Repository.PlaceSql,
+                    new { CaseId = caseId, Now = clock.GetUtcNow(), Actor = viewer.PersonId, Token = token }, tx);
+                // Someone placed it first: throwing rolls back the case made here.
+                if (done is null) throw new PlacedConcurrently();
+                await Dapper.SqlMapper.ExecuteAsync(conn, """
+                    insert into audit_log (at, actor_id, action, subject, details)
+                    values (@Now, @Actor, 'open311_request_placed', 'case:' || @CaseId, jsonb_build_object('token', @Token::text))
+                    """, new { Now = clock.GetUtcNow(), Actor = viewer.PersonId, CaseId = caseId, Token = token.ToString() }, tx);
+            });
+        }
+        catch (PlacedConcurrently)
+        {
+            return Problems.Conflict($"Request {token} was placed by someone else at the same moment.");
+        }
         if (filed.Status == IntakeStatus.NoCell) return Problems.Unprocessable(filed.Message!);
         return TypedResults.Ok(new PlacedView(token, filed.CaseId));
     }
 }
+
+internal sealed class PlacedConcurrently : Exception;

@@ -112,5 +112,40 @@ form.addEventListener('submit', async e => {
     button.disabled = false;
   }
 });
+// Open311 requests that came with an address only: the call taker puts them on the map.
+const pendingSection = document.querySelector('.pending');
+const pendingList = document.getElementById('pending-list');
+const pendingStatus = document.getElementById('pending-status');
+async function loadPending() {
+  const response = await fetch('/api/open311/pending', { headers: { Accept: 'application/json' } });
+  if (!response.ok) return;
+  const items = await response.json();
+  pendingSection.hidden = items.length === 0 && !pendingStatus.textContent;
+  pendingList.replaceChildren();
+  for (const p of items) {
+    const item = document.createElement('li');
+    const text = document.createElement('span');
+    text.textContent = [p.serviceCode, p.addressString, p.description].filter(Boolean).join(' · ');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.textContent = root.dataset.place;
+    button.setAttribute('aria-label', `${root.dataset.place}: ${p.addressString || p.token}`);
+    button.addEventListener('click', async () => {
+      const la = parseFloat(lat.value), lo = parseFloat(lon.value);
+      if (!Number.isFinite(la) || !Number.isFinite(lo)) { pendingStatus.textContent = root.dataset.needPoint; return; }
+      const r = await fetch(`/api/open311/pending/${p.token}/place`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ lat: la, lon: lo }),
+      });
+      const body = await r.json().catch(() => ({}));
+      pendingStatus.textContent = r.ok ? root.dataset.placed.replace('{0}', body.caseId) : (body.detail || r.statusText);
+      await loadPending();
+    });
+    item.append(text, button);
+    pendingList.append(item);
+  }
+}
+
 setupMap();
 loadCategories();
+loadPending();
