@@ -112,11 +112,13 @@ public sealed class MonitoringRepository(NpgsqlDataSource db)
             "select s.secret_hash from monitoring_kinds k join monitoring_systems s on s.id = k.system_id where k.kind = @Kind", new { Kind = kind });
     }
 
-    /// <summary>The device's newest case that is still open (not closed, cancelled or merged away).</summary>
+    /// <summary>The device's newest case that is still open; once merged, the case it was merged into.</summary>
     public static Task<long?> OpenCaseAsync(NpgsqlConnection conn, string deviceId) =>
         conn.QueryFirstOrDefaultAsync<long?>("""
-            select a.case_id from device_alarms a join cases c on c.id = a.case_id
-            where a.device_id = @Id and a.outcome = 'case_created' and c.state not in ('closed','cancelled')
+            select coalesce(m.id, c.id) from device_alarms a
+            join cases c on c.id = a.case_id
+            left join cases m on m.id = c.merged_into
+            where a.device_id = @Id and a.outcome = 'case_created' and coalesce(m.state, c.state) not in ('closed','cancelled')
             order by a.id desc limit 1
             """, new { Id = deviceId });
 

@@ -111,11 +111,18 @@ public sealed class Open311Repository(NpgsqlDataSource db)
         returning count
         """;
 
+    // Old windows are dropped as the key is used, so the table stays at about an hour per key.
+    private const string DropOldWindowsSql = """
+        delete from open311_key_usage where key_id = @Id and window_start < @Window - interval '1 hour'
+        """;
+
     public async Task<int> CountUseAsync(long keyId, DateTimeOffset now)
     {
         var window = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
         await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<int>(CountUseSql, new { Id = keyId, Window = window });
+        var count = await conn.ExecuteScalarAsync<int>(CountUseSql, new { Id = keyId, Window = window });
+        if (count == 1) await conn.ExecuteAsync(DropOldWindowsSql, new { Id = keyId, Window = window });
+        return count;
     }
 
     private const string ListKeysSql = """

@@ -47,6 +47,24 @@ public sealed class MonitoringTests
     }
 
     [Fact]
+    public async Task An_alarm_case_merged_into_a_field_report_takes_the_later_alarms_of_its_device()
+    {
+        var server = await TestServer.SharedAsync();
+        var (system, device, world) = await SetUpAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[1]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var field = await world.ReportAsync(worker, 1, TestCatalogue.Component);
+        var first = (await (await system.PostAsJsonAsync("", new { deviceId = device })).Content.ReadFromJsonAsync<AlarmReceipt>(TestWorld.Json))!;
+        Assert.Equal("case_created", first.Outcome);
+        var flags = await TestWorld.ReadAsync<List<global::Grid.Server.Intake.DuplicateView>>(await op.Client.GetAsync($"/api/duplicates?status=open&caseId={first.CaseId}"));
+        var flag = flags.Single(f => f.Candidate.Id == field.Id);
+        await TestWorld.ReadAsync<global::Grid.Server.Intake.DuplicateView>(await op.Client.PostAsJsonAsync($"/api/duplicates/{flag.Id}/merge", new { }));
+        var next = (await (await system.PostAsJsonAsync("", new { deviceId = device })).Content.ReadFromJsonAsync<AlarmReceipt>(TestWorld.Json))!;
+        Assert.Equal("attached", next.Outcome);
+        Assert.Equal(field.Id, next.CaseId);
+    }
+
+    [Fact]
     public async Task A_flapping_device_is_throttled_after_it_made_too_many_cases()
     {
         var server = await TestServer.SharedAsync();
