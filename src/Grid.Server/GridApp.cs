@@ -6,6 +6,7 @@ using Grid.Server.Data;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
+using Grid.Server.Intake;
 using Grid.Server.Localization;
 using Grid.Server.Realtime;
 using Grid.Server.Staff;
@@ -78,6 +79,7 @@ public static class GridApp
         services.AddGridLocalization();
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
         services.AddRealtime(builder.Configuration);
+        services.AddIntakeChannels(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -97,6 +99,7 @@ public static class GridApp
         app.MapCulture();
         // features: endpoints (one line per feature folder, e.g. app.MapRealtime();)
         app.MapRealtime();
+        app.MapIntakeChannels();
         app.MapRazorComponents<App>();
         return app;
     }
@@ -110,6 +113,7 @@ public static class GridApp
         if (options.SeedDemo)
         {
             await DemoStartup.SeedAndPrintLoginsAsync(app, ct);
+            await Intake.DemoIntake.SeedAsync(app.Services, ct);
         }
     }
 }

@@ -9,6 +9,8 @@ using Grid.Server.Auth;
 using Grid.Server.Catalogue;
 using Grid.Server.Grid;
 using Grid.Server.Http;
+using Grid.Server.Intake;
+using Grid.Server.Privacy;
 using Grid.Server.Staff;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -87,50 +89,35 @@ public static class CaseEndpoints
     /// <summary>POST /api/cases: a new report (待受理). An Idempotency-Key header makes retries safe.</summary>
     private static async Task<Results<Created<CaseView>, ValidationProblem, ProblemHttpResult>> Report(
         ReportRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, HttpContext http,
-        CaseRepository cases, CatalogueRepository catalogue, GridRepository grid, IOptions<GridOptions> options, TimeProvider clock)
+        CaseRepository cases, CatalogueRepository catalogue, IntakeService intake, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
         if (!viewer.Roles.Any(Lifecycle.ReportingRoles.Contains))
         {
             return Problems.Forbidden("Your role cannot file reports; ask a grid worker or the command center.");
         }
-        var errors = new Errors();
-        Coordinates.Check(body.Lat, body.Lon, options.Value, errors);
-        var category = string.IsNullOrWhiteSpace(body.CategoryCode) ? null : await catalogue.FindCategoryAsync(body.CategoryCode.Trim());
-        if (string.IsNullOrWhiteSpace(body.CategoryCode)) errors.Add("categoryCode", "'categoryCode' is required, e.g. E0102 (暴露垃圾). GET /api/categories lists them.");
-        else if (category is null) errors.Add("categoryCode", $"There is no category '{body.CategoryCode}'. GET /api/categories lists them.");
-        if (string.IsNullOrWhiteSpace(body.Description)) errors.Add("description", "Describe the problem in 'description' (1 to 2000 characters).");
-        errors.MaxLength(body.Description, 2000, "description");
-        errors.MaxLength(body.Address, 200, "address");
-        errors.MaxLength(body.ReporterName, 100, "reporterName");
-        errors.MaxLength(body.ReporterPhone, 40, "reporterPhone");
-        if (body.ReporterPhone is { Length: > 0 } phone && !phone.All(ch => char.IsAsciiDigit(ch) || ch is '+' or '-' or ' '))
-            errors.Add("reporterPhone", $"'{phone}' is not a phone number; use digits, spaces, + and - only.");
-        var priority = body.Priority ?? "normal";
-        if (priority is not ("normal" or "urgent")) errors.Add("priority", $"Priority '{priority}' is unknown; use normal or urgent.");
         var commandCenter = viewer.Roles.Any(r => r is Role.Operator or Role.ShiftLead or Role.Dispatcher);
         var source = body.Source ?? (commandCenter ? "hotline" : "field");
+        var intakeReport = new IntakeReport(body.Lat, body.Lon, body.Address, body.CategoryCode, body.Description, body.Priority ?? "normal",
+            source, body.ReporterName, body.ReporterPhone, null, viewer.PersonId);
+        var errors = new Errors();
+        await intake.CheckAsync(intakeReport, errors, IntakeFields.Api);
         if (!Sources.Contains(source)) errors.Add("source", $"Source '{source}' is unknown; use one of {string.Join(", ", Sources)}.");
         else if (!commandCenter && source != "field") errors.Add("source", "Field staff report with source 'field'.");
         else if (commandCenter && !CommandSources.Contains(source)) errors.Add("source", $"The command center records sources {string.Join(", ", CommandSources)}.");
         if (idempotencyKey is { Length: > 200 } || idempotencyKey is { Length: 0 }) errors.Add("Idempotency-Key", "The Idempotency-Key header must be 1 to 200 characters.");
         if (errors.Any) return errors.ToProblem();
 
-        var located = await grid.LocateAsync(body.Lat!.Value, body.Lon!.Value, options.Value.NearestCellMaxMeters);
-        if (located is null)
-        {
-            return Problems.Unprocessable(Coordinates.NoCellMessage(body.Lat.Value, body.Lon.Value, options.Value.NearestCellMaxMeters));
-        }
-        var now = clock.GetUtcNow();
-        var report = new NewCase(body.Lat.Value, body.Lon.Value, body.Address?.Trim() ?? "", category!.Code, source, priority,
-            body.Description!.Trim(), Blank(body.ReporterName), Blank(body.ReporterPhone), located.Code, viewer.PersonId, now);
         var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body)));
-        var outcome = await cases.InsertReportAsync(report, idempotencyKey, hash);
-        if (outcome.KeyReusedForOtherRequest)
+        var outcome = await intake.FileAsync(intakeReport, idempotencyKey, hash);
+        if (outcome.Status == IntakeStatus.NoCell) return Problems.Unprocessable(outcome.Message!);
+        if (outcome.Status == IntakeStatus.KeyReusedForOtherRequest)
         {
             return Problems.Unprocessable($"Idempotency-Key '{idempotencyKey}' was already used for a different report (case {outcome.CaseId}). Use a new key for a new report.");
         }
-        if (outcome.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        if (outcome.Status == IntakeStatus.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        if (outcome.LikelyDuplicates.Count > 0) http.Response.Headers["Likely-Duplicates"] = string.Join(",", outcome.LikelyDuplicates);
+        var now = clock.GetUtcNow();
         var view = await LoadViewAsync(outcome.CaseId, viewer, cases, catalogue, http.RequestServices.GetRequiredService<StaffRepository>(), now, withHistory: true);
         return TypedResults.Created($"/api/cases/{outcome.CaseId}", view!);
     }
@@ -252,7 +239,8 @@ public static class CaseEndpoints
         var domain = r.ToDomain();
         var reading = CaseClock.Read(calendar, domain.State, r.Deadline, domain.HeldRemaining, now);
         return new CaseView(r.Id, r.CaseNo, r.State, r.Lat, r.Lon, r.Address, r.CategoryCode, r.CategoryNameZh, r.CategoryNameEn, r.Source,
-            r.Priority, r.Description, r.ReporterName, r.ReporterPhone, r.CellCode, r.CellName, r.ReportedBy, r.AssignedUnitId,
+            r.Priority, r.Description, ReporterPrivacy.Name(r.ReporterName, actor, r.ReportedBy),
+            ReporterPrivacy.Phone(r.ReporterPhone, actor, r.ReportedBy), r.CellCode, r.CellName, r.ReportedBy, r.AssignedUnitId,
             r.AssignedUnitName, r.AssigneeId, r.AssigneeName, r.Deadline,
             new ClockView(reading.Remaining?.TotalSeconds, reading.Overdue, reading.Paused), r.ExtensionCount, r.ReworkCount,
             r.CreatedAt, r.RegisteredAt, r.DispatchedAt, r.AcceptedAt, r.ResolvedAt, r.ClosedAt, r.UpdatedAt, r.Version,

@@ -64,7 +64,8 @@ public sealed class HistoryRow
 }
 
 public sealed record NewCase(double Lat, double Lon, string Address, string CategoryCode, string Source, string Priority,
-    string Description, string? ReporterName, string? ReporterPhone, string CellCode, Guid ReportedBy, DateTimeOffset Now);
+    string Description, string? ReporterName, string? ReporterPhone, string CellCode, Guid? ReportedBy, DateTimeOffset Now,
+    string? ReporterEmail = null);
 
 /// <summary>Who may see which cases, as SQL parameters; see <see cref="CaseRepository.ScopeSql"/>.</summary>
 public sealed record Scope(Guid Me, bool All, string? Street, string? Unit);
@@ -112,7 +113,7 @@ public sealed class CaseRepository(NpgsqlDataSource db)
         select h.id, h.at, h.actor_id, p.display_name as actor_name, h.action, h.from_state, h.to_state, h.reason,
                h.evidence::text as evidence, h.details::text as details
         from case_history h left join people p on p.id = h.actor_id
-        where h.case_id = @Id
+        where h.case_id = @Id or h.case_id in (select m.id from cases m where m.merged_into = @Id)
         order by h.id
         """;
 
@@ -166,14 +167,14 @@ public sealed class CaseRepository(NpgsqlDataSource db)
 
     private const string InsertCaseSql = """
         insert into cases (case_no, location, address, category_code, source, priority, description, reporter_name, reporter_phone,
-                           state, cell_code, reported_by, created_at, updated_at)
+                           reporter_email, state, cell_code, reported_by, created_at, updated_at)
         values (to_char(@Now at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0'),
                 ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @Address, @CategoryCode, @Source, @Priority, @Description,
-                @ReporterName, @ReporterPhone, 'reported', @CellCode, @ReportedBy, @Now, @Now)
+                @ReporterName, @ReporterPhone, @ReporterEmail, 'reported', @CellCode, @ReportedBy, @Now, @Now)
         returning id
         """;
 
-    private const string InsertHistorySql = """
+    public const string InsertHistorySql = """
         insert into case_history (case_id, at, actor_id, action, from_state, to_state, reason, evidence, details)
         values (@CaseId, @At, @ActorId, @Action, @FromState, @ToState, @Reason, @Evidence::jsonb, @Details::jsonb)
         """;
@@ -203,8 +204,10 @@ public sealed class CaseRepository(NpgsqlDataSource db)
     /// <summary>
     /// Stores a new report and its first history row. With an idempotency key, a retry of the same
     /// request returns the case made the first time; the advisory lock serializes concurrent retries.
+    /// <paramref name="alsoInsert"/> writes a channel's own rows (duplicate flags, ticket ids) in the same transaction.
     /// </summary>
-    public async Task<ReportOutcome> InsertReportAsync(NewCase report, string? idempotencyKey, string requestHash)
+    public async Task<ReportOutcome> InsertReportAsync(NewCase report, string? idempotencyKey, string requestHash,
+        Func<NpgsqlConnection, NpgsqlTransaction, long, Task>? alsoInsert = null)
     {
         await using var conn = await db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
@@ -227,6 +230,7 @@ public sealed class CaseRepository(NpgsqlDataSource db)
             Reason = (string?)null, Evidence = "[]", Details = JsonSerializer.Serialize(new { source = report.Source, cell = report.CellCode }),
         }, tx);
         await conn.ExecuteAsync(InsertCaseEventSql, new { At = report.Now, Kind = "case_reported", Action = "report", CaseId = id }, tx);
+        if (alsoInsert is not null) await alsoInsert(conn, tx, id);
         if (idempotencyKey is not null)
         {
             await conn.ExecuteAsync(InsertIdempotencySql, new { Person = report.ReportedBy, Key = idempotencyKey, Hash = requestHash, CaseId = id }, tx);

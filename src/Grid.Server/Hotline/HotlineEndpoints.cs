@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Grid.Domain.People;
+using Grid.Server.Auth;
+using Grid.Server.Http;
+using Grid.Server.Intake;
+using Grid.Server.Open311;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace Grid.Server.Hotline;
+
+public sealed record HotlineTicket(string? TicketId, string? CallerName, string? CallerPhone, double? Lat, double? Lon, string? Address,
+    string? CategoryCode, string? Description, string? Priority);
+
+public sealed record TicketReceipt(string TicketId, long CaseId, string CaseNo, bool Replayed, IReadOnlyList<long> LikelyDuplicates);
+
+public sealed record FeedItem(long Seq, DateTimeOffset At, string TicketId, long CaseId, string CaseNo, string Action, string State,
+    string Status, string? Note);
+
+public sealed record FeedPage(IReadOnlyList<FeedItem> Items, long Cursor);
+
+/// <summary>
+/// The 12345 hotline: tickets pushed by the hotline system (an integration API key in X-Api-Key,
+/// issued by an administrator like the Open311 keys) and a feed of status changes after a cursor;
+/// and the call taker's intake form in the command center (/hotline, a plain form post).
+/// </summary>
+public static class HotlineEndpoints
+{
+    public static IServiceCollection AddHotline(this IServiceCollection services) => services.AddSingleton<HotlineRepository>();
+
+    public static void MapHotline(this IEndpointRouteBuilder app)
+    {
+        // Machine-to-machine: no cookie, an API key checked in each handler.
+        var api = app.MapGroup("/api/hotline").WithTags("Hotline").AllowAnonymous().DisableAntiforgery();
+        api.MapPost("/tickets", PushTicket);
+        api.MapGet("/feed", Feed);
+        // The call taker's form; its antiforgery token is checked because it binds [FromForm].
+        app.MapPost("/hotline/intake", FormIntake).ExcludeFromDescription();
+    }
+
+    private static async Task<IResult?> CheckKeyAsync(HttpContext http, Open311Repository keys, TimeProvider clock)
+    {
+        var key = http.Request.Headers["X-Api-Key"].ToString();
+        if (string.IsNullOrEmpty(key)) return Problems.Unauthorized("Send the hotline system's integration key in the X-Api-Key header.");
+        var row = await keys.FindKeyAsync(key);
+        if (row is null || row.RevokedAt is not null) return Problems.Forbidden("The X-Api-Key is not valid or was revoked; ask the administrator for a key.");
+        var now = clock.GetUtcNow();
+        if (await keys.CountUseAsync(row.Id, now) > row.RatePerMinute)
+        {
+            http.Response.Headers.RetryAfter = (60 - now.Second).ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem($"This key may make {row.RatePerMinute} requests per minute.", statusCode: 429, title: "Too many requests");
+        }
+        return null;
+    }
+
+    /// <summary>POST /api/hotline/tickets: one ticket; a resend of the same ticketId changes nothing and answers the same case.</summary>
+    private static async Task<IResult> PushTicket(HotlineTicket body, HttpContext http, Open311Repository keys, HotlineRepository tickets,
+        IntakeService intake, Incidents.CaseRepository cases, TimeProvider clock)
+    {
+        if (await CheckKeyAsync(http, keys, clock) is { } refused) return refused;
+        var errors = new Errors();
+        if (string.IsNullOrWhiteSpace(body.TicketId) || body.TicketId.Length > 100) errors.Add("ticketId", "'ticketId' (the hotline's own ticket number, 1 to 100 characters) is required.");
+        var report = new IntakeReport(body.Lat, body.Lon, body.Address, body.CategoryCode, body.Description, body.Priority ?? "normal", "hotline",
+            body.CallerName, body.CallerPhone, null, null);
+        await intake.CheckAsync(report, errors, Fields);
+        if (errors.Any) return errors.ToProblem();
+        var ticketId = body.TicketId!.Trim();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body with { TicketId = ticketId })));
+
+        async Task<IResult> Replay(long caseId, string priorHash)
+        {
+            var row = (await cases.FindAsync(caseId))!;
+            if (priorHash != hash)
+                return Problems.Conflict($"Ticket {ticketId} was already received as case {row.CaseNo} with different content; a resend changes nothing. Add information through the command center.");
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+            return TypedResults.Ok(new TicketReceipt(ticketId, caseId, row.CaseNo, true, []));
+        }
+
+        if (await tickets.FindTicketAsync(ticketId) is { } prior) return await Replay(prior.CaseId, prior.RequestHash);
+        IntakeResult filed;
+        try
+        {
+            filed = await intake.FileAsync(report, channelRows: (conn, tx, caseId) => Dapper.SqlMapper.ExecuteAsync(conn, HotlineRepository.InsertTicketSql,
+                new { ExternalId = ticketId, CaseId = caseId, Hash = hash, Now = clock.GetUtcNow(), Actor = (Guid?)null }, tx));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "hotline_tickets_pkey")
+        {
+            // The same ticket sent twice at the same moment: the first one made the case.
+            var first = (await tickets.FindTicketAsync(ticketId))!.Value;
+            return await Replay(first.CaseId, first.RequestHash);
+        }
+        if (filed.Status == IntakeStatus.NoCell) return Problems.Unprocessable(filed.Message!);
+        var created = (await cases.FindAsync(filed.CaseId))!;
+        return TypedResults.Created($"/api/cases/{filed.CaseId}", new TicketReceipt(ticketId, filed.CaseId, created.CaseNo, false, filed.LikelyDuplicates));
+    }
+
+    private static readonly IntakeFields Fields = new("lat", "lon", "categoryCode", "description", "address", "callerName", "callerPhone",
+        "callerEmail", "GET /api/categories lists them.");
+
+    /// <summary>GET /api/hotline/feed?after=CURSOR: status changes of hotline cases after the cursor, oldest first.</summary>
+    private static async Task<IResult> Feed(long? after, int? limit, HttpContext http, Open311Repository keys, HotlineRepository tickets, TimeProvider clock)
+    {
+        if (await CheckKeyAsync(http, keys, clock) is { } refused) return refused;
+        if (after is < 0) return Problems.BadRequest("'after' is the cursor of the previous page (0 for the beginning).");
+        if (limit is < 1 or > 1000) return Problems.BadRequest("'limit' must be between 1 and 1000.");
+        var rows = await tickets.FeedAsync(after ?? 0, limit ?? 200);
+        var items = rows.Select(r => new FeedItem(r.Seq, r.At, r.TicketId, r.CaseId, r.CaseNo, r.Action, r.State,
+            r.State is "closed" or "cancelled" ? "closed" : "open", r.Note)).ToList();
+        return TypedResults.Ok(new FeedPage(items, items.Count == 0 ? after ?? 0 : items[^1].Seq));
+    }
+
+    /// <summary>The call taker's form: files the call, then shows the page again with the new case number.</summary>
+    private static async Task<IResult> FormIntake([FromForm] string? callerName, [FromForm] string? callerPhone, [FromForm] string? lat,
+        [FromForm] string? lon, [FromForm] string? address, [FromForm] string? categoryCode, [FromForm] string? description,
+        [FromForm] string? priority, HttpContext http, IntakeService intake, Incidents.CaseRepository cases)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Roles.Any(r => r is Role.Operator or Role.ShiftLead or Role.Dispatcher))
+            return Problems.Forbidden("Only the command center takes hotline calls.");
+        static double? Num(string? s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
+        var report = new IntakeReport(Num(lat), Num(lon), address, categoryCode, description, priority ?? "normal", "hotline",
+            callerName, callerPhone, null, viewer.PersonId);
+        var errors = new Errors();
+        await intake.CheckAsync(report, errors, Fields);
+        string Back(string query) => "/hotline?" + query;
+        // The page's script posts the same form asking for JSON, so a refused call keeps what was typed.
+        var wantsJson = http.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
+        if (errors.Any && wantsJson) return errors.ToProblem();
+        if (errors.Any)
+        {
+            var message = string.Join(" ", errors.ToProblem().ProblemDetails.Errors.Values.SelectMany(v => v));
+            return Results.LocalRedirect(Back("error=" + Uri.EscapeDataString(message)));
+        }
+        var filed = await intake.FileAsync(report);
+        if (filed.Status == IntakeStatus.NoCell)
+            return wantsJson ? Problems.Unprocessable(filed.Message!) : Results.LocalRedirect(Back("error=" + Uri.EscapeDataString(filed.Message!)));
+        var row = (await cases.FindAsync(filed.CaseId))!;
+        if (wantsJson) return TypedResults.Ok(new { caseId = row.Id, caseNo = row.CaseNo, likelyDuplicates = filed.LikelyDuplicates });
+        return Results.LocalRedirect(Back($"created={Uri.EscapeDataString(row.CaseNo)}&id={row.Id}&duplicates={filed.LikelyDuplicates.Count}"));
+    }
+}

@@ -1,0 +1,53 @@
+using Dapper;
+using Grid.Server.Data;
+using Npgsql;
+
+namespace Grid.Server.Hotline;
+
+public sealed class FeedRow
+{
+    public long Seq { get; init; }
+    public DateTimeOffset At { get; init; }
+    public string TicketId { get; init; } = "";
+    public long CaseId { get; init; }
+    public string CaseNo { get; init; } = "";
+    public string Action { get; init; } = "";
+    public string State { get; init; } = "";
+    public string? Note { get; init; }
+}
+
+public sealed class HotlineRepository(NpgsqlDataSource db)
+{
+    public async Task<(long CaseId, string RequestHash)?> FindTicketAsync(string externalId)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return await conn.QueryFirstOrNullAsync<(long, string)>(
+            "select case_id, request_hash from hotline_tickets where external_id = @Id", new { Id = externalId });
+    }
+
+    public const string InsertTicketSql = """
+        insert into hotline_tickets (external_id, case_id, request_hash, received_at, created_by)
+        values (@ExternalId, @CaseId, @Hash, @Now, @Actor)
+        """;
+
+    // Status changes of each ticket's case and, once merged, of the case it was merged into; the
+    // event sequence is the cursor, so the hotline never misses a change and never sees one twice.
+    private const string FeedSql = """
+        select e.seq, e.at, t.external_id as ticket_id, c.id as case_id, c.case_no, e.payload->>'action' as action,
+               e.payload->>'state' as state,
+               (select h.reason from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
+                order by h.id desc limit 1) as note
+        from case_events e
+        join cases c on c.id = e.case_id or c.merged_into = e.case_id
+        join hotline_tickets t on t.case_id = c.id
+        where e.seq > @After and e.kind in ('case_reported','case_changed','case_escalated')
+        order by e.seq, t.external_id
+        limit @Limit
+        """;
+
+    public async Task<IReadOnlyList<FeedRow>> FeedAsync(long after, int limit)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return (await conn.QueryAsync<FeedRow>(FeedSql, new { After = after, Limit = limit })).ToList();
+    }
+}

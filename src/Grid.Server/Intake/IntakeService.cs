@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Dapper;
+using Grid.Server.Catalogue;
+using Grid.Server.Grid;
+using Grid.Server.Http;
+using Grid.Server.Incidents;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Grid.Server.Intake;
+
+/// <summary>A report as any channel hands it in: field app, command center, Open311, hotline, monitoring system.</summary>
+/// <param name="ReportedBy">The signed-in reporter; null for citizens, hotline callers and devices.</param>
+public sealed record IntakeReport(double? Lat, double? Lon, string? Address, string? CategoryCode, string? Description,
+    string Priority, string Source, string? ReporterName, string? ReporterPhone, string? ReporterEmail, Guid? ReportedBy);
+
+/// <summary>How a channel names the fields, so error messages use the names its clients send.</summary>
+public sealed record IntakeFields(string Lat, string Lon, string Category, string Description, string Address, string Name,
+    string Phone, string Email, string CategoryHint)
+{
+    public static readonly IntakeFields Api = new("lat", "lon", "categoryCode", "description", "address", "reporterName",
+        "reporterPhone", "reporterEmail", "GET /api/categories lists them.");
+}
+
+public enum IntakeStatus { Filed, Replayed, KeyReusedForOtherRequest, NoCell }
+
+public sealed record IntakeResult(IntakeStatus Status, long CaseId, IReadOnlyList<long> LikelyDuplicates, string? Message);
+
+/// <summary>
+/// The one path every channel files a report through: the same checks, the same cell lookup, one
+/// transaction for the case, its first history row, its event, the channel's own rows and the
+/// duplicate flags against open cases of the same category nearby.
+/// </summary>
+public sealed class IntakeService(CaseRepository cases, CatalogueRepository catalogue, GridRepository grid,
+    IOptions<GridOptions> options, TimeProvider clock)
+{
+    public GridOptions City => options.Value;
+
+    /// <summary>Checks the parts every channel shares; returns the category when it exists.</summary>
+    public async Task<CategoryRow?> CheckAsync(IntakeReport r, Errors errors, IntakeFields f, bool pointRequired = true)
+    {
+        if (pointRequired || r.Lat is not null || r.Lon is not null) Coordinates.Check(r.Lat, r.Lon, City, errors, f.Lat, f.Lon);
+        var category = string.IsNullOrWhiteSpace(r.CategoryCode) ? null : await catalogue.FindCategoryAsync(r.CategoryCode.Trim());
+        if (string.IsNullOrWhiteSpace(r.CategoryCode)) errors.Add(f.Category, $"'{f.Category}' is required, e.g. E0102 (暴露垃圾). {f.CategoryHint}");
+        else if (category is null) errors.Add(f.Category, $"There is no category '{r.CategoryCode}'. {f.CategoryHint}");
+        if (string.IsNullOrWhiteSpace(r.Description)) errors.Add(f.Description, $"Describe the problem in '{f.Description}' (1 to 2000 characters).");
+        errors.MaxLength(r.Description, 2000, f.Description);
+        errors.MaxLength(r.Address, 200, f.Address);
+        errors.MaxLength(r.ReporterName, 100, f.Name);
+        errors.MaxLength(r.ReporterPhone, 40, f.Phone);
+        errors.MaxLength(r.ReporterEmail, 200, f.Email);
+        if (r.ReporterPhone is { Length: > 0 } phone && !phone.All(ch => char.IsAsciiDigit(ch) || ch is '+' or '-' or ' '))
+            errors.Add(f.Phone, $"'{phone}' is not a phone number; use digits, spaces, + and - only.");
+        if (r.ReporterEmail is { Length: > 0 } email && (!email.Contains('@') || email.Any(char.IsWhiteSpace)))
+            errors.Add(f.Email, $"'{email}' is not an e-mail address.");
+        if (r.Priority is not ("normal" or "urgent")) errors.Add("priority", $"Priority '{r.Priority}' is unknown; use normal or urgent.");
+        return category;
+    }
+
+    /// <summary>Locates and files a checked report. <paramref name="channelRows"/> runs inside the same transaction.</summary>
+    public async Task<IntakeResult> FileAsync(IntakeReport r, string? idempotencyKey = null, string? requestHash = null,
+        Func<NpgsqlConnection, NpgsqlTransaction, long, Task>? channelRows = null)
+    {
+        var located = await grid.LocateAsync(r.Lat!.Value, r.Lon!.Value, City.NearestCellMaxMeters);
+        if (located is null)
+        {
+            return new IntakeResult(IntakeStatus.NoCell, 0, [], Coordinates.NoCellMessage(r.Lat.Value, r.Lon.Value, City.NearestCellMaxMeters));
+        }
+        var now = clock.GetUtcNow();
+        var report = new NewCase(r.Lat.Value, r.Lon.Value, r.Address?.Trim() ?? "", r.CategoryCode!.Trim(), r.Source, r.Priority,
+            r.Description!.Trim(), Blank(r.ReporterName), Blank(r.ReporterPhone), located.Code, r.ReportedBy, now, Blank(r.ReporterEmail));
+        var flagged = new List<long>();
+        var outcome = await cases.InsertReportAsync(report, idempotencyKey, requestHash ?? "", async (conn, tx, id) =>
+        {
+            await conn.ExecuteAsync(InsertReporterSql, new { CaseId = id, report.Source, Name = report.ReporterName,
+                Phone = report.ReporterPhone, Email = report.ReporterEmail, PersonId = report.ReportedBy, Now = now }, tx);
+            if (channelRows is not null) await channelRows(conn, tx, id);
+            flagged.AddRange(await FlagDuplicatesAsync(conn, tx, id, r.ReportedBy, now));
+        });
+        if (outcome.KeyReusedForOtherRequest)
+            return new IntakeResult(IntakeStatus.KeyReusedForOtherRequest, outcome.CaseId, [], null);
+        return new IntakeResult(outcome.Replayed ? IntakeStatus.Replayed : IntakeStatus.Filed, outcome.CaseId, flagged, null);
+    }
+
+    private const string InsertReporterSql = """
+        insert into case_reporters (case_id, from_case_id, source, name, phone, email, person_id, added_at)
+        values (@CaseId, @CaseId, @Source, @Name, @Phone, @Email, @PersonId, @Now)
+        """;
+
+    // Same category, still open, not itself merged away, within the radius and the time window.
+    private const string FlagDuplicatesSql = """
+        insert into duplicate_flags (case_id, candidate_id, distance_m, flagged_at)
+        select @CaseId, c.id, ST_Distance(c.location::geography, n.location::geography), @Now
+        from cases n
+        join cases c on c.category_code = n.category_code and c.id <> n.id
+        where n.id = @CaseId
+          and c.state not in ('closed','cancelled') and c.merged_into is null
+          and c.created_at >= @Since
+          and c.location && ST_Expand(n.location, @DegLon, @DegLat)
+          and ST_DWithin(c.location::geography, n.location::geography, @Meters)
+        order by ST_Distance(c.location::geography, n.location::geography), c.id
+        limit 5
+        returning candidate_id
+        """;
+
+    private const string AuditFlagSql = """
+        insert into audit_log (at, actor_id, action, subject, details) values (@Now, @Actor, 'duplicate_flagged', 'case:' || @CaseId, @Details::jsonb)
+        """;
+
+    private async Task<IReadOnlyList<long>> FlagDuplicatesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long caseId, Guid? actor, DateTimeOffset now)
+    {
+        var meters = City.DuplicateRadiusMeters;
+        var lat = await conn.ExecuteScalarAsync<double>("select ST_Y(location) from cases where id = @CaseId", new { CaseId = caseId }, tx);
+        var candidates = (await conn.QueryAsync<long>(FlagDuplicatesSql, new
+        {
+            CaseId = caseId, Now = now, Since = now.AddDays(-City.DuplicateWindowDays), Meters = meters,
+            DegLat = meters / 110_000.0, DegLon = meters / (110_000.0 * Math.Max(0.05, Math.Cos(lat * Math.PI / 180))),
+        }, tx)).ToList();
+        if (candidates.Count == 0) return candidates;
+        // A flag is not a lifecycle step (the case's state and version stay as they are, and its
+        // history starts with the report alone); it is audited and announced, and the operator's
+        // decision on it (merge or keep apart) is what the case history records.
+        await conn.ExecuteAsync(AuditFlagSql, new
+        {
+            Now = now, Actor = actor, CaseId = caseId,
+            Details = JsonSerializer.Serialize(new { candidates, radiusMeters = meters, windowDays = City.DuplicateWindowDays }),
+        }, tx);
+        await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "duplicate_flagged", CaseId = caseId }, tx);
+        return candidates;
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}

@@ -1,0 +1,213 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Xml;
+using Dapper;
+using Grid.Domain.People;
+using Grid.Server.Auth;
+using Grid.Server.Catalogue;
+using Grid.Server.Grid;
+using Grid.Server.Http;
+using Grid.Server.Intake;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Grid.Server.Monitoring;
+
+/// <summary>The "Monitoring" configuration section.</summary>
+public sealed class MonitoringOptions
+{
+    /// <summary>A device that made this many cases within the window is flapping: further alarms are recorded, not filed.</summary>
+    public int FlapMaxCases { get; set; } = 3;
+    public int FlapWindowMinutes { get; set; } = 60;
+}
+
+public sealed record SystemRequest(string? Id, string? Name);
+public sealed record SystemSecret(string Id, string Name, string Secret);
+public sealed record KindRequest(string? Kind, string? SystemId, string? CategoryCode, string? Priority);
+public sealed record DeviceRequest(string? Id, string? Kind, string? Name, double? Lat, double? Lon, string? Address);
+public sealed record DeviceView(string Id, string Kind, string SystemId, string CategoryCode, string Name, double Lat, double Lon, string CellCode,
+    string Address, IReadOnlyDictionary<string, int>? Alarms);
+public sealed record Alarm(string? DeviceId, string? AlarmType, string? Message);
+public sealed record AlarmReceipt(string DeviceId, string Outcome, long? CaseId);
+
+/// <summary>
+/// Monitoring systems (public security, traffic, water, street lighting, environment, work safety):
+/// registered devices, one alarm webhook per device kind, a shared secret per system. An alarm
+/// files a case at the device's location; repeats while that case is open are attached to it; a
+/// device that keeps raising new cases is throttled.
+/// </summary>
+public static class MonitoringEndpoints
+{
+    public static IServiceCollection AddMonitoring(this IServiceCollection services, IConfiguration config)
+    {
+        services.Configure<MonitoringOptions>(config.GetSection("Monitoring"));
+        services.AddSingleton<MonitoringRepository>();
+        return services;
+    }
+
+    public static void MapMonitoring(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/monitoring").WithTags("Monitoring");
+        admin.MapPost("/systems", SaveSystem);
+        admin.MapPost("/kinds", SaveKind);
+        admin.MapPost("/devices", SaveDevice);
+        admin.MapGet("/devices", ListDevices);
+        admin.MapGet("/devices/{id}", GetDevice);
+        // Systems post with their shared secret, not a cookie.
+        admin.MapPost("/alarms/{kind}", ReceiveAlarm).AllowAnonymous().DisableAntiforgery();
+    }
+
+    private static bool IsCode(string? s) => s is { Length: > 0 and <= 40 } && s[0] is >= 'a' and <= 'z' && s.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_');
+
+    private static async Task<Results<Created<SystemSecret>, ProblemHttpResult>> SaveSystem(SystemRequest body, HttpContext http, MonitoringRepository repo, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators register monitoring systems.");
+        if (!IsCode(body.Id)) return Problems.BadRequest("'id' is a lower-case code such as street_lighting (letters, digits, _).");
+        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100) return Problems.BadRequest("'name' (1 to 100 characters) is required.");
+        var secret = await repo.SaveSystemAsync(body.Id!, body.Name.Trim(), viewer.PersonId, clock.GetUtcNow());
+        return TypedResults.Created($"/api/monitoring/systems/{body.Id}", new SystemSecret(body.Id!, body.Name.Trim(), secret));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> SaveKind(KindRequest body, HttpContext http, MonitoringRepository repo,
+        CatalogueRepository catalogue, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators map device kinds.");
+        if (!IsCode(body.Kind)) return Problems.BadRequest("'kind' is a lower-case code such as street_light.");
+        if (body.SystemId is null || !await repo.SystemExistsAsync(body.SystemId)) return Problems.BadRequest($"There is no monitoring system '{body.SystemId}'; register it first.");
+        if (body.CategoryCode is null || await catalogue.FindCategoryAsync(body.CategoryCode) is null) return Problems.BadRequest($"There is no category '{body.CategoryCode}'.");
+        if (body.Priority is not (null or "normal" or "urgent")) return Problems.BadRequest("'priority' is normal or urgent.");
+        await repo.SaveKindAsync(body.Kind!, body.SystemId, body.CategoryCode, body.Priority ?? "normal", viewer.PersonId, clock.GetUtcNow());
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<DeviceView>, ValidationProblem, ProblemHttpResult>> SaveDevice(DeviceRequest body, HttpContext http,
+        MonitoringRepository repo, GridRepository grid, IOptions<GridOptions> options, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators register devices.");
+        var errors = new Errors();
+        if (string.IsNullOrWhiteSpace(body.Id) || body.Id.Length > 100) errors.Add("id", "'id' (the system's device id, 1 to 100 characters) is required.");
+        if (body.Kind is null || await repo.KindSystemAsync(body.Kind) is null) errors.Add("kind", $"Device kind '{body.Kind}' is not mapped; POST /api/monitoring/kinds first.");
+        Coordinates.Check(body.Lat, body.Lon, options.Value, errors);
+        errors.MaxLength(body.Address, 200, "address");
+        errors.MaxLength(body.Name, 100, "name");
+        if (errors.Any) return errors.ToProblem();
+        var cell = await grid.LocateAsync(body.Lat!.Value, body.Lon!.Value, options.Value.NearestCellMaxMeters);
+        if (cell is null) return Problems.Unprocessable(Coordinates.NoCellMessage(body.Lat.Value, body.Lon.Value, options.Value.NearestCellMaxMeters));
+        await repo.SaveDeviceAsync(body.Id!.Trim(), body.Kind!, body.Name?.Trim() ?? "", body.Lat.Value, body.Lon.Value, cell.Code, body.Address?.Trim() ?? "",
+            viewer.PersonId, clock.GetUtcNow());
+        return TypedResults.Ok(ToView((await repo.FindDeviceAsync(body.Id.Trim()))!, null));
+    }
+
+    private static DeviceView ToView(DeviceRow d, IReadOnlyDictionary<string, int>? alarms) =>
+        new(d.Id, d.Kind, d.SystemId, d.CategoryCode, d.Name, d.Lat, d.Lon, d.CellCode, d.Address, alarms);
+
+    private static readonly Role[] Readers = [Role.Admin, Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor];
+
+    private static async Task<Results<Ok<IReadOnlyList<DeviceView>>, ProblemHttpResult>> ListDevices(HttpContext http, MonitoringRepository repo)
+    {
+        if (!Viewer.From(http.User).Roles.Any(Readers.Contains)) return Problems.Forbidden("Only the command center and administrators list devices.");
+        return TypedResults.Ok<IReadOnlyList<DeviceView>>((await repo.ListDevicesAsync()).Select(d => ToView(d, null)).ToList());
+    }
+
+    private static async Task<Results<Ok<DeviceView>, ProblemHttpResult>> GetDevice(string id, HttpContext http, MonitoringRepository repo)
+    {
+        if (!Viewer.From(http.User).Roles.Any(Readers.Contains)) return Problems.Forbidden("Only the command center and administrators see devices.");
+        var d = await repo.FindDeviceAsync(id);
+        if (d is null) return Problems.NotFound($"There is no device '{id}'.");
+        return TypedResults.Ok(ToView(d, (await repo.AlarmCountsAsync(id)).ToDictionary(a => a.Outcome, a => a.Count)));
+    }
+
+    /// <summary>Reads an alarm from JSON or XML. XML is parsed with DTDs prohibited and no resolver: no entity expansion, no external fetch.</summary>
+    private static async Task<(Alarm? Alarm, string? Error)> ReadAlarmAsync(HttpRequest request)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        buffer.Position = 0;
+        var type = request.ContentType ?? "";
+        if (type.Contains("xml", StringComparison.OrdinalIgnoreCase))
+        {
+            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 100_000 };
+            try
+            {
+                using var reader = XmlReader.Create(buffer, settings);
+                string? device = null, kind = null, message = null;
+                while (reader.Read())
+                {
+                    if (reader.NodeType != XmlNodeType.Element) continue;
+                    switch (reader.LocalName)
+                    {
+                        case "deviceId": device = reader.ReadElementContentAsString(); break;
+                        case "alarmType": kind = reader.ReadElementContentAsString(); break;
+                        case "message": message = reader.ReadElementContentAsString(); break;
+                    }
+                }
+                return (new Alarm(device, kind, message), null);
+            }
+            catch (XmlException e)
+            {
+                return (null, $"The XML body could not be read ({e.Message}). DTDs and entities are not accepted.");
+            }
+        }
+        try
+        {
+            return (JsonSerializer.Deserialize<Alarm>(buffer, new JsonSerializerOptions(JsonSerializerDefaults.Web)), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, $"The request body is not valid JSON: {e.Message.Split(" Path:")[0]}");
+        }
+    }
+
+    /// <summary>POST /api/monitoring/alarms/{kind} with X-Monitoring-Secret: the system's shared secret.</summary>
+    private static async Task<IResult> ReceiveAlarm(string kind, HttpContext http, MonitoringRepository repo, IntakeService intake,
+        IOptions<MonitoringOptions> options, TimeProvider clock)
+    {
+        var secretHash = await repo.SystemSecretHashAsync(kind);
+        if (secretHash is null) return Problems.NotFound($"Device kind '{kind}' is not registered.");
+        var given = http.Request.Headers["X-Monitoring-Secret"].ToString();
+        if (given.Length == 0) return Problems.Unauthorized("Send the monitoring system's shared secret in the X-Monitoring-Secret header.");
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(MonitoringRepository.Hash(given)), Encoding.ASCII.GetBytes(secretHash)))
+            return Problems.Forbidden($"The secret is not the one of the system that sends '{kind}' alarms.");
+        var (alarm, error) = await ReadAlarmAsync(http.Request);
+        if (error is not null) return Problems.BadRequest(error);
+        if (string.IsNullOrWhiteSpace(alarm?.DeviceId)) return Problems.BadRequest("'deviceId' is required.");
+        if (alarm.AlarmType is { Length: > 100 } || alarm.Message is { Length: > 1000 }) return Problems.BadRequest("'alarmType' is limited to 100 and 'message' to 1000 characters.");
+        var device = await repo.FindDeviceAsync(alarm.DeviceId.Trim());
+        if (device is null || device.Kind != kind) return Problems.NotFound($"There is no {kind} device '{alarm.DeviceId}'; an administrator registers devices.");
+
+        var now = clock.GetUtcNow();
+        var args = new { DeviceId = device.Id, Now = now, AlarmType = alarm.AlarmType ?? "", Message = alarm.Message ?? "" };
+        // One device's alarms are handled one at a time (on every node): a storm makes one case.
+        await using var lockConn = await repo.Db.OpenConnectionAsync();
+        await lockConn.ExecuteAsync("select pg_advisory_lock(hashtextextended(@Key, 0))", new { Key = "device:" + device.Id });
+        try
+        {
+            if (await MonitoringRepository.OpenCaseAsync(lockConn, device.Id) is { } open)
+            {
+                await lockConn.ExecuteAsync(MonitoringRepository.InsertAlarmSql, new { args.DeviceId, args.Now, args.AlarmType, args.Message, CaseId = (long?)open, Outcome = "attached" });
+                return TypedResults.Ok(new AlarmReceipt(device.Id, "attached", open));
+            }
+            var o = options.Value;
+            if (await MonitoringRepository.CasesSinceAsync(lockConn, device.Id, now.AddMinutes(-o.FlapWindowMinutes)) >= o.FlapMaxCases)
+            {
+                await lockConn.ExecuteAsync(MonitoringRepository.InsertAlarmSql, new { args.DeviceId, args.Now, args.AlarmType, args.Message, CaseId = (long?)null, Outcome = "throttled" });
+                return TypedResults.Json(new AlarmReceipt(device.Id, "throttled", null), statusCode: StatusCodes.Status202Accepted);
+            }
+            var description = $"[{kind}] {device.Name} {device.Id}: {alarm.AlarmType} {alarm.Message}".Trim();
+            var report = new IntakeReport(device.Lat, device.Lon, device.Address, device.CategoryCode, description.Length > 2000 ? description[..2000] : description,
+                device.Priority, "sensor", null, null, null, null);
+            var filed = await intake.FileAsync(report, channelRows: (conn, tx, caseId) => conn.ExecuteAsync(MonitoringRepository.InsertAlarmSql,
+                new { args.DeviceId, args.Now, args.AlarmType, args.Message, CaseId = (long?)caseId, Outcome = "case_created" }, tx));
+            if (filed.Status == IntakeStatus.NoCell) return Problems.Unprocessable(filed.Message!);
+            return TypedResults.Created($"/api/cases/{filed.CaseId}", new AlarmReceipt(device.Id, "case_created", filed.CaseId));
+        }
+        finally
+        {
+            await lockConn.ExecuteAsync("select pg_advisory_unlock(hashtextextended(@Key, 0))", new { Key = "device:" + device.Id });
+        }
+    }
+}

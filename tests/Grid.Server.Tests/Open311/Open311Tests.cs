@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Xml.Linq;
+using Grid.Domain.People;
+using Grid.Server.Tests.Infrastructure;
+using Grid.Server.Tests.Intake;
+using static Grid.Server.Tests.Intake.IntakeHelpers;
+
+namespace Grid.Server.Tests.Open311;
+
+public sealed class Open311Tests
+{
+    private static FormUrlEncodedContent Form(params (string, string)[] fields) =>
+        new(fields.Select(f => new KeyValuePair<string, string>(f.Item1, f.Item2)));
+
+    [Fact]
+    public async Task Discovery_and_service_list_answer_in_xml_and_json_without_a_key()
+    {
+        var server = await TestServer.SharedAsync();
+        await EnsureAttributesAsync(server);
+        var client = server.Anonymous();
+
+        var discovery = await client.GetAsync("/open311/v2/discovery.json");
+        Assert.Equal(HttpStatusCode.OK, discovery.StatusCode);
+        var d = JsonDocument.Parse(await discovery.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("http://wiki.open311.org/GeoReport_v2", d.GetProperty("endpoints")[0].GetProperty("specification").GetString());
+        Assert.Contains("text/xml", d.GetProperty("endpoints")[0].GetProperty("formats").EnumerateArray().Select(f => f.GetString()));
+
+        var xml = await client.GetAsync("/open311/v2/services.xml");
+        Assert.StartsWith("text/xml", xml.Content.Headers.ContentType!.ToString());
+        var services = XDocument.Parse(await xml.Content.ReadAsStringAsync()).Root!;
+        Assert.Equal("services", services.Name.LocalName);
+        var component = services.Elements("service").Single(s => s.Element("service_code")!.Value == "C9901");
+        Assert.Equal("true", component.Element("metadata")!.Value);
+        Assert.Equal("realtime", component.Element("type")!.Value);
+        Assert.NotNull(component.Element("keywords"));
+        Assert.NotNull(component.Element("group"));
+
+        var json = JsonDocument.Parse(await client.GetStringAsync("/open311/v2/services.json")).RootElement;
+        Assert.Equal(JsonValueKind.Array, json.ValueKind);
+        Assert.Contains(json.EnumerateArray(), s => s.GetProperty("service_code").GetString() == "E9901" && !s.GetProperty("metadata").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_service_definition_lists_its_required_attribute_with_values()
+    {
+        var server = await TestServer.SharedAsync();
+        await EnsureAttributesAsync(server);
+        var client = server.Anonymous();
+        var xml = XDocument.Parse(await client.GetStringAsync("/open311/v2/services/C9901.xml")).Root!;
+        Assert.Equal("service_definition", xml.Name.LocalName);
+        Assert.Equal("C9901", xml.Element("service_code")!.Value);
+        var attribute = xml.Element("attributes")!.Elements("attribute").First();
+        Assert.Equal("COVER_STATE", attribute.Element("code")!.Value);
+        Assert.Equal("singlevaluelist", attribute.Element("datatype")!.Value);
+        Assert.Equal("true", attribute.Element("required")!.Value);
+        Assert.Equal("true", attribute.Element("variable")!.Value);
+        Assert.Equal("1", attribute.Element("order")!.Value);
+        Assert.Equal(["missing", "damaged"], attribute.Element("values")!.Elements("value").Select(v => v.Element("key")!.Value));
+
+        var json = JsonDocument.Parse(await client.GetStringAsync("/open311/v2/services/C9901.json")).RootElement;
+        Assert.Equal("COVER_STATE", json.GetProperty("attributes")[0].GetProperty("code").GetString());
+
+        var missing = await client.GetAsync("/open311/v2/services/X0000.json");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(404, JsonDocument.Parse(await missing.Content.ReadAsStringAsync()).RootElement[0].GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_post_without_a_required_attribute_gets_400_in_the_spec_error_format_and_with_it_a_request_id()
+    {
+        var server = await TestServer.SharedAsync();
+        await EnsureAttributesAsync(server);
+        var world = await TestWorld.CreateAsync(server);
+        var key = await IssueKeyAsync(world);
+        var client = server.Anonymous();
+        var (lat, lon) = world.Inside(0);
+
+        var bad = await client.PostAsync("/open311/v2/requests.xml", Form(("api_key", key), ("service_code", "C9901"),
+            ("lat", F(lat)), ("long", F(lon)), ("description", "Cover gone")));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = XDocument.Parse(await bad.Content.ReadAsStringAsync()).Root!;
+        Assert.Equal("errors", errors.Name.LocalName);
+        Assert.Equal("400", errors.Element("error")!.Element("code")!.Value);
+        Assert.Contains("attribute[COVER_STATE]", errors.Element("error")!.Element("description")!.Value);
+
+        var wrongValue = await client.PostAsync("/open311/v2/requests.json", Form(("api_key", key), ("service_code", "C9901"),
+            ("lat", F(lat)), ("long", F(lon)), ("attribute[COVER_STATE]", "stolen")));
+        Assert.Equal(HttpStatusCode.BadRequest, wrongValue.StatusCode);
+
+        var noKey = await client.PostAsync("/open311/v2/requests.json", Form(("api_key", "nope"), ("service_code", "C9901")));
+        Assert.Equal(HttpStatusCode.Forbidden, noKey.StatusCode);
+        Assert.Equal(403, JsonDocument.Parse(await noKey.Content.ReadAsStringAsync()).RootElement[0].GetProperty("code").GetInt32());
+
+        var ok = await client.PostAsync("/open311/v2/requests.json", Form(("api_key", key), ("jurisdiction_id", "liangxi.wuxi.gridcity"),
+            ("service_code", "C9901"), ("lat", F(lat)), ("long", F(lon)), ("attribute[COVER_STATE]", "missing"), ("attribute[DEPTH]", "40"),
+            ("first_name", "王"), ("last_name", "小明"), ("phone", "13912341234"), ("email", "wang@example.com"),
+            ("description", "<script>alert(1)</script> cover missing"), ("media_url", "https://example.com/p.jpg")));
+        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        var id = JsonDocument.Parse(await ok.Content.ReadAsStringAsync()).RootElement[0].GetProperty("service_request_id").GetString()!;
+
+        var one = XDocument.Parse(await client.GetStringAsync($"/open311/v2/requests/{id}.xml")).Root!.Element("request")!;
+        Assert.Equal(id, one.Element("service_request_id")!.Value);
+        Assert.Equal("open", one.Element("status")!.Value);
+        Assert.Equal("C9901", one.Element("service_code")!.Value);
+        Assert.Equal("https://example.com/p.jpg", one.Element("media_url")!.Value);
+        Assert.Equal("测试道路", one.Element("agency_responsible")!.Value);
+        // Reporter text comes back as text, escaped by the XML writer, never as markup.
+        Assert.Equal("<script>alert(1)</script> cover missing", one.Element("description")!.Value);
+        Assert.Null(one.Element("phone"));
+    }
+
+    [Fact]
+    public async Task An_address_only_request_gets_a_token_that_leads_to_the_request_once_placed()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var key = await IssueKeyAsync(world);
+        var client = server.Anonymous();
+        var posted = await client.PostAsync("/open311/v2/requests.json", Form(("api_key", key), ("service_code", "E9901"),
+            ("address_string", "North gate of the test block"), ("description", "Garbage")));
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var token = JsonDocument.Parse(await posted.Content.ReadAsStringAsync()).RootElement[0].GetProperty("token").GetString()!;
+
+        var before = XDocument.Parse(await client.GetStringAsync($"/open311/v2/tokens/{token}.xml")).Root!.Element("request")!;
+        Assert.Equal(token, before.Element("token")!.Value);
+        Assert.Equal("", before.Element("service_request_id")!.Value);
+
+        var op = await world.PersonAsync([Role.Operator], []);
+        var (lat, lon) = world.Inside(1);
+        var placed = await op.Client.PostAsJsonAsync($"/api/open311/pending/{token}/place", new { lat, lon });
+        Assert.Equal(HttpStatusCode.OK, placed.StatusCode);
+        var again = await op.Client.PostAsJsonAsync($"/api/open311/pending/{token}/place", new { lat, lon });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        var after = JsonDocument.Parse(await client.GetStringAsync($"/open311/v2/tokens/{token}.json")).RootElement[0];
+        var id = after.GetProperty("service_request_id").GetString();
+        Assert.Matches("^[0-9]{14}$", id);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/open311/v2/tokens/{Guid.NewGuid()}.json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_requests_filters_by_ids_code_status_and_dates()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var inspector = await world.PersonAsync(Role.Inspector, world.Cells);
+        var a = await world.ReportAsync(worker, 0, TestCatalogue.Component);
+        var b = await world.ReportAsync(worker, 4, TestCatalogue.LightEvent);
+        await worker.StepOkAsync(b.Id, "self-handle", new { note = "Swept" });
+        await inspector.StepOkAsync(b.Id, "verify", new { note = "Clean" });
+        var client = server.Anonymous();
+        var ids = $"{a.CaseNo},{b.CaseNo}";
+
+        var both = JsonDocument.Parse(await client.GetStringAsync($"/open311/v2/requests.json?service_request_id={ids}")).RootElement;
+        Assert.Equal(2, both.GetArrayLength());
+        var closed = both.EnumerateArray().Single(r => r.GetProperty("service_request_id").GetString() == b.CaseNo);
+        Assert.Equal("closed", closed.GetProperty("status").GetString());
+        Assert.Equal("Clean", closed.GetProperty("status_notes").GetString());
+
+        var open = XDocument.Parse(await client.GetStringAsync($"/open311/v2/requests.xml?service_code=C9901&status=open")).Root!;
+        Assert.Contains(open.Elements("request"), r => r.Element("service_request_id")!.Value == a.CaseNo);
+        Assert.DoesNotContain(open.Elements("request"), r => r.Element("service_request_id")!.Value == b.CaseNo);
+
+        var past = JsonDocument.Parse(await client.GetStringAsync("/open311/v2/requests.json?service_code=C9901&end_date=2020-01-01T00:00:00Z")).RootElement;
+        Assert.Equal(0, past.GetArrayLength());
+        var badDate = await client.GetAsync("/open311/v2/requests.json?start_date=yesterday");
+        Assert.Equal(HttpStatusCode.BadRequest, badDate.StatusCode);
+        Assert.Contains("start_date", await badDate.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/open311/v2/requests.json?jurisdiction_id=elsewhere")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_key_over_its_rate_limit_gets_429_and_a_revoked_key_403()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var issued = await TestWorld.ReadAsync<global::Grid.Server.Open311.IssuedKey>(
+            await admin.Client.PostAsJsonAsync("/api/open311/keys", new { name = "Tiny", ratePerMinute = 2 }), HttpStatusCode.Created);
+        var client = server.Anonymous();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+            statuses.Add((await client.PostAsync("/open311/v2/requests.json", Form(("api_key", issued.Key), ("service_code", "X0000")))).StatusCode);
+        // Two answered (404: unknown code), the third refused, unless the minute turned in between.
+        Assert.True(statuses[2] == (HttpStatusCode)429 || statuses.Count(s => s == (HttpStatusCode)429) == 0 && statuses[2] == HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.PostAsync($"/api/open311/keys/{issued.Id}/revoke", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/open311/v2/requests.json", Form(("api_key", issued.Key), ("service_code", "E9901")))).StatusCode);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        Assert.Equal(HttpStatusCode.Forbidden, (await worker.Client.PostAsJsonAsync("/api/open311/keys", new { name = "x" })).StatusCode);
+    }
+}
