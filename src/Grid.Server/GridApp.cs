@@ -3,10 +3,12 @@ using System.Text.Json.Serialization;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
 using Grid.Server.Data;
+using Grid.Server.Field;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Localization;
+using Grid.Server.Photos;
 using Grid.Server.Staff;
 using Grid.Web;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -76,6 +78,7 @@ public static class GridApp
         services.AddRazorComponents();
         services.AddGridLocalization();
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
+        services.AddPhotos(builder.Configuration).AddField();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -94,6 +97,7 @@ public static class GridApp
         app.MapCases();
         app.MapCulture();
         // features: endpoints (one line per feature folder, e.g. app.MapRealtime();)
+        app.MapPhotos(); app.MapField();
         app.MapRazorComponents<App>();
         return app;
     }
