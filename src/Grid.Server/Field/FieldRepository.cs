@@ -9,9 +9,24 @@ namespace Grid.Server.Field;
 public sealed record CaseNote(long CaseId, Guid PersonId, string Action, string State, string? Note, IReadOnlyList<string> Evidence,
     string Key, string RequestHash, DateTimeOffset Now);
 
-public sealed record ShiftRow(long Id, Guid PersonId, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, bool Consent, int Points);
+public sealed class ShiftRow
+{
+    public long Id { get; init; }
+    public Guid PersonId { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public bool Consent { get; init; }
+    public int Points { get; init; }
+}
 
-public sealed record PointRow(DateTimeOffset At, double Lat, double Lon, double? AccuracyM, string? CellCode);
+public sealed class PointRow
+{
+    public DateTimeOffset At { get; init; }
+    public double Lat { get; init; }
+    public double Lon { get; init; }
+    public double? AccuracyM { get; init; }
+    public string? CellCode { get; init; }
+}
 
 /// <summary>SQL of the field app: notes added to a case ("+1", the reporter's photos) and patrol tracks.</summary>
 public sealed class FieldRepository(NpgsqlDataSource db)

@@ -50,10 +50,16 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
         }
         if (body.Version is { } seen && seen != row.Version)
         {
+            if (requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } lateReplay) return lateReplay;
             return Problems.Conflict($"Case {row.CaseNo} changed since you loaded it (your version {seen}, now {row.Version}, {row.State}). Reload it and try again.");
         }
         var result = await step(current, actor, body);
-        if (result.Refusal is { } refusal) return Problems.FromRefusal(refusal);
+        if (result.Refusal is { } refusal)
+        {
+            // A resend that raced its own first attempt finds the case already moved: answer as a replay.
+            if (requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } lateReplay) return lateReplay;
+            return Problems.FromRefusal(refusal);
+        }
         var saved = await cases.SaveStepAsync(current, result.Step!, requestKey);
         if (saved is null && requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } concurrentReplay) return concurrentReplay;
         if (saved is null)
