@@ -2,7 +2,7 @@
 import { t } from './common.js';
 import { flush, refreshPanel } from './outbox.js';
 
-export const user = () => document.body.dataset.user;
+export const user = () => document.getElementById("field-app").dataset.user;
 
 function showNetwork() {
   const el = document.getElementById('field-net');

@@ -4,7 +4,7 @@ const L = window.L;
 
 export function smallMap(el, lat, lon, zoom = 17) {
   const map = L.map(el, { zoomControl: false, attributionControl: false }).setView([lat, lon], zoom);
-  const tiles = document.body.dataset.tiles;
+  const tiles = document.getElementById("field-app").dataset.tiles;
   if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
   return map;
 }
