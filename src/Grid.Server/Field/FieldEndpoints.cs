@@ -187,7 +187,7 @@ public static class FieldEndpoints
         var file = env.WebRootFileProvider.GetFileInfo("_content/Grid.Web/js/field/sw.js");
         if (!file.Exists) return Problems.NotFound("The field app's service worker script is missing from the build.");
         http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["Service-Worker-Allowed"] = "/m/";
+        http.Response.Headers["Service-Worker-Allowed"] = "/m";
         return Results.Stream(file.CreateReadStream(), "text/javascript; charset=utf-8");
     }
 }

@@ -171,7 +171,7 @@ public sealed class FieldTests
         var server = await TestServer.SharedAsync();
         var response = await server.Anonymous().GetAsync("/m/sw.js");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("/m/", response.Headers.GetValues("Service-Worker-Allowed").Single());
+        Assert.Equal("/m", response.Headers.GetValues("Service-Worker-Allowed").Single());
         Assert.Contains("javascript", response.Content.Headers.ContentType!.MediaType);
     }
 }

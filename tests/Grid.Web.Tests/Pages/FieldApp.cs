@@ -18,6 +18,9 @@ public sealed class FieldApp(IPage page)
             Geolocation = new Geolocation { Latitude = (float)gps.Lat, Longitude = (float)gps.Lon, Accuracy = 12 },
             Permissions = ["geolocation"],
         });
+        page.Context.SetDefaultTimeout(15000);
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.WriteLine($"[browser {m.Type}] {m.Text}"); };
+        page.PageError += (_, e) => Console.WriteLine($"[page error] {e}");
         var login = new LoginPage(page);
         await login.GotoAsync(path);
         await login.SignInAsync(user.Username, TestPeople.Password);
@@ -32,8 +35,22 @@ public sealed class FieldApp(IPage page)
     /// <summary>Waits until the service worker controls the page (and so has cached the app shell).</summary>
     public async Task ServiceWorkerReadyAsync()
     {
-        await page.EvaluateAsync("async () => { await navigator.serviceWorker.ready; }");
-        await page.WaitForFunctionAsync("() => !!navigator.serviceWorker.controller");
+        try
+        {
+            await page.WaitForFunctionAsync("() => !!navigator.serviceWorker.controller", null, new() { Timeout = 20000 });
+        }
+        catch (TimeoutException)
+        {
+            var state = await page.EvaluateAsync<string>("""
+                async () => {
+                  let err = '';
+                  try { await navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }); } catch (e) { err = String(e); }
+                  const rs = await navigator.serviceWorker.getRegistrations();
+                  return JSON.stringify({ err, secure: isSecureContext, rs: rs.map(r => ({ scope: r.scope, active: !!r.active, installing: !!r.installing, waiting: !!r.waiting })) });
+                }
+                """);
+            throw new TimeoutException("The service worker did not take control: " + state);
+        }
     }
 
     /// <summary>A JPEG made by the browser's canvas, larger than the phone sends (so shrinking shows).</summary>

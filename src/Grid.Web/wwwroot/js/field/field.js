@@ -13,7 +13,7 @@ function showNetwork() {
 
 export function start() {
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }).catch(() => { /* the app works without it, only not offline */ });
+    navigator.serviceWorker.register('/m/sw.js', { scope: '/m' }).catch(() => { /* the app works without it, only not offline */ });
   }
   showNetwork();
   window.addEventListener('online', () => { showNetwork(); flush(); });

@@ -55,12 +55,26 @@ export async function enqueue({ key, user, kind, caseId, action, body, photos = 
 }
 
 let flushing = null;
-/** Sends what is waiting, oldest first. Returns when done or when the network or sign-in stops it. */
+let again = false;
+let retry = null;
+/** Sends what is waiting, oldest first. Returns when done or when the network or sign-in stops it.
+ *  A call during a send runs one more round after it, so nothing asked for is skipped. */
 export function flush() {
-  flushing ??= (navigator.locks
+  if (flushing) { again = true; return flushing; }
+  clearTimeout(retry);
+  flushing = (navigator.locks
     ? navigator.locks.request('gridcity-outbox', () => sendAll())
-    : sendAll()).finally(() => { flushing = null; });
+    : sendAll()).finally(() => {
+    flushing = null;
+    if (again) { again = false; flush(); }
+  });
   return flushing;
+}
+
+// The network is up but a send failed (lost answer, server restarting): try again soon.
+function retrySoon() {
+  clearTimeout(retry);
+  if (navigator.onLine) retry = setTimeout(flush, 5000);
 }
 
 export let signInNeeded = false;
@@ -78,7 +92,7 @@ async function sendAll() {
     const outcome = await send(item);
     if (outcome === 'done') { await remove(item.key); await changed(); continue; }
     if (outcome === 'signin') { signInNeeded = true; item.status = 'waiting'; await put(item); await changed(); return; }
-    if (outcome === 'offline') { item.status = 'waiting'; await put(item); await changed(); return; }
+    if (outcome === 'offline') { item.status = 'waiting'; await put(item); await changed(); retrySoon(); return; }
     item.status = 'failed'; item.error = outcome.problem; await put(item); await changed();
   }
   document.dispatchEvent(new CustomEvent('field:sent'));
