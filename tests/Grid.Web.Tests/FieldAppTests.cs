@@ -87,18 +87,19 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
         var task = page.GetByRole(AriaRole.List, new() { Name = "我的任务" }).GetByRole(AriaRole.Link).Filter(new() { HasText = c.CaseNo });
         await Assertions.Expect(task).ToContainTextAsync("剩余");
         await Assertions.Expect(task).ToContainTextAsync("已派遣");
-        await app.ScreenshotAsync("field-tasks");
+        await app.ScreenshotAsync("field-tasks", fullPage: false);
         await task.ClickAsync();
 
         await page.GetByRole(AriaRole.Button, new() { Name = "接收" }).ClickAsync();
         await Assertions.Expect(page.Locator("#case-state")).ToHaveTextAsync("处置中");
+        await app.ScreenshotAsync("field-case");
         await page.GetByRole(AriaRole.Button, new() { Name = "处置反馈" }).ClickAsync();
         await page.GetByLabel("说明").FillAsync("Bins emptied, area swept");
         await app.AddPhotoAsync("#action-photos", await app.MakeJpegAsync(1000, 1500, "after"));
         await page.GetByRole(AriaRole.Button, new() { Name = "提交" }).ClickAsync();
         await Assertions.Expect(page.Locator("#case-state")).ToHaveTextAsync("待核查");
         await Assertions.Expect(page.Locator("#case-photos img")).ToHaveCountAsync(1);
-        await app.ScreenshotAsync("field-case");
+        await app.ScreenshotAsync("field-case-fixed");
 
         var history = (await worker.GetCaseAsync(c.Id)).History!;
         Assert.Single(history, h => h.Action == "accept");
@@ -168,7 +169,8 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
         await app.AddPhotoAsync("#report-photos", await app.MakeJpegAsync(1600, 1200, "offline"));
         await page.GetByRole(AriaRole.Button, new() { Name = "提交新上报" }).ClickAsync();
         await Assertions.Expect(app.Outbox).ToContainTextAsync("2 项待发送");
-        await app.ScreenshotAsync("field-offline-outbox");
+        await Assertions.Expect(page.Locator("#report-done")).ToContainTextAsync("恢复网络后自动发送");
+        await app.ScreenshotAsync("field-offline-outbox", fullPage: false);
 
         // The first answer is lost on the way back (as on a dropping network): the phone must resend.
         var lost = 0;
@@ -199,7 +201,7 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
         await page.Context.SetOfflineAsync(false);
         await page.ReloadAsync();
         await app.OutboxEmptyAsync();
-        Assert.Single((await FieldHelpers.CasesInCellAsync(worker, world.Cells[0])).Where(x => x.Description == text));
+        Assert.Single(await FieldHelpers.CasesInCellAsync(worker, world.Cells[0]), x => x.Description == text);
         Assert.Single((await worker.GetCaseAsync(c.Id)).History!, h => h.Action == "accept");
     }
 
@@ -222,7 +224,7 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
         var signIn = page.GetByRole(AriaRole.Link, new() { Name = "重新登录后自动发送" });
         await Assertions.Expect(signIn).ToBeVisibleAsync(new() { Timeout = 15000 });
         await Assertions.Expect(app.Outbox).ToContainTextAsync("1 项待发送");
-        await app.ScreenshotAsync("field-signin-expired");
+        await app.ScreenshotAsync("field-signin-expired", fullPage: false);
         Assert.Equal("dispatched", (await worker.GetCaseAsync(c.Id)).State);
 
         await signIn.ClickAsync();
@@ -260,7 +262,7 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
         await page.GetByLabel("我同意巡查期间每30秒发送我的位置").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "开始巡查" }).ClickAsync();
         await Assertions.Expect(page.Locator("#patrol-points")).ToContainTextAsync("已发送 1 个位置");
-        await app.ScreenshotAsync("field-patrol");
+        await app.ScreenshotAsync("field-patrol", fullPage: false);
 
         await using (var conn = await world.Server.Db.OpenConnectionAsync())
         {

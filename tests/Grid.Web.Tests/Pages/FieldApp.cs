@@ -88,6 +88,14 @@ public sealed class FieldApp(IPage page)
         await Assertions.Expect(page.Locator("#category-chosen")).ToContainTextAsync(name);
     }
 
-    public async Task ScreenshotAsync(string name) =>
-        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath(name), FullPage = false });
+    /// <summary>The whole page from the top, as a phone user would scroll through it.</summary>
+    public async Task ScreenshotAsync(string name, bool fullPage = true)
+    {
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        var height = fullPage ? await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight") : 844;
+        // A viewport as tall as the page keeps the fixed tab bar at the bottom of the picture.
+        if (height > 844) await page.SetViewportSizeAsync(390, height);
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath(name) });
+        if (height > 844) await page.SetViewportSizeAsync(390, 844);
+    }
 }

@@ -20,6 +20,11 @@ export function start() {
   window.addEventListener('offline', showNetwork);
   const signin = document.querySelector('#field-outbox .outbox-signin a');
   if (signin) signin.href = '/login?returnUrl=' + encodeURIComponent(location.pathname + location.search);
+  // Signing out forgets the cases kept for offline use (a shared phone must not show them to the
+  // next person); the outbox stays, and is sent only when its author signs in again.
+  document.getElementById('field-signout')?.addEventListener('submit', () => {
+    if ('caches' in window) caches.keys().then((keys) => keys.filter((k) => k.startsWith('gridcity-field-data-')).forEach((k) => caches.delete(k)));
+  });
   refreshPanel();
   flush();
   // A phone may regain the network without an 'online' event (captive portals, flaky cells).

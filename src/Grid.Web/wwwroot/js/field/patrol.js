@@ -29,13 +29,22 @@ function render() {
   }
 }
 
-function draw(lat, lon) {
+let here = null;
+let halo = null;
+function draw(lat, lon, accuracy) {
   if (!map) {
     map = smallMap($('patrol-map'), lat, lon, 17);
     line = L.polyline([], { color: '#d1242f', weight: 4 }).addTo(map);
     drawCells(map, lat, lon);
   }
   line.addLatLng([lat, lon]);
+  if (accuracy != null) {
+    // Where the phone is now, and how sure it is.
+    halo ??= L.circle([lat, lon], { radius: accuracy, color: '#0b63c5', weight: 1, fillOpacity: 0.12 }).addTo(map);
+    here ??= L.circleMarker([lat, lon], { radius: 8, color: '#fff', weight: 3, fillColor: '#0b63c5', fillOpacity: 1 }).addTo(map);
+    halo.setLatLng([lat, lon]).setRadius(accuracy);
+    here.setLatLng([lat, lon]);
+  }
   map.panTo([lat, lon]);
 }
 
@@ -61,7 +70,7 @@ function follow() {
   watch = navigator.geolocation.watchPosition((p) => {
     const first = !latest;
     latest = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, at: Date.now() };
-    draw(latest.lat, latest.lon);
+    draw(latest.lat, latest.lon, latest.accuracy);
     if (first) takePosition();
     render();
   }, (e) => { $('patrol-last').textContent = t('Field.Report.GpsFailed', e.message); }, { enableHighAccuracy: true, maximumAge: 10000 });

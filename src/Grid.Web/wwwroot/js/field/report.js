@@ -146,7 +146,7 @@ async function submit(e) {
   const body = { lat: position.lat, lon: position.lon, categoryCode: chosen.code, description: $('description').value.trim(), address: $('address').value.trim() || null };
   remember(chosen.code);
   await enqueue({ key: newKey(), user: user(), kind: 'report', body, photos: photoPicker.photos, label: `${t('Field.Report.Label')} ${name(chosen)}` });
-  done(t('Field.Report.Queued'));
+  done(navigator.onLine ? t('Field.Report.Queued') : t('Field.Report.QueuedOffline'));
 }
 
 start();
