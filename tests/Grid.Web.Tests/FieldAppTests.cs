@@ -109,6 +109,23 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task A_worker_handles_a_light_case_himself_with_a_note()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[4]);
+        var c = await world.ReportAsync(worker, 4);
+        var app = await FieldApp.OpenAsync(browser, worker, world.Inside(4), $"/m/cases/{c.Id}");
+        var page = app.Page;
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "自行处置" }).ClickAsync();
+        await page.GetByLabel("说明").FillAsync("Picked it up myself");
+        await page.GetByRole(AriaRole.Button, new() { Name = "提交" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#case-state")).ToHaveTextAsync("待核查");
+        var handled = Assert.Single((await worker.GetCaseAsync(c.Id)).History!, h => h.Action == "self_handle");
+        Assert.Equal("Picked it up myself", handled.Reason);
+    }
+
+    [Fact]
     public async Task An_inspector_sends_a_fix_back_for_rework_then_passes_it()
     {
         var world = await TestWorld.CreateAsync(browser.Server);
