@@ -1,6 +1,6 @@
 // Case detail: where (small map), what (description, photos), how long is left, what happened
 // (history) and the actions this person may take, each queued in the outbox with its own key.
-import { api, t, esc, formatRemaining, remainingNow, stateName, formatTime, newKey } from './common.js';
+import { api, t, esc, formatRemaining, remainingNow, stateName, formatTime, newKey, label } from './common.js';
 import { start, user } from './field.js';
 import { enqueue } from './outbox.js';
 import { picker } from './photos.js';
@@ -32,11 +32,11 @@ function render() {
 
   const photos = photoRefs(c.history || []);
   document.getElementById('case-photos').innerHTML = photos.length === 0 ? `<p class="muted">${esc(t('Field.Case.NoPhotos'))}</p>` :
-    photos.map((p) => `<a href="/api/photos/${p.sha}" target="_blank" rel="noopener"><img src="/api/photos/${p.sha}/thumb" alt="${esc(t('Field.History.' + p.action))}" loading="lazy" onerror="this.onerror=null;this.src='/api/photos/${p.sha}'"></a>`).join('');
+    photos.map((p) => `<a href="/api/photos/${p.sha}" target="_blank" rel="noopener"><img src="/api/photos/${p.sha}/thumb" alt="${esc(label('Field.History', p.action))}" loading="lazy" onerror="this.onerror=null;this.src='/api/photos/${p.sha}'"></a>`).join('');
 
   document.getElementById('case-history').innerHTML = (c.history || []).slice().reverse().map((h) => `
     <li><span class="h-when">${esc(formatTime(h.at))}</span>
-      <span class="h-what">${esc(t('Field.History.' + h.action))}${h.toState !== h.fromState ? ' → ' + esc(stateName(h.toState)) : ''}</span>
+      <span class="h-what">${esc(label('Field.History', h.action))}${h.toState !== h.fromState ? ' → ' + esc(stateName(h.toState)) : ''}</span>
       <span class="h-who">${esc(h.actorName || '')}</span>
       ${h.reason ? `<span class="h-why">${esc(h.reason)}</span>` : ''}</li>`).join('');
 

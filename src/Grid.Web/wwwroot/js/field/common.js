@@ -55,7 +55,14 @@ export function formatRemaining(seconds) {
   return seconds < 0 ? t('Field.Overdue', span) : t('Field.Remaining', span);
 }
 
-export function stateName(state) { return t('Field.State.' + state); }
+/** The text for a code (state, action), or the code itself when this page has no text for it. */
+export function label(prefix, code) {
+  const key = `${prefix}.${code}`;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
+export function stateName(state) { return label('Field.State', state); }
 
 export function formatTime(iso) {
   const d = new Date(iso);

@@ -57,13 +57,6 @@ async function networkFirst(request, cacheName, fallbackUrl) {
   }
 }
 
-async function staleWhileRevalidate(request) {
-  const cache = await caches.open(SHELL);
-  const hit = await cache.match(request);
-  const fresh = fetch(request).then((res) => { if (keepable(res)) cache.put(request, res.clone()); return res; }).catch(() => null);
-  return hit ?? (await fresh) ?? Response.error();
-}
-
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
@@ -74,7 +67,8 @@ self.addEventListener('fetch', (event) => {
     const shell = path.startsWith('/m/cases/') ? '/m/cases/0' : '/m';
     event.respondWith(networkFirst(request, SHELL, shell));
   } else if (path.startsWith(`${LIB}/`)) {
-    event.respondWith(staleWhileRevalidate(request));
+    // Network first here too: a new deployment's page never runs with the previous scripts.
+    event.respondWith(networkFirst(request, SHELL));
   } else if (path === '/api/cases' || /^\/api\/cases\/\d+$/.test(path) || path === '/api/categories' || path.startsWith('/api/photos/')) {
     event.respondWith(networkFirst(request, DATA));
   }
