@@ -3,12 +3,14 @@ using System.Text.Json.Serialization;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
 using Grid.Server.Data;
+using Grid.Server.Field;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Intake;
 using Grid.Server.Localization;
 using Grid.Server.Realtime;
+using Grid.Server.Photos;
 using Grid.Server.Staff;
 using Grid.Web;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -80,6 +82,7 @@ public static class GridApp
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
         services.AddRealtime(builder.Configuration);
         services.AddIntakeChannels(builder.Configuration);
+        services.AddPhotos(builder.Configuration).AddField();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -100,6 +103,7 @@ public static class GridApp
         // features: endpoints (one line per feature folder, e.g. app.MapRealtime();)
         app.MapRealtime();
         app.MapIntakeChannels();
+        app.MapPhotos(); app.MapField();
         app.MapRazorComponents<App>();
         return app;
     }

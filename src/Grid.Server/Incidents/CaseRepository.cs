@@ -250,11 +250,37 @@ public sealed class CaseRepository(NpgsqlDataSource db)
         returning version
         """;
 
-    /// <summary>Saves a step taken on a case loaded at <c>c.Version</c>; null when someone else changed it first.</summary>
-    public async Task<int?> SaveStepAsync(Case c, Step step)
+    /// <summary>An Idempotency-Key sent with a step: stored with the step, in its transaction.</summary>
+    public sealed record RequestKey(Guid PersonId, string Key, string Action, string RequestHash);
+
+    private const string InsertRequestKeySql = """
+        insert into request_keys (person_id, key, case_id, action, request_hash, created_at)
+        values (@PersonId, @Key, @CaseId, @Action, @RequestHash, @Now)
+        on conflict (person_id, key) do nothing
+        """;
+
+    private const string SelectRequestKeySql = """
+        select case_id, action, request_hash from request_keys where person_id = @PersonId and key = @Key
+        """;
+
+    /// <summary>The step or field request stored under this person's key, if any.</summary>
+    public async Task<(long CaseId, string Action, string RequestHash)?> FindRequestKeyAsync(Guid personId, string key)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return await conn.QueryFirstOrNullAsync<(long, string, string)>(SelectRequestKeySql, new { PersonId = personId, Key = key });
+    }
+
+    /// <summary>Saves a step taken on a case loaded at <c>c.Version</c>; null when someone else changed it first,
+    /// or when <paramref name="key"/> was stored by a concurrent request first.</summary>
+    public async Task<int?> SaveStepAsync(Case c, Step step, RequestKey? key = null)
     {
         await using var conn = await db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
+        if (key is not null && await conn.ExecuteAsync(InsertRequestKeySql, new { key.PersonId, key.Key, CaseId = c.Id, key.Action, key.RequestHash, Now = step.At }, tx) == 0)
+        {
+            await tx.RollbackAsync();
+            return null;
+        }
         var version = await conn.QuerySingleOrDefaultAsync<int?>(UpdateCaseSql, new
         {
             c.Id, c.Version, FromState = step.From.ToCode(), State = c.State.ToCode(), c.UnitId, c.AssigneeId, c.Deadline,

@@ -27,6 +27,19 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
         if (errors.Any) return errors.ToProblem();
 
         var viewer = Viewer.From(http.HttpContext!.User);
+        // A phone's offline queue resends an action under the key it made when the person acted:
+        // the same key from the same person answers with the case as it is now instead of a 409.
+        var request = http.HttpContext.Request;
+        string? key = request.Headers["Idempotency-Key"];
+        CaseRepository.RequestKey? requestKey = null;
+        if (key is not null)
+        {
+            if (key.Length is 0 or > 200) return Problems.BadRequest("The Idempotency-Key header must be 1 to 200 characters.");
+            var path = request.Path.Value!;
+            requestKey = new CaseRepository.RequestKey(viewer.PersonId, key, path[(path.LastIndexOf('/') + 1)..],
+                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body))));
+            if (await ReplayAsync(id, viewer, requestKey) is { } replay) return replay;
+        }
         var row = await cases.FindAsync(id);
         if (row is null) return Problems.NotFound($"There is no case {id}.");
         var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
@@ -37,15 +50,35 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
         }
         if (body.Version is { } seen && seen != row.Version)
         {
+            if (requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } lateReplay) return lateReplay;
             return Problems.Conflict($"Case {row.CaseNo} changed since you loaded it (your version {seen}, now {row.Version}, {row.State}). Reload it and try again.");
         }
         var result = await step(current, actor, body);
-        if (result.Refusal is { } refusal) return Problems.FromRefusal(refusal);
-        var saved = await cases.SaveStepAsync(current, result.Step!);
+        if (result.Refusal is { } refusal)
+        {
+            // A resend that raced its own first attempt finds the case already moved: answer as a replay.
+            if (requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } lateReplay) return lateReplay;
+            return Problems.FromRefusal(refusal);
+        }
+        var saved = await cases.SaveStepAsync(current, result.Step!, requestKey);
+        if (saved is null && requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } concurrentReplay) return concurrentReplay;
         if (saved is null)
         {
             return Problems.Conflict($"Case {row.CaseNo} was changed by someone else at the same moment; nothing was saved. Reload it and try again.");
         }
+        var view = await CaseEndpoints.LoadViewAsync(id, viewer, cases, catalogue, staff, Now, withHistory: true);
+        return TypedResults.Ok(view);
+    }
+
+    /// <summary>The answer to a request whose key was used before: the case now, or 422 when the key was used for something else.</summary>
+    private async Task<IResult?> ReplayAsync(long id, Viewer viewer, CaseRepository.RequestKey key)
+    {
+        if (await cases.FindRequestKeyAsync(key.PersonId, key.Key) is not { } prior) return null;
+        if (prior.CaseId != id || prior.Action != key.Action || prior.RequestHash != key.RequestHash)
+        {
+            return Problems.Unprocessable($"Idempotency-Key '{key.Key}' was already used for '{prior.Action}' on case {prior.CaseId} with other content. Use a new key for a new action.");
+        }
+        http.HttpContext!.Response.Headers["Idempotent-Replayed"] = "true";
         var view = await CaseEndpoints.LoadViewAsync(id, viewer, cases, catalogue, staff, Now, withHistory: true);
         return TypedResults.Ok(view);
     }

@@ -56,6 +56,7 @@ public sealed class TestServer : IAsyncDisposable
             $"--Grid:MinLon={MinLon}", $"--Grid:MinLat={MinLat}", $"--Grid:MaxLon={MaxLon}", $"--Grid:MaxLat={MaxLat}",
             "--Grid:NearestCellMaxMeters=150",
             "--Logging:LogLevel:Default=Warning",
+            $"--Grid:Photos:Path={Path.Combine(Path.GetTempPath(), "gridcity-test-photos", database)}",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) args.Add($"--{key}={value}");
         var app = GridApp.Build(args.ToArray());

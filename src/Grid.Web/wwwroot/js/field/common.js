@@ -1,0 +1,76 @@
+// Shared helpers of the field app: texts from the page, API calls that tell offline from refused,
+// time formatting and small DOM helpers.
+
+let texts;
+/** The page's texts (Chinese or English), rendered by the server into #field-texts. */
+export function t(key, ...args) {
+  texts ??= JSON.parse(document.getElementById('field-texts')?.textContent || '{}');
+  let s = texts[key] ?? key;
+  args.forEach((a, i) => { s = s.replace(`{${i}}`, a); });
+  return s;
+}
+
+export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+export function $(sel, root = document) { return root.querySelector(sel); }
+
+/** A new idempotency key, made once when the person acts. */
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * fetch that never throws: { ok, status, data, problem, offline }. offline means no answer came
+ * back (no network, server unreachable), which is not the same as a refusal.
+ */
+export async function api(url, { method = 'GET', body, key, form } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (key) headers['Idempotency-Key'] = key;
+  let payload;
+  if (form) payload = form;
+  else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
+  let res;
+  try {
+    res = await fetch(url, { method, headers, body: payload, credentials: 'same-origin' });
+  } catch {
+    return { ok: false, status: 0, offline: true };
+  }
+  let data = null;
+  const text = await res.text().catch(() => '');
+  if (text) { try { data = JSON.parse(text); } catch { data = text; } }
+  return {
+    ok: res.ok, status: res.status, data, offline: false,
+    fromCache: res.headers.get('X-From-Cache') === '1',
+    problem: res.ok ? null : (data && (data.detail || data.title)) || `${res.status}`,
+  };
+}
+
+/** "2小时05分" left, or overdue by that much. */
+export function formatRemaining(seconds) {
+  const abs = Math.abs(Math.round(seconds));
+  const d = Math.floor(abs / 86400), h = Math.floor((abs % 86400) / 3600), m = Math.floor((abs % 3600) / 60), s = abs % 60;
+  const span = d > 0 ? t('Field.Span.DH', d, h) : h > 0 ? t('Field.Span.HM', h, String(m).padStart(2, '0')) : t('Field.Span.MS', m, String(s).padStart(2, '0'));
+  return seconds < 0 ? t('Field.Overdue', span) : t('Field.Remaining', span);
+}
+
+/** The text for a code (state, action), or the code itself when this page has no text for it. */
+export function label(prefix, code) {
+  const key = `${prefix}.${code}`;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
+export function stateName(state) { return label('Field.State', state); }
+
+export function formatTime(iso) {
+  const d = new Date(iso);
+  return d.toLocaleString(document.documentElement.lang || 'zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+/** Remaining seconds now, from a reading taken at fetchedAt. */
+export function remainingNow(c, fetchedAt) {
+  if (c.clock?.remainingSeconds == null) return null;
+  return c.clock.paused ? c.clock.remainingSeconds : c.clock.remainingSeconds - (Date.now() - fetchedAt) / 1000;
+}
