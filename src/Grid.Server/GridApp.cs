@@ -58,6 +58,7 @@ public static class GridApp
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddOpenApi();
 
+        DatabaseKeyRing.AddSharedKeyRing(services);
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {

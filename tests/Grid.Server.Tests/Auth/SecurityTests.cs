@@ -106,3 +106,32 @@ public sealed class SecurityTests
         Assert.Contains("locked", await right.Content.ReadAsStringAsync());
     }
 }
+
+public sealed class MultiNodeSignInTests
+{
+    [Fact]
+    public async Task A_sign_in_on_one_node_is_accepted_by_another_node_on_the_same_database()
+    {
+        var nodeA = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(nodeA);
+        var op = await world.PersonAsync([Role.Operator], []);
+        await using var nodeB = await TestServer.StartAsync("unused", nodeA.ConnectionString);
+
+        var cookies = new System.Net.CookieContainer();
+        using var viaA = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = nodeA.BaseAddress };
+        var login = await viaA.PostAsJsonAsync("/api/auth/login", new { username = op.Username, password = TestPeople.Password });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        // The same cookie, sent to node B.
+        using var viaB = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = nodeB.BaseAddress };
+        var cookie = cookies.GetCookies(nodeA.BaseAddress)["gridcity.auth"]!;
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
+        request.Headers.Add("Cookie", $"{cookie.Name}={cookie.Value}");
+        var me = await viaB.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Contains(op.Username, await me.Content.ReadAsStringAsync());
+        // Both nodes run on one machine here, so they could also share a key folder on disk; the key
+        // must be in the database, where nodes on other machines find it.
+        await using var conn = await nodeA.Db.OpenConnectionAsync();
+        Assert.True(await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "select count(*) from data_protection_keys") >= 1);
+    }
+}
