@@ -109,6 +109,24 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task A_case_dispatched_while_my_tasks_are_open_appears_without_a_reload()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var app = await FieldApp.OpenAsync(browser, worker, world.Inside(0));
+        var page = app.Page;
+        var tasks = page.GetByRole(AriaRole.List, new() { Name = "我的任务" });
+        // The page is open before the case exists; marking the window shows no navigation happened.
+        await page.EvaluateAsync("() => window.__stillHere = true");
+        await page.WaitForTimeoutAsync(500);
+
+        var c = await FieldHelpers.DispatchedCaseAsync(world, worker);
+        await Assertions.Expect(tasks.GetByRole(AriaRole.Link).Filter(new() { HasText = c.CaseNo }))
+            .ToContainTextAsync("已派遣", new() { Timeout = 5000 });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__stillHere === true"));
+    }
+
+    [Fact]
     public async Task A_worker_handles_a_light_case_himself_with_a_note()
     {
         var world = await TestWorld.CreateAsync(browser.Server);

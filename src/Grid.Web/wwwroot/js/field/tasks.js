@@ -2,6 +2,7 @@
 // then by remaining time, each with a live countdown. Pull down (or the button) to refresh.
 import { api, t, esc, formatRemaining, remainingNow, stateName } from './common.js';
 import { start } from './field.js';
+import { connectLive } from '../live.js';
 
 const OPEN = 'reported,registered,dispatched,in_progress,resolved,returned,on_hold';
 const en = () => document.documentElement.lang.startsWith('en');
@@ -77,5 +78,19 @@ document.addEventListener('field:sent', load);
 pullToRefresh();
 load();
 setInterval(tick, 1000);
-// Live enough without the real-time hub: a fresh list every minute while online.
+// Live updates from the real-time channel (it sends only events of my cells and my cases); a burst
+// of events causes one reload. The hub client is not there offline, and a fresh list every minute
+// covers a channel that is down.
+let pending = null;
+if (typeof signalR !== 'undefined') {
+  connectLive({
+    onEvent: (e) => {
+      if (e.kind === 'staff_position') return;
+      clearTimeout(pending);
+      pending = setTimeout(load, 300);
+    },
+    onResync: load,
+    onStatus: () => {},
+  });
+}
 setInterval(() => { if (navigator.onLine) load(); }, 60000);
