@@ -11,7 +11,7 @@ namespace Grid.Server.Incidents;
 /// guard, answer with the new view. Each action route only says which domain step it takes.
 /// </summary>
 public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases, StaffRepository staff,
-    CatalogueRepository catalogue, TimeProvider clock)
+    CatalogueRepository catalogue, Photos.PhotoRepository photos, TimeProvider clock)
 {
     public DateTimeOffset Now { get; } = clock.GetUtcNow();
     public CatalogueRepository Catalogue => catalogue;
@@ -27,6 +27,13 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
         if (errors.Any) return errors.ToProblem();
 
         var viewer = Viewer.From(http.HttpContext!.User);
+        // Photos cited as evidence must be the actor's own uploads, or anyone could cite (and so
+        // gain access to) a photo whose hash he learned.
+        var cited = (body.Evidence ?? []).Select(Photos.PhotoEndpoints.ShaOf).OfType<string>().Distinct().ToList();
+        if (cited.Count > 0 && await photos.NotUploadedByAsync(cited, viewer.PersonId) is { Count: > 0 } notMine)
+        {
+            return Problems.Unprocessable($"Photo(s) {string.Join(", ", notMine.Select(s => s[..12]))} were not uploaded by you; upload your own photos with POST /api/photos and cite their 'ref'.");
+        }
         // A phone's offline queue resends an action under the key it made when the person acted:
         // the same key from the same person answers with the case as it is now instead of a 409.
         var request = http.HttpContext.Request;

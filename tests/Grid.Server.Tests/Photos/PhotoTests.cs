@@ -128,6 +128,24 @@ public sealed class PhotoTests
     }
 
     [Fact]
+    public async Task A_step_cannot_cite_a_photo_someone_else_uploaded()
+    {
+        var world = await TestWorld.CreateAsync(await TestServer.SharedAsync());
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[1]);
+        var stranger = await world.PersonAsync(Role.GridWorker, world.Cells[4]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var c = await world.ReportAsync(worker, 1);
+        await op.StepOkAsync(c.Id, "register");
+        await op.StepOkAsync(c.Id, "dispatch");
+        await worker.StepOkAsync(c.Id, "accept");
+        var theirs = await stranger.UploadOkAsync(TestImages.Jpeg(salt: "stranger"));
+        var refused = await worker.StepAsync(c.Id, "feedback", new { note = "Cleaned", evidence = new[] { theirs.Ref } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("not uploaded by you", await refused.Content.ReadAsStringAsync());
+        Assert.Equal("in_progress", (await worker.GetCaseAsync(c.Id)).State);
+    }
+
+    [Fact]
     public async Task A_case_note_carries_at_most_six_photos_and_only_ones_own()
     {
         var world = await TestWorld.CreateAsync(await TestServer.SharedAsync());
