@@ -3,11 +3,13 @@ using System.Text.Json.Serialization;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
 using Grid.Server.Data;
+using Grid.Server.Escalation;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Localization;
 using Grid.Server.Staff;
+using Grid.Server.Stats;
 using Grid.Web;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -76,6 +78,8 @@ public static class GridApp
         services.AddRazorComponents();
         services.AddGridLocalization();
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
+        services.AddEscalation(builder.Configuration);
+        services.AddStats();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -94,6 +98,8 @@ public static class GridApp
         app.MapCases();
         app.MapCulture();
         // features: endpoints (one line per feature folder, e.g. app.MapRealtime();)
+        app.MapEscalation();
+        app.MapStats();
         app.MapRazorComponents<App>();
         return app;
     }
