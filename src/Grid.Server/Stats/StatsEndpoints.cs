@@ -136,6 +136,14 @@ public sealed class FiguresSource(IHttpContextAccessor http, StatsRepository sta
 
     public FiguresAccess Access() => _access ??= FigureParams.AccessOf(Viewer.From(http.HttpContext!.User));
 
+    public FigureQuery? Parse(string? from, string? to, string? group, out string? error)
+    {
+        var errors = new Errors();
+        var q = FigureParams.Parse(from, to, group, clock.GetUtcNow(), errors);
+        error = errors.Any ? string.Join(" ", errors.ToProblem().ProblemDetails.Errors.SelectMany(e => e.Value)) : null;
+        return q;
+    }
+
     private string? Street => Access().Allowed ? Access().Street : throw new InvalidOperationException(Access().Message);
 
     public Task<IndicatorTable> IndicatorsAsync(FigureQuery query) => stats.IndicatorsAsync(query, Street, clock.GetUtcNow());

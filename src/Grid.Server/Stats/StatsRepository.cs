@@ -199,6 +199,7 @@ public sealed class StatsRepository(NpgsqlDataSource db)
     }
 
     private const string EscalationsWhereSql = """
+
         from escalations e
         join cases c on c.id = e.case_id
         left join units u on u.id = e.unit_id

@@ -104,6 +104,8 @@ public sealed record FiguresAccess(bool Allowed, string? Street, string Message)
 public interface IFiguresSource
 {
     FiguresAccess Access();
+    /// <summary>Reads a period (local dates, "to" inclusive; default this month) and grouping; null with a message when invalid.</summary>
+    FigureQuery? Parse(string? from, string? to, string? group, out string? error);
     Task<IndicatorTable> IndicatorsAsync(FigureQuery query);
     Task<IReadOnlyList<StageRow>> StageTimesAsync(FigureQuery query);
     Task<EscalationFigures> EscalationsAsync(FigureQuery query, string? level, int limit);

@@ -203,5 +203,13 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         Assert.Equal(("supervise", t.StreetLeader.Id, "Fix by 17:00 and report back"), (h.Action, h.ActorId!.Value, h.Reason!));
         var list = await TestWorld.ReadAsync<List<EscalationView>>(await t.Op.Client.GetAsync($"/api/cases/{id}/escalations"));
         Assert.Equal("supervise", Assert.Single(list).Level);
+
+        // The street leader's escalation figures list it, and the per-day trend counts it.
+        var figures = await TestWorld.ReadAsync<global::Grid.Web.Pages.EscalationFigures>(await t.StreetLeader.Client.GetAsync("/api/stats/escalations"));
+        var row = Assert.Single(figures.Rows, r => r.CaseId == id);
+        Assert.Equal(("supervise", true, "Fix by 17:00 and report back"), (row.Level, row.Current, row.Note));
+        Assert.Equal(1, figures.Trend.Single().Count);
+        var csv = await t.StreetLeader.Client.GetStringAsync("/api/stats/escalations.csv?level=supervise");
+        Assert.Contains("Fix by 17:00 and report back", csv);
     }
 }
