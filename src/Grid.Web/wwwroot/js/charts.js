@@ -12,6 +12,7 @@ function draw(canvas) {
   const datasets = levels.map(level => ({
     label: labels[level] || level,
     backgroundColor: colours[level],
+    maxBarThickness: 48,
     data: days.map(day => points.find(p => p.day === day && p.level === level)?.count ?? 0),
   }));
   // eslint-disable-next-line no-undef
