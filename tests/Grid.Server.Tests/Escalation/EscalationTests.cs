@@ -120,6 +120,29 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
     }
 
     [Fact]
+    public async Task A_hold_removes_the_trigger_and_resuming_schedules_the_new_deadline()
+    {
+        var t = await TeamAsync(cluster.B);
+        var id = await DispatchedCaseAsync(t);
+        await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        Assert.Equal(1, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 1, TimeSpan.FromSeconds(10)));
+
+        await t.Op.StepOkAsync(id, "hold", new { reason = "Road works until spring" });
+        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 0, TimeSpan.FromSeconds(10)));
+
+        // The clock resumes with the working time left at the hold; on a rest day that may be none,
+        // so the new deadline has either a trigger waiting or rungs that fired already.
+        var resumed = await t.Op.StepOkAsync(id, "resume");
+        var deadline = resumed.Deadline!.Value.ToUniversalTime();
+        var followed = await EscalationCluster.PollAsync(async () =>
+            await EscalationCluster.TriggerCountAsync(cluster.B, id)
+            + (await EscalationCluster.RungsAsync(cluster.B, id)).Count(r => r.Deadline!.Value.ToUniversalTime() == deadline),
+            n => n > 0, TimeSpan.FromSeconds(10));
+        Assert.True(followed > 0, "Nothing was scheduled for the deadline set on resume.");
+        Assert.Empty((await EscalationCluster.RungsAsync(cluster.B, id)).Where(r => r.Deadline!.Value.ToUniversalTime() != deadline));
+    }
+
+    [Fact]
     public async Task Two_nodes_fire_each_rung_of_many_cases_exactly_once()
     {
         var t = await TeamAsync(cluster.A);
