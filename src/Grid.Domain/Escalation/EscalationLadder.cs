@@ -81,8 +81,7 @@ public sealed record EscalationLadder(double? WarningFraction, IReadOnlyList<Tim
     public IReadOnlyList<LadderStep> Due(DateTimeOffset startedAt, DateTimeOffset deadline, DateTimeOffset now, IReadOnlySet<EscalationLevel> done) =>
         Steps(startedAt, deadline).Where(s => s.DueAt <= now && !done.Contains(s.Level)).ToList();
 
-    /// <summary>The next rung after <paramref name="now"/> not yet done, or null when the ladder is finished.</summary>
-    public LadderStep? Next(DateTimeOffset startedAt, DateTimeOffset deadline, DateTimeOffset now, IReadOnlySet<EscalationLevel> done) =>
-        Steps(startedAt, deadline).FirstOrDefault(s => !done.Contains(s.Level) && s.DueAt > now)
-        ?? Steps(startedAt, deadline).FirstOrDefault(s => !done.Contains(s.Level));
+    /// <summary>The earliest rung not yet fired (possibly already late), or null when the ladder is finished.</summary>
+    public LadderStep? Next(DateTimeOffset startedAt, DateTimeOffset deadline, IReadOnlySet<EscalationLevel> done) =>
+        Steps(startedAt, deadline).FirstOrDefault(s => !done.Contains(s.Level));
 }

@@ -9,7 +9,7 @@ namespace Grid.Server.Escalation;
 /// Trigger group "case-{id}", name "at-{unix ms}": a changed due time is a new trigger, never an
 /// edit of one that may be firing on another node.
 /// </summary>
-public sealed class CaseTriggers(ISchedulerFactory schedulers, EscalationRepository repo, IOptions<EscalationOptions> options, TimeProvider clock)
+public sealed class CaseTriggers(ISchedulerFactory schedulers, EscalationRepository repo, IOptions<EscalationOptions> options)
 {
     public static readonly JobKey EscalateJob = new("escalate-case", "escalation");
     public static string GroupOf(long caseId) => $"case-{caseId}";
@@ -23,7 +23,7 @@ public sealed class CaseTriggers(ISchedulerFactory schedulers, EscalationReposit
         if (c is { ClockRuns: true })
         {
             var done = await repo.DoneLevelsAsync(caseId, c.Deadline!.Value);
-            next = options.Value.LadderFor(c.CategoryCode, c.Priority).Next(c.DispatchedAt!.Value, c.Deadline.Value, clock.GetUtcNow(), done);
+            next = options.Value.LadderFor(c.CategoryCode, c.Priority).Next(c.DispatchedAt!.Value, c.Deadline.Value, done);
         }
         var group = GroupOf(caseId);
         var wanted = next is null ? null : new TriggerKey($"at-{next.DueAt.ToUnixTimeMilliseconds()}", group);
