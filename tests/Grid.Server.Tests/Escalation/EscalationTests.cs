@@ -139,7 +139,7 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
             + (await EscalationCluster.RungsAsync(cluster.B, id)).Count(r => r.Deadline!.Value.ToUniversalTime() == deadline),
             n => n > 0, TimeSpan.FromSeconds(10));
         Assert.True(followed > 0, "Nothing was scheduled for the deadline set on resume.");
-        Assert.Empty((await EscalationCluster.RungsAsync(cluster.B, id)).Where(r => r.Deadline!.Value.ToUniversalTime() != deadline));
+        Assert.DoesNotContain(await EscalationCluster.RungsAsync(cluster.B, id), r => r.Deadline!.Value.ToUniversalTime() != deadline);
     }
 
     [Fact]
