@@ -4,6 +4,7 @@ using Grid.Server.Auth;
 using Grid.Server.Catalogue;
 using Grid.Server.Data;
 using Grid.Server.Field;
+using Grid.Server.Escalation;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
@@ -12,6 +13,7 @@ using Grid.Server.Localization;
 using Grid.Server.Realtime;
 using Grid.Server.Photos;
 using Grid.Server.Staff;
+using Grid.Server.Stats;
 using Grid.Web;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -84,6 +86,8 @@ public static class GridApp
         services.AddRealtime(builder.Configuration);
         services.AddIntakeChannels(builder.Configuration);
         services.AddPhotos(builder.Configuration).AddField();
+        services.AddEscalation(builder.Configuration);
+        services.AddStats();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -105,6 +109,8 @@ public static class GridApp
         app.MapRealtime();
         app.MapIntakeChannels();
         app.MapPhotos(); app.MapField();
+        app.MapEscalation();
+        app.MapStats();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -1,0 +1,118 @@
+using Grid.Domain.Escalation;
+using Grid.Domain.People;
+using Grid.Server.Auth;
+using Grid.Server.Http;
+using Grid.Server.Incidents;
+using Grid.Server.Staff;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Grid.Server.Escalation;
+
+public sealed record SuperviseRequest(string? Note);
+
+public sealed record EscalationView(long Id, long CaseId, string Level, DateTimeOffset? Deadline, DateTimeOffset DueAt, DateTimeOffset At,
+    Guid? OrderedBy, string? Note, int Targets);
+
+public sealed record InboxItemView(long Id, long CaseId, string CaseNo, string CaseState, string Description, string CellCode, string Level,
+    string? Note, string? OrderedByName, DateTimeOffset? Deadline, DateTimeOffset CreatedAt, DateTimeOffset? ReadAt);
+
+public sealed record InboxPage(IReadOnlyList<InboxItemView> Items, long Unread, int Page, int PageSize);
+
+public sealed record UnreadCount(long Unread);
+
+public static class EscalationEndpoints
+{
+    /// <summary>Who may order supervision (督办) by hand.</summary>
+    public static readonly IReadOnlySet<Role> SupervisingRoles = new HashSet<Role> { Role.Supervisor, Role.ShiftLead };
+
+    public static void MapEscalation(this IEndpointRouteBuilder app)
+    {
+        var cases = app.MapGroup("/api/cases").WithTags("Escalation");
+        cases.MapPost("/{id:long}/supervise", Supervise);
+        cases.MapGet("/{id:long}/escalations", OfCase);
+
+        var inbox = app.MapGroup("/api/inbox").WithTags("Inbox");
+        inbox.MapGet("/", List);
+        inbox.MapGet("/unread-count", Count);
+        inbox.MapPost("/{id:long}/read", MarkRead);
+        // The inbox page's "mark read" button: a plain form post, answered with a redirect back.
+        app.MapPost("/inbox/{id:long}/read", MarkReadForm).ExcludeFromDescription();
+    }
+
+    /// <summary>POST /api/cases/{id}/supervise: 督办 ordered by a supervisor or shift lead, with a note.</summary>
+    private static async Task<Results<Created<EscalationView>, ValidationProblem, ProblemHttpResult>> Supervise(long id, SuperviseRequest? body,
+        HttpContext http, CaseRepository cases, StaffRepository staff, EscalationRepository repo, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Roles.Any(SupervisingRoles.Contains))
+        {
+            return Problems.Forbidden("Only supervisors and shift leads order supervision (督办).");
+        }
+        var errors = new Errors();
+        if (string.IsNullOrWhiteSpace(body?.Note)) errors.Add("note", "Say what must happen in 'note' (1 to 2000 characters), e.g. 'Fix by 17:00 today and report back'.");
+        errors.MaxLength(body?.Note, 2000, "note");
+        if (errors.Any) return errors.ToProblem();
+
+        var row = await cases.FindAsync(id);
+        if (row is null) return Problems.NotFound($"There is no case {id}.");
+        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
+        if (!row.ToDomain().IsVisibleTo(actor))
+        {
+            return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the area you supervise.");
+        }
+        if (row.State is "closed" or "cancelled")
+        {
+            return Problems.Conflict($"Case {row.CaseNo} is {row.State}; there is nothing left to supervise. Reopen it first if the problem recurred.");
+        }
+        var now = clock.GetUtcNow();
+        var fired = (await repo.SuperviseAsync(id, viewer.PersonId, body!.Note!.Trim(), now))!;
+        var view = new EscalationView(fired.EscalationId, id, "supervise", null, now, now, viewer.PersonId, body.Note.Trim(), fired.Targets.Count);
+        return TypedResults.Created($"/api/cases/{id}/escalations", view);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<EscalationView>>, ProblemHttpResult>> OfCase(long id, HttpContext http, CaseRepository cases,
+        StaffRepository staff, EscalationRepository repo)
+    {
+        var viewer = Viewer.From(http.User);
+        var row = await cases.FindAsync(id);
+        if (row is null) return Problems.NotFound($"There is no case {id}.");
+        if (!row.ToDomain().IsVisibleTo(viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode))))
+        {
+            return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the cells and area you serve.");
+        }
+        var list = (await repo.OfCaseAsync(id))
+            .Select(e => new EscalationView(e.Id, e.CaseId, e.Level, e.Deadline, e.DueAt, e.At, e.OrderedBy, e.Note, e.Targets)).ToList();
+        return TypedResults.Ok<IReadOnlyList<EscalationView>>(list);
+    }
+
+    private static async Task<Results<Ok<InboxPage>, ValidationProblem>> List(HttpContext http, EscalationRepository repo, bool? unread, int? page, int? pageSize)
+    {
+        var errors = new Errors();
+        if (page is < 1) errors.Add("page", "'page' starts at 1.");
+        if (pageSize is < 1 or > 200) errors.Add("pageSize", "'pageSize' must be between 1 and 200.");
+        if (errors.Any) return errors.ToProblem();
+        var me = Viewer.From(http.User).PersonId;
+        var rows = await repo.InboxAsync(me, unread ?? false, page ?? 1, pageSize ?? 50);
+        return TypedResults.Ok(new InboxPage(rows.Select(ToView).ToList(), await repo.UnreadCountAsync(me), page ?? 1, pageSize ?? 50));
+    }
+
+    internal static InboxItemView ToView(InboxRow r) => new(r.Id, r.CaseId, r.CaseNo, r.CaseState, r.Description, r.CellCode, r.Level, r.Note,
+        r.OrderedByName, r.Deadline, r.CreatedAt, r.ReadAt);
+
+    private static async Task<Ok<UnreadCount>> Count(HttpContext http, EscalationRepository repo) =>
+        TypedResults.Ok(new UnreadCount(await repo.UnreadCountAsync(Viewer.From(http.User).PersonId)));
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> MarkRead(long id, HttpContext http, EscalationRepository repo, TimeProvider clock) =>
+        await repo.MarkReadAsync(Viewer.From(http.User).PersonId, id, clock.GetUtcNow())
+            ? TypedResults.NoContent()
+            : Problems.NotFound($"Inbox item {id} is not in your inbox.");
+
+    private static async Task<IResult> MarkReadForm(long id, HttpContext http, EscalationRepository repo, TimeProvider clock)
+    {
+        if (!await repo.MarkReadAsync(Viewer.From(http.User).PersonId, id, clock.GetUtcNow()))
+        {
+            return Problems.NotFound($"Inbox item {id} is not in your inbox.");
+        }
+        return Results.LocalRedirect("/inbox");
+    }
+}

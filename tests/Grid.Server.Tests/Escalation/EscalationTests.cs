@@ -1,0 +1,238 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using Grid.Domain.People;
+using Grid.Server.Escalation;
+using Grid.Server.Tests.Infrastructure;
+
+namespace Grid.Server.Tests.Escalation;
+
+public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<EscalationCluster>
+{
+    private static readonly string[] Ladder = ["warning", "assignee", "grid_head", "street_leader", "district"];
+
+    private sealed record Team(TestWorld World, TestUser Worker, TestUser Head, TestUser Inspector, TestUser Op, TestUser StreetLeader, TestUser DistrictSupervisor);
+
+    private static async Task<Team> TeamAsync(TestServer server)
+    {
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var head = await world.PersonAsync(Role.GridHead, world.Cells[0]);
+        var inspector = await world.PersonAsync(Role.Inspector, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator, Role.ShiftLead], []);
+        var street = await world.PersonAsync([Role.Supervisor], [], street: world.Street);
+        var district = await world.PersonAsync([Role.Supervisor], []);
+        return new Team(world, worker, head, inspector, op, street, district);
+    }
+
+    private static async Task<long> DispatchedCaseAsync(Team t)
+    {
+        var c = await t.World.ReportAsync(t.Worker, 0);
+        await t.Op.StepOkAsync(c.Id, "register");
+        await t.Op.StepOkAsync(c.Id, "dispatch");
+        return c.Id;
+    }
+
+    private static async Task<long> UnreadAsync(TestUser user) =>
+        (await TestWorld.ReadAsync<UnreadCount>(await user.Client.GetAsync("/api/inbox/unread-count"))).Unread;
+
+    [Fact]
+    public async Task An_overdue_case_climbs_the_ladder_in_order_at_the_right_times_once_each()
+    {
+        var t = await TeamAsync(cluster.A);
+        var id = await DispatchedCaseAsync(t);
+        // Dispatched 2 s ago, due in 2 s: the warning (half-way) is due now, then a rung every 2 s.
+        await EscalationCluster.SetClockAsync(cluster.A, id, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+
+        var rungs = await EscalationCluster.WaitForRungsAsync(cluster.A, id, 5, TimeSpan.FromSeconds(40));
+        Assert.Equal(Ladder, rungs.Select(r => r.Level));
+        foreach (var r in rungs)
+        {
+            Assert.True(r.At >= r.DueAt, $"{r.Level} fired at {r.At:O}, before it was due at {r.DueAt:O}");
+            Assert.True(r.At - r.DueAt < TimeSpan.FromSeconds(5), $"{r.Level} fired {(r.At - r.DueAt).TotalSeconds:0.0} s late");
+        }
+        Assert.Equal([2, 2, 2], rungs.Skip(2).Zip(rungs.Skip(1), (b, a) => (int)Math.Round((b.DueAt - a.DueAt).TotalSeconds)));
+
+        // Nothing more comes: the ladder is finished and its trigger gone.
+        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 0, TimeSpan.FromSeconds(10)));
+        await Task.Delay(1500);
+        Assert.Equal(5, (await EscalationCluster.RungsAsync(cluster.A, id)).Count);
+
+        var c = await t.Op.GetCaseAsync(id);
+        var escalated = c.History!.Where(h => h.Action == "escalate").ToList();
+        Assert.Equal(Ladder, escalated.Select(h => h.Details.GetProperty("details").GetProperty("level").GetString()));
+        await using (var conn = await cluster.A.Db.OpenConnectionAsync())
+        {
+            Assert.Equal(5, await conn.ExecuteScalarAsync<int>("select count(*)::int from case_events where case_id = @Id and kind = 'case_escalated'", new { Id = id }));
+        }
+
+        // Each rung reached its person: assignee twice (warning, overdue), then head, street leader, district.
+        Assert.Equal(2, await UnreadAsync(t.Worker));
+        Assert.Equal(1, await UnreadAsync(t.Head));
+        Assert.Equal(1, await UnreadAsync(t.StreetLeader));
+        Assert.Equal(1, await UnreadAsync(t.DistrictSupervisor));
+        var inbox = await TestWorld.ReadAsync<InboxPage>(await t.Head.Client.GetAsync("/api/inbox"));
+        Assert.Equal("grid_head", Assert.Single(inbox.Items).Level);
+        Assert.Equal(HttpStatusCode.NoContent, (await t.Head.Client.PostAsync($"/api/inbox/{inbox.Items[0].Id}/read", null)).StatusCode);
+        Assert.Equal(0, await UnreadAsync(t.Head));
+        Assert.Equal(HttpStatusCode.NotFound, (await t.Worker.Client.PostAsync($"/api/inbox/{inbox.Items[0].Id}/read", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_extension_stops_the_ladder_of_the_old_deadline()
+    {
+        var t = await TeamAsync(cluster.B);
+        var id = await DispatchedCaseAsync(t);
+        await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1));
+        var rungs = await EscalationCluster.WaitForRungsAsync(cluster.B, id, 2, TimeSpan.FromSeconds(20));
+        Assert.Equal(["warning", "assignee"], rungs.Select(r => r.Level));
+
+        var extended = await t.Op.StepOkAsync(id, "extend", new { deadline = DateTimeOffset.UtcNow.AddDays(3), reason = "Parts on order" });
+
+        // The grid head's rung was due 2 s after the old deadline; wait well past it.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        rungs = await EscalationCluster.RungsAsync(cluster.B, id);
+        Assert.Equal(["warning", "assignee"], rungs.Select(r => r.Level));
+        // The new deadline has its own trigger, at its warning.
+        Assert.Equal(1, await EscalationCluster.TriggerCountAsync(cluster.B, id));
+        await using var conn = await cluster.B.Db.OpenConnectionAsync();
+        var next = await conn.ExecuteScalarAsync<long>("select next_fire_time from qrtz_triggers where trigger_group = @G", new { G = $"case-{id}" });
+        // Quartz stores times as .NET ticks (UTC).
+        Assert.True(new DateTimeOffset(next, TimeSpan.Zero) > DateTimeOffset.UtcNow.AddHours(1));
+        Assert.Equal(extended.Deadline!.Value.ToUniversalTime(), (await t.Op.GetCaseAsync(id)).Deadline!.Value.ToUniversalTime());
+    }
+
+    [Fact]
+    public async Task Closing_a_case_removes_its_trigger_and_nothing_fires()
+    {
+        var t = await TeamAsync(cluster.A);
+        var id = await DispatchedCaseAsync(t);
+        await EscalationCluster.SetClockAsync(cluster.A, id, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        Assert.Equal(1, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 1, TimeSpan.FromSeconds(10)));
+
+        await t.Worker.StepOkAsync(id, "accept");
+        await t.Worker.StepOkAsync(id, "feedback", new { note = "Cleared" });
+        await t.Inspector.StepOkAsync(id, "verify", new { note = "Checked" });
+
+        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 0, TimeSpan.FromSeconds(10)));
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        Assert.Empty(await EscalationCluster.RungsAsync(cluster.A, id));
+    }
+
+    [Fact]
+    public async Task A_hold_removes_the_trigger_and_resuming_schedules_the_new_deadline()
+    {
+        var t = await TeamAsync(cluster.B);
+        var id = await DispatchedCaseAsync(t);
+        await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        Assert.Equal(1, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 1, TimeSpan.FromSeconds(10)));
+
+        await t.Op.StepOkAsync(id, "hold", new { reason = "Road works until spring" });
+        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 0, TimeSpan.FromSeconds(10)));
+
+        // The clock resumes with the working time left at the hold; on a rest day that may be none,
+        // so the new deadline has either a trigger waiting or rungs that fired already.
+        var resumed = await t.Op.StepOkAsync(id, "resume");
+        var deadline = resumed.Deadline!.Value.ToUniversalTime();
+        var followed = await EscalationCluster.PollAsync(async () =>
+            await EscalationCluster.TriggerCountAsync(cluster.B, id)
+            + (await EscalationCluster.RungsAsync(cluster.B, id)).Count(r => r.Deadline!.Value.ToUniversalTime() == deadline),
+            n => n > 0, TimeSpan.FromSeconds(10));
+        Assert.True(followed > 0, "Nothing was scheduled for the deadline set on resume.");
+        Assert.DoesNotContain(await EscalationCluster.RungsAsync(cluster.B, id), r => r.Deadline!.Value.ToUniversalTime() != deadline);
+    }
+
+    [Fact]
+    public async Task Two_nodes_fire_each_rung_of_many_cases_exactly_once()
+    {
+        var t = await TeamAsync(cluster.A);
+        var ids = new List<long>();
+        for (var i = 0; i < 6; i++) ids.Add(await DispatchedCaseAsync(t));
+        // Half the clocks are set through node A's database handle and half through B's: same database.
+        for (var i = 0; i < ids.Count; i++)
+        {
+            await EscalationCluster.SetClockAsync(i % 2 == 0 ? cluster.A : cluster.B, ids[i], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1 + i % 3));
+        }
+        foreach (var id in ids)
+        {
+            var rungs = await EscalationCluster.WaitForRungsAsync(cluster.A, id, 5, TimeSpan.FromSeconds(40));
+            Assert.Equal(Ladder, rungs.Select(r => r.Level));
+        }
+        await Task.Delay(1500);
+        await using var conn = await cluster.A.Db.OpenConnectionAsync();
+        var perCase = await conn.QueryAsync<(long CaseId, int Rungs, int Events, int History)>("""
+            select c.id, (select count(*)::int from escalations e where e.case_id = c.id),
+                   (select count(*)::int from case_events v where v.case_id = c.id and v.kind = 'case_escalated'),
+                   (select count(*)::int from case_history h where h.case_id = c.id and h.action = 'escalate')
+            from cases c where c.id = any(@Ids)
+            """, new { Ids = ids.ToArray() });
+        Assert.All(perCase, p => Assert.Equal((5, 5, 5), (p.Rungs, p.Events, p.History)));
+        Assert.Equal(ids.Count * 2, await UnreadAsync(t.Worker));
+    }
+
+    [Fact]
+    public async Task When_a_node_stops_mid_way_the_others_finish_the_ladder()
+    {
+        var third = await TestServer.StartAsync("node-c", cluster.A.ConnectionString, EscalationCluster.Settings);
+        var stopped = false;
+        try
+        {
+            var t = await TeamAsync(third);
+            var ids = new List<long>();
+            for (var i = 0; i < 3; i++) ids.Add(await DispatchedCaseAsync(t));
+            foreach (var id in ids) await EscalationCluster.SetClockAsync(third, id, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+            await EscalationCluster.WaitForRungsAsync(cluster.A, ids[0], 2, TimeSpan.FromSeconds(20));
+
+            await third.DisposeAsync();
+            stopped = true;
+
+            foreach (var id in ids)
+            {
+                var rungs = await EscalationCluster.WaitForRungsAsync(cluster.A, id, 5, TimeSpan.FromSeconds(40));
+                Assert.Equal(Ladder, rungs.Select(r => r.Level));
+            }
+        }
+        finally
+        {
+            if (!stopped) await third.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_supervisor_orders_supervision_by_hand_with_a_note()
+    {
+        var t = await TeamAsync(cluster.A);
+        var id = await DispatchedCaseAsync(t);
+
+        var empty = await t.StreetLeader.Client.PostAsJsonAsync($"/api/cases/{id}/supervise", new { note = " " });
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        var byWorker = await t.Worker.Client.PostAsJsonAsync($"/api/cases/{id}/supervise", new { note = "Hurry" });
+        Assert.Equal(HttpStatusCode.Forbidden, byWorker.StatusCode);
+        var otherWorld = await TestWorld.CreateAsync(cluster.A);
+        var otherStreetLeader = await otherWorld.PersonAsync([Role.Supervisor], [], street: otherWorld.Street);
+        Assert.Equal(HttpStatusCode.Forbidden, (await otherStreetLeader.Client.PostAsJsonAsync($"/api/cases/{id}/supervise", new { note = "Hurry" })).StatusCode);
+
+        var made = await TestWorld.ReadAsync<EscalationView>(
+            await t.StreetLeader.Client.PostAsJsonAsync($"/api/cases/{id}/supervise", new { note = "Fix by 17:00 and report back" }), HttpStatusCode.Created);
+        Assert.Equal("supervise", made.Level);
+        Assert.Equal(2, made.Targets);
+
+        var inbox = await TestWorld.ReadAsync<InboxPage>(await t.Worker.Client.GetAsync("/api/inbox"));
+        var item = Assert.Single(inbox.Items);
+        Assert.Equal("Fix by 17:00 and report back", item.Note);
+        Assert.Equal(1, await UnreadAsync(t.Head));
+        var c = await t.Op.GetCaseAsync(id);
+        var h = c.History!.Last();
+        Assert.Equal(("supervise", t.StreetLeader.Id, "Fix by 17:00 and report back"), (h.Action, h.ActorId!.Value, h.Reason!));
+        var list = await TestWorld.ReadAsync<List<EscalationView>>(await t.Op.Client.GetAsync($"/api/cases/{id}/escalations"));
+        Assert.Equal("supervise", Assert.Single(list).Level);
+
+        // The street leader's escalation figures list it, and the per-day trend counts it.
+        var figures = await TestWorld.ReadAsync<global::Grid.Web.Pages.EscalationFigures>(await t.StreetLeader.Client.GetAsync("/api/stats/escalations"));
+        var row = Assert.Single(figures.Rows, r => r.CaseId == id);
+        Assert.Equal(("supervise", true, "Fix by 17:00 and report back"), (row.Level, row.Current, row.Note));
+        Assert.Equal(1, figures.Trend.Single().Count);
+        var csv = await t.StreetLeader.Client.GetStringAsync("/api/stats/escalations.csv?level=supervise");
+        Assert.Contains("Fix by 17:00 and report back", csv);
+    }
+}

@@ -1,0 +1,84 @@
+using Grid.Domain.People;
+using Grid.Server.Tests.Infrastructure;
+using Grid.Web.Tests.Infrastructure;
+using Grid.Web.Tests.Pages;
+using Microsoft.Playwright;
+using System.Net.Http.Json;
+
+namespace Grid.Web.Tests;
+
+public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task A_supervisor_opens_the_figures_drills_into_a_number_and_exports_csv()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0], world.Cells[1]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var supervisor = await world.PersonAsync([Role.Supervisor], [], street: world.Street);
+        var reported = new List<long>();
+        for (var i = 0; i < 3; i++) reported.Add((await world.ReportAsync(worker, 0)).Id);
+        await world.ReportAsync(worker, 1);
+        await op.StepOkAsync(reported[0], "register");
+        await op.StepOkAsync(reported[0], "dispatch");
+        await op.StepOkAsync(reported[1], "register");
+        await supervisor.Client.PostAsJsonAsync($"/api/cases/{reported[0]}/supervise", new { note = "今天下班前处理完毕" });
+
+        var page = await browser.NewPageAsync();
+        await new LoginPage(page).GotoAsync("/figures?group=cell");
+        await new LoginPage(page).SignInAsync(supervisor.Username, TestPeople.Password);
+        var figures = new FiguresPage(page);
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("综合评价统计");
+        var cell0 = figures.Row($"Test cell {world.Cells[0]}");
+        await Assertions.Expect(cell0.GetByRole(AriaRole.Cell).First).ToHaveTextAsync("3");
+        // Registration rate 2 of 3, each part a link.
+        await Assertions.Expect(cell0.GetByRole(AriaRole.Cell).Nth(1)).ToContainTextAsync("66.7%");
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("figures-indicators-laptop"), FullPage = true });
+
+        await cell0.GetByRole(AriaRole.Link, new() { Name = "3", Exact = true }).First.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("上报案件");
+        var rows = page.GetByRole(AriaRole.Table).Locator("tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("figures-drilldown-laptop"), FullPage = true });
+
+        var download = await figures.ExportCsvAsync();
+        Assert.Equal("cases-reports.csv", download.SuggestedFilename);
+        var csv = (await File.ReadAllLinesAsync((await download.PathAsync())!)).Where(l => l.Length > 0).ToList();
+        Assert.StartsWith("id,case_no,state", csv[0].TrimStart('\uFEFF'));
+        Assert.Equal(reported.Order().Select(id => id.ToString()), csv.Skip(1).Select(l => l.Split(',')[0]).Order());
+
+        await page.GotoAsync("/figures/escalations");
+        await Assertions.Expect(page.GetByRole(AriaRole.Table).GetByText("今天下班前处理完毕")).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("() => window.Chart && Chart.getChart('escalation-trend') !== undefined");
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("figures-escalations-laptop"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task The_header_counts_unread_inbox_items_and_the_inbox_marks_them_read()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator, Role.ShiftLead], []);
+        var c = await world.ReportAsync(worker, 0);
+        await op.StepOkAsync(c.Id, "register");
+        await op.StepOkAsync(c.Id, "dispatch");
+        await op.Client.PostAsJsonAsync($"/api/cases/{c.Id}/supervise", new { note = "请尽快处置" });
+
+        var page = await browser.NewPageAsync(390, 844);
+        await new LoginPage(page).GotoAsync("/inbox");
+        await new LoginPage(page).SignInAsync(worker.Username, TestPeople.Password);
+        var badge = page.GetByRole(AriaRole.Link, new() { Name = "待办消息" });
+        await Assertions.Expect(badge).ToContainTextAsync("1");
+        await Assertions.Expect(page.GetByText("“请尽快处置”")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("inbox-phone"), FullPage = true });
+
+        await page.GetByRole(AriaRole.Button, new() { Name = $"将案件 {c.CaseNo} 的消息标为已读" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "标为已读" })).ToHaveCountAsync(0);
+        await Assertions.Expect(badge.Locator(".count")).ToHaveCountAsync(0);
+
+        // A grid worker has no figures: the page says so.
+        await page.GotoAsync("/figures");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("督查领导");
+    }
+}
