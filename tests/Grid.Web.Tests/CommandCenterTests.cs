@@ -44,6 +44,18 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [Fact]
+    public async Task A_link_to_a_case_opens_the_command_center_with_its_detail()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await OperatorAsync(world);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[2]);
+        var reported = await world.ReportAsync(worker, 2);
+        var cc = new CommandCenterPage(await browser.NewPageAsync());
+        await cc.OpenAsync(op.Username, TestPeople.Password, $"/command?case={reported.Id}");
+        await Assertions.Expect(cc.Detail).ToContainTextAsync(reported.CaseNo);
+    }
+
+    [Fact]
     public async Task Dispatching_from_the_panel_shows_the_suggestion_and_updates_a_second_operators_browser()
     {
         var world = await TestWorld.CreateAsync(browser.Server);

@@ -36,7 +36,8 @@ public static class EscalationEndpoints
         inbox.MapGet("/unread-count", Count);
         inbox.MapPost("/{id:long}/read", MarkRead);
         // The inbox page's "mark read" button: a plain form post, answered with a redirect back.
-        app.MapPost("/inbox/{id:long}/read", MarkReadForm).ExcludeFromDescription();
+        app.MapPost("/inbox/{id:long}/read", MarkReadForm).ExcludeFromDescription()
+            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
     }
 
     /// <summary>POST /api/cases/{id}/supervise: 督办 ordered by a supervisor or shift lead, with a note.</summary>

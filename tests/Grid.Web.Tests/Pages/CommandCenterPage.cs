@@ -8,9 +8,9 @@ public sealed class CommandCenterPage(IPage page)
     public IPage Page => page;
 
     /// <summary>Opens the page (signing in on the way) and waits until the map, list and live feed are up.</summary>
-    public async Task OpenAsync(string username, string password)
+    public async Task OpenAsync(string username, string password, string path = "/command")
     {
-        await page.GotoAsync("/login?returnUrl=%2Fcommand");
+        await page.GotoAsync("/login?returnUrl=" + Uri.EscapeDataString(path));
         await new LoginPage(page).SignInAsync(username, password);
         await Assertions.Expect(page.Locator("#command[data-ready=true]")).ToBeAttachedAsync(new() { Timeout = 15_000 });
         await Assertions.Expect(Status).ToHaveAttributeAsync("data-state", "live");

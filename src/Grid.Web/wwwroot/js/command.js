@@ -354,4 +354,7 @@ try {
 const pending = buffer;
 buffer = null;
 for (const e of pending) await onEvent(e);
+// /command?case=ID (a link from the inbox or a figure) opens that case's detail.
+const linked = Number(new URLSearchParams(location.search).get("case"));
+if (linked > 0) await openDetail(linked);
 root.dataset.ready = "true";
