@@ -41,7 +41,7 @@ public static class MonitoringEndpoints
 {
     public static IServiceCollection AddMonitoring(this IServiceCollection services, IConfiguration config)
     {
-        services.Configure<MonitoringOptions>(config.GetSection("Monitoring"));
+        services.Configure<MonitoringOptions>(config.GetSection("Grid:Monitoring"));
         services.AddSingleton<MonitoringRepository>();
         return services;
     }

@@ -41,7 +41,7 @@ public static class Open311Endpoints
 
     public static IServiceCollection AddOpen311(this IServiceCollection services, IConfiguration config)
     {
-        services.Configure<Open311Options>(config.GetSection("Open311"));
+        services.Configure<Open311Options>(config.GetSection("Grid:Open311"));
         services.AddSingleton<Open311Repository>();
         return services;
     }
