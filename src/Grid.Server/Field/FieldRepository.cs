@@ -149,24 +149,13 @@ public sealed class FieldRepository(NpgsqlDataSource db)
         values (@ShiftId, @At, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @Accuracy, @Cell)
         """;
 
-    private const string InsertPositionEventSql = """
-        with e as (
-            insert into case_events (at, kind, cell_code, person_id, payload)
-            values (@At, 'staff_position', @Cell, @Person,
-                    jsonb_build_object('personId', @Person::uuid, 'lat', @Lat::float8, 'lon', @Lon::float8, 'accuracy', @Accuracy::float8,
-                                       'at', @At::timestamptz, 'shiftId', @ShiftId::bigint))
-            returning seq
-        )
-        select pg_notify('grid_events', seq::text) from e
-        """;
-
     public async Task AddPointAsync(long shiftId, Guid person, double lat, double lon, double? accuracy, string? cell, DateTimeOffset at)
     {
         await using var conn = await db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
         var args = new { ShiftId = shiftId, Person = person, Lat = lat, Lon = lon, Accuracy = accuracy, Cell = cell, At = at };
         await conn.ExecuteAsync(InsertPointSql, args, tx);
-        await conn.ExecuteAsync(InsertPositionEventSql, args, tx);
+        await conn.ExecuteAsync(Realtime.EventRepository.InsertPositionEventSql, args, tx);
         await tx.CommitAsync();
     }
 

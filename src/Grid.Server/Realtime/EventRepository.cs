@@ -79,12 +79,20 @@ public sealed class EventRepository(NpgsqlDataSource db)
         return (await conn.QueryAsync<string>(SelectCellsServedSql, new { Me = me })).ToList();
     }
 
-    private const string InsertPositionSql = """
-        insert into case_events (at, kind, cell_code, person_id, payload)
-        select @At, 'staff_position', @Cell, p.id, jsonb_build_object(
-            'personId', p.id, 'displayName', p.display_name, 'lat', @Lat, 'lon', @Lon, 'accuracy', @Accuracy, 'cellCode', @Cell)
-        from people p where p.id = @Person
-        returning seq
+    /// <summary>
+    /// A staff position as a staff_position event, announced by NOTIFY at commit. Every writer of
+    /// positions (this endpoint, the field app's patrol track) uses it, so the map reads one shape.
+    /// </summary>
+    public const string InsertPositionEventSql = """
+        with e as (
+            insert into case_events (at, kind, cell_code, person_id, payload)
+            select @At, 'staff_position', @Cell, p.id, jsonb_build_object(
+                'personId', p.id, 'displayName', p.display_name, 'lat', @Lat::float8, 'lon', @Lon::float8,
+                'accuracy', @Accuracy::float8, 'cellCode', @Cell::text, 'at', @At::timestamptz)
+            from people p where p.id = @Person
+            returning seq
+        )
+        select seq from e, pg_notify('grid_events', seq::text)
         """;
 
     /// <summary>Stores a position as a staff_position event and announces it like every other event.</summary>
@@ -92,8 +100,7 @@ public sealed class EventRepository(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
-        var seq = await conn.ExecuteScalarAsync<long>(InsertPositionSql, new { At = at, Cell = cell, Person = person, Lat = lat, Lon = lon, Accuracy = accuracy }, tx);
-        await conn.ExecuteAsync("select pg_notify('grid_events', @Seq::text)", new { Seq = seq }, tx);
+        var seq = await conn.ExecuteScalarAsync<long>(InsertPositionEventSql, new { At = at, Cell = cell, Person = person, Lat = lat, Lon = lon, Accuracy = accuracy }, tx);
         await tx.CommitAsync();
         return seq;
     }

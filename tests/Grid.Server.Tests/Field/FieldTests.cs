@@ -138,6 +138,9 @@ public sealed class FieldTests
             Assert.Equal(patroller.Id, payload.GetProperty("personId").GetGuid());
             Assert.Equal(lat, payload.GetProperty("lat").GetDouble(), 6);
             Assert.Equal(8.5, payload.GetProperty("accuracy").GetDouble());
+            // The same shape as POST /api/staff/position, which the command-center map labels with.
+            Assert.Equal(patroller.Username, payload.GetProperty("displayName").GetString());
+            Assert.True(payload.TryGetProperty("at", out _));
         }
 
         var ended = await TestWorld.ReadAsync<ShiftView>(await patroller.Client.PostAsync("/api/field/patrol/end", null));
