@@ -34,7 +34,8 @@ public static class RealtimeEndpoints
 
     public static void MapRealtime(this IEndpointRouteBuilder app)
     {
-        app.MapHub<CityHub>(HubPath);
+        // A connection ends when the sign-in cookie it was opened with expires; the client must sign in again.
+        app.MapHub<CityHub>(HubPath, o => o.CloseOnAuthenticationExpiration = true);
         var staff = app.MapGroup("/api/staff").WithTags("Realtime");
         staff.MapPost("/position", PostPosition);
         staff.MapGet("/positions", LatestPositions);
