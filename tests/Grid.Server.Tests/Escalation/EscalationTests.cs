@@ -231,6 +231,13 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
             n => n > 0, TimeSpan.FromSeconds(10));
         Assert.True(followed > 0, "Nothing was scheduled for the deadline set on resume.");
         Assert.DoesNotContain(await EscalationCluster.RungsAsync(cluster.B, id), r => r.Deadline!.Value.ToUniversalTime() != deadline);
+
+        // The new deadline's warning is half the 31 s limit given at dispatch before it (waiting, or
+        // fired already when the resume left less than that), not half-way from dispatch to it.
+        var warning = await EscalationCluster.PollAsync(async () =>
+            (await EscalationCluster.RungsAsync(cluster.B, id)).FirstOrDefault(r => r.Level == "warning")?.DueAt
+            ?? await NextFireAsync(cluster.B, id), w => w is not null, TimeSpan.FromSeconds(10));
+        AssertSameMoment(deadline - TimeSpan.FromSeconds(31) / 2, warning!.Value);
     }
 
     [Fact]
