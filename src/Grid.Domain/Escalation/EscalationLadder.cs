@@ -52,21 +52,26 @@ public static class EscalationLevels
 public sealed record LadderStep(EscalationLevel Level, DateTimeOffset DueAt);
 
 /// <summary>
-/// When each rung of the ladder is due for a case with a running clock. The warning fires at a
-/// fraction of the time from dispatch to the deadline; the assignee reminder at the deadline plus
-/// its delay; each later rung after its own further delay while the case stays overdue.
+/// When each rung of the ladder is due for a case with a running clock. The warning fires a share
+/// of the handling time limit (as given at dispatch) before the current deadline, so after an
+/// extension or a resume it is due again before the new deadline, never at once because the clock
+/// started long ago. The assignee reminder comes at the deadline plus its delay; each later rung
+/// after its own further delay while the case stays overdue.
 /// </summary>
-/// <param name="WarningFraction">Share of the limit after which the warning fires (0.8 = 80%); null = no warning.</param>
+/// <param name="WarningFraction">Share of the limit after which the warning fires (0.8 = warning when 20% of the
+/// limit is left before the deadline); null = no warning.</param>
 /// <param name="Delays">Further delay of Assignee, GridHead, StreetLeader, District (each after the previous rung).
 /// Fewer entries = a shorter ladder.</param>
 public sealed record EscalationLadder(double? WarningFraction, IReadOnlyList<TimeSpan> Delays)
 {
-    public IReadOnlyList<LadderStep> Steps(DateTimeOffset startedAt, DateTimeOffset deadline)
+    /// <param name="deadline">The case's current deadline (moved by extensions and resumes).</param>
+    /// <param name="limit">The handling time limit as given at dispatch: the first deadline minus the dispatch time.</param>
+    public IReadOnlyList<LadderStep> Steps(DateTimeOffset deadline, TimeSpan limit)
     {
         var steps = new List<LadderStep>();
-        if (WarningFraction is { } f && f is > 0 and < 1 && deadline > startedAt)
+        if (WarningFraction is { } f && f is > 0 and < 1 && limit > TimeSpan.Zero)
         {
-            steps.Add(new LadderStep(EscalationLevel.Warning, startedAt + (deadline - startedAt) * f));
+            steps.Add(new LadderStep(EscalationLevel.Warning, deadline - limit * (1 - f)));
         }
         var at = deadline;
         for (var i = 0; i < Delays.Count && i < 4; i++)
@@ -78,10 +83,10 @@ public sealed record EscalationLadder(double? WarningFraction, IReadOnlyList<Tim
     }
 
     /// <summary>Rungs due at <paramref name="now"/> that are not in <paramref name="done"/>, in ladder order.</summary>
-    public IReadOnlyList<LadderStep> Due(DateTimeOffset startedAt, DateTimeOffset deadline, DateTimeOffset now, IReadOnlySet<EscalationLevel> done) =>
-        Steps(startedAt, deadline).Where(s => s.DueAt <= now && !done.Contains(s.Level)).ToList();
+    public IReadOnlyList<LadderStep> Due(DateTimeOffset deadline, TimeSpan limit, DateTimeOffset now, IReadOnlySet<EscalationLevel> done) =>
+        Steps(deadline, limit).Where(s => s.DueAt <= now && !done.Contains(s.Level)).ToList();
 
     /// <summary>The earliest rung not yet fired (possibly already late), or null when the ladder is finished.</summary>
-    public LadderStep? Next(DateTimeOffset startedAt, DateTimeOffset deadline, IReadOnlySet<EscalationLevel> done) =>
-        Steps(startedAt, deadline).FirstOrDefault(s => !done.Contains(s.Level));
+    public LadderStep? Next(DateTimeOffset deadline, TimeSpan limit, IReadOnlySet<EscalationLevel> done) =>
+        Steps(deadline, limit).FirstOrDefault(s => !done.Contains(s.Level));
 }

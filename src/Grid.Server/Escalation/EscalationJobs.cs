@@ -23,7 +23,7 @@ public sealed class CaseTriggers(ISchedulerFactory schedulers, EscalationReposit
         if (c is { ClockRuns: true })
         {
             var done = await repo.DoneLevelsAsync(caseId, c.Deadline!.Value);
-            next = options.Value.LadderFor(c.CategoryCode, c.Priority).Next(c.DispatchedAt!.Value, c.Deadline.Value, done);
+            next = options.Value.LadderFor(c.CategoryCode, c.Priority).Next(c.Deadline.Value, c.Limit, done);
         }
         var group = GroupOf(caseId);
         var wanted = next is null ? null : new TriggerKey($"at-{next.DueAt.ToUnixTimeMilliseconds()}", group);

@@ -12,6 +12,8 @@ public sealed class LadderCase
     public string State { get; init; } = "";
     public DateTimeOffset? Deadline { get; init; }
     public DateTimeOffset? DispatchedAt { get; init; }
+    /// <summary>The deadline as given at dispatch (db/migrations/0022): extensions and resumes do not move it.</summary>
+    public DateTimeOffset? DispatchDeadline { get; init; }
     public string CategoryCode { get; init; } = "";
     public string Priority { get; init; } = "";
     public string CellCode { get; init; } = "";
@@ -20,6 +22,9 @@ public sealed class LadderCase
 
     /// <summary>Only a case being handled has a running clock that can go overdue.</summary>
     public bool ClockRuns => State is "dispatched" or "in_progress" && Deadline is not null && DispatchedAt is not null;
+
+    /// <summary>The handling time limit as given at dispatch; the warning comes a share of it before the current deadline.</summary>
+    public TimeSpan Limit => (DispatchDeadline ?? Deadline!.Value) - DispatchedAt!.Value;
 }
 
 public sealed record FiredRung(long EscalationId, EscalationLevel Level, DateTimeOffset DueAt, IReadOnlyList<Guid> Targets);
@@ -65,13 +70,13 @@ public sealed class EscalationRepository(NpgsqlDataSource db)
     // Row lock first: the job, the sweep and a lifecycle step on the same case take turns, so the
     // ladder is judged on the case as it is, and a concurrent step (extension, close) wins or waits.
     private const string LockCaseSql = """
-        select c.id, c.state, c.deadline, c.dispatched_at, c.category_code, c.priority, c.cell_code, c.assigned_unit_id, c.assignee_id
+        select c.id, c.state, c.deadline, c.dispatched_at, c.dispatch_deadline, c.category_code, c.priority, c.cell_code, c.assigned_unit_id, c.assignee_id
         from cases c where c.id = @Id
         for update
         """;
 
     private const string SelectCaseSql = """
-        select c.id, c.state, c.deadline, c.dispatched_at, c.category_code, c.priority, c.cell_code, c.assigned_unit_id, c.assignee_id
+        select c.id, c.state, c.deadline, c.dispatched_at, c.dispatch_deadline, c.category_code, c.priority, c.cell_code, c.assigned_unit_id, c.assignee_id
         from cases c where c.id = @Id
         """;
 
@@ -172,7 +177,7 @@ public sealed class EscalationRepository(NpgsqlDataSource db)
         }
         var done = (await conn.QueryAsync<string>(SelectDoneLevelsSql, new { Id = caseId, c.Deadline }, tx)).Select(EscalationLevels.Parse).ToHashSet();
         var fired = new List<FiredRung>();
-        foreach (var step in ladderFor(c).Due(c.DispatchedAt!.Value, c.Deadline!.Value, now, done))
+        foreach (var step in ladderFor(c).Due(c.Deadline!.Value, c.Limit, now, done))
         {
             var id = await conn.QuerySingleOrDefaultAsync<long?>(InsertRungSql, new
             {
@@ -294,11 +299,12 @@ public sealed class EscalationRepository(NpgsqlDataSource db)
     }
 
     // Open cases whose earliest rung was due a while ago and whose ladder is not complete; the sweep
-    // fires what a lost trigger or a long outage left behind.
+    // fires what a lost trigger or a long outage left behind. The earliest rung is the warning, a
+    // share of the limit given at dispatch before the current deadline (EscalationLadder.Steps).
     private const string SelectSweepCandidatesSql = """
         select c.id from cases c
         where c.state in ('dispatched','in_progress') and c.deadline is not null and c.dispatched_at is not null
-          and c.deadline - (c.deadline - c.dispatched_at) * (1 - @Fraction) <= @Before
+          and c.deadline - (coalesce(c.dispatch_deadline, c.deadline) - c.dispatched_at) * (1 - @Fraction) <= @Before
           and (select count(*) from escalations e where e.case_id = c.id and e.deadline = c.deadline and e.level <> 'supervise') < 5
         order by c.deadline
         limit @Limit

@@ -103,6 +103,97 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
     }
 
     [Fact]
+    public async Task After_an_extension_the_warning_comes_before_the_new_deadline_not_at_once()
+    {
+        var t = await TeamAsync(cluster.A);
+        var id = await DispatchedCaseAsync(t);
+        // A 15 s limit, dispatched 11 s ago: warned (half-way) at once, overdue in 4 s.
+        await EscalationCluster.SetClockAsync(cluster.A, id, TimeSpan.FromSeconds(11), TimeSpan.FromSeconds(4));
+        var old = await EscalationCluster.WaitForRungsAsync(cluster.A, id, 1, TimeSpan.FromSeconds(20));
+        Assert.Equal("warning", Assert.Single(old).Level);
+        var oldDeadline = old[0].Deadline!.Value.ToUniversalTime();
+        var limit = oldDeadline - await DispatchedAtAsync(id);
+
+        // Extended 10 s ahead before the old deadline. Measured from dispatch, the new warning (half of
+        // the 21 s since) would be due at once; it is due half the 15 s limit before the new deadline.
+        var extended = await t.Op.StepOkAsync(id, "extend", new { deadline = DateTimeOffset.UtcNow.AddSeconds(10), reason = "Parts on order" });
+        var deadline = extended.Deadline!.Value.ToUniversalTime();
+
+        var rungs = await EscalationCluster.WaitForRungsAsync(cluster.A, id, 3, TimeSpan.FromSeconds(30));
+        Assert.Equal(["warning", "warning", "assignee"], rungs.Select(r => r.Level));
+        var fresh = rungs.Skip(1).ToList();
+        Assert.All(fresh, r => Assert.Equal(deadline, r.Deadline!.Value.ToUniversalTime()));
+        AssertSameMoment(deadline - limit / 2, fresh[0].DueAt);
+        AssertSameMoment(deadline, fresh[1].DueAt);
+        foreach (var r in fresh)
+        {
+            Assert.True(r.At >= r.DueAt, $"{r.Level} fired at {r.At:O}, before it was due at {r.DueAt:O}");
+            Assert.True(r.At - r.DueAt < TimeSpan.FromSeconds(5), $"{r.Level} fired {(r.At - r.DueAt).TotalSeconds:0.0} s late");
+        }
+
+        // The old deadline's pending rungs never came; stop the new ladder and count.
+        await t.Op.StepOkAsync(id, "hold", new { reason = "Test over" });
+        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 0, TimeSpan.FromSeconds(10)));
+        rungs = await EscalationCluster.RungsAsync(cluster.A, id);
+        Assert.Equal(["warning", "warning", "assignee"], rungs.Select(r => r.Level));
+        Assert.Single(rungs, r => r.Deadline!.Value.ToUniversalTime() == oldDeadline);
+        Assert.Equal(3, await UnreadAsync(t.Worker));
+    }
+
+    [Fact]
+    public async Task A_returned_case_loses_its_pending_rungs_and_redispatch_starts_from_the_new_deadline()
+    {
+        var t = await TeamAsync(cluster.B);
+        var id = await DispatchedCaseAsync(t);
+        // A 6 s limit, dispatched 4 s ago: warned now, overdue in 2 s.
+        await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(2));
+        var warned = await EscalationCluster.WaitForRungsAsync(cluster.B, id, 1, TimeSpan.FromSeconds(20));
+        Assert.Equal("warning", Assert.Single(warned).Level);
+        Assert.Equal(1, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 1, TimeSpan.FromSeconds(10)));
+
+        await t.Op.StepOkAsync(id, "return", new { reason = "Not our unit's street" });
+        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 0, TimeSpan.FromSeconds(10)));
+        // The old deadline and its assignee (0 s) and grid head (2 s) rungs pass: nothing fires.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(["warning"], (await EscalationCluster.RungsAsync(cluster.B, id)).Select(r => r.Level));
+
+        // Re-dispatched: the trigger waits at the new deadline's warning, half its limit before it.
+        var again = await t.Op.StepOkAsync(id, "dispatch");
+        var deadline = again.Deadline!.Value.ToUniversalTime();
+        var dispatchedAt = await DispatchedAtAsync(id);
+        var expected = deadline - (deadline - dispatchedAt) / 2;
+        var next = await EscalationCluster.PollAsync(() => NextFireAsync(cluster.B, id), n => n is not null, TimeSpan.FromSeconds(10));
+        AssertSameMoment(expected, next!.Value);
+
+        // With the new clock moved close (as a data fix would), its ladder fires from the new deadline.
+        await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1));
+        var rungs = await EscalationCluster.WaitForRungsAsync(cluster.B, id, 3, TimeSpan.FromSeconds(20));
+        Assert.Equal(["warning", "warning", "assignee"], rungs.Select(r => r.Level));
+        var newDeadline = (await t.Op.GetCaseAsync(id)).Deadline!.Value.ToUniversalTime();
+        Assert.All(rungs.Skip(1), r => Assert.Equal(newDeadline, r.Deadline!.Value.ToUniversalTime()));
+        Assert.NotEqual(newDeadline, rungs[0].Deadline!.Value.ToUniversalTime());
+        await t.Op.StepOkAsync(id, "hold", new { reason = "Test over" });
+    }
+
+    /// <summary>Equal to the millisecond: Quartz keeps ticks, PostgreSQL microseconds.</summary>
+    private static void AssertSameMoment(DateTimeOffset expected, DateTimeOffset actual) =>
+        Assert.True((expected - actual).Duration() < TimeSpan.FromMilliseconds(1), $"Expected {expected:O}, got {actual:O}");
+
+    private async Task<DateTimeOffset> DispatchedAtAsync(long id)
+    {
+        await using var conn = await cluster.A.Db.OpenConnectionAsync();
+        return (await conn.ExecuteScalarAsync<DateTime>("select dispatched_at from cases where id = @Id", new { Id = id })).ToUniversalTime();
+    }
+
+    private static async Task<DateTimeOffset?> NextFireAsync(TestServer server, long id)
+    {
+        await using var conn = await server.Db.OpenConnectionAsync();
+        // Quartz stores times as .NET ticks (UTC).
+        var ticks = await conn.ExecuteScalarAsync<long?>("select next_fire_time from qrtz_triggers where trigger_group = @G", new { G = $"case-{id}" });
+        return ticks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+    }
+
+    [Fact]
     public async Task Closing_a_case_removes_its_trigger_and_nothing_fires()
     {
         var t = await TeamAsync(cluster.A);
@@ -140,6 +231,13 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
             n => n > 0, TimeSpan.FromSeconds(10));
         Assert.True(followed > 0, "Nothing was scheduled for the deadline set on resume.");
         Assert.DoesNotContain(await EscalationCluster.RungsAsync(cluster.B, id), r => r.Deadline!.Value.ToUniversalTime() != deadline);
+
+        // The new deadline's warning is half the 31 s limit given at dispatch before it (waiting, or
+        // fired already when the resume left less than that), not half-way from dispatch to it.
+        var warning = await EscalationCluster.PollAsync(async () =>
+            (await EscalationCluster.RungsAsync(cluster.B, id)).FirstOrDefault(r => r.Level == "warning")?.DueAt
+            ?? await NextFireAsync(cluster.B, id), w => w is not null, TimeSpan.FromSeconds(10));
+        AssertSameMoment(deadline - TimeSpan.FromSeconds(31) / 2, warning!.Value);
     }
 
     [Fact]
