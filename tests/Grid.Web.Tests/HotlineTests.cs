@@ -73,10 +73,17 @@ public sealed class HotlineTests(BrowserFixture browser) : IClassFixture<Browser
         var name = "App " + Guid.NewGuid().ToString("N")[..6];
         await page.GetByLabel("客户端名称").FillAsync(name);
         await page.GetByLabel("每分钟限额").FillAsync("30");
+        await page.GetByLabel("用途", new() { Exact = true }).SelectOptionAsync("hotline");
         await page.GetByRole(AriaRole.Button, new() { Name = "发放密钥" }).ClickAsync();
         await Assertions.Expect(page.Locator("#key-secret")).ToContainTextAsync("o311_");
         var row = page.Locator("#key-rows tr", new() { HasText = name });
         await Assertions.Expect(row).ToContainTextAsync("有效");
+        // The key's scope is shown, and the administrator can widen or narrow it.
+        var scope = row.GetByLabel($"用途 {name}");
+        await Assertions.Expect(scope).ToHaveValueAsync("hotline");
+        await scope.SelectOptionAsync("both");
+        await Assertions.Expect(page.Locator("#key-status")).ToContainTextAsync("Open311 和热线");
+        await Assertions.Expect(page.Locator("#key-rows tr", new() { HasText = name }).GetByLabel($"用途 {name}")).ToHaveValueAsync("both");
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("apikeys-laptop"), FullPage = true });
         await row.GetByRole(AriaRole.Button, new() { Name = $"吊销 {name}" }).ClickAsync();
         await Assertions.Expect(page.Locator("#key-rows tr", new() { HasText = name })).ToContainTextAsync("已吊销");

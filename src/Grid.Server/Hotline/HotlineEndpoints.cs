@@ -47,6 +47,9 @@ public static class HotlineEndpoints
         if (string.IsNullOrEmpty(key)) return Problems.Unauthorized("Send the hotline system's integration key in the X-Api-Key header.");
         var row = await keys.FindKeyAsync(key);
         if (row is null || row.RevokedAt is not null) return Problems.Forbidden("The X-Api-Key is not valid or was revoked; ask the administrator for a key.");
+        // A key issued for an Open311 citizen app may not push tickets or read the feed.
+        if (!row.Allows("hotline"))
+            return Problems.Forbidden($"The X-Api-Key '{row.KeyPrefix}…' is an Open311 key; the hotline system needs a key issued with scope hotline (or both) on /api-keys.");
         var now = clock.GetUtcNow();
         if (await keys.CountUseAsync(row.Id, now) > row.RatePerMinute)
         {

@@ -103,6 +103,16 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         returning candidate_id
         """;
 
+    /// <summary>The history action of a duplicate flag; not a lifecycle step (state and version unchanged).</summary>
+    public const string FlagHistoryAction = "duplicate_flagged";
+
+    private const string FlaggedCasesSql = """
+        select c.id, c.case_no, f.distance_m, n.state
+        from duplicate_flags f join cases c on c.id = f.candidate_id join cases n on n.id = f.case_id
+        where f.case_id = @CaseId
+        order by f.distance_m, c.id
+        """;
+
     private const string AuditFlagSql = """
         insert into audit_log (at, actor_id, action, subject, details) values (@Now, @Actor, 'duplicate_flagged', 'case:' || @CaseId, @Details::jsonb)
         """;
@@ -117,13 +127,23 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
             DegLat = meters / 110_000.0, DegLon = meters / (110_000.0 * Math.Max(0.05, Math.Cos(lat * Math.PI / 180))),
         }, tx)).ToList();
         if (candidates.Count == 0) return candidates;
-        // A flag is not a lifecycle step (the case's state and version stay as they are, and its
-        // history starts with the report alone); it is audited and announced, and the operator's
-        // decision on it (merge or keep apart) is what the case history records.
+        // A flag is not a lifecycle step: the case's state and version stay as they are. It is
+        // audited, announced, and written to the new case's history (same state before and after)
+        // so that whoever opens the case sees which case it probably repeats; the operator's
+        // decision on it (merge or keep apart) follows as its own history row.
         await conn.ExecuteAsync(AuditFlagSql, new
         {
             Now = now, Actor = actor, CaseId = caseId,
             Details = JsonSerializer.Serialize(new { candidates, radiusMeters = meters, windowDays = City.DuplicateWindowDays }),
+        }, tx);
+        var flags = (await conn.QueryAsync<(long Id, string CaseNo, double DistanceM, string State)>(FlaggedCasesSql, new { CaseId = caseId }, tx)).ToList();
+        var state = flags[0].State;
+        await conn.ExecuteAsync(CaseRepository.InsertHistorySql, new
+        {
+            CaseId = caseId, At = now, ActorId = actor, Action = FlagHistoryAction, FromState = state, ToState = state,
+            Reason = "Flagged as likely duplicate of case " + string.Join(", ", flags.Select(f => $"{f.CaseNo} ({Math.Round(f.DistanceM)} m)")),
+            Evidence = "[]",
+            Details = JsonSerializer.Serialize(new { candidates = flags.Select(f => new { caseId = f.Id, caseNo = f.CaseNo, distanceM = Math.Round(f.DistanceM, 1) }) }),
         }, tx);
         await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "duplicate_flagged", CaseId = caseId }, tx);
         return candidates;

@@ -22,9 +22,11 @@ public sealed class Open311Options
     public int MaxRequests { get; set; } = 1000;
 }
 
-public sealed record IssueKeyRequest(string? Name, int? RatePerMinute);
-public sealed record IssuedKey(long Id, string Name, string Key, int RatePerMinute);
-public sealed record ApiKeyView(long Id, string Name, string KeyPrefix, int RatePerMinute, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+/// <param name="Scope">open311 (citizen apps; the default), hotline (the 12345 hotline system) or both.</param>
+public sealed record IssueKeyRequest(string? Name, int? RatePerMinute, string? Scope = null);
+public sealed record IssuedKey(long Id, string Name, string Key, int RatePerMinute, string Scope);
+public sealed record ApiKeyView(long Id, string Name, string KeyPrefix, int RatePerMinute, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string Scope);
+public sealed record KeyScopeRequest(string? Scope);
 public sealed record PlaceRequest(double? Lat, double? Lon);
 public sealed record PendingView(Guid Token, string ServiceCode, string? AddressString, string Description, DateTimeOffset CreatedAt, string? MediaUrl);
 public sealed record PlacedView(Guid Token, long CaseId);
@@ -62,6 +64,7 @@ public static class Open311Endpoints
         keys.MapGet("/keys", ListKeys);
         keys.MapPost("/keys", IssueKey);
         keys.MapPost("/keys/{id:long}/revoke", RevokeKey);
+        keys.MapPost("/keys/{id:long}/scope", SetKeyScope);
         keys.MapGet("/pending", Pending);
         keys.MapPost("/pending/{token:guid}/place", Place);
     }
@@ -119,9 +122,12 @@ public static class Open311Endpoints
         string? F(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v.ToString()) ? v.ToString().Trim() : null;
 
         var apiKey = F("api_key");
-        if (apiKey is null) return Open311Format.Errors(xml, 400, "api_key was not provided; ask the city's administrator for one.");
+        // The spec: 403 for a missing or invalid api_key.
+        if (apiKey is null) return Open311Format.Errors(xml, 403, "api_key was not provided; ask the city's administrator for one.");
         var key = await repo.FindKeyAsync(apiKey);
         if (key is null || key.RevokedAt is not null) return Open311Format.Errors(xml, 403, "api_key is not valid or was revoked.");
+        if (!key.Allows("open311"))
+            return Open311Format.Errors(xml, 403, "This api_key was issued for the 12345 hotline system, not for Open311; ask the administrator for an Open311 key.");
         var now = clock.GetUtcNow();
         var used = await repo.CountUseAsync(key.Id, now);
         if (used > key.RatePerMinute)
@@ -249,7 +255,10 @@ public static class Open311Endpoints
         var ids = Split(service_request_id);
         if (ids is { Length: > 1000 }) errors.Add("At most 1000 service_request_id values per query.");
         if (errors.Count > 0) return Open311Format.Errors(xml, 400, errors.ToArray());
-        var rows = await repo.RequestsAsync(ids, Split(service_code), start, end, open, o.MaxRequests);
+        // The spec: service_request_id "overrides all other arguments".
+        var rows = ids is not null
+            ? await repo.RequestsAsync(ids, null, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, null, o.MaxRequests)
+            : await repo.RequestsAsync(null, Split(service_code), start, end, open, o.MaxRequests);
         return Open311Format.Write(xml, "service_requests", new O311List("request", rows.Select(r => (object?)ToRequest(r)).ToList()));
     }
 
@@ -281,9 +290,9 @@ public static class Open311Endpoints
             : r.StatusNote ?? StateNote(r.State);
         return new O311Obj().Add("service_request_id", r.CaseNo).Add("status", closed ? "closed" : "open").Add("status_notes", note)
             .Add("service_name", r.ServiceName).Add("service_code", r.ServiceCode).Add("description", r.Description)
-            .Add("agency_responsible", r.AgencyResponsible).Add("service_notice", "").Add("requested_datetime", r.RequestedAt)
-            .Add("updated_datetime", r.UpdatedAt).Add("expected_datetime", r.ExpectedAt).Add("address", r.Address).Add("address_id", "")
-            .Add("zipcode", "").Add("lat", r.Lat).Add("long", r.Lon).Add("media_url", r.MediaUrl ?? "");
+            .Add("agency_responsible", r.AgencyResponsible).Add("service_notice", null).Add("requested_datetime", r.RequestedAt)
+            .Add("updated_datetime", r.UpdatedAt).Add("expected_datetime", r.ExpectedAt).Add("address", r.Address).Add("address_id", null)
+            .Add("zipcode", null).Add("lat", r.Lat).Add("long", r.Lon).Add("media_url", r.MediaUrl);
     }
 
     private static string StateNote(string state) => state switch
@@ -313,7 +322,7 @@ public static class Open311Endpoints
     {
         if (!Viewer.From(http.User).Has(Role.Admin)) return Problems.Forbidden("Only administrators manage Open311 API keys.");
         return TypedResults.Ok<IReadOnlyList<ApiKeyView>>((await repo.ListKeysAsync())
-            .Select(k => new ApiKeyView(k.Id, k.Name, k.KeyPrefix, k.RatePerMinute, k.CreatedAt, k.RevokedAt)).ToList());
+            .Select(k => new ApiKeyView(k.Id, k.Name, k.KeyPrefix, k.RatePerMinute, k.CreatedAt, k.RevokedAt, k.Scope)).ToList());
     }
 
     private static async Task<Results<Created<IssuedKey>, ValidationProblem, ProblemHttpResult>> IssueKey(IssueKeyRequest body, HttpContext http,
@@ -325,10 +334,34 @@ public static class Open311Endpoints
         if (string.IsNullOrWhiteSpace(body.Name)) errors.Add("name", "Name the client the key is for (1 to 100 characters), e.g. 'City app'.");
         errors.MaxLength(body.Name, 100, "name");
         if (body.RatePerMinute is < 1 or > 10000) errors.Add("ratePerMinute", "'ratePerMinute' must be between 1 and 10000.");
+        var scope = body.Scope?.Trim() ?? "open311";
+        if (!KeyScopes.Contains(scope)) errors.Add("scope", ScopeMessage(scope));
         if (errors.Any) return errors.ToProblem();
         var rate = body.RatePerMinute ?? 60;
-        var (id, key) = await repo.IssueKeyAsync(body.Name!.Trim(), rate, viewer.PersonId, clock.GetUtcNow());
-        return TypedResults.Created($"/api/open311/keys/{id}", new IssuedKey(id, body.Name.Trim(), key, rate));
+        var (id, key) = await repo.IssueKeyAsync(body.Name!.Trim(), rate, scope, viewer.PersonId, clock.GetUtcNow());
+        return TypedResults.Created($"/api/open311/keys/{id}", new IssuedKey(id, body.Name.Trim(), key, rate, scope));
+    }
+
+    private static readonly string[] KeyScopes = ["open311", "hotline", "both"];
+
+    private static string ScopeMessage(string scope) =>
+        $"'scope' '{scope}' is unknown; use open311 (citizen apps), hotline (the 12345 hotline system) or both.";
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetKeyScope(long id, KeyScopeRequest body, HttpContext http,
+        Open311Repository repo, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators change what an API key may be used for.");
+        var scope = body.Scope?.Trim() ?? "";
+        if (!KeyScopes.Contains(scope))
+        {
+            var errors = new Errors();
+            errors.Add("scope", ScopeMessage(scope));
+            return errors.ToProblem();
+        }
+        return await repo.SetScopeAsync(id, scope, viewer.PersonId, clock.GetUtcNow())
+            ? TypedResults.NoContent()
+            : Problems.NotFound($"There is no active API key {id} (it does not exist or was revoked).");
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(long id, HttpContext http, Open311Repository repo, TimeProvider clock)

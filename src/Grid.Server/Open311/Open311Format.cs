@@ -53,7 +53,8 @@ public static class Open311Format
     {
         switch (value)
         {
-            case null: w.WriteNullValue(); break;
+            // The spec's JSON is the Spark mapping of its XML: an empty element is null, never "".
+            case null or "": w.WriteNullValue(); break;
             case O311Obj obj:
                 w.WriteStartObject();
                 foreach (var (k, v) in obj) { w.WritePropertyName(k); WriteJson(w, v); }

@@ -31,6 +31,10 @@ public sealed class ApiKeyRow
     public int RatePerMinute { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? RevokedAt { get; init; }
+    /// <summary>open311, hotline or both: which channel the key may be used on.</summary>
+    public string Scope { get; init; } = "open311";
+
+    public bool Allows(string channel) => Scope == "both" || Scope == channel;
 }
 
 /// <summary>One service request as GET requests shows it; the effective case is the one a merged duplicate went into.</summary>
@@ -95,7 +99,7 @@ public sealed class Open311Repository(NpgsqlDataSource db)
     // ---- API keys ----
 
     private const string FindKeySql = """
-        select id, name, key_prefix, rate_per_minute, created_at, revoked_at from open311_api_keys where key_hash = @Hash
+        select id, name, key_prefix, rate_per_minute, created_at, revoked_at, scope from open311_api_keys where key_hash = @Hash
         """;
 
     public async Task<ApiKeyRow?> FindKeyAsync(string key)
@@ -126,7 +130,7 @@ public sealed class Open311Repository(NpgsqlDataSource db)
     }
 
     private const string ListKeysSql = """
-        select id, name, key_prefix, rate_per_minute, created_at, revoked_at from open311_api_keys order by id desc
+        select id, name, key_prefix, rate_per_minute, created_at, revoked_at, scope from open311_api_keys order by id desc
         """;
 
     public async Task<IReadOnlyList<ApiKeyRow>> ListKeysAsync()
@@ -136,8 +140,8 @@ public sealed class Open311Repository(NpgsqlDataSource db)
     }
 
     private const string InsertKeySql = """
-        insert into open311_api_keys (name, key_prefix, key_hash, rate_per_minute, created_by, created_at)
-        values (@Name, @Prefix, @Hash, @Rate, @Actor, @Now)
+        insert into open311_api_keys (name, key_prefix, key_hash, rate_per_minute, scope, created_by, created_at)
+        values (@Name, @Prefix, @Hash, @Rate, @Scope, @Actor, @Now)
         returning id
         """;
 
@@ -146,17 +150,36 @@ public sealed class Open311Repository(NpgsqlDataSource db)
         """;
 
     /// <summary>Issues a key; the key itself is returned once and only its hash is stored.</summary>
-    public async Task<(long Id, string Key)> IssueKeyAsync(string name, int ratePerMinute, Guid actor, DateTimeOffset now)
+    public async Task<(long Id, string Key)> IssueKeyAsync(string name, int ratePerMinute, string scope, Guid actor, DateTimeOffset now)
     {
         var key = "o311_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         await using var conn = await db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
         var id = await conn.ExecuteScalarAsync<long>(InsertKeySql,
-            new { Name = name, Prefix = key[..9], Hash = Hash(key), Rate = ratePerMinute, Actor = actor, Now = now }, tx);
+            new { Name = name, Prefix = key[..9], Hash = Hash(key), Rate = ratePerMinute, Scope = scope, Actor = actor, Now = now }, tx);
         await conn.ExecuteAsync(AuditSql, new { Now = now, Actor = actor, Action = "open311_key_issued", Subject = $"open311_key:{id}",
-            Details = JsonSerializer.Serialize(new { name, ratePerMinute }) }, tx);
+            Details = JsonSerializer.Serialize(new { name, ratePerMinute, scope }) }, tx);
         await tx.CommitAsync();
         return (id, key);
+    }
+
+    private const string ScopeKeySql = """
+        update open311_api_keys k set scope = @Scope from open311_api_keys old
+        where k.id = @Id and old.id = k.id and k.revoked_at is null
+        returning old.scope
+        """;
+
+    /// <summary>Changes what an active key may be used for; audited with the scope before and after.</summary>
+    public async Task<bool> SetScopeAsync(long id, string scope, Guid actor, DateTimeOffset now)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var before = await conn.QueryFirstOrDefaultAsync<string?>(ScopeKeySql, new { Id = id, Scope = scope }, tx);
+        if (before is null) { await tx.RollbackAsync(); return false; }
+        await conn.ExecuteAsync(AuditSql, new { Now = now, Actor = actor, Action = "open311_key_scope_changed", Subject = $"open311_key:{id}",
+            Details = JsonSerializer.Serialize(new { from = before, to = scope }) }, tx);
+        await tx.CommitAsync();
+        return true;
     }
 
     private const string RevokeKeySql = """

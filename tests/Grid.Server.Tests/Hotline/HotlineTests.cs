@@ -121,4 +121,55 @@ public sealed class HotlineTests
         await using var conn = await server.Db.OpenConnectionAsync();
         Assert.Equal(0, await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "select count(*) from cases where cell_code = @C", new { C = world.Cells[0] }));
     }
+
+    [Fact]
+    public async Task A_key_is_usable_only_on_the_channels_of_its_scope_and_a_scope_change_is_audited()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var (lat, lon) = world.Inside(3);
+        HttpContent O311(string key) => new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["api_key"] = key, ["service_code"] = TestCatalogue.LightEvent, ["lat"] = IntakeHelpers.F(lat), ["long"] = IntakeHelpers.F(lon),
+            ["description"] = "Scope check",
+        });
+        object Ticket() => new { ticketId = "S-" + Guid.NewGuid().ToString("N")[..10], callerName = "周", callerPhone = "13800003333", lat, lon,
+            categoryCode = TestCatalogue.LightEvent, description = "Scope check" };
+
+        // A citizen app's key cannot push hotline tickets or read the hotline feed.
+        var citizenKey = await IntakeHelpers.IssueKeyAsync(world, scope: "open311");
+        var citizen = System(server, citizenKey);
+        var pushed = await citizen.PostAsJsonAsync("/api/hotline/tickets", Ticket());
+        Assert.Equal(HttpStatusCode.Forbidden, pushed.StatusCode);
+        Assert.Contains("scope hotline", await pushed.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, (await citizen.GetAsync("/api/hotline/feed?after=0&limit=1")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await server.Anonymous().PostAsync("/open311/v2/requests.json", O311(citizenKey))).StatusCode);
+
+        // The hotline system's key cannot post Open311 requests.
+        var hotlineKey = await IntakeHelpers.IssueKeyAsync(world, scope: "hotline");
+        var refused = await server.Anonymous().PostAsync("/open311/v2/requests.json", O311(hotlineKey));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("hotline", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Created, (await System(server, hotlineKey).PostAsJsonAsync("/api/hotline/tickets", Ticket())).StatusCode);
+
+        // Issued without a scope, a key is an Open311 key; an unknown scope is refused.
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var plain = await TestWorld.ReadAsync<global::Grid.Server.Open311.IssuedKey>(
+            await admin.Client.PostAsJsonAsync("/api/open311/keys", new { name = "Plain" }), HttpStatusCode.Created);
+        Assert.Equal("open311", plain.Scope);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.Client.PostAsJsonAsync("/api/open311/keys", new { name = "X", scope = "all" })).StatusCode);
+
+        // The administrator widens the key; the list shows it, the hotline accepts it, the audit log has it.
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        Assert.Equal(HttpStatusCode.Forbidden, (await worker.Client.PostAsJsonAsync($"/api/open311/keys/{plain.Id}/scope", new { scope = "both" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.PostAsJsonAsync($"/api/open311/keys/{plain.Id}/scope", new { scope = "both" })).StatusCode);
+        var listed = await TestWorld.ReadAsync<List<global::Grid.Server.Open311.ApiKeyView>>(await admin.Client.GetAsync("/api/open311/keys"));
+        Assert.Equal("both", listed.Single(k => k.Id == plain.Id).Scope);
+        Assert.Equal(HttpStatusCode.Created, (await System(server, plain.Key).PostAsJsonAsync("/api/hotline/tickets", Ticket())).StatusCode);
+        await using var conn = await server.Db.OpenConnectionAsync();
+        var audited = await Dapper.SqlMapper.ExecuteScalarAsync<string>(conn,
+            "select details->>'from' || '>' || (details->>'to') from audit_log where action = 'open311_key_scope_changed' and subject = @S",
+            new { S = $"open311_key:{plain.Id}" });
+        Assert.Equal("open311>both", audited);
+    }
 }

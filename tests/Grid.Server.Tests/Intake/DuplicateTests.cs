@@ -97,6 +97,38 @@ public sealed class DuplicateTests
         var apart = await TestWorld.ReadAsync<DuplicateView>(await op.Client.PostAsJsonAsync($"/api/duplicates/{flag3.Id}/keep-apart", new { reason = "Other side of the road" }));
         Assert.Equal("kept_apart", apart.Status);
         var history = (await op.GetCaseAsync(third.Id)).History!;
-        Assert.Equal(["report", "duplicate_kept_apart"], history.Select(h => h.Action));
+        Assert.Equal(["report", "duplicate_flagged", "duplicate_kept_apart"], history.Select(h => h.Action));
+    }
+
+    [Fact]
+    public async Task A_flag_is_written_to_the_new_cases_history_with_the_report_and_is_not_a_lifecycle_step()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[1]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var first = await world.ReportAsync(worker, 1);
+        var second = await world.ReportAsync(worker, 1);
+
+        // The new case's history says which case it probably repeats, at the moment of the report.
+        var view = await op.GetCaseAsync(second.Id);
+        Assert.Equal(["report", "duplicate_flagged"], view.History!.Select(h => h.Action));
+        var flag = view.History![1];
+        Assert.Contains($"likely duplicate of case {first.CaseNo}", flag.Reason);
+        Assert.Equal(("reported", "reported"), (flag.FromState, flag.ToState));
+        Assert.Equal(view.History[0].At, flag.At);
+        Assert.Equal(first.Id, flag.Details.GetProperty("candidates")[0].GetProperty("caseId").GetInt64());
+        // Not a step: the version is the report's, so a step on it still goes through.
+        Assert.Equal(1, view.Version);
+        Assert.Equal("registered", (await op.StepOkAsync(second.Id, "register", new { version = 1 })).State);
+        // The older case is not touched.
+        Assert.Equal(["report"], (await op.GetCaseAsync(first.Id)).History!.Select(h => h.Action));
+
+        await using var conn = await server.Db.OpenConnectionAsync();
+        // Rows written by one transaction share its id (xmin); history rows are never updated.
+        var sameTx = await Dapper.SqlMapper.ExecuteScalarAsync<bool>(conn, """
+            select count(distinct xmin::text) = 1 from case_history where case_id = @Id and action in ('report', 'duplicate_flagged')
+            """, new { second.Id });
+        Assert.True(sameTx, "The flag's history row is written in the report's transaction.");
     }
 }

@@ -9,11 +9,11 @@ namespace Grid.Server.Tests.Intake;
 
 public static class IntakeHelpers
 {
-    /// <summary>An admin-issued integration key (the same keys serve Open311 and the hotline system).</summary>
-    public static async Task<string> IssueKeyAsync(TestWorld world, int ratePerMinute = 1000)
+    /// <summary>An admin-issued integration key; <paramref name="scope"/> open311, hotline or both.</summary>
+    public static async Task<string> IssueKeyAsync(TestWorld world, int ratePerMinute = 1000, string scope = "both")
     {
         var admin = await world.PersonAsync([Role.Admin], []);
-        var response = await admin.Client.PostAsJsonAsync("/api/open311/keys", new { name = "Test client", ratePerMinute });
+        var response = await admin.Client.PostAsJsonAsync("/api/open311/keys", new { name = "Test client", ratePerMinute, scope });
         var issued = await TestWorld.ReadAsync<IssuedKey>(response, System.Net.HttpStatusCode.Created);
         return issued.Key;
     }
