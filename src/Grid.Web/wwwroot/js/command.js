@@ -199,7 +199,7 @@ async function openDetail(id, quiet) {
     <div class="photos">${photos.length ? photos.map((p) => /^(https?:\/\/|\/)/.test(p) && /\.(jpe?g|png|webp)(\?|$)/i.test(p)
       ? `<a href="${esc(p)}" target="_blank" rel="noopener"><img src="${esc(p)}" alt="${esc(p)}"></a>` : `<span>${esc(p)}</span>`).join(" ") : esc(t("Command.Field.NoPhotos"))}</div>
     <strong>${esc(t("Command.Field.History"))}</strong>
-    <ol>${(v.history || []).map((h) => `<li>${esc(when(h.at))} · ${esc(h.actorName || "")} · ${esc(texts["Command.Action." + h.action] ?? h.action)}
+    <ol>${(v.history || []).map((h) => `<li>${esc(when(h.at))} · ${esc(h.actorName || "")} · ${esc(texts["Command.History." + h.action] ?? h.action)}
       → ${esc(texts["Command.State." + h.toState] ?? h.toState)}${h.reason ? ` · ${esc(h.reason)}` : ""}</li>`).join("")}</ol>`;
   els.detail.querySelector("[data-close]").addEventListener("click", closeDetail);
   const bar = els.detail.querySelector(".cc-actions");
