@@ -37,8 +37,11 @@ async function drawCells() {
 
 function setupMap() {
   if (!window.L) return;
-  map = L.map('hotline-map').setView([31.5786, 120.3030], 16);
-  L.tileLayer('https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png', { maxZoom: 19, attribution: '© OpenStreetMap' }).addTo(map);
+  // Tiles only from the city's own tile server (Grid:Map:TileUrl); without one the grid cells are the map
+  // and nothing on the page reaches outside the server.
+  const tiles = root.dataset.tiles;
+  map = L.map('hotline-map', { attributionControl: !!tiles }).setView([31.5786, 120.3030], 16);
+  if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: root.dataset.attribution || '' }).addTo(map);
   similarLayer = L.layerGroup().addTo(map);
   map.on('moveend', drawCells);
   drawCells();
