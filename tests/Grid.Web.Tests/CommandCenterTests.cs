@@ -56,6 +56,32 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [Fact]
+    public async Task A_shift_lead_orders_supervision_on_a_case_from_the_panel_with_a_note()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var lead = await world.PersonAsync([Role.ShiftLead], []);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[1]);
+        var reported = await world.ReportAsync(worker, 1);
+        var cc = new CommandCenterPage(await browser.NewPageAsync());
+        await cc.OpenAsync(lead.Username, TestPeople.Password, $"/command?case={reported.Id}");
+        await cc.ActionButton("督办").ClickAsync();
+        var form = cc.Page.GetByRole(AriaRole.Form, new() { Name = "督办" });
+        await form.GetByRole(AriaRole.Textbox).FillAsync("Residents called three times");
+        await form.GetByRole(AriaRole.Button, new() { Name = "确认 · 督办" }).ClickAsync();
+        await Assertions.Expect(cc.Detail).ToContainTextAsync("人工督办");
+        await Assertions.Expect(cc.Detail).ToContainTextAsync("Residents called three times");
+
+        var escalations = await lead.Client.GetStringAsync($"/api/cases/{reported.Id}/escalations");
+        Assert.Contains("supervise", escalations);
+        // An operator is not offered the button.
+        var op = await OperatorAsync(world);
+        var opPage = new CommandCenterPage(await browser.NewPageAsync());
+        await opPage.OpenAsync(op.Username, TestPeople.Password, $"/command?case={reported.Id}");
+        await Assertions.Expect(opPage.Detail).ToContainTextAsync(reported.CaseNo);
+        await Assertions.Expect(opPage.ActionButton("督办")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task Dispatching_from_the_panel_shows_the_suggestion_and_updates_a_second_operators_browser()
     {
         var world = await TestWorld.CreateAsync(browser.Server);

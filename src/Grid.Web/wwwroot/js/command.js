@@ -9,7 +9,8 @@ const t = (k, ...a) => fmt(texts[k] ?? k, ...a);
 const en = root.dataset.lang === "en";
 const OPEN = ["reported", "registered", "dispatched", "in_progress", "on_hold", "returned", "resolved"];
 const OPERATOR_ACTIONS = ["register", "cancel", "dispatch", "return", "extend", "hold", "resume", "reopen"];
-const NEEDS_REASON = new Set(["cancel", "return", "hold", "extend", "reopen"]);
+const NEEDS_REASON = new Set(["cancel", "return", "hold", "extend", "reopen", "supervise"]);
+const CAN_SUPERVISE = root.dataset.canSupervise === "true";
 
 const els = {
   status: document.getElementById("cc-status"), filters: document.getElementById("cc-filters"),
@@ -210,6 +211,14 @@ async function openDetail(id, quiet) {
     b.addEventListener("click", () => startAction(v, a));
     bar.append(b);
   }
+  // 督办 is not a lifecycle step: it is offered to supervisors and shift leads on every open case.
+  if (CAN_SUPERVISE && !["closed", "cancelled"].includes(v.state)) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = texts["Command.Action.supervise"];
+    b.addEventListener("click", () => startAction(v, "supervise"));
+    bar.append(b);
+  }
   for (const b of els.list.querySelectorAll("button")) b.toggleAttribute("aria-current", Number(b.dataset.id) === id);
   const c = cases.get(id);
   if (c && !quiet) map.focusCase(c);
@@ -291,6 +300,12 @@ async function startAction(v, action) {
 
 async function runAction(v, action, body) {
   try {
+    if (action === "supervise") {
+      await api(`/api/cases/${v.id}/supervise`, { method: "POST", body: JSON.stringify({ note: body.reason }) });
+      await openDetail(v.id, true);
+      message("ok", t("Command.Action.Done", texts["Command.Action.supervise"]));
+      return;
+    }
     const updated = await api(`/api/cases/${v.id}/${action.replace("_", "-")}`, { method: "POST", body: JSON.stringify({ ...body, version: v.version }) });
     upsert(fromView(updated), true);
     await openDetail(v.id, true);
