@@ -56,6 +56,30 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [Fact]
+    public async Task The_case_detail_shows_the_photos_sent_as_evidence()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await OperatorAsync(world);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[3]);
+        var c = await world.ReportAsync(worker, 3);
+        await op.StepOkAsync(c.Id, "register");
+        await op.StepOkAsync(c.Id, "dispatch");
+        await worker.StepOkAsync(c.Id, "accept");
+        var page = await browser.NewPageAsync();
+        // One photo with a thumbnail, one without: both must show as pictures.
+        var withThumb = await Grid.Server.Tests.Photos.PhotoClient.UploadOkAsync(worker,
+            await FieldApp.CanvasJpegAsync(page, 1600, 1200, "after"), await FieldApp.CanvasJpegAsync(page, 320, 240, "thumb"));
+        var withoutThumb = await Grid.Server.Tests.Photos.PhotoClient.UploadOkAsync(worker, await FieldApp.CanvasJpegAsync(page, 800, 600, "close-up"));
+        await worker.StepOkAsync(c.Id, "feedback", new { note = "Fixed", evidence = new[] { withThumb.Ref, withoutThumb.Ref } });
+
+        var cc = new CommandCenterPage(page);
+        await cc.OpenAsync(op.Username, TestPeople.Password, $"/command?case={c.Id}");
+        var images = cc.Detail.Locator(".photos img");
+        await Assertions.Expect(images).ToHaveCountAsync(2);
+        await cc.Page.WaitForFunctionAsync("() => [...document.querySelectorAll('.photos img')].every(i => i.complete && i.naturalWidth > 0)");
+    }
+
+    [Fact]
     public async Task A_shift_lead_orders_supervision_on_a_case_from_the_panel_with_a_note()
     {
         var world = await TestWorld.CreateAsync(browser.Server);

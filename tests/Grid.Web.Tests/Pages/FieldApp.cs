@@ -54,7 +54,11 @@ public sealed class FieldApp(IPage page)
     }
 
     /// <summary>A JPEG made by the browser's canvas, larger than the phone sends (so shrinking shows).</summary>
-    public async Task<byte[]> MakeJpegAsync(int width = 2400, int height = 1800, string text = "GridCity")
+    public Task<byte[]> MakeJpegAsync(int width = 2400, int height = 1800, string text = "GridCity") =>
+        CanvasJpegAsync(page, width, height, text);
+
+    /// <summary>A real JPEG drawn by the browser's canvas (any page will do).</summary>
+    public static async Task<byte[]> CanvasJpegAsync(IPage page, int width = 2400, int height = 1800, string text = "GridCity")
     {
         var b64 = await page.EvaluateAsync<string>("""
             ([w, h, text]) => {

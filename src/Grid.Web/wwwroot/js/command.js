@@ -172,6 +172,15 @@ function remaining(clock) {
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch]));
 const when = (iso) => (iso ? new Date(iso).toLocaleString(en ? "en-GB" : "zh-CN", { hour12: false }) : "—");
 
+// Evidence is "photo:<sha256>" for photos uploaded through the API (thumbnail shown, original on click),
+// or a link to an image elsewhere on the server; anything else is shown as text.
+function photoHtml(p) {
+  const sha = /^photo:([0-9a-f]{64})$/.exec(p);
+  if (sha) return `<a href="/api/photos/${sha[1]}" target="_blank" rel="noopener"><img src="/api/photos/${sha[1]}/thumb" data-full="/api/photos/${sha[1]}" alt="${esc(p.slice(0, 18))}"></a>`;
+  if (/^\/[^/]/.test(p) && /\.(jpe?g|png|webp)(\?|$)/i.test(p)) return `<a href="${esc(p)}" target="_blank" rel="noopener"><img src="${esc(p)}" alt="${esc(p)}"></a>`;
+  return `<span>${esc(p)}</span>`;
+}
+
 async function openDetail(id, quiet) {
   selected = id;
   let v;
@@ -197,12 +206,13 @@ async function openDetail(id, quiet) {
     <div data-form></div>
     <div data-msg></div>
     <strong>${esc(t("Command.Field.Photos"))}</strong>
-    <div class="photos">${photos.length ? photos.map((p) => /^(https?:\/\/|\/)/.test(p) && /\.(jpe?g|png|webp)(\?|$)/i.test(p)
-      ? `<a href="${esc(p)}" target="_blank" rel="noopener"><img src="${esc(p)}" alt="${esc(p)}"></a>` : `<span>${esc(p)}</span>`).join(" ") : esc(t("Command.Field.NoPhotos"))}</div>
+    <div class="photos">${photos.length ? photos.map(photoHtml).join(" ") : esc(t("Command.Field.NoPhotos"))}</div>
     <strong>${esc(t("Command.Field.History"))}</strong>
     <ol>${(v.history || []).map((h) => `<li>${esc(when(h.at))} · ${esc(h.actorName || "")} · ${esc(texts["Command.History." + h.action] ?? h.action)}
       → ${esc(texts["Command.State." + h.toState] ?? h.toState)}${h.reason ? ` · ${esc(h.reason)}` : ""}</li>`).join("")}</ol>`;
   els.detail.querySelector("[data-close]").addEventListener("click", closeDetail);
+  // A photo sent without a thumbnail: show the photo itself.
+  for (const img of els.detail.querySelectorAll("img[data-full]")) img.addEventListener("error", () => { img.src = img.dataset.full; }, { once: true });
   const bar = els.detail.querySelector(".cc-actions");
   for (const a of v.actions.filter((x) => OPERATOR_ACTIONS.includes(x))) {
     const b = document.createElement("button");
