@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Grid.Domain.Escalation;
+using Grid.Server.Incidents;
 using Npgsql;
 
 namespace Grid.Server.Escalation;
@@ -125,17 +126,15 @@ public sealed class EscalationRepository(NpgsqlDataSource db)
         values (@CaseId, @At, @ActorId, @Action, @State, @State, @Reason, '[]', @Details::jsonb)
         """;
 
-    // Same shape as the lifecycle's event rows (CaseRepository.InsertCaseEventSql) plus the rung,
-    // so the real-time channel can tell who was escalated to.
+    // The lifecycle's event payload (CaseRepository.CaseEventPayloadSql) plus the rung, so the
+    // real-time channel can tell who was escalated to.
     private const string InsertEscalatedEventSql = """
         with e as (
             insert into case_events (at, kind, case_id, cell_code, payload)
-            select @At, 'case_escalated', c.id, c.cell_code, jsonb_build_object(
-                'caseId', c.id, 'caseNo', c.case_no, 'action', @Action, 'state', c.state, 'cellCode', c.cell_code,
-                'categoryCode', c.category_code, 'priority', c.priority, 'source', c.source,
-                'lat', ST_Y(c.location), 'lon', ST_X(c.location), 'assigneeId', c.assignee_id,
-                'assignedUnitId', c.assigned_unit_id, 'deadline', c.deadline, 'version', c.version,
-                'escalationId', @EscalationId, 'level', @Level, 'targets', @Targets::jsonb)
+            select @At, 'case_escalated', c.id, c.cell_code,
+        """ + CaseRepository.CaseEventPayloadSql + """
+
+                || jsonb_build_object('escalationId', @EscalationId, 'level', @Level, 'targets', @Targets::jsonb)
             from cases c where c.id = @CaseId
             returning seq
         )

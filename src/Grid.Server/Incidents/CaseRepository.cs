@@ -184,15 +184,23 @@ public sealed class CaseRepository(NpgsqlDataSource db)
     public const string InsertCaseEventSql = """
         with e as (
             insert into case_events (at, kind, case_id, cell_code, payload)
-            select @At, @Kind, c.id, c.cell_code, jsonb_build_object(
-                'caseId', c.id, 'caseNo', c.case_no, 'action', @Action, 'state', c.state, 'cellCode', c.cell_code,
-                'categoryCode', c.category_code, 'priority', c.priority, 'source', c.source,
-                'lat', ST_Y(c.location), 'lon', ST_X(c.location), 'assigneeId', c.assignee_id,
-                'assignedUnitId', c.assigned_unit_id, 'deadline', c.deadline, 'version', c.version)
+            select @At, @Kind, c.id, c.cell_code,
+        """ + CaseEventPayloadSql + """
+
             from cases c where c.id = @CaseId
             returning seq
         )
         select pg_notify('grid_events', seq::text) from e
+        """;
+
+    /// <summary>The payload of every case event, from the case row <c>c</c> and the step's @Action;
+    /// other writers of case events (escalation) extend it with <c>||</c>.</summary>
+    public const string CaseEventPayloadSql = """
+                jsonb_build_object(
+                'caseId', c.id, 'caseNo', c.case_no, 'action', @Action, 'state', c.state, 'cellCode', c.cell_code,
+                'categoryCode', c.category_code, 'priority', c.priority, 'source', c.source,
+                'lat', ST_Y(c.location), 'lon', ST_X(c.location), 'assigneeId', c.assignee_id,
+                'assignedUnitId', c.assigned_unit_id, 'deadline', c.deadline, 'version', c.version)
         """;
 
     private const string InsertIdempotencySql = """
