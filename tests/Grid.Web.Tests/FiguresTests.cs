@@ -40,6 +40,9 @@ public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<Browser
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("上报案件");
         var rows = page.GetByRole(AriaRole.Table).Locator("tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(3);
+        // States read as words a supervisor knows, not codes.
+        var states = await rows.EvaluateAllAsync<string[]>("rs => rs.map(r => r.cells[1].textContent.trim())");
+        Assert.All(states, st => Assert.DoesNotMatch("^[a-z_]+$", st));
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("figures-drilldown-laptop"), FullPage = true });
 
         var download = await figures.ExportCsvAsync();
