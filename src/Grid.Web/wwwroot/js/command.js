@@ -208,7 +208,7 @@ async function openDetail(id, quiet) {
     <strong>${esc(t("Command.Field.Photos"))}</strong>
     <div class="photos">${photos.length ? photos.map(photoHtml).join(" ") : esc(t("Command.Field.NoPhotos"))}</div>
     <strong>${esc(t("Command.Field.History"))}</strong>
-    <ol>${(v.history || []).map((h) => `<li>${esc(when(h.at))} · ${esc(h.actorName || "")} · ${esc(texts["Command.History." + h.action] ?? h.action)}
+    <ol>${(v.history || []).map((h) => `<li>${esc(when(h.at))}${h.actorName ? ` · ${esc(h.actorName)}` : ""} · ${esc(texts["Command.History." + h.action] ?? h.action)}
       → ${esc(texts["Command.State." + h.toState] ?? h.toState)}${h.reason ? ` · ${esc(h.reason)}` : ""}</li>`).join("")}</ol>`;
   els.detail.querySelector("[data-close]").addEventListener("click", closeDetail);
   // A photo sent without a thumbnail: show the photo itself.
