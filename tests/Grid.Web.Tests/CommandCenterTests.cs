@@ -79,6 +79,32 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         await cc.Page.WaitForFunctionAsync("() => [...document.querySelectorAll('.photos img')].every(i => i.complete && i.naturalWidth > 0)");
     }
 
+    [Theory]
+    [InlineData(1366, 768)]
+    [InlineData(1920, 1080)]
+    public async Task The_side_panel_fits_its_column_on_a_laptop_and_a_wall_screen(int width, int height)
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        // Real catalogues have long names; the category filter must not push the panel wider.
+        await using (var conn = await browser.Server.Db.OpenConnectionAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(conn, """
+                insert into categories (code, kind, major_code, minor_code, major_name_zh, major_name_en, name_zh, name_en,
+                                        limit_value, limit_unit, urgent_limit_value, urgent_limit_unit, default_unit_id)
+                values ('E9850', 'event', '98', '50', '测试', 'Test', '沿街商铺违规占用公共人行道进行露天经营及堆放杂物',
+                        'Shops along the street occupying the public pavement for open-air trading and storage', 1, 'working_days', 2, 'working_hours', 'test_sanitation')
+                on conflict do nothing
+                """);
+        }
+        var op = await OperatorAsync(world);
+        var cc = new CommandCenterPage(await browser.NewPageAsync(width, height));
+        await cc.OpenAsync(op.Username, TestPeople.Password);
+        var overflow = await cc.Page.EvaluateAsync<int>(
+            "() => Math.max(...[...document.querySelectorAll('.cc-panel, .cc-filters')].map(e => e.scrollWidth - e.clientWidth))");
+        Assert.True(overflow <= 0, $"The side panel is {overflow} px wider than its column at {width}x{height}.");
+        Assert.True(await cc.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+    }
+
     [Fact]
     public async Task A_shift_lead_orders_supervision_on_a_case_from_the_panel_with_a_note()
     {
