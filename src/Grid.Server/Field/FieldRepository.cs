@@ -100,10 +100,6 @@ public sealed class FieldRepository(NpgsqlDataSource db)
         returning id
         """;
 
-    private const string AuditSql = """
-        insert into audit_log (at, actor_id, action, subject, details) values (@Now, @Person, @Action, @Subject, @Details::jsonb)
-        """;
-
     /// <summary>Starts a shift; false when one was already open (it is left as it is).</summary>
     public async Task<(bool Started, ShiftRow Shift)> StartShiftAsync(Guid person, bool consent, DateTimeOffset now)
     {
@@ -113,7 +109,7 @@ public sealed class FieldRepository(NpgsqlDataSource db)
             var id = await conn.QuerySingleOrDefaultAsync<long?>(InsertShiftSql, new { Person = person, Now = now, Consent = consent }, tx);
             if (id is { } started)
             {
-                await conn.ExecuteAsync(AuditSql, new { Now = now, Person = person, Action = "patrol_started", Subject = $"patrol_shift:{started}",
+                await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = person, Action = "patrol_started", Subject = $"patrol_shift:{started}",
                     Details = JsonSerializer.Serialize(new { consent }) }, tx);
             }
             await tx.CommitAsync();
@@ -135,7 +131,7 @@ public sealed class FieldRepository(NpgsqlDataSource db)
             id = await conn.QuerySingleOrDefaultAsync<long?>(EndShiftSql, new { Person = person, Now = now }, tx);
             if (id is not null)
             {
-                await conn.ExecuteAsync(AuditSql, new { Now = now, Person = person, Action = "patrol_ended", Subject = $"patrol_shift:{id}", Details = "{}" }, tx);
+                await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = person, Action = "patrol_ended", Subject = $"patrol_shift:{id}", Details = "{}" }, tx);
             }
             await tx.CommitAsync();
         }

@@ -150,10 +150,6 @@ public sealed class GridRepository(NpgsqlDataSource db)
         select code, community_code, name, ST_Multi(geom), ST_Area(geom::geography) from import_cells order by idx
         """;
 
-    private const string InsertAuditSql = """
-        insert into audit_log (at, actor_id, action, subject, details) values (@At, @ActorId, 'import_cells', 'grid_cells', @Details::jsonb)
-        """;
-
     public sealed record ImportProblem(int Index, string Field, string Message);
 
     /// <summary>Stores all cells, or none: every problem found is returned and the transaction rolls back.</summary>
@@ -187,9 +183,9 @@ public sealed class GridRepository(NpgsqlDataSource db)
             return problems.OrderBy(p => p.Index).ToList();
         }
         await conn.ExecuteAsync(InsertCellsSql, transaction: tx);
-        await conn.ExecuteAsync(InsertAuditSql, new
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
         {
-            At = now, ActorId = actor,
+            Now = now, Actor = actor, Action = "import_cells", Subject = "grid_cells",
             Details = System.Text.Json.JsonSerializer.Serialize(new { cells = cells.Select(c => c.Code) }),
         }, tx);
         await tx.CommitAsync();

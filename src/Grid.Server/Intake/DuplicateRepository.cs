@@ -102,10 +102,6 @@ public sealed class DuplicateRepository(NpgsqlDataSource db)
         where status = 'open' and (case_id = @Dup or candidate_id = @Dup);
         """;
 
-    private const string AuditSql = """
-        insert into audit_log (at, actor_id, action, subject, details) values (@Now, @Actor, @Action, @Subject, @Details::jsonb)
-        """;
-
     /// <summary>Merges the flagged case into its candidate: one case keeps both histories and reporters.</summary>
     public async Task<MergeOutcome> MergeAsync(long flagId, Guid actor, string? reason, Func<string, string?> mayCancel, DateTimeOffset now)
     {
@@ -155,7 +151,7 @@ public sealed class DuplicateRepository(NpgsqlDataSource db)
         await conn.ExecuteAsync(MoveReportersSql, new { Keep = keep, Dup = dup, Now = now, Actor = actor }, tx);
         await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "merge", CaseId = dup }, tx);
         await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "merge_in", CaseId = keep }, tx);
-        await conn.ExecuteAsync(AuditSql, new
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
         {
             Now = now, Actor = actor, Action = "duplicate_merged", Subject = $"case:{dup}",
             Details = JsonSerializer.Serialize(new { flag = flagId, mergedInto = keep, reason }),
@@ -187,7 +183,7 @@ public sealed class DuplicateRepository(NpgsqlDataSource db)
             Details = JsonSerializer.Serialize(new { candidate = keep, flag = flagId }),
         }, tx);
         await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "duplicate_kept_apart", CaseId = dup }, tx);
-        await conn.ExecuteAsync(AuditSql, new
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
         {
             Now = now, Actor = actor, Action = "duplicate_kept_apart", Subject = $"case:{dup}",
             Details = JsonSerializer.Serialize(new { flag = flagId, candidate = keep, reason }),
@@ -209,7 +205,7 @@ public sealed class DuplicateRepository(NpgsqlDataSource db)
     public async Task AuditRevealAsync(long caseId, Guid actor, string reason, DateTimeOffset now)
     {
         await using var conn = await db.OpenConnectionAsync();
-        await conn.ExecuteAsync(AuditSql, new
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
         {
             Now = now, Actor = actor, Action = "reporter_revealed", Subject = $"case:{caseId}",
             Details = JsonSerializer.Serialize(new { reason }),

@@ -27,10 +27,6 @@ public sealed class MonitoringRepository(NpgsqlDataSource db)
 
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
-    private const string AuditSql = """
-        insert into audit_log (at, actor_id, action, subject, details) values (@Now, @Actor, @Action, @Subject, @Details::jsonb)
-        """;
-
     /// <summary>Registers a system (or gives it a new secret) and returns the secret, shown once.</summary>
     public async Task<string> SaveSystemAsync(string id, string name, Guid actor, DateTimeOffset now)
     {
@@ -41,7 +37,7 @@ public sealed class MonitoringRepository(NpgsqlDataSource db)
             insert into monitoring_systems (id, name, secret_hash, created_at) values (@Id, @Name, @Hash, @Now)
             on conflict (id) do update set name = excluded.name, secret_hash = excluded.secret_hash
             """, new { Id = id, Name = name, Hash = Hash(secret), Now = now }, tx);
-        await conn.ExecuteAsync(AuditSql, new { Now = now, Actor = actor, Action = "monitoring_system_saved", Subject = $"monitoring_system:{id}",
+        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "monitoring_system_saved", Subject = $"monitoring_system:{id}",
             Details = JsonSerializer.Serialize(new { name }) }, tx);
         await tx.CommitAsync();
         return secret;
@@ -55,7 +51,7 @@ public sealed class MonitoringRepository(NpgsqlDataSource db)
             insert into monitoring_kinds (kind, system_id, category_code, priority) values (@Kind, @System, @Category, @Priority)
             on conflict (kind) do update set system_id = excluded.system_id, category_code = excluded.category_code, priority = excluded.priority
             """, new { Kind = kind, System = systemId, Category = category, Priority = priority }, tx);
-        await conn.ExecuteAsync(AuditSql, new { Now = now, Actor = actor, Action = "monitoring_kind_saved", Subject = $"monitoring_kind:{kind}",
+        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "monitoring_kind_saved", Subject = $"monitoring_kind:{kind}",
             Details = JsonSerializer.Serialize(new { systemId, category, priority }) }, tx);
         await tx.CommitAsync();
     }
@@ -82,7 +78,7 @@ public sealed class MonitoringRepository(NpgsqlDataSource db)
             on conflict (id) do update set kind = excluded.kind, name = excluded.name, location = excluded.location,
                 cell_code = excluded.cell_code, address = excluded.address
             """, new { Id = id, Kind = kind, Name = name, Lat = lat, Lon = lon, Cell = cell, Address = address, Now = now }, tx);
-        await conn.ExecuteAsync(AuditSql, new { Now = now, Actor = actor, Action = "monitoring_device_saved", Subject = $"monitoring_device:{id}",
+        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "monitoring_device_saved", Subject = $"monitoring_device:{id}",
             Details = JsonSerializer.Serialize(new { kind, lat, lon, cell }) }, tx);
         await tx.CommitAsync();
     }

@@ -145,10 +145,6 @@ public sealed class Open311Repository(NpgsqlDataSource db)
         returning id
         """;
 
-    private const string AuditSql = """
-        insert into audit_log (at, actor_id, action, subject, details) values (@Now, @Actor, @Action, @Subject, @Details::jsonb)
-        """;
-
     /// <summary>Issues a key; the key itself is returned once and only its hash is stored.</summary>
     public async Task<(long Id, string Key)> IssueKeyAsync(string name, int ratePerMinute, string scope, Guid actor, DateTimeOffset now)
     {
@@ -157,7 +153,7 @@ public sealed class Open311Repository(NpgsqlDataSource db)
         await using var tx = await conn.BeginTransactionAsync();
         var id = await conn.ExecuteScalarAsync<long>(InsertKeySql,
             new { Name = name, Prefix = key[..9], Hash = Hash(key), Rate = ratePerMinute, Scope = scope, Actor = actor, Now = now }, tx);
-        await conn.ExecuteAsync(AuditSql, new { Now = now, Actor = actor, Action = "open311_key_issued", Subject = $"open311_key:{id}",
+        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "open311_key_issued", Subject = $"open311_key:{id}",
             Details = JsonSerializer.Serialize(new { name, ratePerMinute, scope }) }, tx);
         await tx.CommitAsync();
         return (id, key);
@@ -176,7 +172,7 @@ public sealed class Open311Repository(NpgsqlDataSource db)
         await using var tx = await conn.BeginTransactionAsync();
         var before = await conn.QueryFirstOrDefaultAsync<string?>(ScopeKeySql, new { Id = id, Scope = scope }, tx);
         if (before is null) { await tx.RollbackAsync(); return false; }
-        await conn.ExecuteAsync(AuditSql, new { Now = now, Actor = actor, Action = "open311_key_scope_changed", Subject = $"open311_key:{id}",
+        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "open311_key_scope_changed", Subject = $"open311_key:{id}",
             Details = JsonSerializer.Serialize(new { from = before, to = scope }) }, tx);
         await tx.CommitAsync();
         return true;
@@ -192,7 +188,7 @@ public sealed class Open311Repository(NpgsqlDataSource db)
         await using var tx = await conn.BeginTransactionAsync();
         var done = await conn.QueryFirstOrDefaultAsync<long?>(RevokeKeySql, new { Id = id, Actor = actor, Now = now }, tx);
         if (done is null) { await tx.RollbackAsync(); return false; }
-        await conn.ExecuteAsync(AuditSql, new { Now = now, Actor = actor, Action = "open311_key_revoked", Subject = $"open311_key:{id}", Details = "{}" }, tx);
+        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "open311_key_revoked", Subject = $"open311_key:{id}", Details = "{}" }, tx);
         await tx.CommitAsync();
         return true;
     }

@@ -1,4 +1,5 @@
 using Dapper;
+using Grid.Server.Data;
 using Grid.Domain.People;
 using Grid.Server.Auth;
 using Npgsql;
@@ -46,10 +47,6 @@ public sealed class StaffRepository(NpgsqlDataSource db)
         returning locked_until
         """;
 
-    private const string InsertAuditSql = """
-        insert into audit_log (at, actor_id, action, subject, details) values (@At, @ActorId, @Action, @Subject, @Details::jsonb)
-        """;
-
     /// <summary>Counts a failed sign-in; returns the lock end if this failure locked the account.</summary>
     public async Task<DateTime?> RecordFailedLoginAsync(Guid id, int maxFailures, DateTimeOffset now, DateTimeOffset lockUntil)
     {
@@ -57,9 +54,9 @@ public sealed class StaffRepository(NpgsqlDataSource db)
         await using var tx = await conn.BeginTransactionAsync();
         var locked = await conn.QuerySingleAsync<DateTime?>(RecordFailedLoginSql, new { Id = id, MaxFailures = maxFailures, LockUntil = lockUntil }, tx);
         var lockedNow = locked is { } l && l > now.UtcDateTime;
-        await conn.ExecuteAsync(InsertAuditSql, new
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
         {
-            At = now, ActorId = id, Action = lockedNow ? "account_locked" : "login_failed", Subject = $"person:{id}", Details = "{}",
+            Now = now, Actor = id, Action = lockedNow ? "account_locked" : "login_failed", Subject = $"person:{id}", Details = "{}",
         }, tx);
         await tx.CommitAsync();
         return lockedNow ? locked : null;
@@ -72,7 +69,7 @@ public sealed class StaffRepository(NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
         await conn.ExecuteAsync(RecordLoginSql, new { Id = id }, tx);
-        await conn.ExecuteAsync(InsertAuditSql, new { At = now, ActorId = id, Action = "login", Subject = $"person:{id}", Details = "{}" }, tx);
+        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = id, Action = "login", Subject = $"person:{id}", Details = "{}" }, tx);
         await tx.CommitAsync();
     }
 
