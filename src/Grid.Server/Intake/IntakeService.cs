@@ -113,10 +113,6 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         order by f.distance_m, c.id
         """;
 
-    private const string AuditFlagSql = """
-        insert into audit_log (at, actor_id, action, subject, details) values (@Now, @Actor, 'duplicate_flagged', 'case:' || @CaseId, @Details::jsonb)
-        """;
-
     private async Task<IReadOnlyList<long>> FlagDuplicatesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long caseId, Guid? actor, DateTimeOffset now)
     {
         var meters = City.DuplicateRadiusMeters;
@@ -131,9 +127,9 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         // audited, announced, and written to the new case's history (same state before and after)
         // so that whoever opens the case sees which case it probably repeats; the operator's
         // decision on it (merge or keep apart) follows as its own history row.
-        await conn.ExecuteAsync(AuditFlagSql, new
+        await conn.ExecuteAsync(Data.AuditLog.InsertSql, new
         {
-            Now = now, Actor = actor, CaseId = caseId,
+            Now = now, Actor = actor, Action = "duplicate_flagged", Subject = $"case:{caseId}",
             Details = JsonSerializer.Serialize(new { candidates, radiusMeters = meters, windowDays = City.DuplicateWindowDays }),
         }, tx);
         var flags = (await conn.QueryAsync<(long Id, string CaseNo, double DistanceM, string State)>(FlaggedCasesSql, new { CaseId = caseId }, tx)).ToList();

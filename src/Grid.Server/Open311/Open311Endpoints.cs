@@ -403,10 +403,11 @@ public static class Open311Endpoints
                     new { CaseId = caseId, Now = clock.GetUtcNow(), Actor = viewer.PersonId, Token = token }, tx);
                 // Someone placed it first: throwing rolls back the case made here.
                 if (done is null) throw new PlacedConcurrently();
-                await Dapper.SqlMapper.ExecuteAsync(conn, """
-                    insert into audit_log (at, actor_id, action, subject, details)
-                    values (@Now, @Actor, 'open311_request_placed', 'case:' || @CaseId, jsonb_build_object('token', @Token::text))
-                    """, new { Now = clock.GetUtcNow(), Actor = viewer.PersonId, CaseId = caseId, Token = token.ToString() }, tx);
+                await Dapper.SqlMapper.ExecuteAsync(conn, Data.AuditLog.InsertSql, new
+                {
+                    Now = clock.GetUtcNow(), Actor = viewer.PersonId, Action = "open311_request_placed", Subject = $"case:{caseId}",
+                    Details = System.Text.Json.JsonSerializer.Serialize(new { token = token.ToString() }),
+                }, tx);
             });
         }
         catch (PlacedConcurrently)
