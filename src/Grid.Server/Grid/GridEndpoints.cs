@@ -139,7 +139,8 @@ public static class GridEndpoints
         return TypedResults.Created($"/api/cells/{codes[0]}", new ImportResult(codes.Count, codes));
     }
 
-    private static bool TryParseBbox(string text, out double[]? box)
+    /// <summary>minLon,minLat,maxLon,maxLat with min &lt; max, as every bbox filter takes it.</summary>
+    public static bool TryParseBbox(string text, out double[]? box)
     {
         var parts = text.Split(',');
         box = null;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -157,13 +156,9 @@ public static class CaseEndpoints
             else errors.Add("assignee", "'assignee' must be a person id or 'me'.");
         }
         double[]? box = null;
-        if (bbox is not null)
+        if (bbox is not null && !GridEndpoints.TryParseBbox(bbox, out box))
         {
-            var parts = bbox.Split(',');
-            box = parts.Length == 4 && parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                ? parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray() : null;
-            if (box is null || box[0] >= box[2] || box[1] >= box[3])
-                errors.Add("bbox", "bbox must be minLon,minLat,maxLon,maxLat with min < max.");
+            errors.Add("bbox", "bbox must be minLon,minLat,maxLon,maxLat with min < max.");
         }
         if (page is < 1) errors.Add("page", "'page' starts at 1.");
         if (pageSize is < 1 or > MaxPageSize) errors.Add("pageSize", $"'pageSize' must be between 1 and {MaxPageSize}.");
