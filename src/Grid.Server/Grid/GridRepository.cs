@@ -55,10 +55,9 @@ public sealed class GridRepository(NpgsqlDataSource db)
         {
             return new LocatedCell(hit.Code, hit.Name, hit.CommunityCode, hit.Matches > 1 ? LocateMatch.Border : LocateMatch.Inside, 0);
         }
-        var degLat = maxMeters / 110_000.0;
-        var degLon = maxMeters / (110_000.0 * Math.Max(0.05, Math.Cos(lat * Math.PI / 180)));
+        var box = SearchBox.Around(lat, maxMeters);
         var near = await conn.QueryFirstOrNullAsync<(string Code, string Name, string CommunityCode, double Distance)>(
-            LocateNearestSql, new { Lat = lat, Lon = lon, MaxMeters = maxMeters, DegLat = degLat, DegLon = degLon });
+            LocateNearestSql, new { Lat = lat, Lon = lon, MaxMeters = maxMeters, DegLat = box.DegLat, DegLon = box.DegLon });
         return near is { } n ? new LocatedCell(n.Code, n.Name, n.CommunityCode, LocateMatch.Nearest, Math.Round(n.Distance, 1)) : null;
     }
 

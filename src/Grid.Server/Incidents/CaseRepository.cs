@@ -325,11 +325,12 @@ public sealed class CaseRepository(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<CaseRow>> NearbyOpenAsync(double lat, double lon, string category, double meters, DateTimeOffset since, Scope scope)
     {
+        var box = Grid.SearchBox.Around(lat, meters);
         await using var conn = await db.OpenConnectionAsync();
         return (await conn.QueryAsync<CaseRow>(SelectNearbyOpenSql, new
         {
             Lat = lat, Lon = lon, Category = category, Meters = meters, Since = since,
-            DegLat = meters / 110_000.0, DegLon = meters / (110_000.0 * Math.Max(0.05, Math.Cos(lat * Math.PI / 180))),
+            box.DegLat, box.DegLon,
             scope.Me, scope.All, scope.Street, scope.Unit,
         })).ToList();
     }

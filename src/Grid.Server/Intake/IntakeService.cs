@@ -117,10 +117,11 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
     {
         var meters = City.DuplicateRadiusMeters;
         var lat = await conn.ExecuteScalarAsync<double>("select ST_Y(location) from cases where id = @CaseId", new { CaseId = caseId }, tx);
+        var box = Grid.SearchBox.Around(lat, meters);
         var candidates = (await conn.QueryAsync<long>(FlagDuplicatesSql, new
         {
             CaseId = caseId, Now = now, Since = now.AddDays(-City.DuplicateWindowDays), Meters = meters,
-            DegLat = meters / 110_000.0, DegLon = meters / (110_000.0 * Math.Max(0.05, Math.Cos(lat * Math.PI / 180))),
+            box.DegLat, box.DegLon,
         }, tx)).ToList();
         if (candidates.Count == 0) return candidates;
         // A flag is not a lifecycle step: the case's state and version stay as they are. It is
