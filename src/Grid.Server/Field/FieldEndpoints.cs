@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Grid.Domain.Incidents;
 using Grid.Domain.People;
 using Grid.Server.Auth;
@@ -97,7 +95,7 @@ public static class FieldEndpoints
             return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the cells and area you serve.");
         if (action == AddPhotosAction && row.ReportedBy != viewer.PersonId)
             return Problems.Forbidden($"Only the reporter adds report photos to case {row.CaseNo}; use '+1' (POST /api/field/cases/{id}/support) to add yours.");
-        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body)));
+        var hash = RequestHash.Of(body);
         var now = clock.GetUtcNow();
         // A "+1" on a case closed meanwhile is refused; a replay of one already stored is answered below, whatever the state now.
         if (action == SupportAction && row.State is "closed" or "cancelled" && await cases.FindRequestKeyAsync(viewer.PersonId, key!) is null)

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.Json;
 using Grid.Domain.People;
 using Grid.Server.Auth;
 using Grid.Server.Http;
@@ -71,7 +69,7 @@ public static class HotlineEndpoints
         await intake.CheckAsync(report, errors, Fields);
         if (errors.Any) return errors.ToProblem();
         var ticketId = body.TicketId!.Trim();
-        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body with { TicketId = ticketId })));
+        var hash = RequestHash.Of(body with { TicketId = ticketId });
 
         async Task<IResult> Replay(long caseId, string priorHash)
         {

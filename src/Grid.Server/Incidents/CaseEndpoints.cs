@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Grid.Domain.Incidents;
 using Grid.Domain.People;
@@ -107,7 +105,7 @@ public static class CaseEndpoints
         if (idempotencyKey is { Length: > 200 } || idempotencyKey is { Length: 0 }) errors.Add("Idempotency-Key", "The Idempotency-Key header must be 1 to 200 characters.");
         if (errors.Any) return errors.ToProblem();
 
-        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(body)));
+        var hash = RequestHash.Of(body);
         var outcome = await intake.FileAsync(intakeReport, idempotencyKey, hash);
         if (outcome.Status == IntakeStatus.NoCell) return Problems.Unprocessable(outcome.Message!);
         if (outcome.Status == IntakeStatus.KeyReusedForOtherRequest)

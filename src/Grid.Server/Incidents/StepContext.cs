@@ -44,7 +44,7 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
             if (key.Length is 0 or > 200) return Problems.BadRequest("The Idempotency-Key header must be 1 to 200 characters.");
             var path = request.Path.Value!;
             requestKey = new CaseRepository.RequestKey(viewer.PersonId, key, path[(path.LastIndexOf('/') + 1)..],
-                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body))));
+                RequestHash.Of(body));
             if (await ReplayAsync(id, viewer, requestKey) is { } replay) return replay;
         }
         var row = await cases.FindAsync(id);
