@@ -74,13 +74,8 @@ public static class EscalationEndpoints
     private static async Task<Results<Ok<IReadOnlyList<EscalationView>>, ProblemHttpResult>> OfCase(long id, HttpContext http, CaseRepository cases,
         StaffRepository staff, EscalationRepository repo)
     {
-        var viewer = Viewer.From(http.User);
-        var row = await cases.FindAsync(id);
-        if (row is null) return Problems.NotFound($"There is no case {id}.");
-        if (!row.ToDomain().IsVisibleTo(viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode))))
-        {
-            return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the cells and area you serve.");
-        }
+        var (_, problem) = await cases.LoadVisibleAsync(staff, Viewer.From(http.User), id);
+        if (problem is not null) return problem;
         var list = (await repo.OfCaseAsync(id))
             .Select(e => new EscalationView(e.Id, e.CaseId, e.Level, e.Deadline, e.DueAt, e.At, e.OrderedBy, e.Note, e.Targets)).ToList();
         return TypedResults.Ok<IReadOnlyList<EscalationView>>(list);

@@ -88,11 +88,9 @@ public static class FieldEndpoints
         if (notMine.Count > 0)
             return Problems.Unprocessable($"Photo(s) {string.Join(", ", notMine.Select(s => s[..12]))} were not uploaded by you; upload your own photos with POST /api/photos first.");
 
-        var row = await cases.FindAsync(id);
-        if (row is null) return Problems.NotFound($"There is no case {id}.");
-        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
-        if (!row.ToDomain().IsVisibleTo(actor))
-            return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the cells and area you serve.");
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return problem;
+        var row = visible!.Row;
         if (action == AddPhotosAction && row.ReportedBy != viewer.PersonId)
             return Problems.Forbidden($"Only the reporter adds report photos to case {row.CaseNo}; use '+1' (POST /api/field/cases/{id}/support) to add yours.");
         var hash = RequestHash.Of(body);

@@ -122,14 +122,9 @@ public static class CaseEndpoints
     private static async Task<Results<Ok<CaseView>, ProblemHttpResult>> Get(long id, HttpContext http, CaseRepository cases,
         CatalogueRepository catalogue, StaffRepository staff, TimeProvider clock)
     {
-        var viewer = Viewer.From(http.User);
-        var row = await cases.FindAsync(id);
-        if (row is null) return Problems.NotFound($"There is no case {id}.");
-        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
-        if (!row.ToDomain().IsVisibleTo(actor))
-        {
-            return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the cells and area you serve.");
-        }
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, Viewer.From(http.User), id);
+        if (problem is not null) return problem;
+        var (row, actor) = visible!;
         return TypedResults.Ok(ToView(row, actor, await catalogue.CalendarAsync(), clock.GetUtcNow(), await cases.HistoryAsync(id)));
     }
 

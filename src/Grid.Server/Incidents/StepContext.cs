@@ -47,14 +47,10 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
                 RequestHash.Of(body));
             if (await ReplayAsync(id, viewer, requestKey) is { } replay) return replay;
         }
-        var row = await cases.FindAsync(id);
-        if (row is null) return Problems.NotFound($"There is no case {id}.");
-        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return problem;
+        var (row, actor) = visible!;
         var current = row.ToDomain();
-        if (!current.IsVisibleTo(actor))
-        {
-            return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the cells and area you serve.");
-        }
         if (body.Version is { } seen && seen != row.Version)
         {
             if (requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } lateReplay) return lateReplay;

@@ -99,10 +99,9 @@ public static class IntakeEndpoints
             return Problems.Forbidden("Your role may not see reporters' contact details; ask the command center to call the reporter.");
         if (string.IsNullOrWhiteSpace(body?.Reason) || body.Reason.Length > 500)
             return Problems.BadRequest("Say in 'reason' (1 to 500 characters) why you need the reporter's details; it is recorded.");
-        var row = await cases.FindAsync(id);
-        if (row is null) return Problems.NotFound($"There is no case {id}.");
-        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
-        if (!row.ToDomain().IsVisibleTo(actor)) return Problems.Forbidden($"Case {id} is outside the cells and area you serve.");
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return problem;
+        var row = visible!.Row;
         await duplicates.AuditRevealAsync(id, viewer.PersonId, body.Reason.Trim(), clock.GetUtcNow());
         var reporters = await duplicates.ReportersAsync(id);
         var email = reporters.FirstOrDefault(r => r.FromCaseId == id)?.Email;
