@@ -22,7 +22,8 @@ public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> context
     private sealed record Cached(WorkingCalendar Calendar, DateTimeOffset LoadedAt);
     private volatile Cached? _calendar;
 
-    private static IQueryable<CategoryRow> Categories(GridDbContext db) => db.Set<CategoryRecord>()
+    // Filters go before the projection: EF cannot see through a constructor call.
+    private static IQueryable<CategoryRow> Categories(IQueryable<CategoryRecord> categories) => categories
         .OrderBy(c => c.Code)
         .Select(c => new CategoryRow(c.Code, c.Kind, c.MajorCode, c.MinorCode, c.MajorNameZh, c.MajorNameEn, c.NameZh, c.NameEn,
             c.LimitValue, c.LimitUnit, c.UrgentLimitValue, c.UrgentLimitUnit, c.DefaultUnitId, c.HandlerRole, c.SelfHandleAllowed,
@@ -31,13 +32,13 @@ public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> context
     public async Task<IReadOnlyList<CategoryRow>> ListCategoriesAsync()
     {
         await using var db = await contexts.CreateDbContextAsync();
-        return await Categories(db).ToListAsync();
+        return await Categories(db.Set<CategoryRecord>()).ToListAsync();
     }
 
     public async Task<CategoryRow?> FindCategoryAsync(string code)
     {
         await using var db = await contexts.CreateDbContextAsync();
-        return await Categories(db).Where(c => c.Code == code).FirstOrDefaultAsync();
+        return await Categories(db.Set<CategoryRecord>().Where(c => c.Code == code)).FirstOrDefaultAsync();
     }
 
     public async Task<IReadOnlyList<UnitRow>> ListUnitsAsync()
