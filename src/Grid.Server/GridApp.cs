@@ -15,6 +15,7 @@ using Grid.Server.Photos;
 using Grid.Server.Staff;
 using Grid.Server.Stats;
 using Grid.Web;
+using Grid.Web.Layout;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
@@ -80,7 +81,8 @@ public static class GridApp
         });
         services.AddAntiforgery();
         services.AddCascadingAuthenticationState();
-        services.AddRazorComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddDeskUi();
         services.AddGridLocalization();
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
         services.AddRealtime(builder.Configuration);
@@ -111,7 +113,7 @@ public static class GridApp
         app.MapPhotos(); app.MapField();
         app.MapEscalation();
         app.MapStats();
-        app.MapRazorComponents<App>();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
 
