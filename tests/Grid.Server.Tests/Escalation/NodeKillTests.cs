@@ -51,8 +51,11 @@ public sealed class NodeKillTests
                 var rungs = await EscalationCluster.WaitForRungsAsync(web, id, 5, TimeSpan.FromSeconds(40));
                 Assert.Equal(["warning", "assignee", "grid_head", "street_leader", "district"], rungs.Select(r => r.Level));
             }
-            await Task.Delay(1500);
-            foreach (var id in ids) Assert.Equal(5, (await EscalationCluster.RungsAsync(web, id)).Count);
+            foreach (var id in ids)
+            {
+                await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(web, id)).Count, n => n == 5,
+                    TimeSpan.FromSeconds(0.5), $"five rungs of case {id}");
+            }
         }
         finally
         {
@@ -102,7 +105,11 @@ public sealed class NodeKillTests
                 var rungs = await EscalationCluster.WaitForRungsAsync(survivor, id, 5, TimeSpan.FromSeconds(40));
                 Assert.Equal(["warning", "assignee", "grid_head", "street_leader", "district"], rungs.Select(r => r.Level));
             }
-            await Task.Delay(1500);
+            foreach (var id in ids)
+            {
+                await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(survivor, id)).Count, n => n == 5,
+                    TimeSpan.FromSeconds(0.5), $"five rungs of case {id}");
+            }
             await using var conn = await survivor.Db.OpenConnectionAsync();
             var perCase = await conn.QueryAsync<(long CaseId, int Rungs, int Events, int History)>("""
                 select c.id, (select count(*)::int from escalations e where e.case_id = c.id),
@@ -110,6 +117,7 @@ public sealed class NodeKillTests
                        (select count(*)::int from case_history h where h.case_id = c.id and h.action = 'escalate')
                 from cases c where c.id = any(@Ids)
                 """, new { Ids = ids.ToArray() });
+            Assert.Equal(ids.Count, perCase.Count());
             Assert.All(perCase, p => Assert.Equal((5, 5, 5), (p.Rungs, p.Events, p.History)));
 
             // The rung the dead node held fired once, after the kill: recovered by the node still running.
