@@ -96,9 +96,10 @@ public sealed class NodeKillTests
             // for its node. Kill the other node while it holds a rung that is not yet due.
             var held = await HeldRungAsync(survivor, survivorId, TimeSpan.FromSeconds(30));
             Assert.True(held is not null, "The other node never took a rung of the ladders.");
+            // The kill takes effect when sent (SIGKILL); waiting to see the exit can take long on a busy machine.
+            var killedAt = DateTimeOffset.UtcNow;
             node.Kill(entireProcessTree: true);
             await node.WaitForExitAsync();
-            var killedAt = DateTimeOffset.UtcNow;
 
             foreach (var id in ids)
             {
@@ -131,7 +132,7 @@ public sealed class NodeKillTests
         }
     }
 
-    /// <summary>A case rung acquired by a node other than <paramref name="me"/>, due at least 300 ms later.</summary>
+    /// <summary>A case rung acquired by a node other than <paramref name="me"/>, due at least 700 ms later (time to kill its node on a busy machine).</summary>
     private static async Task<(long CaseId, long DueMs)?> HeldRungAsync(TestServer server, string me, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
@@ -143,7 +144,7 @@ public sealed class NodeKillTests
                 select trigger_group, trigger_name from qrtz_fired_triggers
                 where instance_name <> @Me and state = 'ACQUIRED' and trigger_group like 'case-%' and sched_time > @Soon
                 limit 1
-                """, new { Me = me, Soon = DateTime.UtcNow.AddMilliseconds(300).Ticks });
+                """, new { Me = me, Soon = DateTime.UtcNow.AddMilliseconds(700).Ticks });
             foreach (var r in rows) return (long.Parse(r.Group["case-".Length..]), long.Parse(r.Name["at-".Length..]));
             await Task.Delay(20);
         }
