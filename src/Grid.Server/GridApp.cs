@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
+using Grid.Server.Citizens;
 using Grid.Server.Data;
 using Grid.Server.Field;
 using Grid.Server.Escalation;
@@ -15,6 +16,7 @@ using Grid.Server.Photos;
 using Grid.Server.Staff;
 using Grid.Server.Stats;
 using Grid.Web;
+using Grid.Web.Layout;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
@@ -96,7 +98,8 @@ public static class GridApp
         });
         services.AddAntiforgery();
         services.AddCascadingAuthenticationState();
-        services.AddRazorComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddDeskUi();
         services.AddGridLocalization();
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
         services.AddRealtime(builder.Configuration);
@@ -104,6 +107,7 @@ public static class GridApp
         services.AddPhotos(builder.Configuration).AddField();
         services.AddEscalation(builder.Configuration);
         services.AddStats();
+        services.AddCitizens(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -127,7 +131,8 @@ public static class GridApp
         app.MapPhotos(); app.MapField();
         app.MapEscalation();
         app.MapStats();
-        app.MapRazorComponents<App>();
+        app.MapCitizens();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
 

@@ -67,6 +67,7 @@ public sealed class HistoryRow
     public string? Reason { get; init; }
     public string Evidence { get; init; } = "[]";
     public string Details { get; init; } = "{}";
+    public string? PublicNote { get; init; }
 }
 
 public sealed record NewCase(double Lat, double Lon, string Address, string CategoryCode, string Source, string Priority,
@@ -154,7 +155,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts)
                       select new HistoryRow
                       {
                           Id = h.Id, At = h.At, ActorId = h.ActorId, ActorName = p.DisplayName, Action = h.Action, FromState = h.FromState,
-                          ToState = h.ToState, Reason = h.Reason, Evidence = h.Evidence, Details = h.Details,
+                          ToState = h.ToState, Reason = h.Reason, Evidence = h.Evidence, Details = h.Details, PublicNote = h.PublicNote,
                       }).ToListAsync();
     }
 
@@ -314,7 +315,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts)
 
     /// <summary>Saves a step taken on a case loaded at <c>c.Version</c>; null when someone else changed it first,
     /// or when <paramref name="key"/> was stored by a concurrent request first.</summary>
-    public async Task<int?> SaveStepAsync(Case c, Step step, RequestKey? key = null)
+    public async Task<int?> SaveStepAsync(Case c, Step step, RequestKey? key = null, string? publicNote = null)
     {
         await using var db = await contexts.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
@@ -360,7 +361,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts)
         {
             CaseId = c.Id, At = step.At, ActorId = step.ActorId, Action = step.Action.ToCode(), FromState = step.From.ToCode(),
             ToState = step.To.ToCode(), Reason = step.Reason, Evidence = JsonSerializer.Serialize(step.Evidence),
-            Details = JsonSerializer.Serialize(step.Details),
+            Details = JsonSerializer.Serialize(step.Details), PublicNote = publicNote,
         });
         await db.SaveChangesAsync();
         await InsertCaseEventAsync(db, step.At, "case_changed", step.Action.ToCode(), c.Id);

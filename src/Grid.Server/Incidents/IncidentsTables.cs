@@ -54,6 +54,7 @@ public sealed class CaseHistoryRecord
     public string? Reason { get; set; }
     public string Evidence { get; set; } = "[]";
     public string Details { get; set; } = "{}";
+    public string? PublicNote { get; set; }
 }
 
 /// <summary>A row of <c>case_events</c>.</summary>
@@ -145,6 +146,7 @@ internal sealed class CaseHistoryRecordConfiguration : IEntityTypeConfiguration<
         e.Property(x => x.Reason).HasColumnName("reason").HasColumnType("text");
         e.Property(x => x.Evidence).HasColumnName("evidence").HasColumnType("jsonb").IsRequired().HasDefaultValueSql("'[]'::jsonb");
         e.Property(x => x.Details).HasColumnName("details").HasColumnType("jsonb").IsRequired().HasDefaultValueSql("'{}'::jsonb");
+        e.Property(x => x.PublicNote).HasColumnName("public_note").HasColumnType("text");
     }
 }
 

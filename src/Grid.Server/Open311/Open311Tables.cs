@@ -13,11 +13,13 @@ public sealed class ApiKeyRecord
     public string KeyPrefix { get; set; } = "";
     public string KeyHash { get; set; } = "";
     public int RatePerMinute { get; set; }
-    public Guid CreatedBy { get; set; }
+    public Guid? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
     public Guid? RevokedBy { get; set; }
     public string Scope { get; set; } = "open311";
+    public bool CitizenPage { get; set; }
+    public string? PublicKey { get; set; }
 }
 
 /// <summary>A row of <c>open311_key_usage</c>.</summary>
@@ -61,11 +63,13 @@ internal sealed class ApiKeyRecordConfiguration : IEntityTypeConfiguration<ApiKe
         e.Property(x => x.KeyPrefix).HasColumnName("key_prefix").HasColumnType("text").IsRequired();
         e.Property(x => x.KeyHash).HasColumnName("key_hash").HasColumnType("text").IsRequired();
         e.Property(x => x.RatePerMinute).HasColumnName("rate_per_minute").HasColumnType("integer").IsRequired();
-        e.Property(x => x.CreatedBy).HasColumnName("created_by").HasColumnType("uuid").IsRequired();
+        e.Property(x => x.CreatedBy).HasColumnName("created_by").HasColumnType("uuid");
         e.Property(x => x.CreatedAt).HasColumnName("created_at").HasColumnType("timestamp with time zone").IsRequired();
         e.Property(x => x.RevokedAt).HasColumnName("revoked_at").HasColumnType("timestamp with time zone");
         e.Property(x => x.RevokedBy).HasColumnName("revoked_by").HasColumnType("uuid");
         e.Property(x => x.Scope).HasColumnName("scope").HasColumnType("text").IsRequired().HasDefaultValueSql("'open311'::text");
+        e.Property(x => x.CitizenPage).HasColumnName("citizen_page").HasColumnType("boolean").IsRequired();
+        e.Property(x => x.PublicKey).HasColumnName("public_key").HasColumnType("text");
     }
 }
 
