@@ -35,9 +35,10 @@ public sealed class FieldRepository(IDbContextFactory<GridDbContext> contexts)
 
     // A note changes no state: from_state = to_state. The state in the insert's where clause makes a
     // note on a case that was just closed lose cleanly instead of landing on the closed case.
+    // (jsonb_build_object() is '{}': EF runs raw SQL through string.Format, so no braces here.)
     private const string InsertNoteSql = """
         insert into case_history (case_id, at, actor_id, action, from_state, to_state, reason, evidence, details)
-        select @CaseId, @Now, @PersonId, @Action, c.state, c.state, @Note, @Evidence::jsonb, '{}'::jsonb
+        select @CaseId, @Now, @PersonId, @Action, c.state, c.state, @Note, @Evidence::jsonb, jsonb_build_object()
         from cases c where c.id = @CaseId and c.state = @State
         """;
 
