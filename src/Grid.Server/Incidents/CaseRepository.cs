@@ -117,9 +117,10 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts)
         """;
 
     /// <summary>The cases <paramref name="scope"/> may see (see <see cref="ScopeSql"/>).</summary>
-    private static IQueryable<CaseRecord> Visible(GridDbContext db, Scope scope)
+    private static IQueryable<CaseRecord> Visible(GridDbContext db, Scope scope) => Visible(db, db.Set<CaseRecord>(), scope);
+
+    private static IQueryable<CaseRecord> Visible(GridDbContext db, IQueryable<CaseRecord> cases, Scope scope)
     {
-        var cases = db.Set<CaseRecord>().AsQueryable();
         if (scope.All) return cases;
         var me = scope.Me;
         var staff = db.Set<CellStaffRecord>();
@@ -161,11 +162,23 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts)
 
     private static readonly string[] Handling = ["dispatched", "in_progress"];
 
+    // The map's box is PostGIS's bounding-box operator && on the GiST index, with no exact test: for
+    // points the same rows as ST_Intersects, which adds an exact test per row (felt on a street box of
+    // 330,000 cases in bench/map). LINQ has no &&, so the box is SQL that the LINQ filters compose on
+    // (PostgreSQL flattens the subquery). Every column, because EF reads the whole mapped row.
+    private const string CasesInBoxSql = """
+        select * from cases where location && ST_MakeEnvelope(@MinLon, @MinLat, @MaxLon, @MaxLat, 4326)
+        """;
+
     public async Task<(IReadOnlyList<CaseRow> Items, long Total)> ListAsync(CaseFilter f, Scope scope, DateTimeOffset now)
     {
         await using var db = await contexts.CreateDbContextAsync();
+        var source = f.Bbox is { } b
+            ? db.Set<CaseRecord>().FromSqlRaw(CasesInBoxSql, new NpgsqlParameter("MinLon", b[0]), new NpgsqlParameter("MinLat", b[1]),
+                new NpgsqlParameter("MaxLon", b[2]), new NpgsqlParameter("MaxLat", b[3]))
+            : db.Set<CaseRecord>();
         // Only the filters that were given become SQL, so each query is planned for what it asks.
-        var cases = Visible(db, scope);
+        var cases = Visible(db, source, scope);
         if (f.States is { } states) cases = cases.Where(c => states.Contains(c.State));
         if (f.Category is { } category) cases = cases.Where(c => c.CategoryCode == category);
         if (f.Cell is { } cell) cases = cases.Where(c => c.CellCode == cell);
@@ -173,12 +186,6 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts)
         if (f.Assignee is { } assignee) cases = cases.Where(c => c.AssigneeId == assignee);
         if (f.Overdue is true) cases = cases.Where(c => Handling.Contains(c.State) && c.Deadline < now);
         if (f.Overdue is false) cases = cases.Where(c => !(Handling.Contains(c.State) && c.Deadline < now));
-        if (f.Bbox is { } b)
-        {
-            // ST_Intersects with the box: index-assisted (it carries the && test), and for points the same rows as &&.
-            var box = Geo.Factory.ToGeometry(new Envelope(b[0], b[2], b[1], b[3]));
-            cases = cases.Where(c => c.Location.Intersects(box));
-        }
         if (f.Text is { } text)
         {
             var like = "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
