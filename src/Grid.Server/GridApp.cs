@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
+using Grid.Server.Citizens;
 using Grid.Server.Data;
 using Grid.Server.Field;
 using Grid.Server.Escalation;
@@ -90,6 +91,7 @@ public static class GridApp
         services.AddEscalation(builder.Configuration);
         services.AddBackgroundJobs(builder.Configuration);
         services.AddStats();
+        services.AddCitizens(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -114,6 +116,7 @@ public static class GridApp
         app.MapEscalation();
         app.MapJobsDashboard();
         app.MapStats();
+        app.MapCitizens();
         app.MapRazorComponents<App>();
         return app;
     }

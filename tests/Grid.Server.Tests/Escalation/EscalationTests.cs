@@ -56,8 +56,8 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
 
         // Nothing more comes: the ladder is finished and the case has no next rung.
         Assert.Null(await EscalationCluster.PollAsync(() => EscalationCluster.NextRungAsync(cluster.A, id), n => n is null, TimeSpan.FromSeconds(10)));
-        await Task.Delay(1500);
-        Assert.Equal(5, (await EscalationCluster.RungsAsync(cluster.A, id)).Count);
+        await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.A, id), l => l == string.Join(",", Ladder),
+            TimeSpan.FromSeconds(1.5), "the finished ladder");
 
         var c = await t.Op.GetCaseAsync(id);
         var escalated = c.History!.Where(h => h.Action == "escalate").ToList();
@@ -91,9 +91,8 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         var extended = await t.Op.StepOkAsync(id, "extend", new { deadline = DateTimeOffset.UtcNow.AddDays(3), reason = "Parts on order" });
 
         // The grid head's rung was due 2 s after the old deadline; wait well past it.
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        rungs = await EscalationCluster.RungsAsync(cluster.B, id);
-        Assert.Equal(["warning", "assignee"], rungs.Select(r => r.Level));
+        await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.B, id), l => l == "warning,assignee",
+            TimeSpan.FromSeconds(5), "the old deadline's rungs");
         // The new deadline has its own next rung, at its warning, written by the extension itself.
         var next = await EscalationCluster.NextRungAsync(cluster.B, id);
         Assert.True(next > DateTimeOffset.UtcNow.AddHours(1), $"The next rung is due at {next:O}");
@@ -152,8 +151,8 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         await t.Op.StepOkAsync(id, "return", new { reason = "Not our unit's street" });
         Assert.Null(await EscalationCluster.NextRungAsync(cluster.B, id));
         // The old deadline and its assignee (0 s) and grid head (2 s) rungs pass: nothing fires.
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        Assert.Equal(["warning"], (await EscalationCluster.RungsAsync(cluster.B, id)).Select(r => r.Level));
+        await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.B, id), l => l == "warning",
+            TimeSpan.FromSeconds(5), "the returned case's rungs");
 
         // Re-dispatched: the next rung is the new deadline's warning, half its limit before it.
         var again = await t.Op.StepOkAsync(id, "dispatch");
@@ -195,8 +194,8 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         await t.Inspector.StepOkAsync(id, "verify", new { note = "Checked" });
 
         Assert.Null(await EscalationCluster.NextRungAsync(cluster.A, id));
-        await Task.Delay(TimeSpan.FromSeconds(6));
-        Assert.Empty(await EscalationCluster.RungsAsync(cluster.A, id));
+        await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.A, id), l => l == "",
+            TimeSpan.FromSeconds(6), "no rungs for the resolved case");
     }
 
     [Fact]
@@ -245,7 +244,11 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
             var rungs = await EscalationCluster.WaitForRungsAsync(cluster.A, id, 5, TimeSpan.FromSeconds(40));
             Assert.Equal(Ladder, rungs.Select(r => r.Level));
         }
-        await Task.Delay(1500);
+        foreach (var id in ids)
+        {
+            await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.A, id), l => l == string.Join(",", Ladder),
+                TimeSpan.FromSeconds(0.3), $"the finished ladder of case {id}");
+        }
         await using var conn = await cluster.A.Db.OpenConnectionAsync();
         var perCase = await conn.QueryAsync<(long CaseId, int Rungs, int Events, int History)>("""
             select c.id, (select count(*)::int from escalations e where e.case_id = c.id),
@@ -253,6 +256,7 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
                    (select count(*)::int from case_history h where h.case_id = c.id and h.action = 'escalate')
             from cases c where c.id = any(@Ids)
             """, new { Ids = ids.ToArray() });
+        Assert.Equal(ids.Count, perCase.Count());
         Assert.All(perCase, p => Assert.Equal((5, 5, 5), (p.Rungs, p.Events, p.History)));
         Assert.Equal(ids.Count * 2, await UnreadAsync(t.Worker));
     }

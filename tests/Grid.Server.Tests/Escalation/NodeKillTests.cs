@@ -51,8 +51,11 @@ public sealed class NodeKillTests
                 var rungs = await EscalationCluster.WaitForRungsAsync(web, id, 5, TimeSpan.FromSeconds(40));
                 Assert.Equal(["warning", "assignee", "grid_head", "street_leader", "district"], rungs.Select(r => r.Level));
             }
-            await Task.Delay(1500);
-            foreach (var id in ids) Assert.Equal(5, (await EscalationCluster.RungsAsync(web, id)).Count);
+            foreach (var id in ids)
+            {
+                await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(web, id)).Count, n => n == 5,
+                    TimeSpan.FromSeconds(0.5), $"five rungs of case {id}");
+            }
         }
         finally
         {
@@ -103,9 +106,10 @@ public sealed class NodeKillTests
             var held = await EscalationCluster.PollAsync(() => HeldByDoomedAsync(watcher, ids), h => h.Count > 0, TimeSpan.FromSeconds(30));
             Assert.True(held.Count > 0, "The other node never stopped mid-batch holding cases of the ladders.");
 
+            // The kill takes effect when sent (SIGKILL); waiting to see the exit can take long on a busy machine.
+            var killedAt = DateTimeOffset.UtcNow;
             node.Kill(entireProcessTree: true);
             await node.WaitForExitAsync();
-            var killedAt = DateTimeOffset.UtcNow;
             await gate.RollbackAsync();
 
             foreach (var id in ids)
@@ -113,7 +117,11 @@ public sealed class NodeKillTests
                 var rungs = await EscalationCluster.WaitForRungsAsync(survivor, id, 5, TimeSpan.FromSeconds(40));
                 Assert.Equal(["warning", "assignee", "grid_head", "street_leader", "district"], rungs.Select(r => r.Level));
             }
-            await Task.Delay(1500);
+            foreach (var id in ids)
+            {
+                await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(survivor, id)).Count, n => n == 5,
+                    TimeSpan.FromSeconds(0.5), $"five rungs of case {id}");
+            }
             await using var conn = await survivor.Db.OpenConnectionAsync();
             var perCase = await conn.QueryAsync<(long CaseId, int Rungs, int Events, int History)>("""
                 select c.id, (select count(*)::int from escalations e where e.case_id = c.id),
@@ -121,6 +129,7 @@ public sealed class NodeKillTests
                        (select count(*)::int from case_history h where h.case_id = c.id and h.action = 'escalate')
                 from cases c where c.id = any(@Ids)
                 """, new { Ids = ids.ToArray() });
+            Assert.Equal(ids.Count, perCase.Count());
             Assert.All(perCase, p => Assert.Equal((5, 5, 5), (p.Rungs, p.Events, p.History)));
 
             // The warnings the dead node had written but not committed fired once, after the kill, by the node still running.
@@ -155,8 +164,8 @@ public sealed class NodeKillTests
         // Every node is down. The clock moves so that the whole ladder falls due during the outage.
         await using var db = NpgsqlDataSource.Create(connectionString);
         await EscalationCluster.SetClockAsync(db, c.Id, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1));
-        await Task.Delay(TimeSpan.FromSeconds(8));
-        Assert.Empty(await EscalationCluster.RungsAsync(db, c.Id));
+        await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(db, c.Id)).Count, n => n == 0,
+            TimeSpan.FromSeconds(8), "no rungs while every node is down");
 
         var upAt = DateTimeOffset.UtcNow;
         await using var second = await TestServer.StartAsync("after-outage", connectionString, EscalationCluster.Settings);
@@ -168,8 +177,8 @@ public sealed class NodeKillTests
         var events = (await conn.QueryAsync<string>(
             "select payload->>'level' from case_events where case_id = @Id and kind = 'case_escalated' order by seq", new { Id = c.Id })).ToList();
         Assert.Equal(["warning", "assignee", "grid_head", "street_leader", "district"], events);
-        await Task.Delay(1500);
-        Assert.Equal(5, (await EscalationCluster.RungsAsync(db, c.Id)).Count);
+        await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(db, c.Id)).Count, n => n == 5,
+            TimeSpan.FromSeconds(1.5), "five rungs after the outage");
     }
 
     /// <summary>Cases of <paramref name="ids"/> whose rows the doomed node's claim holds locked while it waits at its event insert.</summary>
