@@ -82,7 +82,7 @@ public sealed record CaseFilter(string[]? States, string? Category, string? Cell
 
 public sealed record Candidate(Guid PersonId, string Role, bool OnDuty, int OpenCases);
 
-public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts)
+public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Escalation.RungClaims rungs)
 {
     /// <summary>Cases with their category, cell, unit and assignee names, as the API shows them.</summary>
     private static IQueryable<CaseRow> Rows(GridDbContext db, IQueryable<CaseRecord> cases) =>
@@ -364,6 +364,9 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts)
             await tx.RollbackAsync();
             return null;
         }
+        // The escalation ladder follows the clock in the same transaction (next_rung_at), on the
+        // context's connection.
+        await rungs.PlaceNextRungAsync((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)tx.GetDbTransaction(), c.Id);
         db.Add(new CaseHistoryRecord
         {
             CaseId = c.Id, At = step.At, ActorId = step.ActorId, Action = step.Action.ToCode(), FromState = step.From.ToCode(),
