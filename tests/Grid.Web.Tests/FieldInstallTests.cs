@@ -32,11 +32,11 @@ public sealed class FieldInstallTests(BrowserFixture browser) : IClassFixture<Br
             await page.GotoAsync(path);
             var link = page.Locator("link[rel=manifest]");
             await Assertions.Expect(link).ToHaveCountAsync(1);
-            var h = await link.GetAttributeAsync("href");
+            var h = await link.EvaluateAsync<string>("l => l.href");   // as the browser resolves it (<base href="/">)
             href ??= h;
             Assert.Equal(href, h);
         }
-        var manifestUrl = new Uri(new Uri(page.Url), href);
+        var manifestUrl = new Uri(href!);
 
         // Browsers fetch the manifest and its icons without the sign-in cookie.
         using var anonymous = browser.Server.Anonymous();
@@ -72,8 +72,8 @@ public sealed class FieldInstallTests(BrowserFixture browser) : IClassFixture<Br
         // The sizes Android asks for (launcher and splash screen), also as maskable (adaptive) icons.
         foreach (var (size, purpose) in new[] { ("192x192", "any"), ("512x512", "any"), ("192x192", "maskable"), ("512x512", "maskable"), ("48x48", "any"), ("144x144", "any") })
             Assert.Contains(icons, i => i.GetProperty("sizes").GetString() == size && i.GetProperty("purpose").GetString() == purpose && i.GetProperty("type").GetString() == "image/png");
-        var touchIcon = await page.Locator("link[rel=apple-touch-icon]").GetAttributeAsync("href");
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(new Uri(new Uri(page.Url), touchIcon))).StatusCode);
+        var touchIcon = await page.Locator("link[rel=apple-touch-icon]").EvaluateAsync<string>("l => l.href");
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(touchIcon)).StatusCode);
 
         // Chromium itself reads it without a complaint.
         var cdp = await page.Context.NewCDPSessionAsync(page);
@@ -262,6 +262,7 @@ public sealed class FieldInstallTests(BrowserFixture browser) : IClassFixture<Br
         await page.ReloadAsync();
 
         await Assertions.Expect(page.Locator("#tasks-status")).ToHaveTextAsync("更新于 15:07:09");
+        await Assertions.Expect(page.Locator("#tasks-kept")).ToContainTextAsync("1 项任务已保存到手机", new() { Timeout = 20000 });
         await app.ScreenshotAsync("field-tasks-24h", fullPage: false);
         await page.GotoAsync($"/m/cases/{c.Id}");
         await Assertions.Expect(page.Locator("#case-history li")).ToHaveCountAsync(3);

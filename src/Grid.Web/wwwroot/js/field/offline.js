@@ -16,9 +16,13 @@ async function ask(message, timeoutMs) {
   });
 }
 
-/** Keeps the detail and thumbnails of these cases on the phone; resolves to how many are kept (or null). */
-export async function keepTasks(cases) {
-  const answer = await ask({ type: 'keep-tasks', tasks: cases.map((c) => ({ id: c.id, version: c.version })) }, 120000);
+/**
+ * Keeps the detail and thumbnails of these cases on the phone; resolves to how many are kept (or
+ * null). all: fetch every detail again; changed: ids the live feed reported changed.
+ */
+export async function keepTasks(cases, { all = false, changed = [] } = {}) {
+  const message = { type: 'keep-tasks', all, changed, tasks: cases.map((c) => ({ id: c.id, version: c.version })) };
+  const answer = await ask(message, 120000);
   return answer?.kept ?? null;
 }
 

@@ -102,13 +102,25 @@ function photoShas(detail) {
 
 async function readJson(res) { try { return await res.clone().json(); } catch { return null; } }
 
+// A kept detail older than this is fetched again even when nothing says it changed (a note such as
+// a "+1" or added photos changes the history but not the case's version).
+const MAX_AGE_MS = 15 * 60 * 1000;
+
+function stale(res, detail, version) {
+  if (!detail || detail.version !== version) return true;
+  const at = Date.parse(res.headers.get('Date') || '');
+  return !(at > Date.now() - MAX_AGE_MS);
+}
+
 /**
- * Makes sure the detail and photo thumbnails of each task are in the data cache, fetching a detail
- * again only when the list shows a newer version, then forgets cases (and their photos) that are no
- * longer among my tasks. Also refreshes the shell pages, which carry the signed-in person's name.
- * Returns how many tasks are readable offline now, or null when the network or sign-in stopped it.
+ * Makes sure the detail and photo thumbnails of each task are in the data cache, then forgets cases
+ * (and their photos) that are no longer among my tasks. A detail is fetched again when `all` is set
+ * (the app was just opened), when its id is in `changed` (the live feed said so), when the list shows
+ * a new version, or when the kept copy is older than MAX_AGE_MS. Also refreshes the shell pages,
+ * which carry the signed-in person's name. Returns how many tasks are readable offline now, or null
+ * when the network or sign-in stopped it.
  */
-async function keepTasks(tasks) {
+async function keepTasks(tasks, all, changed) {
   const data = await caches.open(DATA);
   const wanted = new Set();
   let kept = 0;
@@ -119,9 +131,9 @@ async function keepTasks(tasks) {
       const { id, version } = queue.shift();
       const url = `/api/cases/${id}`;
       wanted.add(url);
-      let res = await data.match(url, { ignoreVary: true });
+      const res = await data.match(url, { ignoreVary: true });
       let detail = res && await readJson(res);
-      if (!detail || detail.version !== version) {
+      if (all || changed.has(id) || stale(res, detail, version)) {
         let fresh;
         try { fresh = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }); } catch { stopped = true; return; }
         if (fresh.status === 401) { stopped = true; return; }
@@ -172,7 +184,7 @@ self.addEventListener('message', (event) => {
   if (msg.type === 'skip-waiting') {
     self.skipWaiting();
   } else if (msg.type === 'keep-tasks') {
-    event.waitUntil(keepTasks(msg.tasks || []).then((kept) => reply({ kept }), (e) => reply({ kept: null, error: String(e) })));
+    event.waitUntil(keepTasks(msg.tasks || [], !!msg.all, new Set(msg.changed || [])).then((kept) => reply({ kept }), (e) => reply({ kept: null, error: String(e) })));
   } else if (msg.type === 'forget') {
     event.waitUntil(forget().then(() => reply({ forgotten: true }), (e) => reply({ forgotten: false, error: String(e) })));
   }

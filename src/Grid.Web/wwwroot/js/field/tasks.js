@@ -62,10 +62,16 @@ async function load() {
 // worker keeps each one's detail and photo thumbnails, fetched again when the list shows a change.
 let keeping = null;
 let keepAgain = false;
+let keptOnce = false;
+const changedIds = new Set();
 function keep() {
   if (keeping) { keepAgain = true; return; }
   const el = document.getElementById('tasks-kept');
-  keeping = keepTasks(cases).then((kept) => {
+  // Opening the app fetches every task again; afterwards what changed (and what got old).
+  const options = { all: !keptOnce, changed: [...changedIds] };
+  keptOnce = true;
+  changedIds.clear();
+  keeping = keepTasks(cases, options).then((kept) => {
     if (kept != null) el.textContent = t('Field.Tasks.Kept', kept);
   }).finally(() => {
     keeping = null;
@@ -103,6 +109,7 @@ if (typeof signalR !== 'undefined') {
   connectLive({
     onEvent: (e) => {
       if (e.kind === 'staff_position') return;
+      if (e.caseId != null) changedIds.add(e.caseId);
       clearTimeout(pending);
       pending = setTimeout(load, 300);
     },
