@@ -73,12 +73,11 @@ export function start() {
   // next person) before the sign-out is sent; the outbox stays, and is sent only when its author
   // signs in again.
   const signout = document.getElementById('field-signout');
-  signout?.addEventListener('submit', async (e) => {
-    if (signout.dataset.forgotten) return;
+  signout?.addEventListener('submit', (e) => {
     e.preventDefault();
-    await forget().catch(() => {});
-    signout.dataset.forgotten = '1';
-    signout.requestSubmit();
+    // submit() from a later task: it fires no second submit event, and is not ignored as a
+    // re-submission while this event is still being dispatched.
+    forget().catch(() => {}).finally(() => setTimeout(() => signout.submit(), 0));
   });
   refreshPanel();
   flush();
