@@ -19,7 +19,7 @@ function showNetwork() {
  */
 export function formInProgress() {
   for (const form of document.querySelectorAll('.field-main form')) {
-    if (form.hidden || !form.checkVisibility()) continue;
+    if (form.hidden || form.getClientRects().length === 0) continue;   // not shown: nothing typed in it counts
     if (form.querySelector('.photo-previews img')) return true;
     for (const el of form.querySelectorAll('input, textarea, select')) {
       if (el.type === 'search' || el.type === 'file' || el.type === 'hidden' || el.tagName === 'SELECT') continue;

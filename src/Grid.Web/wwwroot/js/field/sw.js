@@ -137,7 +137,8 @@ async function keepTasks(tasks, all, changed) {
         let fresh;
         try { fresh = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }); } catch { stopped = true; return; }
         if (fresh.status === 401) { stopped = true; return; }
-        if (!keepable(fresh)) continue;   // e.g. 403: no longer mine; forgotten below
+        if (fresh.status === 403 || fresh.status === 404) { wanted.delete(url); continue; }   // no longer mine: forgotten below
+        if (!keepable(fresh)) continue;   // a server error: the copy kept so far stays
         await data.put(url, fresh.clone());
         detail = await readJson(fresh);
       }
