@@ -16,7 +16,8 @@ namespace Grid.Server.Citizens;
 
 public sealed record CitizenPhotoUploaded(string Ref, string Sha256);
 public sealed record NearbyCase(string CaseNo, string State, string Description, string Address, double DistanceM, DateTimeOffset CreatedAt, int Supporters);
-public sealed record SupportRequest(string? DeviceId, string? Name, string? Phone, string? Note);
+/// <param name="TrackingCode">Made by the page when the citizen pressed the button; a resend with the same code is answered, not repeated.</param>
+public sealed record SupportRequest(string? DeviceId, string? Name, string? Phone, string? Note, string? TrackingCode = null);
 public sealed record TrackingIssued(string CaseNo, string TrackingCode, string TrackingUrl);
 public sealed record PublicNote(DateTimeOffset At, string Action, string Note);
 public sealed record PublishedPhoto(string Kind, string Url);
@@ -116,11 +117,13 @@ public static class CitizenEndpoints
 
     /// <summary>GET /api/citizen/config: what the page needs to be an Open311 client (its key) and its limits.</summary>
     private static async Task<IResult> Config(CitizenRepository repo, IOptions<CitizenOptions> options, IOptions<Open311.Open311Options> open311,
-        TimeProvider clock) =>
+        IOptions<GridOptions> grid, TimeProvider clock) =>
         TypedResults.Ok(new
         {
             apiKey = await repo.PageKeyAsync(clock.GetUtcNow()), jurisdictionId = open311.Value.Jurisdiction,
             categories = options.Value.Categories, maxPhotos = options.Value.MaxPhotos,
+            // Where the map opens when the phone gives no position.
+            center = new { lat = options.Value.CenterLat ?? (grid.Value.MinLat + grid.Value.MaxLat) / 2, lon = options.Value.CenterLon ?? (grid.Value.MinLon + grid.Value.MaxLon) / 2 },
         });
 
     /// <summary>POST /api/citizen/photos, multipart "photo" (+ optional "thumb") and "device_id": checked by content, like staff photos.</summary>
@@ -207,6 +210,15 @@ public static class CitizenEndpoints
         IOptions<CitizenOptions> options, TimeProvider clock)
     {
         body ??= new SupportRequest(null, null, null, null);
+        if (body.TrackingCode is { } given)
+        {
+            if (!ValidCode(given)) return Problems.BadRequest("'trackingCode' must be 32 lowercase hexadecimal digits (128 random bits) made by the page.");
+            if (await repo.TrackedAsync(given) is { } prior)
+            {
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+                return TypedResults.Created(TrackingUrl(given), new TrackingIssued(prior.CaseNo, given, TrackingUrl(given)));
+            }
+        }
         var errors = new Errors();
         var device = string.IsNullOrWhiteSpace(body.DeviceId) ? null : body.DeviceId.Trim();
         if (CheckDevice(device) is { } deviceProblem) errors.Add("deviceId", deviceProblem);
@@ -220,8 +232,17 @@ public static class CitizenEndpoints
         var now = clock.GetUtcNow();
         if (await OverLimitAsync(http, device, repo, options.Value, now) is { } limited)
             return TypedResults.Problem(limited, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many reports");
-        var code = CitizenRepository.NewCode();
-        var id = await repo.SupportAsync(caseNo, CitizenRepository.HashCode(code), device, Blank(body.Name), Blank(body.Phone), Blank(body.Note), now);
+        var code = body.TrackingCode ?? CitizenRepository.NewCode();
+        long? id;
+        try
+        {
+            id = await repo.SupportAsync(caseNo, CitizenRepository.HashCode(code), device, Blank(body.Name), Blank(body.Phone), Blank(body.Note), now);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "citizen_tracking_pkey")
+        {
+            // The same resend twice at the same moment: the first one was stored.
+            return TypedResults.Created(TrackingUrl(code), new TrackingIssued(caseNo, code, TrackingUrl(code)));
+        }
         if (id is null) return Problems.Conflict($"Case {caseNo} is no longer open (or does not exist); send a new report instead.");
         return TypedResults.Created(TrackingUrl(code), new TrackingIssued(caseNo, code, TrackingUrl(code)));
     }
@@ -391,11 +412,13 @@ public static class CitizenEndpoints
 
     // ---- installable page ----
 
-    private static IResult ServiceWorker(IWebHostEnvironment env)
+    private static IResult ServiceWorker(IWebHostEnvironment env, HttpContext http)
     {
         var file = env.WebRootFileProvider.GetFileInfo("_content/Grid.Web/js/citizen/sw.js");
-        if (!file.Exists) return Results.NotFound();
-        // Served from /r so that it may control the citizen page and its tracking pages, and nothing else.
+        if (!file.Exists) return Problems.NotFound("The citizen page's service worker script is missing from the build.");
+        // Served from /r so that it may control the citizen page (/r) and its tracking pages (/r/t/...), and nothing else.
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["Service-Worker-Allowed"] = "/r";
         return Results.Stream(file.CreateReadStream(), "text/javascript");
     }
 

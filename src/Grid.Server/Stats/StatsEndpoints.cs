@@ -58,11 +58,14 @@ public static class StatsEndpoints
         var table = await stats.IndicatorsAsync(q, street, clock.GetUtcNow());
         await Csv.WriteAsync(http, $"indicators-{q.Group}.csv",
             ["group", "key", "name", "reports", "registered", "registration_rate", "dispatched", "dispatch_rate", "due_to_close", "closed", "closing_rate",
-             "closed_on_time", "on_time_rate", "rework_events", "rework_rate", "extended", "extension_rate", "overdue_now"],
+             "closed_on_time", "on_time_rate", "rework_events", "rework_rate", "extended", "extension_rate", "overdue_now",
+             "followup_due", "followed_up", "followup_rate", "satisfied", "satisfaction_rate", "no_answer"],
             Csv.Of(table.Rows.Append(table.Total)), r => [q.Group, r.Key, r.Key == "" && r == table.Total ? "total" : r.Name, r.Reports, r.Registered,
                 IndicatorRow.Rate(r.Registered, r.Reports), r.Dispatched, IndicatorRow.Rate(r.Dispatched, r.Registered), r.Due, r.Closed,
                 IndicatorRow.Rate(r.Closed, r.Due), r.ClosedOnTime, IndicatorRow.Rate(r.ClosedOnTime, r.Due), r.Reworks,
-                IndicatorRow.Rate(r.Reworks, r.Due), r.Extended, IndicatorRow.Rate(r.Extended, r.Due), r.Overdue]);
+                IndicatorRow.Rate(r.Reworks, r.Due), r.Extended, IndicatorRow.Rate(r.Extended, r.Due), r.Overdue,
+                r.FollowUpDue, r.FollowedUp, IndicatorRow.Rate(r.FollowedUp, r.FollowUpDue), r.Satisfied, IndicatorRow.Rate(r.Satisfied, r.FollowedUp),
+                r.NoAnswer]);
     }
 
     private static void CheckMeasure(string? measure, int? page, int? pageSize, Errors errors)
