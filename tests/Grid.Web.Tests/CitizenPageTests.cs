@@ -178,4 +178,38 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         await using var conn = await browser.Server.Db.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from cases where description = @Text", new { Text = text }));
     }
+
+    [Fact]
+    public async Task A_call_taker_phones_the_caller_and_records_not_solved_on_the_follow_up_list()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await world.PersonAsync([Role.Operator, Role.ShiftLead], []);
+        var (lat, lon) = world.Inside(2);
+        var call = await op.Client.PostAsJsonAsync("/api/cases", new
+        {
+            lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Caller: bins overflowing", source = "hotline",
+            reporterName = "钱七", reporterPhone = "13600005555",
+        });
+        var reported = await TestWorld.ReadAsync<Grid.Server.Incidents.CaseView>(call, System.Net.HttpStatusCode.Created);
+        await CitizenHelpers.CloseAsync(world, reported.Id, cell: 2);
+
+        var page = await browser.NewPageAsync();
+        var login = new LoginPage(page);
+        await login.GotoAsync("/followups");
+        await login.SignInAsync(op.Username, TestPeople.Password);
+        var row = page.Locator("#followups tbody tr", new() { HasText = reported.CaseNo });
+        await Assertions.Expect(row).ToContainTextAsync("13600005555");
+        await row.GetByLabel("没有解决").CheckAsync();
+        await row.GetByLabel("不满意").CheckAsync();
+        await row.GetByRole(AriaRole.Textbox).FillAsync("<img src=x onerror=alert(1)> still full");
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("followups-laptop"), FullPage = true });
+        await row.GetByRole(AriaRole.Button, new() { Name = "记录答复" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("已记录：没有解决");
+        await Assertions.Expect(row).ToContainTextAsync("案件已重新受理");
+
+        var after = await op.GetCaseAsync(reported.Id);
+        Assert.Equal("registered", after.State);
+        Assert.Contains("<img src=x onerror=alert(1)> still full", after.History!.Last(h => h.Action == "reopen").Reason);
+        Assert.Contains(after.History!, h => h.Action == "followup" && h.ActorId == op.Id);
+    }
 }

@@ -65,6 +65,9 @@ public static class CitizenEndpoints
         staff.MapGet("/followups", DueFollowUps);
         staff.MapPost("/followups/{id:long}", RecordByPhone);
 
+        // The integrated 12345 system reports the answers its own call takers collected (X-Api-Key, hotline scope).
+        app.MapPost("/api/hotline/tickets/{ticketId}/followup", RecordFromHotline).WithTags("Hotline").AllowAnonymous().DisableAntiforgery();
+
         app.MapGet("/r/sw.js", ServiceWorker).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/r/manifest.webmanifest", Manifest).AllowAnonymous().ExcludeFromDescription();
     }
@@ -408,6 +411,18 @@ public static class CitizenEndpoints
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
         if (problem is not null) return problem;
         return await AnswerAsync(id, body, "phone", viewer.PersonId, visible!.Actor, repo, cases, clock.GetUtcNow());
+    }
+
+    /// <summary>POST /api/hotline/tickets/{ticketId}/followup: the hotline system's answer for the case of its ticket.</summary>
+    private static async Task<IResult> RecordFromHotline(string ticketId, FollowUpAnswer? body, HttpContext http, Open311.Open311Repository keys,
+        Hotline.HotlineRepository tickets, CitizenRepository repo, CaseRepository cases, TimeProvider clock)
+    {
+        if (await Hotline.HotlineEndpoints.CheckKeyAsync(http, keys, clock) is { } refused) return refused;
+        if (ticketId.Length > 100 || await tickets.FindTicketAsync(ticketId) is not { } ticket)
+            return Problems.NotFound($"There is no ticket {ticketId}; send the ticketId the case was pushed with.");
+        var effective = (await repo.EffectiveCaseIdAsync(ticket.CaseId))!.Value;
+        var actor = new Actor(CitizenRepository.CitizenActor, [Role.Operator], false, null);
+        return await AnswerAsync(effective, body, "hotline", null, actor, repo, cases, clock.GetUtcNow());
     }
 
     // ---- installable page ----

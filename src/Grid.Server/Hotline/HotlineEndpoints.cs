@@ -41,7 +41,7 @@ public static class HotlineEndpoints
         app.MapPost("/hotline/intake", FormIntake).ExcludeFromDescription();
     }
 
-    private static async Task<IResult?> CheckKeyAsync(HttpContext http, Open311Repository keys, TimeProvider clock)
+    internal static async Task<IResult?> CheckKeyAsync(HttpContext http, Open311Repository keys, TimeProvider clock)
     {
         var key = http.Request.Headers["X-Api-Key"].ToString();
         if (string.IsNullOrEmpty(key)) return Problems.Unauthorized("Send the hotline system's integration key in the X-Api-Key header.");

@@ -97,6 +97,23 @@ public sealed class FollowUpTests
         var followUp = feed.Single(f => f.Action == "followup");
         Assert.Equal("OK now", followUp.Note);
         Assert.Equal("closed", followUp.Status);
+
+        // The hotline system reports an answer its own call taker collected, for another closed ticket.
+        var ticket2 = "T-" + Guid.NewGuid().ToString("N")[..8];
+        var receipt2 = await TestWorld.ReadAsync<global::Grid.Server.Hotline.TicketReceipt>(await hotline.PostAsJsonAsync("/api/hotline/tickets", new
+        {
+            ticketId = ticket2, callerName = "孙八", callerPhone = "13700006666", lat, lon, categoryCode = TestCatalogue.LightEvent, description = "More trash",
+        }), HttpStatusCode.Created);
+        await CloseAsync(world, receipt2.CaseId, cell: 1);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Anonymous().PostAsJsonAsync($"/api/hotline/tickets/{ticket2}/followup",
+            new { solved = false, satisfaction = "unsatisfied" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await hotline.PostAsJsonAsync("/api/hotline/tickets/T-none/followup",
+            new { solved = false, satisfaction = "unsatisfied" })).StatusCode);
+        var pushed = await hotline.PostAsJsonAsync($"/api/hotline/tickets/{ticket2}/followup", new { solved = false, satisfaction = "unsatisfied", comment = "Caller says the bin is still broken" });
+        Assert.Equal(HttpStatusCode.OK, pushed.StatusCode);
+        var reopened = await op.GetCaseAsync(receipt2.CaseId);
+        Assert.Equal("registered", reopened.State);
+        Assert.Contains("Caller says the bin is still broken", reopened.History!.Last().Reason);
     }
 
     private const string Period = "from=2025-04-01&to=2025-04-30";
