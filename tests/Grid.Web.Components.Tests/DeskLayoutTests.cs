@@ -10,7 +10,7 @@ public sealed class DeskLayoutTests : DeskContext
 {
     public static TheoryData<string, string[]> RolesAndLinks() => new()
     {
-        { "operator", ["/", "/command", "/hotline", "/duplicates", "/inbox", "/figures", "/m"] },
+        { "operator", ["/", "/command", "/hotline", "/followups", "/duplicates", "/inbox", "/figures", "/m"] },
         { "supervisor", ["/", "/command", "/duplicates", "/inbox", "/figures", "/m"] },
         { "admin", ["/", "/command", "/inbox", "/figures", "/api-keys", "/m"] },
         { "grid_worker", ["/", "/inbox", "/m"] },

@@ -200,7 +200,7 @@ public static class CitizenEndpoints
     {
         var errors = new Errors();
         Coordinates.Check(lat, lon, grid.Value, errors);
-        if (string.IsNullOrWhiteSpace(category) || category.Length > 10) errors.Add("category", "'category' is the code of the kind of problem, e.g. E0102.");
+        if (string.IsNullOrWhiteSpace(category) || category.Length > 10 || !category.All(char.IsAsciiLetterOrDigit)) errors.Add("category", "'category' is the code of the kind of problem, e.g. E0102.");
         if (errors.Any) return errors.ToProblem();
         var rows = await repo.NearbyAsync(lat!.Value, lon!.Value, category!.Trim(), options.Value.NearbyMeters,
             clock.GetUtcNow().AddDays(-grid.Value.DuplicateWindowDays));
@@ -228,9 +228,11 @@ public static class CitizenEndpoints
         errors.MaxLength(body.Name, 100, "name");
         errors.MaxLength(body.Phone, 40, "phone");
         errors.MaxLength(body.Note, 1000, "note");
+        foreach (var (field, value) in new[] { ("name", body.Name), ("phone", body.Phone), ("note", body.Note) })
+            if (HasControl(value)) errors.Add(field, $"'{field}' contains control characters; send plain text.");
         if (body.Phone is { Length: > 0 } phone && !phone.All(ch => char.IsAsciiDigit(ch) || ch is '+' or '-' or ' '))
             errors.Add("phone", $"'{phone}' is not a phone number; use digits, spaces, + and - only.");
-        if (caseNo.Length > 20) errors.Add("caseNo", "That is not a case number.");
+        if (caseNo.Length > 20 || !caseNo.All(char.IsAsciiLetterOrDigit)) errors.Add("caseNo", "That is not a case number (letters and digits, e.g. 20261126000123).");
         if (errors.Any) return errors.ToProblem();
         var now = clock.GetUtcNow();
         if (await OverLimitAsync(http, device, repo, options.Value, now) is { } limited)
@@ -318,6 +320,7 @@ public static class CitizenEndpoints
         if (body.Satisfaction is null || !Satisfactions.Contains(body.Satisfaction))
             errors.Add("satisfaction", "'satisfaction' must be satisfied, basic (basically satisfied) or unsatisfied.");
         errors.MaxLength(body.Comment, 1000, "comment");
+        if (HasControl(body.Comment)) errors.Add("comment", "'comment' contains control characters; send plain text.");
         if (errors.Any) return errors.ToProblem();
         var row = await cases.FindAsync(caseId);
         if (row is null || row.State != "closed" || row.ClosedAt is null)
@@ -362,6 +365,7 @@ public static class CitizenEndpoints
         if (problem is not null) return problem;
         var reason = body.Reason.Trim();
         if (reason.Length > 1000) return Problems.BadRequest("'reason' is limited to 1000 characters.");
+        if (HasControl(reason)) return Problems.BadRequest("'reason' contains control characters; send plain text.");
         if (visible!.Row.State != "cancelled")
         {
             var cancelled = await steps.RunAsync(id, new StepRequest(body.Version, "垃圾信息 / Spam: " + reason, null, null, null, null, null),
@@ -442,6 +446,9 @@ public static class CitizenEndpoints
          "background_color":"#ffffff","theme_color":"#0b7a4b","lang":"zh-CN",
          "icons":[{"src":"/_content/Grid.Web/favicon.svg","sizes":"any","type":"image/svg+xml"}]}
         """, "application/manifest+json");
+
+    // PostgreSQL text cannot hold NUL, and no other control character belongs in a name or a comment.
+    private static bool HasControl(string? s) => s is not null && s.Any(ch => char.IsControl(ch) && ch is not ('\n' or '\r' or '\t'));
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }
