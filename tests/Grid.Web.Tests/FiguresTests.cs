@@ -22,7 +22,8 @@ public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<Browser
         await op.StepOkAsync(reported[0], "register");
         await op.StepOkAsync(reported[0], "dispatch");
         await op.StepOkAsync(reported[1], "register");
-        await supervisor.Client.PostAsJsonAsync($"/api/cases/{reported[0]}/supervise", new { note = "今天下班前处理完毕" });
+        Assert.Equal(System.Net.HttpStatusCode.Created,
+            (await supervisor.Client.PostAsJsonAsync($"/api/cases/{reported[0]}/supervise", new { note = "今天下班前处理完毕" })).StatusCode);
 
         var page = await browser.NewPageAsync();
         await new LoginPage(page).GotoAsync("/figures?group=cell");
@@ -66,7 +67,7 @@ public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<Browser
         var c = await world.ReportAsync(worker, 0);
         await op.StepOkAsync(c.Id, "register");
         await op.StepOkAsync(c.Id, "dispatch");
-        await op.Client.PostAsJsonAsync($"/api/cases/{c.Id}/supervise", new { note = "请尽快处置" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await op.Client.PostAsJsonAsync($"/api/cases/{c.Id}/supervise", new { note = "请尽快处置" })).StatusCode);
 
         var page = await browser.NewPageAsync(390, 844);
         await new LoginPage(page).GotoAsync("/inbox");

@@ -177,7 +177,7 @@ public sealed class CaseEventTests
         var c = await world.ReportAsync(worker, 0);
         await op.StepOkAsync(c.Id, "register");
         await op.StepOkAsync(c.Id, "dispatch");
-        await op.StepAsync(c.Id, "register"); // refused: writes nothing
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await op.StepAsync(c.Id, "register")).StatusCode); // refused: writes nothing
 
         await using var conn = await server.Db.OpenConnectionAsync();
         var events = (await Dapper.SqlMapper.QueryAsync<(long Seq, string Kind, string State, string Action)>(conn,
