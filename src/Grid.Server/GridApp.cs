@@ -53,11 +53,14 @@ public static class GridApp
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            o.SerializerOptions.Converters.Add(new UtcDateConverter());
         });
         // Unreadable bodies throw, so BadRequestExceptionHandler can say what was wrong with them.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
+        services.AddExceptionHandler<OutageExceptionHandler>();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<Open311ExceptionHandler>();
         services.AddOpenApi();
 
         DatabaseKeyRing.AddSharedKeyRing(services);
@@ -96,21 +99,26 @@ public static class GridApp
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization, so that only callers allowed on a route get their body read here.
+        app.UseMiddleware<InputGuard>();
         app.UseAntiforgery();
 
-        app.MapOpenApi();
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
-        app.MapAuth();
-        app.MapCatalogue();
-        app.MapGridCells();
-        app.MapCases();
-        app.MapCulture();
-        // features: endpoints (one line per feature folder, e.g. app.MapRealtime();)
-        app.MapRealtime();
-        app.MapIntakeChannels();
-        app.MapPhotos(); app.MapField();
-        app.MapEscalation();
-        app.MapStats();
+        // Every route handler gets the shared argument rules (dates to UTC and in range, finite numbers).
+        var routes = app.MapGroup("").AddEndpointFilterFactory(ArgumentRules.Factory);
+        routes.MapOpenApi();
+        routes.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
+        routes.MapReadiness();
+        routes.MapAuth();
+        routes.MapCatalogue();
+        routes.MapGridCells();
+        routes.MapCases();
+        routes.MapCulture();
+        // features: endpoints (one line per feature folder, e.g. routes.MapRealtime();)
+        routes.MapRealtime();
+        routes.MapIntakeChannels();
+        routes.MapPhotos(); routes.MapField();
+        routes.MapEscalation();
+        routes.MapStats();
         app.MapRazorComponents<App>();
         return app;
     }

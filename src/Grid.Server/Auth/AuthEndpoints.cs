@@ -81,7 +81,7 @@ public static class AuthEndpoints
         [FromForm] string? returnUrl, HttpContext http, StaffRepository staff, IOptions<GridOptions> options, TimeProvider clock)
     {
         var (outcome, _, _) = await SignInAsync(http, username, password, staff, options, clock);
-        var safeReturn = !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/";
+        var safeReturn = LocalUrl.OrHome(returnUrl);
         return outcome == LoginOutcome.Ok
             ? TypedResults.LocalRedirect(safeReturn)
             : TypedResults.LocalRedirect($"/login?error={outcome.ToString().ToLowerInvariant()}&returnUrl={Uri.EscapeDataString(safeReturn)}");

@@ -79,8 +79,8 @@ public static class FieldEndpoints
         var refs = body.Photos ?? [];
         var max = options.Value.MaxPerStep;
         if (refs.Count > max) errors.Add("photos", $"{refs.Count} photos sent; at most {max} per case note.");
-        var shas = refs.Select(PhotoEndpoints.ShaOf).ToList();
-        foreach (var bad in refs.Where((r, i) => shas[i] is null)) errors.Add("photos", $"'{bad}' is not a photo reference; upload with POST /api/photos and send its 'ref' (photo:<sha256>).");
+        var shas = refs.Select(r => r is null ? null : PhotoEndpoints.ShaOf(r)).ToList();
+        foreach (var bad in refs.Where((r, i) => shas[i] is null)) errors.Add("photos", $"'{bad ?? "null"}' is not a photo reference; upload with POST /api/photos and send its 'ref' (photo:<sha256>).");
         if (action == AddPhotosAction && refs.Count == 0) errors.Add("photos", "Send at least one photo reference.");
         if (action == SupportAction && refs.Count == 0 && string.IsNullOrWhiteSpace(body.Note)) errors.Add("note", "A '+1' needs a note or a photo saying what you saw.");
         if (errors.Any) return errors.ToProblem();

@@ -153,8 +153,7 @@ public static class CaseEndpoints
         {
             errors.Add("bbox", "bbox must be minLon,minLat,maxLon,maxLat with min < max.");
         }
-        if (page is < 1) errors.Add("page", "'page' starts at 1.");
-        if (pageSize is < 1 or > MaxPageSize) errors.Add("pageSize", $"'pageSize' must be between 1 and {MaxPageSize}.");
+        Paging.Check(page, pageSize, MaxPageSize, errors);
         if (q is { Length: > 100 }) errors.Add("q", "Search text is limited to 100 characters.");
         if (from is not null && to is not null && from >= to) errors.Add("from", "'from' must be before 'to'.");
         if (errors.Any) return errors.ToProblem();
