@@ -82,6 +82,9 @@ public static class GridApp
             // Nothing is anonymous unless it says so (sign-in, health, static assets).
             o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
         });
+        services.AddSingleton<SessionStamps>();
+        services.AddSingleton<HubSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
         services.AddAntiforgery();
         services.AddCascadingAuthenticationState();
         services.AddRazorComponents();

@@ -37,7 +37,7 @@ public static class EscalationEndpoints
         inbox.MapPost("/{id:long}/read", MarkRead);
         // The inbox page's "mark read" button: a plain form post, answered with a redirect back.
         app.MapPost("/inbox/{id:long}/read", MarkReadForm).ExcludeFromDescription()
-            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
+            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute()).RequireFormToken();
     }
 
     /// <summary>POST /api/cases/{id}/supervise: 督办 ordered by a supervisor or shift lead, with a note.</summary>
