@@ -43,6 +43,7 @@ export async function api(url, { method = 'GET', body, key, form } = {}) {
   return {
     ok: res.ok, status: res.status, data, offline: false,
     fromCache: res.headers.get('X-From-Cache') === '1',
+    retryAfter: Number(res.headers.get('Retry-After')) || null,
     problem: res.ok ? null : (data && (data.detail || data.title)) || `${res.status}`,
   };
 }
