@@ -16,6 +16,7 @@ using Grid.Server.Photos;
 using Grid.Server.Staff;
 using Grid.Server.Stats;
 using Grid.Web;
+using Grid.Web.Layout;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
@@ -87,7 +88,8 @@ public static class GridApp
         services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
         services.AddAntiforgery();
         services.AddCascadingAuthenticationState();
-        services.AddRazorComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddDeskUi();
         services.AddGridLocalization();
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
         services.AddRealtime(builder.Configuration);
@@ -125,7 +127,7 @@ public static class GridApp
         routes.MapEscalation();
         routes.MapStats();
         routes.MapCitizens();
-        app.MapRazorComponents<App>();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
 

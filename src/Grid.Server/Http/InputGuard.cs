@@ -23,8 +23,8 @@ public sealed class InputGuard(RequestDelegate next)
     public async Task InvokeAsync(HttpContext http)
     {
         var problem = CheckPath(http.Request) ?? CheckQuery(http.Request) ?? CheckCharset(http.Request);
-        // SignalR frames (long polling, server-sent events) end with U+001E by protocol; hub arguments are checked by the hub.
-        if (problem is null && HasBody(http.Request) && !http.Request.Path.StartsWithSegments("/hubs"))
+        // SignalR frames (the city hub, Blazor's circuit) end with U+001E by protocol; hub arguments are checked by the hub.
+        if (problem is null && HasBody(http.Request) && !http.Request.Path.StartsWithSegments("/hubs") && !http.Request.Path.StartsWithSegments("/_blazor"))
         {
             problem = await CheckBodyAsync(http);
         }

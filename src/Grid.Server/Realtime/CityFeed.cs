@@ -31,15 +31,18 @@ public sealed class CityFeed(IHubContext<CityHub> hub, EventRepository events, I
     public long Dropped => _subscribers.Values.Sum(s => s.Dropped);
 
     /// <summary>Starts (or restarts) the stream of one connection after <paramref name="afterSeq"/>; null means "from now".</summary>
-    public async Task<long> SubscribeAsync(string connectionId, Audience audience, long? afterSeq)
+    /// <param name="send">Where the stream goes; null: the hub connection <paramref name="connectionId"/>.</param>
+    public async Task<long> SubscribeAsync(string connectionId, Audience audience, long? afterSeq,
+        Func<string, object, CancellationToken, Task>? send = null)
     {
+        send ??= (method, message, ct) => hub.Clients.Client(connectionId).SendAsync(method, message, ct);
         var from = afterSeq ?? await events.LastSeqAsync();
         var subscriber = new Subscriber(connectionId, audience, from, catchUp: afterSeq is not null, options.Value.QueueCapacity);
         // Registered before its catch-up reads the table: every later row reaches it live, every
         // earlier one through the catch-up; the overlap is skipped by seq.
         if (_subscribers.TryRemove(connectionId, out var old)) old.Stop();
         _subscribers[connectionId] = subscriber;
-        _ = subscriber.Start(hub.Clients, events, options.Value.MaxCatchUp, log);
+        _ = subscriber.Start(send, events, options.Value.MaxCatchUp, log);
         return from;
     }
 

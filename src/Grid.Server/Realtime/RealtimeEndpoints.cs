@@ -28,6 +28,7 @@ public static class RealtimeEndpoints
         });
         services.AddSingleton<EventRepository>();
         services.AddSingleton<CityFeed>();
+        services.AddScoped<global::Grid.Web.Live.IDeskFeed, CircuitFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<CityFeed>());
         return services;
     }

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Microsoft.AspNetCore.SignalR;
 
 namespace Grid.Server.Realtime;
 
@@ -47,8 +46,10 @@ public sealed class Subscriber
         }
     }
 
-    public Task Start(IHubClients clients, EventRepository events, int maxCatchUp, ILogger log) =>
-        Task.Run(() => PumpAsync(clients.Client(ConnectionId), events, maxCatchUp, log));
+    /// <summary>Starts the pump; <paramref name="send"/> delivers ("event", message) and ("resync", {lastSeq}) to the client
+    /// (a hub connection, or a Blazor circuit on this node).</summary>
+    public Task Start(Func<string, object, CancellationToken, Task> send, EventRepository events, int maxCatchUp, ILogger log) =>
+        Task.Run(() => PumpAsync(send, events, maxCatchUp, log));
 
     public void Stop()
     {
@@ -56,7 +57,7 @@ public sealed class Subscriber
         _stop.Cancel();
     }
 
-    private async Task PumpAsync(ISingleClientProxy client, EventRepository events, int maxCatchUp, ILogger log)
+    private async Task PumpAsync(Func<string, object, CancellationToken, Task> client, EventRepository events, int maxCatchUp, ILogger log)
     {
         var ct = _stop.Token;
         while (!ct.IsCancellationRequested)
@@ -89,7 +90,7 @@ public sealed class Subscriber
         }
     }
 
-    private async Task CatchUpAsync(ISingleClientProxy client, EventRepository events, int maxCatchUp, CancellationToken ct)
+    private async Task CatchUpAsync(Func<string, object, CancellationToken, Task> client, EventRepository events, int maxCatchUp, CancellationToken ct)
     {
         var sent = 0;
         while (true)
@@ -105,16 +106,19 @@ public sealed class Subscriber
             {
                 // Too far behind to replay event by event: tell the client to reload its state.
                 var last = await events.LastSeqAsync(ct);
-                await client.SendAsync("resync", new { lastSeq = last }, ct);
+                await client("resync", new ResyncMessage(last), ct);
                 Interlocked.Exchange(ref _delivered, last);
                 return;
             }
         }
     }
 
-    private async Task SendAsync(ISingleClientProxy client, CityEvent message, CancellationToken ct)
+    private async Task SendAsync(Func<string, object, CancellationToken, Task> client, CityEvent message, CancellationToken ct)
     {
-        await client.SendAsync("event", message, ct);
+        await client("event", message, ct);
         Interlocked.Exchange(ref _delivered, message.Seq);
     }
 }
+
+/// <summary>Sent instead of events when a client was too far behind to replay: reload state, then follow from LastSeq.</summary>
+public sealed record ResyncMessage(long LastSeq);
