@@ -142,12 +142,13 @@ public sealed class SessionTests
         page.Headers.Add("Cookie", cookie);
         var pageResponse = await http.SendAsync(page);
         var html = await pageResponse.Content.ReadAsStringAsync();
-        var token = Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"|name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
-        Assert.True(token.Success, "no antiforgery token on /inbox");
+        var input = Regex.Match(html, "<input[^>]*name=\"__RequestVerificationToken\"[^>]*>");
+        Assert.True(input.Success, "no antiforgery token on /inbox");
+        var token = Regex.Match(input.Value, "value=\"([^\"]+)\"");
         var antiforgeryCookie = pageResponse.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).FirstOrDefault(c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal));
         var logout = new HttpRequestMessage(HttpMethod.Post, "/account/logout")
         {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token.Groups[1].Success ? token.Groups[1].Value : token.Groups[2].Value }),
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token.Groups[1].Value }),
         };
         logout.Headers.Add("Cookie", antiforgeryCookie is null ? cookie : $"{cookie}; {antiforgeryCookie}");
         var signedOut = await http.SendAsync(logout);
