@@ -44,10 +44,10 @@ public static class AuthEndpoints
     private static readonly Lazy<string> DecoyHash = new(() => Passwords.Hash(Guid.NewGuid().ToString("N")));
 
     /// <summary>
-    /// An unknown name, a wrong password, a locked or a deactivated account all answer the same
-    /// "wrong" refusal after the same work (one PBKDF2 verification, one stamp read, one audited
-    /// write), so sign-in tells nobody which names exist. Only the right password learns that the
-    /// account is locked or deactivated.
+    /// An unknown name, a wrong password and a deactivated account all answer the same "wrong"
+    /// refusal after the same work (one PBKDF2 verification, one stamp read, one audited write), so
+    /// sign-in does not tell which names exist. Only the right password learns that an account is
+    /// deactivated. A locked account still answers 423.
     /// </summary>
     private static async Task<(LoginOutcome, Viewer?, string)> SignInAsync(HttpContext http, string? username, string? password,
         StaffRepository staff, IOptions<GridOptions> options, TimeProvider clock)
@@ -68,18 +68,25 @@ public static class AuthEndpoints
             await RecordUnknownNameAsync(http, name, now);
             return (LoginOutcome.Invalid, null, wrong);
         }
-        var locked = person.LockedUntil is { } until && until > now.UtcDateTime;
+        // A locked account says so (the lockout tests pin 423 from the locking failure on); that still tells a
+        // guesser the name exists once he has locked it, which only a lock for unknown names too would hide.
+        if (person.LockedUntil is { } until && until > now.UtcDateTime)
+        {
+            return (LoginOutcome.Locked, null, $"This account is locked after repeated failed sign-ins until {until:HH:mm} UTC. Try again later or ask an administrator.");
+        }
         if (!passwordOk)
         {
             var o = options.Value;
-            // A guess at a locked account is not counted again (the lock would never end), but still costs one write.
-            if (locked || stamp is null) await RecordUnknownNameAsync(http, name, now);
-            else await staff.RecordFailedLoginAsync(person.Id, o.LockoutFailures, now, now.AddMinutes(o.LockoutMinutes));
-            return (LoginOutcome.Invalid, null, wrong);
-        }
-        if (locked)
-        {
-            return (LoginOutcome.Locked, null, $"This account is locked after repeated failed sign-ins until {person.LockedUntil:HH:mm} UTC. Try again later or ask an administrator.");
+            if (stamp is null)
+            {
+                // Deactivated: not counted, but the same audited write as any failure.
+                await RecordUnknownNameAsync(http, name, now);
+                return (LoginOutcome.Invalid, null, wrong);
+            }
+            var lockedNow = await staff.RecordFailedLoginAsync(person.Id, o.LockoutFailures, now, now.AddMinutes(o.LockoutMinutes));
+            return lockedNow is null
+                ? (LoginOutcome.Invalid, null, wrong)
+                : (LoginOutcome.Locked, null, $"Too many failed sign-ins: this account is locked for {o.LockoutMinutes} minutes.");
         }
         if (stamp is null)
         {
