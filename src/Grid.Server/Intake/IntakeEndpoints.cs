@@ -37,7 +37,7 @@ public static class IntakeEndpoints
         return services;
     }
 
-    public static void MapIntake(this WebApplication app)
+    public static void MapIntake(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/duplicates").WithTags("Duplicates");
         group.MapGet("/", List);

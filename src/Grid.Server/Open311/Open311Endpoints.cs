@@ -59,6 +59,9 @@ public static class Open311Endpoints
         v2.MapGet("/requests.{format}", Requests);
         v2.MapGet("/requests/{id}.{format}", Request);
         v2.MapGet("/tokens/{token}.{format}", Token);
+        // Any other path under /open311/v2/ is the spec's 404, not the sign-in page of the desk.
+        v2.MapFallback("{**path}", (HttpContext http) => Open311Format.Errors(ErrorAnswer.WantsXml(http.Request), StatusCodes.Status404NotFound,
+            $"{http.Request.Method} {http.Request.Path} is not a GeoReport v2 route here; GET /open311/v2/discovery.json lists the endpoint."));
 
         var keys = app.MapGroup("/api/open311").WithTags("Open311");
         keys.MapGet("/keys", ListKeys);
@@ -284,8 +287,9 @@ public static class Open311Endpoints
         DateTimeOffset? Date(string? text, string name)
         {
             if (text is null) return null;
-            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)) return d;
-            errors.Add($"{name} '{text}' is not an ISO 8601 date-time such as 2026-11-22T08:00:00+08:00.");
+            // Any offset the spec allows (w3 note: +08:00, -05:00, Z), as UTC.
+            if (ArgumentRules.TryParseDate(text, out var d)) return d;
+            errors.Add($"{name} '{text}' is not an ISO 8601 date-time between {ArgumentRules.Earliest:yyyy} and {ArgumentRules.Latest:yyyy} such as 2026-11-22T08:00:00+08:00.");
             return null;
         }
         var end = Date(end_date, "end_date") ?? now;

@@ -72,8 +72,7 @@ public static class StatsEndpoints
     {
         if (string.IsNullOrWhiteSpace(measure)) errors.Add("measure", $"'measure' names the number to list: {string.Join(", ", Measures.All)}.");
         else if (!Measures.All.Contains(measure)) errors.Add("measure", $"Measure '{measure}' is unknown; use {string.Join(", ", Measures.All)}.");
-        if (page is < 1) errors.Add("page", "'page' starts at 1.");
-        if (pageSize is < 1 or > 500) errors.Add("pageSize", "'pageSize' must be between 1 and 500.");
+        Paging.Check(page, pageSize, 500, errors);
     }
 
     private static async Task<IResult> Cases(HttpContext http, StatsRepository stats, TimeProvider clock, string? from, string? to, string? group,

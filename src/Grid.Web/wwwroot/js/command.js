@@ -174,12 +174,11 @@ function remaining(clock) {
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch]));
 const when = (iso) => (iso ? new Date(iso).toLocaleString(en ? "en-GB" : "zh-CN", { hour12: false }) : "—");
 
-// Evidence is "photo:<sha256>" for photos uploaded through the API (thumbnail shown, original on click),
-// or a link to an image elsewhere on the server; anything else is shown as text.
+// Evidence is "photo:<sha256>" of a photo uploaded through the API (thumbnail shown, original on click);
+// anything else (older data) is shown as text and never loaded, so no address from data reaches an <img>.
 function photoHtml(p) {
-  const sha = /^photo:([0-9a-f]{64})$/.exec(p);
-  if (sha) return `<a href="/api/photos/${sha[1]}" target="_blank" rel="noopener"><img src="/api/photos/${sha[1]}/thumb" data-full="/api/photos/${sha[1]}" alt="${esc(p.slice(0, 18))}"></a>`;
-  if (/^\/[^/]/.test(p) && /\.(jpe?g|png|webp)(\?|$)/i.test(p)) return `<a href="${esc(p)}" target="_blank" rel="noopener"><img src="${esc(p)}" alt="${esc(p)}"></a>`;
+  const sha = /^photo:([0-9a-f]{64})$/.exec(String(p));
+  if (sha) return `<a href="/api/photos/${sha[1]}" target="_blank" rel="noopener"><img src="/api/photos/${sha[1]}/thumb" data-full="/api/photos/${sha[1]}" alt="${esc(String(p).slice(0, 18))}"></a>`;
   return `<span>${esc(p)}</span>`;
 }
 
@@ -190,7 +189,7 @@ async function openDetail(id, quiet) {
   const photos = (v.history || []).flatMap((h) => (Array.isArray(h.evidence) ? h.evidence : []));
   els.detail.hidden = false;
   els.detail.innerHTML = `
-    <h2><span>${esc(v.caseNo)} · <span class="badge st-${v.state}"></span> ${esc(texts["Command.State." + v.state])}</span>
+    <h2><span>${esc(v.caseNo)} · <span class="badge st-${esc(v.state)}"></span> ${esc(texts["Command.State." + v.state])}</span>
       <button type="button" data-close>${esc(t("Command.Detail.Close"))}</button></h2>
     <dl>
       <dt>${esc(t("Command.Field.Category"))}</dt><dd>${esc(en ? v.categoryNameEn : v.categoryNameZh)} (${esc(v.categoryCode)})</dd>
