@@ -61,6 +61,8 @@ public sealed class HotlineTests(BrowserFixture browser) : IClassFixture<Browser
         await Assertions.Expect(row).ToContainTextAsync("<img src=x");
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("duplicates-laptop"), FullPage = true });
         await row.GetByRole(AriaRole.Button, new() { Name = "合并" }).ClickAsync();
+        // The decision is confirmed in a dialog (a reason is optional for a merge).
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "确认 · 合并" }).ClickAsync();
         await Assertions.Expect(page.Locator("#dup-status")).ToContainTextAsync($"合并到 {existing.CaseNo}");
         await Assertions.Expect(page.Locator("#dup-rows tr", new() { HasText = existing.CaseNo })).ToHaveCountAsync(0);
         Assert.NotEqual("pwned", await page.TitleAsync());
