@@ -32,7 +32,7 @@ public sealed class DecisionDialogTests : DeskContext
         Assert.Empty(_runs);
         provider.WaitForAssertion(() => Assert.Contains("请填写理由。", provider.Markup));
 
-        provider.Find("textarea").Input("  two different manholes  ");
+        provider.Find("textarea").Change("  two different manholes  ");
         provider.FindAll("button").Single(b => b.TextContent.Contains("确认 · 不是重复")).Click();
         Assert.Equal(["two different manholes"], _runs);
     }

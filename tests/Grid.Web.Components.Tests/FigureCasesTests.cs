@@ -8,7 +8,7 @@ public sealed class FigureCasesTests : DeskContext
 {
     private readonly FakeFigures _figures = new();
 
-    public FigureCasesTests() => Services.AddSingleton<IFiguresSource>(_figures);
+    protected override void AddServices(IServiceCollection services) => services.AddSingleton<IFiguresSource>(_figures);
 
     [Fact]
     public void The_drill_down_pages_through_the_measure_on_the_server_in_Chinese()
@@ -16,7 +16,7 @@ public sealed class FigureCasesTests : DeskContext
         SignIn("sup", "supervisor");
         var cut = Render<FigureCases>(p => p.Add(c => c.Measure, Measures.Overdue).Add(c => c.Key, "320213001").Add(c => c.From, "2026-11-01"));
 
-        cut.WaitForAssertion(() => Assert.Equal(50, cut.FindAll("tbody tr").Count));
+        Assert.Equal(50, cut.FindAll("tbody tr").Count);
         Assert.Contains((Measures.Overdue, "320213001", 1, 50), _figures.Calls);
         Assert.Equal("C-1", cut.FindAll("tbody tr")[0].QuerySelector("a")!.TextContent);
         // States read as words, each case links to the command center.

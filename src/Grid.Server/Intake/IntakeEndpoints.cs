@@ -33,7 +33,7 @@ public static class IntakeEndpoints
     {
         services.AddSingleton<IntakeService>();
         services.AddSingleton<DuplicateRepository>();
-        services.AddScoped<Grid.Web.Pages.Intake.IDuplicatesSource, DuplicatesSource>();
+        services.AddScoped<global::Grid.Web.Pages.Intake.IDuplicatesSource, DuplicatesSource>();
         services.AddTransient<IStartupFilter, BodyLimitStartupFilter>();
         return services;
     }

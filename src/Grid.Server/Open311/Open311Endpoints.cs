@@ -45,7 +45,7 @@ public static class Open311Endpoints
     {
         services.Configure<Open311Options>(config.GetSection("Grid:Open311"));
         services.AddSingleton<Open311Repository>();
-        services.AddScoped<Grid.Web.Pages.Intake.IApiKeysSource, ApiKeysSource>();
+        services.AddScoped<global::Grid.Web.Pages.Intake.IApiKeysSource, ApiKeysSource>();
         return services;
     }
 
