@@ -14,7 +14,9 @@ public sealed class FigureCasesTests : DeskContext
     public void The_drill_down_pages_through_the_measure_on_the_server_in_Chinese()
     {
         SignIn("sup", "supervisor");
-        var cut = Render<FigureCases>(p => p.Add(c => c.Measure, Measures.Overdue).Add(c => c.Key, "320213001").Add(c => c.From, "2026-11-01"));
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>()
+            .NavigateTo("/figures/cases?measure=overdue&key=320213001&from=2026-11-01");
+        var cut = Render<FigureCases>();
 
         Assert.Equal(50, cut.FindAll("tbody tr").Count);
         Assert.Contains((Measures.Overdue, "320213001", 1, 50), _figures.Calls);
@@ -35,7 +37,8 @@ public sealed class FigureCasesTests : DeskContext
     {
         _figures.Allowed = false;
         SignIn("w", "grid_worker");
-        var cut = Render<FigureCases>(p => p.Add(c => c.Measure, Measures.Reports));
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo("/figures/cases?measure=reports");
+        var cut = Render<FigureCases>();
         Assert.Contains("督查领导", cut.Find(".mud-alert").TextContent);
         Assert.Empty(_figures.Calls);
     }
