@@ -39,6 +39,24 @@ public sealed class DeskLayoutTests : DeskContext
     }
 
     [Fact]
+    public void Wall_screen_mode_turns_the_layout_dark_with_larger_type_and_back()
+    {
+        SignIn("op1", "operator");
+        var cut = Render<DeskLayout>(p => p.Add(l => l.Body, (RenderFragment)(b => b.AddContent(0, "page"))));
+        var toggle = cut.Find("button[aria-label='大屏模式（深色、大字）']");
+        Assert.Equal("false", toggle.GetAttribute("aria-pressed"));
+        Assert.DoesNotContain("wall", cut.Find(".mud-layout").ClassList);
+
+        toggle.Click();
+
+        Assert.Contains("wall", cut.Find(".mud-layout").ClassList);
+        Assert.Equal("true", cut.Find("button[aria-label='大屏模式（深色、大字）']").GetAttribute("aria-pressed"));
+        Assert.True(cut.FindComponent<MudThemeProvider>().Instance.IsDarkMode);
+        cut.Find("button[aria-label='大屏模式（深色、大字）']").Click();
+        Assert.False(cut.FindComponent<MudThemeProvider>().Instance.IsDarkMode);
+    }
+
+    [Fact]
     public async Task The_inbox_count_in_the_app_bar_follows_escalations_live()
     {
         SignIn("worker1", "grid_worker");

@@ -52,9 +52,17 @@ public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.StartsWith("id,case_no,state", csv[0].TrimStart('\uFEFF'));
         Assert.Equal(reported.Order().Select(id => id.ToString()), csv.Skip(1).Select(l => l.Split(',')[0]).Order());
 
+        // The same list as a spreadsheet.
+        var xlsx = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "导出 Excel" }).ClickAsync());
+        Assert.Equal("cases-reports.xlsx", xlsx.SuggestedFilename);
+        var sheet = MiniExcelLibs.MiniExcel.Query(await xlsx.PathAsync(), useHeaderRow: true, excelType: MiniExcelLibs.ExcelType.XLSX)
+            .Cast<IDictionary<string, object>>().ToList();
+        Assert.Equal(reported.Order(), sheet.Select(r => Convert.ToInt64(r["id"])).Order());
+
         await page.GotoAsync("/figures/escalations");
         await Assertions.Expect(page.GetByRole(AriaRole.Table).GetByText("今天下班前处理完毕")).ToBeVisibleAsync();
-        await page.WaitForFunctionAsync("() => window.Chart && Chart.getChart('escalation-trend') !== undefined");
+        // The trend chart is drawn (MudChart's SVG, one bar per day and level).
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#escalation-trend svg rect, #escalation-trend svg path').length > 0");
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("figures-escalations-laptop"), FullPage = true });
     }
 

@@ -15,18 +15,22 @@ public static class StatsEndpoints
         return services;
     }
 
-    /// <summary>The figures as JSON and as streamed CSV: each table the figures pages show.</summary>
+    /// <summary>The figures as JSON, as streamed CSV and as xlsx: each table the figures pages show.</summary>
     public static void MapStats(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/stats").WithTags("Figures");
         group.MapGet("/indicators", Indicators);
         group.MapGet("/indicators.csv", IndicatorsCsv);
+        group.MapGet("/indicators.xlsx", IndicatorsCsv);
         group.MapGet("/cases", Cases);
         group.MapGet("/cases.csv", CasesCsv);
+        group.MapGet("/cases.xlsx", CasesCsv);
         group.MapGet("/stage-times", StageTimes);
         group.MapGet("/stage-times.csv", StageTimesCsv);
+        group.MapGet("/stage-times.xlsx", StageTimesCsv);
         group.MapGet("/escalations", Escalations);
         group.MapGet("/escalations.csv", EscalationsCsv);
+        group.MapGet("/escalations.xlsx", EscalationsCsv);
     }
 
     /// <summary>Checks the reader and the parameters; null result = go ahead.</summary>
@@ -132,11 +136,16 @@ public static class StatsEndpoints
 }
 
 /// <summary>The figures pages' data, for the signed-in person, limited to their street when they have one.</summary>
-public sealed class FiguresSource(IHttpContextAccessor http, StatsRepository stats, TimeProvider clock) : IFiguresSource
+/// The person comes from the authentication state, which interactive pages have (they have no HttpContext).
+public sealed class FiguresSource(Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider auth, StatsRepository stats,
+    TimeProvider clock) : IFiguresSource
 {
     private FiguresAccess? _access;
 
-    public FiguresAccess Access() => _access ??= FigureParams.AccessOf(Viewer.From(http.HttpContext!.User));
+    public async Task<FiguresAccess> AccessAsync() =>
+        _access ??= FigureParams.AccessOf(Viewer.From((await auth.GetAuthenticationStateAsync()).User));
+
+    private FiguresAccess Access() => _access ?? throw new InvalidOperationException("Ask AccessAsync first.");
 
     public FigureQuery? Parse(string? from, string? to, string? group, out string? error)
     {

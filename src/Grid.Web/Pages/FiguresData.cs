@@ -111,7 +111,7 @@ public sealed record FiguresAccess(bool Allowed, string? Street, string Message)
 /// <summary>The supervisors' figures, as the pages read them (implemented by the server over SQL).</summary>
 public interface IFiguresSource
 {
-    FiguresAccess Access();
+    Task<FiguresAccess> AccessAsync();
     /// <summary>Reads a period (local dates, "to" inclusive; default this month) and grouping; null with a message when invalid.</summary>
     FigureQuery? Parse(string? from, string? to, string? group, out string? error);
     Task<IndicatorTable> IndicatorsAsync(FigureQuery query);
