@@ -300,28 +300,6 @@ public sealed class CaseRuleEdgeTests
     }
 
     [Fact]
-    public void The_ladder_has_at_most_four_rungs_after_the_warning_and_no_warning_at_fraction_zero_or_one()
-    {
-        var deadline = Monday9.AddHours(10);
-        var limit = TimeSpan.FromHours(10);
-        var five = new EscalationLadder(0.5, Enumerable.Repeat(TimeSpan.FromHours(1), 6).ToList());
-        Assert.Equal(EscalationLevels.Automatic, five.Steps(deadline, limit).Select(s => s.Level));
-        Assert.Equal(deadline.AddHours(-5), five.Steps(deadline, limit)[0].DueAt);
-        foreach (var f in new double?[] { 0, 1, null, -0.5, 1.5 })
-        {
-            var steps = new EscalationLadder(f, [TimeSpan.Zero]).Steps(deadline, limit);
-            Assert.Equal([EscalationLevel.Assignee], steps.Select(s => s.Level));
-        }
-        Assert.Equal(EscalationLevel.Warning, new EscalationLadder(0.01, []).Steps(deadline, limit).Single().Level);
-        Assert.Equal(EscalationLevel.Warning, new EscalationLadder(0.99, []).Steps(deadline, limit).Single().Level);
-        // A rung due exactly now is due.
-        var ladder = new EscalationLadder(null, [TimeSpan.Zero]);
-        Assert.Single(ladder.Due(deadline, limit, deadline, new HashSet<EscalationLevel>()));
-        Assert.Empty(ladder.Due(deadline, limit, deadline.AddTicks(-1), new HashSet<EscalationLevel>()));
-        Assert.Null(ladder.Next(deadline, limit, new HashSet<EscalationLevel> { EscalationLevel.Assignee }));
-    }
-
-    [Fact]
     public void A_held_clock_is_overdue_only_when_the_frozen_time_is_negative()
     {
         Assert.Equal(new ClockReading(TimeSpan.Zero, false, true), CaseClock.Read(Calendar, CaseState.OnHold, Monday9, TimeSpan.Zero, Monday9));
