@@ -72,11 +72,14 @@ public static class GridApp
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            o.SerializerOptions.Converters.Add(new UtcDateConverter());
         });
         // Unreadable bodies throw, so BadRequestExceptionHandler can say what was wrong with them.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
+        services.AddExceptionHandler<OutageExceptionHandler>();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<Open311ExceptionHandler>();
         services.AddOpenApi();
 
         DatabaseKeyRing.AddSharedKeyRing(services);
@@ -97,6 +100,9 @@ public static class GridApp
             // Nothing is anonymous unless it says so (sign-in, health, static assets).
             o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
         });
+        services.AddSingleton<SessionStamps>();
+        services.AddSingleton<HubSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
         services.AddAntiforgery();
         services.AddCascadingAuthenticationState();
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -118,23 +124,28 @@ public static class GridApp
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization, so that only callers allowed on a route get their body read here.
+        app.UseMiddleware<InputGuard>();
         app.UseAntiforgery();
 
-        app.MapOpenApi();
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
-        app.MapAuth();
-        app.MapCatalogue();
-        app.MapGridCells();
-        app.MapCases();
-        app.MapCulture();
-        // features: endpoints (one line per feature folder, e.g. app.MapRealtime();)
-        app.MapRealtime();
-        app.MapIntakeChannels();
-        app.MapPhotos(); app.MapField();
-        app.MapEscalation();
+        // Every route handler gets the shared argument rules (dates to UTC and in range, finite numbers).
+        var routes = app.MapGroup("").AddEndpointFilterFactory(ArgumentRules.Factory);
+        routes.MapOpenApi();
+        routes.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
+        routes.MapReadiness();
+        routes.MapAuth();
+        routes.MapCatalogue();
+        routes.MapGridCells();
+        routes.MapCases();
+        routes.MapCulture();
+        // features: endpoints (one line per feature folder, e.g. routes.MapRealtime();)
+        routes.MapRealtime();
+        routes.MapIntakeChannels();
+        routes.MapPhotos(); routes.MapField();
+        routes.MapEscalation();
         app.MapJobsDashboard();
-        app.MapStats();
-        app.MapCitizens();
+        routes.MapStats();
+        routes.MapCitizens();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -79,8 +79,8 @@ public static class FieldEndpoints
         var refs = body.Photos ?? [];
         var max = options.Value.MaxPerStep;
         if (refs.Count > max) errors.Add("photos", $"{refs.Count} photos sent; at most {max} per case note.");
-        var shas = refs.Select(PhotoEndpoints.ShaOf).ToList();
-        foreach (var bad in refs.Where((r, i) => shas[i] is null)) errors.Add("photos", $"'{bad}' is not a photo reference; upload with POST /api/photos and send its 'ref' (photo:<sha256>).");
+        var shas = refs.Select(r => r is null ? null : PhotoEndpoints.ShaOf(r)).ToList();
+        foreach (var bad in refs.Where((r, i) => shas[i] is null)) errors.Add("photos", $"'{bad ?? "null"}' is not a photo reference; upload with POST /api/photos and send its 'ref' (photo:<sha256>).");
         if (action == AddPhotosAction && refs.Count == 0) errors.Add("photos", "Send at least one photo reference.");
         if (action == SupportAction && refs.Count == 0 && string.IsNullOrWhiteSpace(body.Note)) errors.Add("note", "A '+1' needs a note or a photo saying what you saw.");
         if (errors.Any) return errors.ToProblem();
@@ -166,14 +166,26 @@ public static class FieldEndpoints
         return TypedResults.Ok(new PositionAccepted(shift.Id, cell?.Code, at));
     }
 
-    private static async Task<Results<Ok<TrackView>, ProblemHttpResult>> TrackAsync(long id, HttpContext http, FieldRepository field)
+    /// <summary>
+    /// A patrol track by shift id, under the rule of the live positions list (<see cref="Realtime.Audience.SeesPosition"/>):
+    /// the walker sees all of it; the command center and leadership see the points inside their area
+    /// (a street-level supervisor: his street); a shift with no point there is refused as a whole.
+    /// </summary>
+    private static async Task<Results<Ok<TrackView>, ProblemHttpResult>> TrackAsync(long id, HttpContext http, FieldRepository field,
+        Realtime.EventRepository events)
     {
         var viewer = Viewer.From(http.User);
         var shift = await field.FindShiftAsync(id);
         if (shift is null) return Problems.NotFound($"There is no patrol shift {id}.");
         if (shift.PersonId != viewer.PersonId && !viewer.Roles.Any(Roles.AreaWide.Contains))
             return Problems.Forbidden("A patrol track is shown to the person who walked it and to the command center.");
-        return TypedResults.Ok(new TrackView(ToView(shift), shift.PersonId, await field.TrackAsync(id)));
+        var points = await field.TrackAsync(id);
+        if (shift.PersonId == viewer.PersonId) return TypedResults.Ok(new TrackView(ToView(shift), shift.PersonId, points));
+        var (audience, _) = Realtime.Audience.For(viewer, null, await events.CellsServedAsync(viewer.PersonId));
+        var visible = points.Where(p => audience!.SeesPosition(shift.PersonId, p.CellCode)).ToList();
+        if (points.Count > 0 && visible.Count == 0)
+            return Problems.Forbidden($"Patrol shift {id} was walked outside the area you answer for{(viewer.AreaStreet is { } s ? $" (street {s})" : "")}.");
+        return TypedResults.Ok(new TrackView(ToView(shift), shift.PersonId, visible));
     }
 
     private const string FieldAssets = "_content/Grid.Web";

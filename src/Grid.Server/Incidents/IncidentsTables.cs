@@ -39,6 +39,8 @@ public sealed class CaseRecord
     public DateTimeOffset? DispatchDeadline { get; set; }
     public string? ReporterEmail { get; set; }
     public long? MergedInto { get; set; }
+    /// <summary>When the next rung of the escalation ladder is due (null: none will come); see migration 0070.</summary>
+    public DateTimeOffset? NextRungAt { get; set; }
 }
 
 /// <summary>A row of <c>case_history</c>.</summary>
@@ -126,6 +128,7 @@ internal sealed class CaseRecordConfiguration : IEntityTypeConfiguration<CaseRec
         e.Property(x => x.DispatchDeadline).HasColumnName("dispatch_deadline").HasColumnType("timestamp with time zone");
         e.Property(x => x.ReporterEmail).HasColumnName("reporter_email").HasColumnType("text");
         e.Property(x => x.MergedInto).HasColumnName("merged_into").HasColumnType("bigint");
+        e.Property(x => x.NextRungAt).HasColumnName("next_rung_at").HasColumnType("timestamp with time zone");
         e.HasIndex(x => x.Location).HasMethod("gist").HasDatabaseName("cases_location_gix");
     }
 }

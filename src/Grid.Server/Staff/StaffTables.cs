@@ -19,6 +19,9 @@ public sealed class PersonRecord
     public int FailedLogins { get; set; }
     public DateTimeOffset? LockedUntil { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Changes when every session of the person must end (sign-out everywhere, reset, deactivation).</summary>
+    public Guid SecurityStamp { get; set; }
+    public DateTimeOffset? DeactivatedAt { get; set; }
 }
 
 /// <summary>A row of <c>person_roles</c>.</summary>
@@ -53,6 +56,8 @@ internal sealed class PersonRecordConfiguration : IEntityTypeConfiguration<Perso
         e.Property(x => x.FailedLogins).HasColumnName("failed_logins").HasColumnType("integer").IsRequired().HasDefaultValueSql("0");
         e.Property(x => x.LockedUntil).HasColumnName("locked_until").HasColumnType("timestamp with time zone");
         e.Property(x => x.CreatedAt).HasColumnName("created_at").HasColumnType("timestamp with time zone").IsRequired().HasDefaultValueSql("now()");
+        e.Property(x => x.SecurityStamp).HasColumnName("security_stamp").HasColumnType("uuid").IsRequired().HasDefaultValueSql("gen_random_uuid()");
+        e.Property(x => x.DeactivatedAt).HasColumnName("deactivated_at").HasColumnType("timestamp with time zone");
     }
 }
 

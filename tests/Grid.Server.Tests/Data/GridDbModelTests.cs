@@ -77,8 +77,13 @@ public sealed class GridDbModelTests
                 if (property.IsColumnNullable(id) != actual.Nullable)
                     problems.Add($"{table}.{column} is mapped {(property.IsColumnNullable(id) ? "nullable" : "not null")} but is {(actual.Nullable ? "nullable" : "not null")} in the database.");
             }
-            var mappedKey = entity.FindPrimaryKey()!.Properties.Select(p => p.GetColumnName(id)!).ToArray();
-            if (!keys.TryGetValue(table, out var actualKey)) problems.Add($"{table} is mapped with key ({string.Join(", ", mappedKey)}) but has no primary key (or no such table).");
+            var mappedKey = entity.FindPrimaryKey()?.Properties.Select(p => p.GetColumnName(id)!).ToArray();
+            if (mappedKey is null)
+            {
+                // Keyless on purpose (the table has none): say so if the table gained one.
+                if (keys.TryGetValue(table, out var realKey)) problems.Add($"{table} is mapped without a key but its primary key is ({string.Join(", ", realKey)}).");
+            }
+            else if (!keys.TryGetValue(table, out var actualKey)) problems.Add($"{table} is mapped with key ({string.Join(", ", mappedKey)}) but has no primary key (or no such table).");
             else if (!mappedKey.SequenceEqual(actualKey))
                 problems.Add($"{table} is mapped with key ({string.Join(", ", mappedKey)}) but its primary key is ({string.Join(", ", actualKey)}).");
             foreach (var index in entity.GetIndexes())
@@ -93,6 +98,34 @@ public sealed class GridDbModelTests
         Assert.Empty(problems);
         // The core tables are mapped at all (an empty model would compare clean).
         Assert.Superset(new HashSet<string> { "cases", "case_history", "case_events", "grid_cells", "people", "categories", "audit_log" }, tables.ToHashSet());
+    }
+
+    // Tables the context deliberately leaves alone: the migrator's own ledger, and a Quartz table that
+    // migration 0071 did not name when it dropped the others (nothing reads or writes it).
+    private static readonly HashSet<string> NotMapped = ["schema_migrations", "qrtz_paused_job_grps"];
+
+    [Fact]
+    public async Task Every_table_and_column_of_the_migrated_database_is_mapped()
+    {
+        var server = await TestServer.SharedAsync();
+        await using var db = await server.App.Services.GetRequiredService<IDbContextFactory<GridDbContext>>().CreateDbContextAsync();
+        await using var conn = await server.Db.OpenConnectionAsync();
+        var columns = await conn.QueryAsync<DbColumn>(ColumnsSql);
+
+        var mapped = new HashSet<(string Table, string Column)>();
+        foreach (var entity in db.Model.GetEntityTypes())
+        {
+            var id = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            foreach (var property in entity.GetProperties()) mapped.Add((id.Name, property.GetColumnName(id)!));
+        }
+
+        // A migration that adds a table or column must map it in the owning feature's *Tables.cs, so
+        // EF writes and reads the schema as it is (a column EF does not know is one it never sets).
+        var missing = columns.Where(c => !NotMapped.Contains(c.Table) && c.Table != "spatial_ref_sys")
+            .Where(c => !mapped.Contains((c.Table, c.Column)))
+            .Select(c => $"{c.Table}.{c.Column} ({c.Type}) is in the database but not mapped.")
+            .ToList();
+        Assert.True(missing.Count == 0, string.Join("\n", missing));
     }
 
     [Fact]

@@ -46,6 +46,7 @@ export async function api(url, { method = 'GET', body, key, form } = {}) {
     // When the server answered: an answer kept on the phone may be hours old, and countdowns count
     // from when it was given (its Date header), not from when the phone read it back.
     answeredAt: (fromCache && Date.parse(res.headers.get('Date') || '')) || Date.now(),
+    retryAfter: Number(res.headers.get('Retry-After')) || null,
     problem: res.ok ? null : (data && (data.detail || data.title)) || `${res.status}`,
   };
 }
