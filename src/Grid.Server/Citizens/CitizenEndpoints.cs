@@ -98,20 +98,23 @@ public static class CitizenEndpoints
         : device.Length is < 8 or > 100 || !device.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_')
             ? "device_id must be 8 to 100 letters, digits, - or _." : null;
 
-    /// <summary>The tracking code row and the report's photos, written in the report's own transaction.</summary>
-    public static async Task WriteReportRowsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long caseId, string code, IReadOnlyList<string> photoRefs,
+    /// <summary>The tracking code row and the report's photos, written in the report's own transaction (the intake's context).</summary>
+    public static async Task WriteReportRowsAsync(Data.GridDbContext db, long caseId, string code, IReadOnlyList<string> photoRefs,
         string? device, string? name, string? phone, DateTimeOffset now)
     {
-        await Dapper.SqlMapper.ExecuteAsync(conn, CitizenRepository.InsertTrackingSql, new
+        db.Add(new CitizenTrackingRecord
         {
-            CodeHash = CitizenRepository.HashCode(code), CaseId = caseId, Kind = "report", Device = device, Name = name, Phone = phone, Now = now,
-        }, tx);
-        if (photoRefs.Count == 0) return;
-        await Dapper.SqlMapper.ExecuteAsync(conn, CaseRepository.InsertHistorySql, new
+            CodeHash = CitizenRepository.HashCode(code), CaseId = caseId, Kind = "report", DeviceId = device, Name = name, Phone = phone, CreatedAt = now,
+        });
+        if (photoRefs.Count > 0)
         {
-            CaseId = caseId, At = now, ActorId = (Guid?)null, Action = Field.FieldEndpoints.AddPhotosAction, FromState = "reported", ToState = "reported",
-            Reason = "Photos sent with the citizen's report.", Evidence = System.Text.Json.JsonSerializer.Serialize(photoRefs), Details = "{}",
-        }, tx);
+            db.Add(new CaseHistoryRecord
+            {
+                CaseId = caseId, At = now, ActorId = null, Action = Field.FieldEndpoints.AddPhotosAction, FromState = "reported", ToState = "reported",
+                Reason = "Photos sent with the citizen's report.", Evidence = System.Text.Json.JsonSerializer.Serialize(photoRefs), Details = "{}",
+            });
+        }
+        await db.SaveChangesAsync();
     }
 
     public static string TrackingUrl(string code) => "/r/t/" + code;
@@ -243,7 +246,7 @@ public static class CitizenEndpoints
         {
             id = await repo.SupportAsync(caseNo, CitizenRepository.HashCode(code), device, Blank(body.Name), Blank(body.Phone), Blank(body.Note), now);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "citizen_tracking_pkey")
+        catch (Exception e) when (Data.UniqueViolation.On(e, "citizen_tracking_pkey"))
         {
             // The same resend twice at the same moment: the first one was stored.
             return TypedResults.Created(TrackingUrl(code), new TrackingIssued(caseNo, code, TrackingUrl(code)));

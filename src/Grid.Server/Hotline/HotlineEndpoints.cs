@@ -6,7 +6,6 @@ using Grid.Server.Intake;
 using Grid.Server.Open311;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 
 namespace Grid.Server.Hotline;
 
@@ -86,10 +85,10 @@ public static class HotlineEndpoints
         IntakeResult filed;
         try
         {
-            filed = await intake.FileAsync(report, channelRows: (conn, tx, caseId) => Dapper.SqlMapper.ExecuteAsync(conn, HotlineRepository.InsertTicketSql,
-                new { ExternalId = ticketId, CaseId = caseId, Hash = hash, Now = clock.GetUtcNow(), Actor = (Guid?)null }, tx));
+            filed = await intake.FileAsync(report, channelRows: (db, caseId) =>
+                HotlineRepository.InsertTicketAsync(db, ticketId, caseId, hash, clock.GetUtcNow()));
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "hotline_tickets_pkey")
+        catch (Exception e) when (Data.UniqueViolation.On(e, "hotline_tickets_pkey"))
         {
             // The same ticket sent twice at the same moment: the first one made the case.
             var first = (await tickets.FindTicketAsync(ticketId))!.Value;

@@ -1,5 +1,5 @@
-using Dapper;
 using Grid.Server.Data;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Grid.Server.Hotline;
@@ -17,31 +17,34 @@ public sealed class FeedRow
     public string? PublicNote { get; init; }
 }
 
-public sealed class HotlineRepository(NpgsqlDataSource db)
+public sealed class HotlineRepository(IDbContextFactory<GridDbContext> contexts)
 {
     public async Task<(long CaseId, string RequestHash)?> FindTicketAsync(string externalId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QueryFirstOrNullAsync<(long, string)>(
-            "select case_id, request_hash from hotline_tickets where external_id = @Id", new { Id = externalId });
+        await using var db = await contexts.CreateDbContextAsync();
+        var row = await db.Set<HotlineTicketRecord>().Where(t => t.ExternalId == externalId)
+            .Select(t => new { t.CaseId, t.RequestHash }).FirstOrDefaultAsync();
+        return row is null ? null : (row.CaseId, row.RequestHash);
     }
 
-    public const string InsertTicketSql = """
-        insert into hotline_tickets (external_id, case_id, request_hash, received_at, created_by)
-        values (@ExternalId, @CaseId, @Hash, @Now, @Actor)
-        """;
+    /// <summary>The ticket's row, written with the case it made (the intake's transaction and context).</summary>
+    public static Task InsertTicketAsync(GridDbContext db, string externalId, long caseId, string hash, DateTimeOffset now)
+    {
+        db.Add(new HotlineTicketRecord { ExternalId = externalId, CaseId = caseId, RequestHash = hash, ReceivedAt = now });
+        return db.SaveChangesAsync();
+    }
 
     // The note is the staff's (the hotline system is a trusted partner that sees the case record);
     // public_note is the answer meant for the caller (12345 回复).
     // Status changes of each ticket's case and, once merged, of the case it was merged into; the
     // event sequence is the cursor, so the hotline never misses a change and never sees one twice.
     private const string FeedSql = """
-        select e.seq, e.at, t.external_id as ticket_id, c.id as case_id, c.case_no, e.payload->>'action' as action,
-               e.payload->>'state' as state,
+        select e.seq as "Seq", e.at as "At", t.external_id as "TicketId", c.id as "CaseId", c.case_no as "CaseNo",
+               e.payload->>'action' as "Action", e.payload->>'state' as "State",
                (select h.reason from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
-                order by h.id desc limit 1) as note,
+                order by h.id desc limit 1) as "Note",
                (select h.public_note from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
-                order by h.id desc limit 1) as public_note
+                order by h.id desc limit 1) as "PublicNote"
         from case_events e
         join cases c on c.id = e.case_id or c.merged_into = e.case_id
         join hotline_tickets t on t.case_id = c.id
@@ -52,7 +55,8 @@ public sealed class HotlineRepository(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<FeedRow>> FeedAsync(long after, int limit)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<FeedRow>(FeedSql, new { After = after, Limit = limit })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<FeedRow>(FeedSql, new NpgsqlParameter("After", after), new NpgsqlParameter("Limit", limit))
+            .ToListAsync();
     }
 }

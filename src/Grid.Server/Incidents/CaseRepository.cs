@@ -241,7 +241,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         """;
 
     /// <summary>Writes the case event of a change through EF, in the context's transaction.</summary>
-    private static Task InsertCaseEventAsync(GridDbContext db, DateTimeOffset at, string kind, string action, long caseId) =>
+    public static Task InsertCaseEventAsync(GridDbContext db, DateTimeOffset at, string kind, string action, long caseId) =>
         db.Database.ExecuteSqlRawAsync(InsertCaseEventSql, new NpgsqlParameter("At", at), new NpgsqlParameter("Kind", kind),
             new NpgsqlParameter("Action", action), new NpgsqlParameter("CaseId", caseId));
 
@@ -251,10 +251,10 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
     /// Stores a new report and its first history row. With an idempotency key, a retry of the same
     /// request returns the case made the first time; the advisory lock serializes concurrent retries.
     /// <paramref name="alsoInsert"/> writes a channel's own rows (duplicate flags, ticket ids) in the same
-    /// transaction, on the context's connection.
+    /// transaction, through the same context.
     /// </summary>
     public async Task<ReportOutcome> InsertReportAsync(NewCase report, string? idempotencyKey, string requestHash,
-        Func<NpgsqlConnection, NpgsqlTransaction, long, Task>? alsoInsert = null)
+        Func<GridDbContext, long, Task>? alsoInsert = null)
     {
         await using var db = await contexts.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
@@ -296,7 +296,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         await InsertCaseEventAsync(db, report.Now, "case_reported", "report", row.Id);
         if (alsoInsert is not null)
         {
-            await alsoInsert((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)tx.GetDbTransaction(), row.Id);
+            await alsoInsert(db, row.Id);
         }
         await tx.CommitAsync();
         return new ReportOutcome(row.Id, false, false);

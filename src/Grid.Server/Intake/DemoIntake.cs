@@ -1,4 +1,3 @@
-using Dapper;
 using Grid.Server.Monitoring;
 using Grid.Server.Open311;
 using Npgsql;
@@ -48,9 +47,11 @@ public static class DemoIntake
     {
         var db = services.GetRequiredService<NpgsqlDataSource>();
         await using var conn = await db.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(Sql, new
-        {
-            Key = DemoApiKey, KeyHash = Open311Repository.Hash(DemoApiKey), SecretHash = MonitoringRepository.Hash(DemoLightingSecret),
-        }, cancellationToken: ct));
+        // Plain Npgsql: the script's JSON literals have braces, which EF's raw SQL reads as format items.
+        await using var cmd = new NpgsqlCommand(Sql, conn);
+        cmd.Parameters.AddWithValue("Key", DemoApiKey);
+        cmd.Parameters.AddWithValue("KeyHash", Open311Repository.Hash(DemoApiKey));
+        cmd.Parameters.AddWithValue("SecretHash", MonitoringRepository.Hash(DemoLightingSecret));
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 }

@@ -1,7 +1,8 @@
 using System.Text.Json;
-using Dapper;
+using Grid.Server.Catalogue;
 using Grid.Server.Data;
 using Grid.Server.Incidents;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Grid.Server.Intake;
@@ -36,60 +37,61 @@ public sealed class DuplicateRow
 public sealed record MergeOutcome(bool Done, string? Refusal, bool Conflict);
 
 /// <summary>Duplicate flags and the two decisions on them: merge, or keep apart.</summary>
-public sealed class DuplicateRepository(NpgsqlDataSource db)
+public sealed class DuplicateRepository(IDbContextFactory<GridDbContext> contexts)
 {
-    private const string SelectSql = """
-        select f.id, f.status, f.distance_m, f.flagged_at, f.decided_at, f.reason,
-               n.id as case_id, n.case_no, n.source as case_source, n.state as case_state, n.description as case_description,
-               n.address as case_address, n.created_at as case_created_at,
-               o.id as candidate_id, o.case_no as candidate_no, o.source as candidate_source, o.state as candidate_state,
-               o.description as candidate_description, o.address as candidate_address, o.created_at as candidate_created_at,
-               n.category_code, k.name_zh as category_name_zh, n.cell_code
-        from duplicate_flags f
-        join cases n on n.id = f.case_id
-        join cases o on o.id = f.candidate_id
-        join categories k on k.code = n.category_code
-        """;
-
-    private const string ListSql = SelectSql + """
-         where (@Status::text is null or f.status = @Status)
-           and (@Street::text is null or n.cell_code like @Street || '%')
-           and (@CaseId::bigint is null or f.case_id = @CaseId or f.candidate_id = @CaseId)
-         order by f.flagged_at desc, f.id desc
-         limit 200
-        """;
+    private static IQueryable<DuplicateRow> Rows(GridDbContext db, IQueryable<DuplicateFlagRecord> flags) =>
+        from f in flags
+        join n in db.Set<CaseRecord>() on f.CaseId equals n.Id
+        join o in db.Set<CaseRecord>() on f.CandidateId equals o.Id
+        join k in db.Set<CategoryRecord>() on n.CategoryCode equals k.Code
+        select new DuplicateRow
+        {
+            Id = f.Id, Status = f.Status, DistanceM = f.DistanceM, FlaggedAt = f.FlaggedAt, DecidedAt = f.DecidedAt, Reason = f.Reason,
+            CaseId = n.Id, CaseNo = n.CaseNo, CaseSource = n.Source, CaseState = n.State, CaseDescription = n.Description,
+            CaseAddress = n.Address, CaseCreatedAt = n.CreatedAt,
+            CandidateId = o.Id, CandidateNo = o.CaseNo, CandidateSource = o.Source, CandidateState = o.State,
+            CandidateDescription = o.Description, CandidateAddress = o.Address, CandidateCreatedAt = o.CreatedAt,
+            CategoryCode = n.CategoryCode, CategoryNameZh = k.NameZh, CellCode = n.CellCode,
+        };
 
     public async Task<IReadOnlyList<DuplicateRow>> ListAsync(string? status, string? street, long? caseId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<DuplicateRow>(ListSql, new { Status = status, Street = street, CaseId = caseId })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        // Only the filters that were given become SQL.
+        var rows = Rows(db, db.Set<DuplicateFlagRecord>());
+        if (status is not null) rows = rows.Where(r => r.Status == status);
+        if (street is not null) rows = rows.Where(r => r.CellCode.StartsWith(street));
+        if (caseId is not null) rows = rows.Where(r => r.CaseId == caseId || r.CandidateId == caseId);
+        return await rows.OrderByDescending(r => r.FlaggedAt).ThenByDescending(r => r.Id).Take(200).ToListAsync();
     }
 
     public async Task<DuplicateRow?> FindAsync(long id)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QuerySingleOrDefaultAsync<DuplicateRow>(SelectSql + " where f.id = @Id", new { Id = id });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Rows(db, db.Set<DuplicateFlagRecord>().Where(f => f.Id == id)).SingleOrDefaultAsync();
     }
 
+    private sealed record Pair(long Dup, long Keep);
+
+    // Guarded on status = 'open': of two operators deciding the same flag at once, one decides.
     private const string DecideFlagSql = """
         update duplicate_flags set status = @Status, decided_at = @Now, decided_by = @Actor, reason = @Reason
         where id = @Id and status = 'open'
-        returning case_id, candidate_id
+        returning case_id as "Dup", candidate_id as "Keep"
         """;
 
+    private static async Task<Pair?> DecideFlagAsync(GridDbContext db, long flagId, string status, Guid actor, string? reason, DateTimeOffset now) =>
+        (await db.Database.SqlQueryRaw<Pair>(DecideFlagSql, new NpgsqlParameter("Status", status), new NpgsqlParameter("Now", now),
+            new NpgsqlParameter("Actor", actor), new NpgsqlParameter("Reason", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)reason ?? DBNull.Value },
+            new NpgsqlParameter("Id", flagId)).ToListAsync()).FirstOrDefault();
+
+    private sealed record Locked(long Id, string State, string CaseNo, long? MergedInto);
+
+    // Both cases locked in id order, so two merges of the same pair cannot deadlock.
     private const string LockCasesSql = """
-        select id, state, case_no, merged_into from cases where id = any(@Ids) order by id for update
+        select id as "Id", state as "State", case_no as "CaseNo", merged_into as "MergedInto"
+        from cases where id = any(@Ids) order by id for update
         """;
-
-    // The duplicate leaves the lifecycle as cancelled-by-merge; the guard on state makes a
-    // concurrent step (a dispatch at the same moment) win cleanly.
-    private const string MergeAwaySql = """
-        update cases set state = 'cancelled', merged_into = @Keep, updated_at = @Now, version = version + 1
-        where id = @Dup and state = @From and merged_into is null
-        returning id
-        """;
-
-    private const string TouchSql = "update cases set updated_at = @Now, version = version + 1 where id = @Id";
 
     private const string MoveReportersSql = """
         insert into case_reporters (case_id, from_case_id, source, name, phone, email, person_id, added_at)
@@ -105,17 +107,14 @@ public sealed class DuplicateRepository(NpgsqlDataSource db)
     /// <summary>Merges the flagged case into its candidate: one case keeps both histories and reporters.</summary>
     public async Task<MergeOutcome> MergeAsync(long flagId, Guid actor, string? reason, Func<string, string?> mayCancel, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var pair = await conn.QueryFirstOrNullAsync<(long Dup, long Keep)>(DecideFlagSql,
-            new { Id = flagId, Status = "merged", Now = now, Actor = actor, Reason = reason }, tx);
-        if (pair is null)
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        if (await DecideFlagAsync(db, flagId, "merged", actor, reason, now) is not (var dup, var keep))
         {
             await tx.RollbackAsync();
             return new MergeOutcome(false, $"Duplicate flag {flagId} does not exist or was already decided.", true);
         }
-        var (dup, keep) = pair.Value;
-        var rows = (await conn.QueryAsync<(long Id, string State, string CaseNo, long? MergedInto)>(LockCasesSql, new { Ids = new[] { dup, keep } }, tx))
+        var rows = (await db.Database.SqlQueryRaw<Locked>(LockCasesSql, new NpgsqlParameter("Ids", new[] { dup, keep })).ToListAsync())
             .ToDictionary(r => r.Id);
         var d = rows[dup];
         var k = rows[keep];
@@ -129,65 +128,76 @@ public sealed class DuplicateRepository(NpgsqlDataSource db)
             await tx.RollbackAsync();
             return new MergeOutcome(false, refusal, true);
         }
-        var merged = await conn.QueryFirstOrDefaultAsync<long?>(MergeAwaySql, new { Dup = dup, Keep = keep, From = d.State, Now = now }, tx);
-        if (merged is null)
+        // The duplicate leaves the lifecycle as cancelled-by-merge; the guard on state makes a
+        // concurrent step (a dispatch at the same moment) win cleanly.
+        var merged = await db.Set<CaseRecord>().Where(c => c.Id == dup && c.State == d.State && c.MergedInto == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.State, "cancelled").SetProperty(c => c.MergedInto, keep)
+                .SetProperty(c => c.UpdatedAt, now).SetProperty(c => c.Version, c => c.Version + 1));
+        if (merged == 0)
         {
             await tx.RollbackAsync();
             return new MergeOutcome(false, $"Case {d.CaseNo} changed at the same moment; reload and try again.", true);
         }
-        await conn.ExecuteAsync(TouchSql, new { Id = keep, Now = now }, tx);
+        await db.Set<CaseRecord>().Where(c => c.Id == keep)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.UpdatedAt, now).SetProperty(c => c.Version, c => c.Version + 1));
         var note = $"Merged into case {k.CaseNo}: the same problem was already reported and is handled there." + (reason is null ? "" : $" {reason}");
-        await conn.ExecuteAsync(CaseRepository.InsertHistorySql, new
+        db.Add(new CaseHistoryRecord
         {
             CaseId = dup, At = now, ActorId = actor, Action = "merge", FromState = d.State, ToState = "cancelled", Reason = note,
             Evidence = "[]", Details = JsonSerializer.Serialize(new { mergedInto = keep, mergedIntoNo = k.CaseNo, flag = flagId }),
-        }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertHistorySql, new
+        });
+        db.Add(new CaseHistoryRecord
         {
             CaseId = keep, At = now, ActorId = actor, Action = "merge_in", FromState = k.State, ToState = k.State,
             Reason = $"Case {d.CaseNo} merged in as a duplicate." + (reason is null ? "" : $" {reason}"),
             Evidence = "[]", Details = JsonSerializer.Serialize(new { mergedFrom = dup, mergedFromNo = d.CaseNo, flag = flagId }),
-        }, tx);
-        await conn.ExecuteAsync(MoveReportersSql, new { Keep = keep, Dup = dup, Now = now, Actor = actor }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "merge", CaseId = dup }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "merge_in", CaseId = keep }, tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        });
+        await db.SaveChangesAsync();
+        await db.Database.ExecuteSqlRawAsync(MoveReportersSql, new NpgsqlParameter("Keep", keep), new NpgsqlParameter("Dup", dup),
+            new NpgsqlParameter("Now", now), new NpgsqlParameter("Actor", actor));
+        await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", "merge", dup);
+        await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", "merge_in", keep);
+        db.Add(new AuditLogRecord
         {
-            Now = now, Actor = actor, Action = "duplicate_merged", Subject = $"case:{dup}",
+            At = now, ActorId = actor, Action = "duplicate_merged", Subject = $"case:{dup}",
             Details = JsonSerializer.Serialize(new { flag = flagId, mergedInto = keep, reason }),
-        }, tx);
+        });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return new MergeOutcome(true, null, false);
     }
 
+    private const string TouchReturningStateSql = """
+        update cases set updated_at = @Now, version = version + 1 where id = @Id returning state as "Value"
+        """;
+
     /// <summary>The operator decided the two are different problems.</summary>
     public async Task<MergeOutcome> KeepApartAsync(long flagId, Guid actor, string reason, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var pair = await conn.QueryFirstOrNullAsync<(long Dup, long Keep)>(DecideFlagSql,
-            new { Id = flagId, Status = "kept_apart", Now = now, Actor = actor, Reason = reason }, tx);
-        if (pair is null)
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        if (await DecideFlagAsync(db, flagId, "kept_apart", actor, reason, now) is not (var dup, var keep))
         {
             await tx.RollbackAsync();
             return new MergeOutcome(false, $"Duplicate flag {flagId} does not exist or was already decided.", true);
         }
-        var (dup, keep) = pair.Value;
-        var state = await conn.ExecuteScalarAsync<string>("update cases set updated_at = @Now, version = version + 1 where id = @Id returning state",
-            new { Id = dup, Now = now }, tx);
-        var keepNo = await conn.ExecuteScalarAsync<string>("select case_no from cases where id = @Id", new { Id = keep }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertHistorySql, new
+        var state = (await db.Database.SqlQueryRaw<string>(TouchReturningStateSql, new NpgsqlParameter("Now", now), new NpgsqlParameter("Id", dup))
+            .ToListAsync()).Single();
+        var keepNo = await db.Set<CaseRecord>().Where(c => c.Id == keep).Select(c => c.CaseNo).SingleAsync();
+        db.Add(new CaseHistoryRecord
         {
             CaseId = dup, At = now, ActorId = actor, Action = "duplicate_kept_apart", FromState = state, ToState = state,
             Reason = $"Not a duplicate of case {keepNo}: {reason}", Evidence = "[]",
             Details = JsonSerializer.Serialize(new { candidate = keep, flag = flagId }),
-        }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "duplicate_kept_apart", CaseId = dup }, tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        });
+        await db.SaveChangesAsync();
+        await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", "duplicate_kept_apart", dup);
+        db.Add(new AuditLogRecord
         {
-            Now = now, Actor = actor, Action = "duplicate_kept_apart", Subject = $"case:{dup}",
+            At = now, ActorId = actor, Action = "duplicate_kept_apart", Subject = $"case:{dup}",
             Details = JsonSerializer.Serialize(new { flag = flagId, candidate = keep, reason }),
-        }, tx);
+        });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return new MergeOutcome(true, null, false);
     }
@@ -196,19 +206,20 @@ public sealed class DuplicateRepository(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<ReporterRow>> ReportersAsync(long caseId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<ReporterRow>(
-            "select from_case_id, source, name, phone, email from case_reporters where case_id = @Id order by id", new { Id = caseId })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<CaseReporterRecord>().Where(r => r.CaseId == caseId).OrderBy(r => r.Id)
+            .Select(r => new ReporterRow(r.FromCaseId, r.Source, r.Name, r.Phone, r.Email)).ToListAsync();
     }
 
     /// <summary>Records that someone saw a reporter's details unmasked, and why.</summary>
     public async Task AuditRevealAsync(long caseId, Guid actor, string reason, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        await using var db = await contexts.CreateDbContextAsync();
+        db.Add(new AuditLogRecord
         {
-            Now = now, Actor = actor, Action = "reporter_revealed", Subject = $"case:{caseId}",
+            At = now, ActorId = actor, Action = "reporter_revealed", Subject = $"case:{caseId}",
             Details = JsonSerializer.Serialize(new { reason }),
         });
+        await db.SaveChangesAsync();
     }
 }

@@ -1,9 +1,10 @@
 using System.Text.Json;
-using Dapper;
 using Grid.Server.Catalogue;
+using Grid.Server.Data;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -57,9 +58,10 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         return category;
     }
 
-    /// <summary>Locates and files a checked report. <paramref name="channelRows"/> runs inside the same transaction.</summary>
+    /// <summary>Locates and files a checked report. <paramref name="channelRows"/> runs inside the same transaction,
+    /// on the same context.</summary>
     public async Task<IntakeResult> FileAsync(IntakeReport r, string? idempotencyKey = null, string? requestHash = null,
-        Func<NpgsqlConnection, NpgsqlTransaction, long, Task>? channelRows = null)
+        Func<GridDbContext, long, Task>? channelRows = null)
     {
         var located = await grid.LocateAsync(r.Lat!.Value, r.Lon!.Value, City.NearestCellMaxMeters);
         if (located is null)
@@ -70,22 +72,21 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         var report = new NewCase(r.Lat.Value, r.Lon.Value, r.Address?.Trim() ?? "", r.CategoryCode!.Trim(), r.Source, r.Priority,
             r.Description!.Trim(), Blank(r.ReporterName), Blank(r.ReporterPhone), located.Code, r.ReportedBy, now, Blank(r.ReporterEmail));
         var flagged = new List<long>();
-        var outcome = await cases.InsertReportAsync(report, idempotencyKey, requestHash ?? "", async (conn, tx, id) =>
+        var outcome = await cases.InsertReportAsync(report, idempotencyKey, requestHash ?? "", async (db, id) =>
         {
-            await conn.ExecuteAsync(InsertReporterSql, new { CaseId = id, report.Source, Name = report.ReporterName,
-                Phone = report.ReporterPhone, Email = report.ReporterEmail, PersonId = report.ReportedBy, Now = now }, tx);
-            if (channelRows is not null) await channelRows(conn, tx, id);
-            flagged.AddRange(await FlagDuplicatesAsync(conn, tx, id, r.ReportedBy, now));
+            db.Add(new CaseReporterRecord
+            {
+                CaseId = id, FromCaseId = id, Source = report.Source, Name = report.ReporterName, Phone = report.ReporterPhone,
+                Email = report.ReporterEmail, PersonId = report.ReportedBy, AddedAt = now,
+            });
+            await db.SaveChangesAsync();
+            if (channelRows is not null) await channelRows(db, id);
+            flagged.AddRange(await FlagDuplicatesAsync(db, id, r.ReportedBy, now));
         });
         if (outcome.KeyReusedForOtherRequest)
             return new IntakeResult(IntakeStatus.KeyReusedForOtherRequest, outcome.CaseId, [], null);
         return new IntakeResult(outcome.Replayed ? IntakeStatus.Replayed : IntakeStatus.Filed, outcome.CaseId, flagged, null);
     }
-
-    private const string InsertReporterSql = """
-        insert into case_reporters (case_id, from_case_id, source, name, phone, email, person_id, added_at)
-        values (@CaseId, @CaseId, @Source, @Name, @Phone, @Email, @PersonId, @Now)
-        """;
 
     // Same category, still open, not itself merged away, within the radius and the time window.
     private const string FlagDuplicatesSql = """
@@ -100,49 +101,48 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
           and ST_DWithin(c.location::geography, n.location::geography, @Meters)
         order by ST_Distance(c.location::geography, n.location::geography), c.id
         limit 5
-        returning candidate_id
+        returning candidate_id as "Value"
         """;
 
     /// <summary>The history action of a duplicate flag; not a lifecycle step (state and version unchanged).</summary>
     public const string FlagHistoryAction = "duplicate_flagged";
 
-    private const string FlaggedCasesSql = """
-        select c.id, c.case_no, f.distance_m, n.state
-        from duplicate_flags f join cases c on c.id = f.candidate_id join cases n on n.id = f.case_id
-        where f.case_id = @CaseId
-        order by f.distance_m, c.id
-        """;
-
-    private async Task<IReadOnlyList<long>> FlagDuplicatesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long caseId, Guid? actor, DateTimeOffset now)
+    private async Task<IReadOnlyList<long>> FlagDuplicatesAsync(GridDbContext db, long caseId, Guid? actor, DateTimeOffset now)
     {
         var meters = City.DuplicateRadiusMeters;
-        var lat = await conn.ExecuteScalarAsync<double>("select ST_Y(location) from cases where id = @CaseId", new { CaseId = caseId }, tx);
+        var lat = await db.Set<CaseRecord>().Where(c => c.Id == caseId).Select(c => c.Location.Y).SingleAsync();
         var box = Grid.SearchBox.Around(lat, meters);
-        var candidates = (await conn.QueryAsync<long>(FlagDuplicatesSql, new
-        {
-            CaseId = caseId, Now = now, Since = now.AddDays(-City.DuplicateWindowDays), Meters = meters,
-            box.DegLat, box.DegLon,
-        }, tx)).ToList();
+        // An INSERT .. RETURNING: EF runs it as written (nothing composed on it).
+        var candidates = await db.Database.SqlQueryRaw<long>(FlagDuplicatesSql, new NpgsqlParameter("CaseId", caseId),
+            new NpgsqlParameter("Now", now), new NpgsqlParameter("Since", now.AddDays(-City.DuplicateWindowDays)),
+            new NpgsqlParameter("Meters", meters), new NpgsqlParameter("DegLat", box.DegLat), new NpgsqlParameter("DegLon", box.DegLon))
+            .ToListAsync();
         if (candidates.Count == 0) return candidates;
         // A flag is not a lifecycle step: the case's state and version stay as they are. It is
         // audited, announced, and written to the new case's history (same state before and after)
         // so that whoever opens the case sees which case it probably repeats; the operator's
         // decision on it (merge or keep apart) follows as its own history row.
-        await conn.ExecuteAsync(Data.AuditLog.InsertSql, new
+        db.Add(new AuditLogRecord
         {
-            Now = now, Actor = actor, Action = "duplicate_flagged", Subject = $"case:{caseId}",
+            At = now, ActorId = actor, Action = "duplicate_flagged", Subject = $"case:{caseId}",
             Details = JsonSerializer.Serialize(new { candidates, radiusMeters = meters, windowDays = City.DuplicateWindowDays }),
-        }, tx);
-        var flags = (await conn.QueryAsync<(long Id, string CaseNo, double DistanceM, string State)>(FlaggedCasesSql, new { CaseId = caseId }, tx)).ToList();
+        });
+        var flags = await (from f in db.Set<DuplicateFlagRecord>()
+                           join c in db.Set<CaseRecord>() on f.CandidateId equals c.Id
+                           join n in db.Set<CaseRecord>() on f.CaseId equals n.Id
+                           where f.CaseId == caseId
+                           orderby f.DistanceM, c.Id
+                           select new { c.Id, c.CaseNo, f.DistanceM, n.State }).ToListAsync();
         var state = flags[0].State;
-        await conn.ExecuteAsync(CaseRepository.InsertHistorySql, new
+        db.Add(new CaseHistoryRecord
         {
             CaseId = caseId, At = now, ActorId = actor, Action = FlagHistoryAction, FromState = state, ToState = state,
             Reason = "Flagged as likely duplicate of case " + string.Join(", ", flags.Select(f => $"{f.CaseNo} ({Math.Round(f.DistanceM)} m)")),
             Evidence = "[]",
             Details = JsonSerializer.Serialize(new { candidates = flags.Select(f => new { caseId = f.Id, caseNo = f.CaseNo, distanceM = Math.Round(f.DistanceM, 1) }) }),
-        }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = "duplicate_flagged", CaseId = caseId }, tx);
+        });
+        await db.SaveChangesAsync();
+        await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", "duplicate_flagged", caseId);
         return candidates;
     }
 

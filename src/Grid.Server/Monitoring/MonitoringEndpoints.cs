@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Xml;
-using Dapper;
 using Grid.Domain.People;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
@@ -184,34 +183,27 @@ public static class MonitoringEndpoints
         if (device is null || device.Kind != kind) return Problems.NotFound($"There is no {kind} device '{alarm.DeviceId}'; an administrator registers devices.");
 
         var now = clock.GetUtcNow();
-        var args = new { DeviceId = device.Id, Now = now, AlarmType = alarm.AlarmType ?? "", Message = alarm.Message ?? "" };
-        // One device's alarms are handled one at a time (on every node): a storm makes one case.
-        await using var lockConn = await repo.Db.OpenConnectionAsync();
-        await lockConn.ExecuteAsync("select pg_advisory_lock(hashtextextended(@Key, 0))", new { Key = "device:" + device.Id });
-        try
+        string alarmType = alarm.AlarmType ?? "", message = alarm.Message ?? "";
+        return await repo.UnderDeviceLockAsync<IResult>(device.Id, async db =>
         {
-            if (await MonitoringRepository.OpenCaseAsync(lockConn, device.Id) is { } open)
+            if (await MonitoringRepository.OpenCaseAsync(db, device.Id) is { } open)
             {
-                await lockConn.ExecuteAsync(MonitoringRepository.InsertAlarmSql, new { args.DeviceId, args.Now, args.AlarmType, args.Message, CaseId = (long?)open, Outcome = "attached" });
+                await MonitoringRepository.InsertAlarmAsync(db, device.Id, now, alarmType, message, open, "attached");
                 return TypedResults.Ok(new AlarmReceipt(device.Id, "attached", open));
             }
             var o = options.Value;
-            if (await MonitoringRepository.CasesSinceAsync(lockConn, device.Id, now.AddMinutes(-o.FlapWindowMinutes)) >= o.FlapMaxCases)
+            if (await MonitoringRepository.CasesSinceAsync(db, device.Id, now.AddMinutes(-o.FlapWindowMinutes)) >= o.FlapMaxCases)
             {
-                await lockConn.ExecuteAsync(MonitoringRepository.InsertAlarmSql, new { args.DeviceId, args.Now, args.AlarmType, args.Message, CaseId = (long?)null, Outcome = "throttled" });
+                await MonitoringRepository.InsertAlarmAsync(db, device.Id, now, alarmType, message, null, "throttled");
                 return TypedResults.Json(new AlarmReceipt(device.Id, "throttled", null), statusCode: StatusCodes.Status202Accepted);
             }
             var description = $"[{kind}] {device.Name} {device.Id}: {alarm.AlarmType} {alarm.Message}".Trim();
             var report = new IntakeReport(device.Lat, device.Lon, device.Address, device.CategoryCode, description.Length > 2000 ? description[..2000] : description,
                 device.Priority, "sensor", null, null, null, null);
-            var filed = await intake.FileAsync(report, channelRows: (conn, tx, caseId) => conn.ExecuteAsync(MonitoringRepository.InsertAlarmSql,
-                new { args.DeviceId, args.Now, args.AlarmType, args.Message, CaseId = (long?)caseId, Outcome = "case_created" }, tx));
+            var filed = await intake.FileAsync(report, channelRows: (caseDb, caseId) =>
+                MonitoringRepository.InsertAlarmAsync(caseDb, device.Id, now, alarmType, message, caseId, "case_created"));
             if (filed.Status == IntakeStatus.NoCell) return Problems.Unprocessable(filed.Message!);
             return TypedResults.Created($"/api/cases/{filed.CaseId}", new AlarmReceipt(device.Id, "case_created", filed.CaseId));
-        }
-        finally
-        {
-            await lockConn.ExecuteAsync("select pg_advisory_unlock(hashtextextended(@Key, 0))", new { Key = "device:" + device.Id });
-        }
+        });
     }
 }

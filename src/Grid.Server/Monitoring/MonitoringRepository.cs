@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using Grid.Server.Data;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Grid.Server.Monitoring;
@@ -21,119 +21,157 @@ public sealed class DeviceRow
     public string Address { get; init; } = "";
 }
 
-public sealed class MonitoringRepository(NpgsqlDataSource db)
+public sealed class MonitoringRepository(IDbContextFactory<GridDbContext> contexts)
 {
-    public NpgsqlDataSource Db => db;
-
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private const string UpsertSystemSql = """
+        insert into monitoring_systems (id, name, secret_hash, created_at) values (@Id, @Name, @Hash, @Now)
+        on conflict (id) do update set name = excluded.name, secret_hash = excluded.secret_hash
+        """;
 
     /// <summary>Registers a system (or gives it a new secret) and returns the secret, shown once.</summary>
     public async Task<string> SaveSystemAsync(string id, string name, Guid actor, DateTimeOffset now)
     {
         var secret = "mon_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await conn.ExecuteAsync("""
-            insert into monitoring_systems (id, name, secret_hash, created_at) values (@Id, @Name, @Hash, @Now)
-            on conflict (id) do update set name = excluded.name, secret_hash = excluded.secret_hash
-            """, new { Id = id, Name = name, Hash = Hash(secret), Now = now }, tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "monitoring_system_saved", Subject = $"monitoring_system:{id}",
-            Details = JsonSerializer.Serialize(new { name }) }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync(UpsertSystemSql, new NpgsqlParameter("Id", id), new NpgsqlParameter("Name", name),
+            new NpgsqlParameter("Hash", Hash(secret)), new NpgsqlParameter("Now", now));
+        db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "monitoring_system_saved", Subject = $"monitoring_system:{id}",
+            Details = JsonSerializer.Serialize(new { name }) });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return secret;
     }
 
+    private const string UpsertKindSql = """
+        insert into monitoring_kinds (kind, system_id, category_code, priority) values (@Kind, @System, @Category, @Priority)
+        on conflict (kind) do update set system_id = excluded.system_id, category_code = excluded.category_code, priority = excluded.priority
+        """;
+
     public async Task SaveKindAsync(string kind, string systemId, string category, string priority, Guid actor, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await conn.ExecuteAsync("""
-            insert into monitoring_kinds (kind, system_id, category_code, priority) values (@Kind, @System, @Category, @Priority)
-            on conflict (kind) do update set system_id = excluded.system_id, category_code = excluded.category_code, priority = excluded.priority
-            """, new { Kind = kind, System = systemId, Category = category, Priority = priority }, tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "monitoring_kind_saved", Subject = $"monitoring_kind:{kind}",
-            Details = JsonSerializer.Serialize(new { systemId, category, priority }) }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync(UpsertKindSql, new NpgsqlParameter("Kind", kind), new NpgsqlParameter("System", systemId),
+            new NpgsqlParameter("Category", category), new NpgsqlParameter("Priority", priority));
+        db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "monitoring_kind_saved", Subject = $"monitoring_kind:{kind}",
+            Details = JsonSerializer.Serialize(new { systemId, category, priority }) });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
     }
 
     public async Task<bool> SystemExistsAsync(string id)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<bool>("select exists (select 1 from monitoring_systems where id = @Id)", new { Id = id });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<MonitoringSystemRecord>().AnyAsync(s => s.Id == id);
     }
 
     public async Task<string?> KindSystemAsync(string kind)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<string?>("select system_id from monitoring_kinds where kind = @Kind", new { Kind = kind });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<MonitoringKindRecord>().Where(k => k.Kind == kind).Select(k => k.SystemId).FirstOrDefaultAsync();
     }
+
+    private const string UpsertDeviceSql = """
+        insert into monitoring_devices (id, kind, name, location, cell_code, address, created_at)
+        values (@Id, @Kind, @Name, @Location, @Cell, @Address, @Now)
+        on conflict (id) do update set kind = excluded.kind, name = excluded.name, location = excluded.location,
+            cell_code = excluded.cell_code, address = excluded.address
+        """;
 
     public async Task SaveDeviceAsync(string id, string kind, string name, double lat, double lon, string cell, string address, Guid actor, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await conn.ExecuteAsync("""
-            insert into monitoring_devices (id, kind, name, location, cell_code, address, created_at)
-            values (@Id, @Kind, @Name, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @Cell, @Address, @Now)
-            on conflict (id) do update set kind = excluded.kind, name = excluded.name, location = excluded.location,
-                cell_code = excluded.cell_code, address = excluded.address
-            """, new { Id = id, Kind = kind, Name = name, Lat = lat, Lon = lon, Cell = cell, Address = address, Now = now }, tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "monitoring_device_saved", Subject = $"monitoring_device:{id}",
-            Details = JsonSerializer.Serialize(new { kind, lat, lon, cell }) }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync(UpsertDeviceSql, new NpgsqlParameter("Id", id), new NpgsqlParameter("Kind", kind),
+            new NpgsqlParameter("Name", name), new NpgsqlParameter("Location", Grid.Geo.Point(lon, lat)), new NpgsqlParameter("Cell", cell),
+            new NpgsqlParameter("Address", address), new NpgsqlParameter("Now", now));
+        db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "monitoring_device_saved", Subject = $"monitoring_device:{id}",
+            Details = JsonSerializer.Serialize(new { kind, lat, lon, cell }) });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
     }
 
-    private const string SelectDeviceSql = """
-        select d.id, d.kind, k.system_id, k.category_code, k.priority, d.name, ST_Y(d.location) as lat, ST_X(d.location) as lon,
-               d.cell_code, d.address
-        from monitoring_devices d join monitoring_kinds k on k.kind = d.kind
-        """;
+    private static IQueryable<DeviceRow> Devices(GridDbContext db) =>
+        from d in db.Set<MonitoringDeviceRecord>()
+        join k in db.Set<MonitoringKindRecord>() on d.Kind equals k.Kind
+        select new DeviceRow
+        {
+            Id = d.Id, Kind = d.Kind, SystemId = k.SystemId, CategoryCode = k.CategoryCode, Priority = k.Priority, Name = d.Name,
+            Lat = d.Location.Y, Lon = d.Location.X, CellCode = d.CellCode, Address = d.Address,
+        };
 
     public async Task<DeviceRow?> FindDeviceAsync(string id)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QuerySingleOrDefaultAsync<DeviceRow>(SelectDeviceSql + " where d.id = @Id", new { Id = id });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Devices(db).Where(d => d.Id == id).SingleOrDefaultAsync();
     }
 
     public async Task<IReadOnlyList<DeviceRow>> ListDevicesAsync()
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<DeviceRow>(SelectDeviceSql + " order by d.id limit 1000")).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Devices(db).OrderBy(d => d.Id).Take(1000).ToListAsync();
     }
 
     public async Task<string?> SystemSecretHashAsync(string kind)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<string?>(
-            "select s.secret_hash from monitoring_kinds k join monitoring_systems s on s.id = k.system_id where k.kind = @Kind", new { Kind = kind });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await (from k in db.Set<MonitoringKindRecord>()
+                      join s in db.Set<MonitoringSystemRecord>() on k.SystemId equals s.Id
+                      where k.Kind == kind
+                      select s.SecretHash).FirstOrDefaultAsync();
     }
 
+    /// <summary>
+    /// Handles one device's alarms one at a time on every node (a storm makes one case): a session
+    /// advisory lock on a context of its own, held while <paramref name="handle"/> runs and released after.
+    /// </summary>
+    public async Task<T> UnderDeviceLockAsync<T>(string deviceId, Func<GridDbContext, Task<T>> handle)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        var key = new NpgsqlParameter("Key", "device:" + deviceId);
+        await db.Database.ExecuteSqlRawAsync("select pg_advisory_lock(hashtextextended(@Key, 0))", key);
+        try
+        {
+            return await handle(db);
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlRawAsync("select pg_advisory_unlock(hashtextextended(@Key, 0))", new NpgsqlParameter("Key", "device:" + deviceId));
+        }
+    }
+
+    private static readonly string[] Finished = ["closed", "cancelled"];
+
     /// <summary>The device's newest case that is still open; once merged, the case it was merged into.</summary>
-    public static Task<long?> OpenCaseAsync(NpgsqlConnection conn, string deviceId) =>
-        conn.QueryFirstOrDefaultAsync<long?>("""
-            select coalesce(m.id, c.id) from device_alarms a
-            join cases c on c.id = a.case_id
-            left join cases m on m.id = c.merged_into
-            where a.device_id = @Id and a.outcome = 'case_created' and coalesce(m.state, c.state) not in ('closed','cancelled')
-            order by a.id desc limit 1
-            """, new { Id = deviceId });
+    public static Task<long?> OpenCaseAsync(GridDbContext db, string deviceId) =>
+        (from a in db.Set<DeviceAlarmRecord>()
+         join c in db.Set<Incidents.CaseRecord>() on a.CaseId equals c.Id
+         join m0 in db.Set<Incidents.CaseRecord>() on c.MergedInto equals m0.Id into merged
+         from m in merged.DefaultIfEmpty()
+         where a.DeviceId == deviceId && a.Outcome == "case_created" && !Finished.Contains(m != null ? m.State : c.State)
+         orderby a.Id descending
+         select (long?)(m != null ? m.Id : c.Id)).FirstOrDefaultAsync();
 
-    public static Task<int> CasesSinceAsync(NpgsqlConnection conn, string deviceId, DateTimeOffset since) =>
-        conn.ExecuteScalarAsync<int>("""
-            select count(*)::int from device_alarms where device_id = @Id and outcome = 'case_created' and received_at >= @Since
-            """, new { Id = deviceId, Since = since });
+    public static Task<int> CasesSinceAsync(GridDbContext db, string deviceId, DateTimeOffset since) =>
+        db.Set<DeviceAlarmRecord>().CountAsync(a => a.DeviceId == deviceId && a.Outcome == "case_created" && a.ReceivedAt >= since);
 
-    public const string InsertAlarmSql = """
-        insert into device_alarms (device_id, received_at, alarm_type, message, case_id, outcome)
-        values (@DeviceId, @Now, @AlarmType, @Message, @CaseId, @Outcome)
-        """;
+    /// <summary>Records an alarm and what became of it; <paramref name="db"/> may be inside the case's transaction.</summary>
+    public static Task InsertAlarmAsync(GridDbContext db, string deviceId, DateTimeOffset now, string alarmType, string message, long? caseId, string outcome)
+    {
+        db.Add(new DeviceAlarmRecord { DeviceId = deviceId, ReceivedAt = now, AlarmType = alarmType, Message = message, CaseId = caseId, Outcome = outcome });
+        return db.SaveChangesAsync();
+    }
 
     public sealed record AlarmCount(string Outcome, int Count);
 
     public async Task<IReadOnlyList<AlarmCount>> AlarmCountsAsync(string deviceId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<AlarmCount>(
-            "select outcome, count(*)::int as count from device_alarms where device_id = @Id group by outcome order by outcome", new { Id = deviceId })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<DeviceAlarmRecord>().Where(a => a.DeviceId == deviceId).GroupBy(a => a.Outcome).OrderBy(g => g.Key)
+            .Select(g => new AlarmCount(g.Key, g.Count())).ToListAsync();
     }
 }

@@ -242,14 +242,14 @@ public static class Open311Endpoints
         IntakeResult filed;
         try
         {
-            filed = await intake.FileAsync(report, channelRows: async (conn, tx, caseId) =>
+            filed = await intake.FileAsync(report, channelRows: async (db, caseId) =>
             {
-                await Open311Repository.InsertRequestAsync(conn, tx, request, caseId);
+                await Open311Repository.InsertRequestAsync(db, request, caseId);
                 if (trackingCode is not null)
-                    await Citizens.CitizenEndpoints.WriteReportRowsAsync(conn, tx, caseId, trackingCode, photoRefs, F("device_id"), name.Length == 0 ? null : name, F("phone"), now);
+                    await Citizens.CitizenEndpoints.WriteReportRowsAsync(db, caseId, trackingCode, photoRefs, F("device_id"), name.Length == 0 ? null : name, F("phone"), now);
             });
         }
-        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && e.ConstraintName == "citizen_tracking_pkey")
+        catch (Exception e) when (Data.UniqueViolation.On(e, "citizen_tracking_pkey"))
         {
             // The same resend twice at the same moment: the first one made the case.
             return (await ResentAsync(trackingCode!))!;
@@ -458,17 +458,16 @@ public static class Open311Endpoints
         IntakeResult filed;
         try
         {
-            filed = await intake.FileAsync(report, channelRows: async (conn, tx, caseId) =>
+            filed = await intake.FileAsync(report, channelRows: async (db, caseId) =>
             {
-                var done = await Dapper.SqlMapper.QueryFirstOrDefaultAsync<Guid?>(conn, Open311Repository.PlaceSql,
-                    new { CaseId = caseId, Now = clock.GetUtcNow(), Actor = viewer.PersonId, Token = token }, tx);
                 // Someone placed it first: throwing rolls back the case made here.
-                if (done is null) throw new PlacedConcurrently();
-                await Dapper.SqlMapper.ExecuteAsync(conn, Data.AuditLog.InsertSql, new
+                if (!await Open311Repository.PlaceAsync(db, token, caseId, viewer.PersonId, clock.GetUtcNow())) throw new PlacedConcurrently();
+                db.Add(new Data.AuditLogRecord
                 {
-                    Now = clock.GetUtcNow(), Actor = viewer.PersonId, Action = "open311_request_placed", Subject = $"case:{caseId}",
+                    At = clock.GetUtcNow(), ActorId = viewer.PersonId, Action = "open311_request_placed", Subject = $"case:{caseId}",
                     Details = System.Text.Json.JsonSerializer.Serialize(new { token = token.ToString() }),
-                }, tx);
+                });
+                await db.SaveChangesAsync();
             });
         }
         catch (PlacedConcurrently)

@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using Grid.Server.Data;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Grid.Server.Open311;
 
@@ -82,190 +83,191 @@ public sealed record NewOpen311Request(Guid Token, long ApiKeyId, string Service
     string? MediaUrl, string Attributes, string? FirstName, string? LastName, string? Phone, string? Email, string? DeviceId,
     string? AccountId, DateTimeOffset Now);
 
-public sealed class Open311Repository(NpgsqlDataSource db)
+public sealed class Open311Repository(IDbContextFactory<GridDbContext> contexts)
 {
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    private const string SelectAttributesSql = """
-        select category_code, code, variable, datatype, required, datatype_description, sort_order, description, "values"::text as values
-        from category_attributes
-        where (@Code::text is null or category_code = @Code)
-        order by category_code, sort_order, code
-        """;
-
     public async Task<IReadOnlyList<AttributeRow>> AttributesAsync(string? categoryCode)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<AttributeRow>(SelectAttributesSql, new { Code = categoryCode })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var rows = db.Set<Catalogue.CategoryAttributeRecord>().AsQueryable();
+        if (categoryCode is not null) rows = rows.Where(a => a.CategoryCode == categoryCode);
+        return await rows.OrderBy(a => a.CategoryCode).ThenBy(a => a.SortOrder).ThenBy(a => a.Code)
+            .Select(a => new AttributeRow
+            {
+                CategoryCode = a.CategoryCode, Code = a.Code, Variable = a.Variable, Datatype = a.Datatype, Required = a.Required,
+                DatatypeDescription = a.DatatypeDescription, SortOrder = a.SortOrder, Description = a.Description, Values = a.Values,
+            }).ToListAsync();
     }
 
     // ---- API keys ----
 
-    private const string FindKeySql = """
-        select id, name, key_prefix, rate_per_minute, created_at, revoked_at, scope, citizen_page from open311_api_keys where key_hash = @Hash
-        """;
-
     public async Task<ApiKeyRow?> FindKeyAsync(string key)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QuerySingleOrDefaultAsync<ApiKeyRow>(FindKeySql, new { Hash = Hash(key) });
+        var hash = Hash(key);
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<ApiKeyRecord>().Where(k => k.KeyHash == hash)
+            .Select(k => new ApiKeyRow
+            {
+                Id = k.Id, Name = k.Name, KeyPrefix = k.KeyPrefix, RatePerMinute = k.RatePerMinute, CreatedAt = k.CreatedAt,
+                RevokedAt = k.RevokedAt, Scope = k.Scope, CitizenPage = k.CitizenPage,
+            }).SingleOrDefaultAsync();
     }
 
     // One row per key and minute; the count after this request decides, the same on every node.
     private const string CountUseSql = """
         insert into open311_key_usage (key_id, window_start, count) values (@Id, @Window, 1)
         on conflict (key_id, window_start) do update set count = open311_key_usage.count + 1
-        returning count
-        """;
-
-    // Old windows are dropped as the key is used, so the table stays at about an hour per key.
-    private const string DropOldWindowsSql = """
-        delete from open311_key_usage where key_id = @Id and window_start < @Window - interval '1 hour'
+        returning count as "Value"
         """;
 
     public async Task<int> CountUseAsync(long keyId, DateTimeOffset now)
     {
         var window = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
-        await using var conn = await db.OpenConnectionAsync();
-        var count = await conn.ExecuteScalarAsync<int>(CountUseSql, new { Id = keyId, Window = window });
-        if (count == 1) await conn.ExecuteAsync(DropOldWindowsSql, new { Id = keyId, Window = window });
+        await using var db = await contexts.CreateDbContextAsync();
+        var count = (await db.Database.SqlQueryRaw<int>(CountUseSql, new NpgsqlParameter("Id", keyId), new NpgsqlParameter("Window", window))
+            .ToListAsync()).Single();
+        // Old windows are dropped as the key is used, so the table stays at about an hour per key.
+        var old = window.AddHours(-1);
+        if (count == 1) await db.Set<ApiKeyUsageRecord>().Where(u => u.KeyId == keyId && u.WindowStart < old).ExecuteDeleteAsync();
         return count;
     }
 
-    private const string ListKeysSql = """
-        select id, name, key_prefix, rate_per_minute, created_at, revoked_at, scope from open311_api_keys order by id desc
-        """;
-
     public async Task<IReadOnlyList<ApiKeyRow>> ListKeysAsync()
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<ApiKeyRow>(ListKeysSql)).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<ApiKeyRecord>().OrderByDescending(k => k.Id)
+            .Select(k => new ApiKeyRow
+            {
+                Id = k.Id, Name = k.Name, KeyPrefix = k.KeyPrefix, RatePerMinute = k.RatePerMinute, CreatedAt = k.CreatedAt,
+                RevokedAt = k.RevokedAt, Scope = k.Scope,
+            }).ToListAsync();
     }
-
-    private const string InsertKeySql = """
-        insert into open311_api_keys (name, key_prefix, key_hash, rate_per_minute, scope, created_by, created_at)
-        values (@Name, @Prefix, @Hash, @Rate, @Scope, @Actor, @Now)
-        returning id
-        """;
 
     /// <summary>Issues a key; the key itself is returned once and only its hash is stored.</summary>
     public async Task<(long Id, string Key)> IssueKeyAsync(string name, int ratePerMinute, string scope, Guid actor, DateTimeOffset now)
     {
         var key = "o311_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var id = await conn.ExecuteScalarAsync<long>(InsertKeySql,
-            new { Name = name, Prefix = key[..9], Hash = Hash(key), Rate = ratePerMinute, Scope = scope, Actor = actor, Now = now }, tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "open311_key_issued", Subject = $"open311_key:{id}",
-            Details = JsonSerializer.Serialize(new { name, ratePerMinute, scope }) }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var row = new ApiKeyRecord { Name = name, KeyPrefix = key[..9], KeyHash = Hash(key), RatePerMinute = ratePerMinute, Scope = scope, CreatedBy = actor, CreatedAt = now };
+        db.Add(row);
+        await db.SaveChangesAsync();
+        db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "open311_key_issued", Subject = $"open311_key:{row.Id}",
+            Details = JsonSerializer.Serialize(new { name, ratePerMinute, scope }) });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
-        return (id, key);
+        return (row.Id, key);
     }
 
+    // The scope before the change comes from the same statement, so the audit names what it replaced
+    // even when two administrators change it at once.
     private const string ScopeKeySql = """
         update open311_api_keys k set scope = @Scope from open311_api_keys old
         where k.id = @Id and old.id = k.id and k.revoked_at is null
-        returning old.scope
+        returning old.scope as "Value"
         """;
 
     /// <summary>Changes what an active key may be used for; audited with the scope before and after.</summary>
     public async Task<bool> SetScopeAsync(long id, string scope, Guid actor, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var before = await conn.QueryFirstOrDefaultAsync<string?>(ScopeKeySql, new { Id = id, Scope = scope }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var before = (await db.Database.SqlQueryRaw<string>(ScopeKeySql, new NpgsqlParameter("Id", id), new NpgsqlParameter("Scope", scope))
+            .ToListAsync()).FirstOrDefault();
         if (before is null) { await tx.RollbackAsync(); return false; }
-        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "open311_key_scope_changed", Subject = $"open311_key:{id}",
-            Details = JsonSerializer.Serialize(new { from = before, to = scope }) }, tx);
+        db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "open311_key_scope_changed", Subject = $"open311_key:{id}",
+            Details = JsonSerializer.Serialize(new { from = before, to = scope }) });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return true;
     }
 
-    private const string RevokeKeySql = """
-        update open311_api_keys set revoked_at = @Now, revoked_by = @Actor where id = @Id and revoked_at is null returning id
-        """;
-
     public async Task<bool> RevokeKeyAsync(long id, Guid actor, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var done = await conn.QueryFirstOrDefaultAsync<long?>(RevokeKeySql, new { Id = id, Actor = actor, Now = now }, tx);
-        if (done is null) { await tx.RollbackAsync(); return false; }
-        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "open311_key_revoked", Subject = $"open311_key:{id}", Details = "{}" }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        // Guarded on revoked_at is null: a second revocation changes nothing and is not audited again.
+        var done = await db.Set<ApiKeyRecord>().Where(k => k.Id == id && k.RevokedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(k => k.RevokedAt, now).SetProperty(k => k.RevokedBy, actor));
+        if (done == 0) { await tx.RollbackAsync(); return false; }
+        db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "open311_key_revoked", Subject = $"open311_key:{id}", Details = "{}" });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return true;
     }
 
     // ---- requests ----
 
-    public const string InsertRequestSql = """
-        insert into open311_requests (token, api_key_id, case_id, service_code, address_string, description, media_url, attributes,
-                                      first_name, last_name, phone, email, device_id, account_id, created_at)
-        values (@Token, @ApiKeyId, @CaseId, @ServiceCode, @AddressString, @Description, @MediaUrl, @Attributes::jsonb,
-                @FirstName, @LastName, @Phone, @Email, @DeviceId, @AccountId, @Now)
-        """;
-
-    public static Task InsertRequestAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, NewOpen311Request r, long? caseId) =>
-        conn.ExecuteAsync(InsertRequestSql, new
+    /// <summary>Writes a request; with <paramref name="caseId"/> inside the case's transaction (the intake's context).</summary>
+    public static Task InsertRequestAsync(GridDbContext db, NewOpen311Request r, long? caseId)
+    {
+        db.Add(new Open311RequestRecord
         {
-            r.Token, r.ApiKeyId, CaseId = caseId, r.ServiceCode, r.AddressString, r.Description, r.MediaUrl, r.Attributes,
-            r.FirstName, r.LastName, r.Phone, r.Email, r.DeviceId, r.AccountId, r.Now,
-        }, tx);
+            Token = r.Token, ApiKeyId = r.ApiKeyId, CaseId = caseId, ServiceCode = r.ServiceCode, AddressString = r.AddressString,
+            Description = r.Description, MediaUrl = r.MediaUrl, Attributes = r.Attributes, FirstName = r.FirstName, LastName = r.LastName,
+            Phone = r.Phone, Email = r.Email, DeviceId = r.DeviceId, AccountId = r.AccountId, CreatedAt = r.Now,
+        });
+        return db.SaveChangesAsync();
+    }
 
     public async Task InsertPendingAsync(NewOpen311Request r)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await InsertRequestAsync(conn, null, r, null);
+        await using var db = await contexts.CreateDbContextAsync();
+        await InsertRequestAsync(db, r, null);
     }
 
     public async Task<(bool Found, string? CaseNo)> TokenAsync(Guid token)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        var row = await conn.QueryFirstOrNullAsync<(Guid Token, string? CaseNo)>(
-            "select r.token, c.case_no from open311_requests r left join cases c on c.id = r.case_id where r.token = @Token", new { Token = token });
-        return row is { } r ? (true, r.CaseNo) : (false, null);
+        await using var db = await contexts.CreateDbContextAsync();
+        var row = await (from r in db.Set<Open311RequestRecord>()
+                         where r.Token == token
+                         join c0 in db.Set<Incidents.CaseRecord>() on r.CaseId equals c0.Id into cases
+                         from c in cases.DefaultIfEmpty()
+                         select new { r.Token, CaseNo = c.CaseNo }).FirstOrDefaultAsync();
+        return row is null ? (false, null) : (true, row.CaseNo);
     }
+
+    private static IQueryable<PendingRow> Pending(GridDbContext db) =>
+        db.Set<Open311RequestRecord>().Where(r => r.CaseId == null).Select(r => new PendingRow
+        {
+            Token = r.Token, ApiKeyId = r.ApiKeyId, ServiceCode = r.ServiceCode, AddressString = r.AddressString, Description = r.Description,
+            MediaUrl = r.MediaUrl, Attributes = r.Attributes, FirstName = r.FirstName, LastName = r.LastName, Phone = r.Phone, Email = r.Email,
+            CreatedAt = r.CreatedAt,
+        });
 
     public async Task<IReadOnlyList<PendingRow>> PendingAsync()
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<PendingRow>("""
-            select token, api_key_id, service_code, address_string, description, media_url, attributes::text as attributes,
-                   first_name, last_name, phone, email, created_at
-            from open311_requests where case_id is null order by created_at limit 200
-            """)).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Pending(db).OrderBy(r => r.CreatedAt).Take(200).ToListAsync();
     }
 
     public async Task<PendingRow?> FindPendingAsync(Guid token)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QueryFirstOrDefaultAsync<PendingRow>("""
-            select token, api_key_id, service_code, address_string, description, media_url, attributes::text as attributes,
-                   first_name, last_name, phone, email, created_at
-            from open311_requests where token = @Token and case_id is null
-            """, new { Token = token });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Pending(db).Where(r => r.Token == token).FirstOrDefaultAsync();
     }
 
-    // Guarded on case_id is null: two operators placing the same request at once make one case.
-    public const string PlaceSql = """
-        update open311_requests set case_id = @CaseId, placed_at = @Now, placed_by = @Actor
-        where token = @Token and case_id is null
-        returning token
-        """;
+    /// <summary>Places a pending request on the case made for it, in the case's transaction. Guarded on
+    /// case_id is null: two operators placing the same request at once make one case (false: someone was first).</summary>
+    public static async Task<bool> PlaceAsync(GridDbContext db, Guid token, long caseId, Guid actor, DateTimeOffset now) =>
+        await db.Set<Open311RequestRecord>().Where(r => r.Token == token && r.CaseId == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.CaseId, caseId).SetProperty(r => r.PlacedAt, now).SetProperty(r => r.PlacedBy, actor)) == 1;
 
     // The public view of a request: no reporter details, and of the history only the public notes
     // (reasons and staff notes are internal: supervision orders, rework, cancel reasons), and nothing
     // an operator marked as spam. A merged
     // duplicate shows the state of the case it went into, and its status note says so.
     private const string SelectRequestsSql = """
-        select c.id as case_id, c.case_no, c.state, m.case_no as effective_no, coalesce(m.state, c.state) as effective_state,
+        select c.id as "CaseId", c.case_no as "CaseNo", c.state as "State", m.case_no as "EffectiveNo",
+               coalesce(m.state, c.state) as "EffectiveState",
                (select h.public_note from case_history h where h.case_id in (c.id, coalesce(m.id, c.id)) and h.public_note is not null
-                order by h.id desc limit 1) as status_note,
-               c.category_code as service_code, k.name_zh as service_name, c.description,
-               coalesce(u.name_zh, du.name_zh) as agency_responsible,
-               c.created_at as requested_at, greatest(c.updated_at, coalesce(m.updated_at, c.updated_at)) as updated_at,
-               coalesce(m.deadline, c.deadline) as expected_at, c.address, ST_Y(c.location) as lat, ST_X(c.location) as lon,
-               (select r.media_url from open311_requests r where r.case_id = c.id limit 1) as media_url
+                order by h.id desc limit 1) as "StatusNote",
+               c.category_code as "ServiceCode", k.name_zh as "ServiceName", c.description as "Description",
+               coalesce(u.name_zh, du.name_zh) as "AgencyResponsible",
+               c.created_at as "RequestedAt", greatest(c.updated_at, coalesce(m.updated_at, c.updated_at)) as "UpdatedAt",
+               coalesce(m.deadline, c.deadline) as "ExpectedAt", c.address as "Address", ST_Y(c.location) as "Lat", ST_X(c.location) as "Lon",
+               (select r.media_url from open311_requests r where r.case_id = c.id limit 1) as "MediaUrl"
         from cases c
         join categories k on k.code = c.category_code
         join units du on du.id = k.default_unit_id
@@ -282,8 +284,12 @@ public sealed class Open311Repository(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<RequestRow>> RequestsAsync(string[]? ids, string[]? codes, DateTimeOffset start, DateTimeOffset end, bool? open, int limit)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<RequestRow>(SelectRequestsSql,
-            new { Ids = ids, Codes = codes, Start = start, End = end, Open = open, Limit = limit })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<RequestRow>(SelectRequestsSql,
+            new NpgsqlParameter("Ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)ids ?? DBNull.Value },
+            new NpgsqlParameter("Codes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)codes ?? DBNull.Value },
+            new NpgsqlParameter("Start", start), new NpgsqlParameter("End", end),
+            new NpgsqlParameter("Open", NpgsqlDbType.Boolean) { Value = (object?)open ?? DBNull.Value },
+            new NpgsqlParameter("Limit", limit)).ToListAsync();
     }
 }
