@@ -1,8 +1,7 @@
 using System.Security.Claims;
-using Dapper;
 using Grid.Domain.People;
 using Grid.Server.Data;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 using Grid.Server.Http;
 using Grid.Server.Staff;
 using Microsoft.AspNetCore.Authentication;
@@ -102,13 +101,9 @@ public static class AuthEndpoints
 
     private static async Task RecordUnknownNameAsync(HttpContext http, string name, DateTimeOffset now)
     {
-        await using var conn = await http.RequestServices.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
-        {
-            Now = now, Actor = (Guid?)null, Action = "login_failed", Subject = $"username:{(name.Length > 64 ? name[..64] : name)}", Details = "{}",
-        }, tx);
-        await tx.CommitAsync();
+        await using var db = await http.RequestServices.GetRequiredService<IDbContextFactory<GridDbContext>>().CreateDbContextAsync();
+        db.Add(new AuditLogRecord { At = now, ActorId = null, Action = "login_failed", Subject = $"username:{(name.Length > 64 ? name[..64] : name)}", Details = "{}" });
+        await db.SaveChangesAsync();
     }
 
     private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> ApiLogin(LoginRequest body, HttpContext http,
@@ -154,13 +149,9 @@ public static class AuthEndpoints
 
     private const int MinPasswordLength = 10;
 
-    private const string ResetPasswordSql = """
-        update people set password_hash = @Hash, failed_logins = 0, locked_until = null where id = @Id
-        """;
-
     /// <summary>An administrator sets a new password; every session of the person ends.</summary>
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ResetPassword(Guid id, ResetPasswordRequest body,
-        HttpContext http, NpgsqlDataSource db, SessionStamps stamps, TimeProvider clock)
+        HttpContext http, IDbContextFactory<GridDbContext> contexts, SessionStamps stamps, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
         if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators reset passwords.");
@@ -169,45 +160,47 @@ public static class AuthEndpoints
             errors.Add("password", $"The new password needs at least {MinPasswordLength} characters.");
         errors.MaxLength(body.Password, 200, "password");
         if (errors.Any) return errors.ToProblem();
-        return await ChangeAsync(db, stamps, clock, viewer, id, "password_reset", ResetPasswordSql, new { Id = id, Hash = Passwords.Hash(body.Password!) })
+        var hash = Passwords.Hash(body.Password!);
+        return await ChangeAsync(contexts, stamps, clock, viewer, id, "password_reset", people => people.ExecuteUpdateAsync(u => u
+                .SetProperty(p => p.PasswordHash, hash).SetProperty(p => p.FailedLogins, 0).SetProperty(p => p.LockedUntil, (DateTimeOffset?)null)))
             ? TypedResults.NoContent() : Problems.NotFound($"There is no person {id}.");
     }
 
-    private const string DeactivateSql = "update people set deactivated_at = coalesce(deactivated_at, @Now) where id = @Id";
-    private const string ReactivateSql = "update people set deactivated_at = null where id = @Id";
-
     /// <summary>A deactivated person cannot sign in and every session of his ends; his history stays.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> Deactivate(Guid id, HttpContext http, NpgsqlDataSource db,
+    private static async Task<Results<NoContent, ProblemHttpResult>> Deactivate(Guid id, HttpContext http, IDbContextFactory<GridDbContext> contexts,
         SessionStamps stamps, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
         if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators deactivate accounts.");
         if (id == viewer.PersonId) return Problems.Conflict("You cannot deactivate your own account; ask another administrator.");
-        return await ChangeAsync(db, stamps, clock, viewer, id, "person_deactivated", DeactivateSql, new { Id = id, Now = clock.GetUtcNow() })
+        var now = clock.GetUtcNow();
+        // A second deactivation keeps the first moment.
+        return await ChangeAsync(contexts, stamps, clock, viewer, id, "person_deactivated", people => people.ExecuteUpdateAsync(u => u
+                .SetProperty(p => p.DeactivatedAt, p => p.DeactivatedAt ?? now)))
             ? TypedResults.NoContent() : Problems.NotFound($"There is no person {id}.");
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Reactivate(Guid id, HttpContext http, NpgsqlDataSource db,
+    private static async Task<Results<NoContent, ProblemHttpResult>> Reactivate(Guid id, HttpContext http, IDbContextFactory<GridDbContext> contexts,
         SessionStamps stamps, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
         if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators reactivate accounts.");
-        return await ChangeAsync(db, stamps, clock, viewer, id, "person_reactivated", ReactivateSql, new { Id = id })
+        return await ChangeAsync(contexts, stamps, clock, viewer, id, "person_reactivated", people => people.ExecuteUpdateAsync(u => u
+                .SetProperty(p => p.DeactivatedAt, (DateTimeOffset?)null)))
             ? TypedResults.NoContent() : Problems.NotFound($"There is no person {id}.");
     }
 
-    /// <summary>One audited account change that also ends the person's sessions, in one transaction.</summary>
-    private static async Task<bool> ChangeAsync(NpgsqlDataSource db, SessionStamps stamps, TimeProvider clock, Viewer actor, Guid person,
-        string action, string sql, object args)
+    /// <summary>One audited account change that also ends the person's sessions, in one transaction;
+    /// false when there is no such person (<paramref name="change"/> updated no row).</summary>
+    private static async Task<bool> ChangeAsync(IDbContextFactory<GridDbContext> contexts, SessionStamps stamps, TimeProvider clock, Viewer actor,
+        Guid person, string action, Func<IQueryable<PersonRecord>, Task<int>> change)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        if (await conn.ExecuteAsync(sql, args, tx) == 0) return false;
-        await stamps.RotateAsync(conn, tx, person);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
-        {
-            Now = clock.GetUtcNow(), Actor = actor.PersonId, Action = action, Subject = $"person:{person}", Details = "{}",
-        }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        if (await change(db.Set<PersonRecord>().Where(p => p.Id == person)) == 0) return false;
+        await stamps.RotateAsync(db, person);
+        db.Add(new AuditLogRecord { At = clock.GetUtcNow(), ActorId = actor.PersonId, Action = action, Subject = $"person:{person}", Details = "{}" });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return true;
     }

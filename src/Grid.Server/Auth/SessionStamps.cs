@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
-using Dapper;
 using Grid.Server.Data;
+using Grid.Server.Staff;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -17,58 +18,54 @@ namespace Grid.Server.Auth;
 /// on other nodes within <see cref="GridOptions.SessionCheckSeconds"/> (the per-node cache), the
 /// live hub connections included (<see cref="HubSessions"/>).
 /// </summary>
-public sealed class SessionStamps(NpgsqlDataSource db, TimeProvider clock, IOptions<GridOptions> options)
+public sealed class SessionStamps(IDbContextFactory<GridDbContext> contexts, TimeProvider clock, IOptions<GridOptions> options)
 {
     public const string Claim = "grid:stamp";
     private readonly ConcurrentDictionary<Guid, (string? Stamp, DateTimeOffset ReadAt)> _cache = new();
 
     private TimeSpan Ttl => TimeSpan.FromSeconds(Math.Max(0, options.Value.SessionCheckSeconds));
 
-    private const string SelectStampSql = "select security_stamp::text from people where id = @Id and deactivated_at is null";
-
     /// <summary>The person's stamp now, or null when there is no such active person.</summary>
     public async Task<string?> CurrentAsync(Guid person, bool fresh = false)
     {
         var now = clock.GetUtcNow();
         if (!fresh && _cache.TryGetValue(person, out var cached) && now - cached.ReadAt < Ttl) return cached.Stamp;
-        await using var conn = await db.OpenConnectionAsync();
-        var stamp = await conn.ExecuteScalarAsync<string?>(SelectStampSql, new { Id = person });
-        _cache[person] = (stamp, now);
-        return stamp;
+        await using var db = await contexts.CreateDbContextAsync();
+        var stamp = await db.Set<PersonRecord>().Where(p => p.Id == person && p.DeactivatedAt == null)
+            .Select(p => (Guid?)p.SecurityStamp).FirstOrDefaultAsync();
+        _cache[person] = (stamp?.ToString(), now);
+        return stamp?.ToString();
     }
-
-    private const string SelectStampsSql = "select id, security_stamp::text as stamp from people where id = any(@Ids) and deactivated_at is null";
 
     /// <summary>Current stamps of many people in one query (the hub sweep); inactive people are absent.</summary>
     public async Task<IReadOnlyDictionary<Guid, string>> CurrentManyAsync(IReadOnlyCollection<Guid> people)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        var rows = await conn.QueryAsync<(Guid Id, string Stamp)>(SelectStampsSql, new { Ids = people.ToArray() });
+        var ids = people.ToArray();
+        await using var db = await contexts.CreateDbContextAsync();
+        var rows = await db.Set<PersonRecord>().Where(p => ids.Contains(p.Id) && p.DeactivatedAt == null)
+            .Select(p => new { p.Id, p.SecurityStamp }).ToListAsync();
         var now = clock.GetUtcNow();
-        var found = rows.ToDictionary(r => r.Id, r => r.Stamp);
+        var found = rows.ToDictionary(r => r.Id, r => r.SecurityStamp.ToString());
         foreach (var p in people) _cache[p] = (found.GetValueOrDefault(p), now);
         return found;
     }
 
-    private const string RotateSql = "update people set security_stamp = gen_random_uuid() where id = @Id";
-
     /// <summary>Ends every session of the person (inside the caller's transaction, audited there).</summary>
-    public async Task RotateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid person)
+    public async Task RotateAsync(GridDbContext db, Guid person)
     {
-        await conn.ExecuteAsync(RotateSql, new { Id = person }, tx);
+        // Guid.NewGuid() here is gen_random_uuid() in the UPDATE: the database makes the stamp.
+        await db.Set<PersonRecord>().Where(p => p.Id == person).ExecuteUpdateAsync(u => u.SetProperty(p => p.SecurityStamp, p => Guid.NewGuid()));
         _cache.TryRemove(person, out _);
     }
 
     /// <summary>Sign-out: the person's stamp changes, so every cookie of his (other devices, other nodes) stops working.</summary>
     public async Task EndAllSessionsAsync(Guid person, string reason)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await RotateAsync(conn, tx, person);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
-        {
-            Now = clock.GetUtcNow(), Actor = person, Action = reason, Subject = $"person:{person}", Details = "{}",
-        }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await RotateAsync(db, person);
+        db.Add(new AuditLogRecord { At = clock.GetUtcNow(), ActorId = person, Action = reason, Subject = $"person:{person}", Details = "{}" });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
     }
 

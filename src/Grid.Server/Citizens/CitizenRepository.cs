@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
-using Dapper;
+using Grid.Server.Catalogue;
 using Grid.Server.Data;
 using Grid.Server.Incidents;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Grid.Server.Citizens;
 
@@ -70,7 +72,7 @@ public sealed class DueFollowUpRow
     public bool NoAnswer { get; init; }
 }
 
-public sealed class CitizenRepository(NpgsqlDataSource db)
+public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
 {
     /// <summary>The system person recorded as the actor of steps a citizen's answer causes (see migration 0061).</summary>
     public static readonly Guid CitizenActor = Guid.Parse("00000000-0000-0000-0000-0000000c1715");
@@ -87,22 +89,24 @@ public sealed class CitizenRepository(NpgsqlDataSource db)
 
     // ---- the page's key ----
 
-    private const string PageKeySql = "select public_key from open311_api_keys where citizen_page and revoked_at is null";
-
     private const string InsertPageKeySql = """
         insert into open311_api_keys (name, key_prefix, key_hash, rate_per_minute, scope, created_at, citizen_page, public_key)
         values ('GridCity citizen page (/r)', left(@Key, 9), @Hash, 10000, 'open311', @Now, true, @Key)
         on conflict do nothing
         """;
 
+    private static Task<string?> PageKeyAsync(GridDbContext db) =>
+        db.Set<Open311.ApiKeyRecord>().Where(k => k.CitizenPage && k.RevokedAt == null).Select(k => k.PublicKey).FirstOrDefaultAsync();
+
     /// <summary>The citizen page's Open311 key, made on first use; several nodes racing make one (unique index).</summary>
     public async Task<string> PageKeyAsync(DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        if (await conn.QueryFirstOrDefaultAsync<string?>(PageKeySql) is { } key) return key;
+        await using var db = await contexts.CreateDbContextAsync();
+        if (await PageKeyAsync(db) is { } key) return key;
         var fresh = "o311_page_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        await conn.ExecuteAsync(InsertPageKeySql, new { Key = fresh, Hash = Open311.Open311Repository.Hash(fresh), Now = now });
-        return (await conn.QueryFirstAsync<string>(PageKeySql));
+        await db.Database.ExecuteSqlRawAsync(InsertPageKeySql, new NpgsqlParameter("Key", fresh),
+            new NpgsqlParameter("Hash", Open311.Open311Repository.Hash(fresh)), new NpgsqlParameter("Now", now));
+        return (await PageKeyAsync(db))!;
     }
 
     // ---- limits ----
@@ -110,114 +114,116 @@ public sealed class CitizenRepository(NpgsqlDataSource db)
     private const string CountSql = """
         insert into citizen_rate_usage (subject, window_start, count) values (@Subject, @Window, 1)
         on conflict (subject, window_start) do update set count = citizen_rate_usage.count + 1
-        returning count
+        returning count as "Value"
         """;
-
-    private const string DropOldSql = "delete from citizen_rate_usage where subject = @Subject and window_start < @Window - interval '1 day'";
 
     /// <summary>Counts one use of <paramref name="subject"/> in the current hour; the count after it decides, on every node alike.</summary>
     public async Task<int> CountUseAsync(string subject, DateTimeOffset now)
     {
         var window = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
-        await using var conn = await db.OpenConnectionAsync();
-        var count = await conn.ExecuteScalarAsync<int>(CountSql, new { Subject = subject, Window = window });
-        if (count == 1) await conn.ExecuteAsync(DropOldSql, new { Subject = subject, Window = window });
+        await using var db = await contexts.CreateDbContextAsync();
+        var count = (await db.Database.SqlQueryRaw<int>(CountSql, new NpgsqlParameter("Subject", subject), new NpgsqlParameter("Window", window))
+            .ToListAsync()).Single();
+        var old = window.AddDays(-1);
+        if (count == 1) await db.Set<CitizenRateUsageRecord>().Where(u => u.Subject == subject && u.WindowStart < old).ExecuteDeleteAsync();
         return count;
     }
 
     // ---- photos ----
 
+    // The photo row is an upsert and citizen_photo_uploads has no key (EF inserts only keyed rows): SQL through EF.
+    private const string InsertPhotoSql = """
+        insert into photos (sha256, content_type, bytes, has_metadata, thumb_sha256, created_at)
+        values (@Sha256, @ContentType, @Bytes, @HasMetadata, @ThumbSha256, @Now) on conflict (sha256) do nothing;
+        insert into citizen_photo_uploads (sha256, device_id, address, uploaded_at) values (@Sha256, @Device, @Address, @Now);
+        """;
+
     public async Task RecordPhotoAsync(Photos.PhotoRow photo, string? device, string? address, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await conn.ExecuteAsync("""
-            insert into photos (sha256, content_type, bytes, has_metadata, thumb_sha256, created_at)
-            values (@Sha256, @ContentType, @Bytes, @HasMetadata, @ThumbSha256, @Now) on conflict (sha256) do nothing
-            """, new { photo.Sha256, photo.ContentType, photo.Bytes, photo.HasMetadata, photo.ThumbSha256, Now = now }, tx);
-        await conn.ExecuteAsync("insert into citizen_photo_uploads (sha256, device_id, address, uploaded_at) values (@Sha, @Device, @Address, @Now)",
-            new { Sha = photo.Sha256, Device = device, Address = address, Now = now }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync(InsertPhotoSql, new NpgsqlParameter("Sha256", photo.Sha256),
+            new NpgsqlParameter("ContentType", photo.ContentType), new NpgsqlParameter("Bytes", photo.Bytes),
+            new NpgsqlParameter("HasMetadata", photo.HasMetadata),
+            new NpgsqlParameter("ThumbSha256", NpgsqlDbType.Text) { Value = (object?)photo.ThumbSha256 ?? DBNull.Value }, new NpgsqlParameter("Now", now),
+            new NpgsqlParameter("Device", NpgsqlDbType.Text) { Value = (object?)device ?? DBNull.Value },
+            new NpgsqlParameter("Address", NpgsqlDbType.Text) { Value = (object?)address ?? DBNull.Value });
         await tx.CommitAsync();
     }
 
     public async Task<IReadOnlyList<string>> NotCitizenPhotosAsync(IReadOnlyList<string> shas)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<string>(
-            "select s from unnest(@Shas::text[]) s where not exists (select 1 from citizen_photo_uploads u where u.sha256 = s)",
-            new { Shas = shas.ToArray() })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var known = await db.Set<CitizenPhotoUploadRecord>().Where(u => shas.Contains(u.Sha256)).Select(u => u.Sha256).Distinct().ToListAsync();
+        return shas.Where(s => !known.Contains(s)).ToList();
     }
 
     // ---- tracking ----
 
-    public const string InsertTrackingSql = """
-        insert into citizen_tracking (code_hash, case_id, kind, device_id, name, phone, created_at)
-        values (@CodeHash, @CaseId, @Kind, @Device, @Name, @Phone, @Now)
-        """;
-
     // A merged report is followed through the case that absorbed it.
-    private const string TrackedSql = """
-        select t.case_id, t.kind, e.case_no, e.state, e.category_code, k.name_zh as category_name_zh, k.name_en as category_name_en,
-               e.address, e.description, e.created_at, e.updated_at, e.closed_at, e.deadline,
-               exists (select 1 from spam_marks s where s.case_id in (c.id, e.id)) as spam,
-               m.case_no as merged_into_no
-        from citizen_tracking t
-        join cases c on c.id = t.case_id
-        left join cases m on m.id = c.merged_into
-        join cases e on e.id = coalesce(m.id, c.id)
-        join categories k on k.code = e.category_code
-        where t.code_hash = @Hash
-        """;
-
     public async Task<TrackedCase?> TrackedAsync(string code)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QueryFirstOrDefaultAsync<TrackedCase>(TrackedSql, new { Hash = HashCode(code) });
+        var hash = HashCode(code);
+        await using var db = await contexts.CreateDbContextAsync();
+        var cases = db.Set<CaseRecord>();
+        var spam = db.Set<SpamMarkRecord>();
+        return await (from t in db.Set<CitizenTrackingRecord>()
+                      where t.CodeHash == hash
+                      join c in cases on t.CaseId equals c.Id
+                      join m0 in cases on c.MergedInto equals m0.Id into merged
+                      from m in merged.DefaultIfEmpty()
+                      join e in cases on (m != null ? m.Id : c.Id) equals e.Id
+                      join k in db.Set<CategoryRecord>() on e.CategoryCode equals k.Code
+                      select new TrackedCase
+                      {
+                          CaseId = t.CaseId, Kind = t.Kind, CaseNo = e.CaseNo, State = e.State, CategoryCode = e.CategoryCode,
+                          CategoryNameZh = k.NameZh, CategoryNameEn = k.NameEn, Address = e.Address, Description = e.Description,
+                          CreatedAt = e.CreatedAt, UpdatedAt = e.UpdatedAt, ClosedAt = e.ClosedAt, Deadline = e.Deadline,
+                          Spam = spam.Any(s => s.CaseId == c.Id || s.CaseId == e.Id), MergedIntoNo = m.CaseNo,
+                      }).FirstOrDefaultAsync();
     }
 
     /// <summary>The id of the case that handles the tracked problem (the merge target, if merged).</summary>
     public async Task<long?> EffectiveCaseIdAsync(long caseId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<long?>("select coalesce(merged_into, id) from cases where id = @Id", new { Id = caseId });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<CaseRecord>().Where(c => c.Id == caseId).Select(c => (long?)(c.MergedInto ?? c.Id)).FirstOrDefaultAsync();
     }
-
-    private const string PublicNotesSql = """
-        select h.at, h.action, h.public_note as note from case_history h
-        where h.case_id in (@Id, (select coalesce(merged_into, id) from cases where id = @Id)) and h.public_note is not null
-        order by h.at, h.id
-        """;
 
     public async Task<IReadOnlyList<PublicNoteRow>> PublicNotesAsync(long caseId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<PublicNoteRow>(PublicNotesSql, new { Id = caseId })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var ids = await db.Set<CaseRecord>().Where(c => c.Id == caseId).Select(c => c.MergedInto ?? c.Id).ToListAsync();
+        ids.Add(caseId);
+        return await db.Set<CaseHistoryRecord>().Where(h => ids.Contains(h.CaseId) && h.PublicNote != null)
+            .OrderBy(h => h.At).ThenBy(h => h.Id)
+            .Select(h => new PublicNoteRow { At = h.At, Action = h.Action, Note = h.PublicNote! }).ToListAsync();
     }
-
-    private const string PublishedSql = """
-        select p.sha256, p.kind from published_photos p
-        where p.case_id in (@Id, (select coalesce(merged_into, id) from cases where id = @Id))
-        order by p.kind desc, p.published_at
-        """;
 
     public async Task<IReadOnlyList<(string Sha, string Kind)>> PublishedPhotosAsync(long caseId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<(string, string)>(PublishedSql, new { Id = caseId })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var ids = await db.Set<CaseRecord>().Where(c => c.Id == caseId).Select(c => c.MergedInto ?? c.Id).ToListAsync();
+        ids.Add(caseId);
+        var rows = await db.Set<PublishedPhotoRecord>().Where(p => ids.Contains(p.CaseId))
+            .OrderByDescending(p => p.Kind).ThenBy(p => p.PublishedAt).Select(p => new { p.Sha256, p.Kind }).ToListAsync();
+        return rows.Select(r => (r.Sha256, r.Kind)).ToList();
     }
 
     // ---- nearby and "+1" ----
 
+    // The distance is on the spheroid (a geography cast EF does not translate for geometry columns),
+    // so this stays SQL; the && box keeps the GiST index in play.
     private const string NearbySql = """
-        select c.case_no, c.state, left(c.description, 140) as description, c.address,
-               ST_Distance(c.location::geography, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326)::geography) as distance_m, c.created_at,
-               (select count(*)::int from citizen_tracking t where t.case_id = c.id and t.kind = 'support') as supporters
+        select c.case_no as "CaseNo", c.state as "State", left(c.description, 140) as "Description", c.address as "Address",
+               ST_Distance(c.location::geography, @Point::geography) as "DistanceM", c.created_at as "CreatedAt",
+               (select count(*)::int from citizen_tracking t where t.case_id = c.id and t.kind = 'support') as "Supporters"
         from cases c
         where c.category_code = @Category and c.state not in ('closed','cancelled') and c.merged_into is null
           and not exists (select 1 from spam_marks s where s.case_id = c.id)
           and c.created_at >= @Since
-          and c.location && ST_Expand(ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @DegLon, @DegLat)
-          and ST_DWithin(c.location::geography, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326)::geography, @Meters)
+          and c.location && ST_Expand(@Point, @DegLon, @DegLat)
+          and ST_DWithin(c.location::geography, @Point::geography, @Meters)
         order by 5, c.id
         limit 5
         """;
@@ -225,12 +231,15 @@ public sealed class CitizenRepository(NpgsqlDataSource db)
     public async Task<IReadOnlyList<NearbyRow>> NearbyAsync(double lat, double lon, string category, double meters, DateTimeOffset since)
     {
         var box = Grid.SearchBox.Around(lat, meters);
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<NearbyRow>(NearbySql, new { Lat = lat, Lon = lon, Category = category, Meters = meters, Since = since, box.DegLat, box.DegLon })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<NearbyRow>(NearbySql, new NpgsqlParameter("Point", Grid.Geo.Point(lon, lat)),
+            new NpgsqlParameter("Category", category), new NpgsqlParameter("Meters", meters), new NpgsqlParameter("Since", since),
+            new NpgsqlParameter("DegLat", box.DegLat), new NpgsqlParameter("DegLon", box.DegLon)).ToListAsync();
     }
 
+    // Locked, so the "+1" and a step closing the case at the same moment take turns.
     private const string SupportableSql = """
-        select c.id from cases c
+        select c.id as "Value" from cases c
         where c.case_no = @CaseNo and c.state not in ('closed','cancelled') and c.merged_into is null
           and not exists (select 1 from spam_marks s where s.case_id = c.id)
         for update
@@ -240,95 +249,110 @@ public sealed class CitizenRepository(NpgsqlDataSource db)
     /// the case is not open (closed, cancelled, merged, spam or unknown).</summary>
     public async Task<long?> SupportAsync(string caseNo, string codeHash, string? device, string? name, string? phone, string? note, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var id = await conn.QueryFirstOrDefaultAsync<long?>(SupportableSql, new { CaseNo = caseNo }, tx);
-        if (id is null) { await tx.RollbackAsync(); return null; }
-        await conn.ExecuteAsync(InsertTrackingSql, new { CodeHash = codeHash, CaseId = id, Kind = "support", Device = device, Name = name, Phone = phone, Now = now }, tx);
-        var state = await conn.ExecuteScalarAsync<string>("select state from cases where id = @Id", new { Id = id }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertHistorySql, new
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var found = await db.Database.SqlQueryRaw<long>(SupportableSql, new NpgsqlParameter("CaseNo", caseNo)).ToListAsync();
+        if (found.Count == 0) { await tx.RollbackAsync(); return null; }
+        var id = found[0];
+        var state = await db.Set<CaseRecord>().Where(c => c.Id == id).Select(c => c.State).SingleAsync();
+        db.Add(new CitizenTrackingRecord { CodeHash = codeHash, CaseId = id, Kind = "support", DeviceId = device, Name = name, Phone = phone, CreatedAt = now });
+        db.Add(new CaseHistoryRecord
         {
-            CaseId = id, At = now, ActorId = (Guid?)null, Action = Field.FieldEndpoints.SupportAction, FromState = state, ToState = state,
+            CaseId = id, At = now, ActorId = null, Action = Field.FieldEndpoints.SupportAction, FromState = state, ToState = state,
             Reason = note ?? "Citizen page: this is my problem too (+1).", Evidence = "[]",
             Details = System.Text.Json.JsonSerializer.Serialize(new { channel = "citizen_page" }),
-        }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = Field.FieldEndpoints.SupportAction, CaseId = id }, tx);
+        });
+        await db.SaveChangesAsync();
+        await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", Field.FieldEndpoints.SupportAction, id);
         await tx.CommitAsync();
         return id;
     }
 
     // ---- spam and published photos ----
 
+    private const string InsertSpamSql = """
+        insert into spam_marks (case_id, marked_by, marked_at, reason) values (@CaseId, @Actor, @Now, @Reason) on conflict do nothing
+        """;
+
     public async Task<bool> MarkSpamAsync(long caseId, Guid actor, string reason, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var done = await conn.ExecuteAsync("""
-            insert into spam_marks (case_id, marked_by, marked_at, reason) values (@CaseId, @Actor, @Now, @Reason) on conflict do nothing
-            """, new { CaseId = caseId, Actor = actor, Now = now, Reason = reason }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var done = await db.Database.ExecuteSqlRawAsync(InsertSpamSql, new NpgsqlParameter("CaseId", caseId), new NpgsqlParameter("Actor", actor),
+            new NpgsqlParameter("Now", now), new NpgsqlParameter("Reason", reason));
         if (done == 0) { await tx.RollbackAsync(); return false; }
-        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "case_marked_spam", Subject = $"case:{caseId}",
-            Details = System.Text.Json.JsonSerializer.Serialize(new { reason }) }, tx);
+        db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "case_marked_spam", Subject = $"case:{caseId}",
+            Details = System.Text.Json.JsonSerializer.Serialize(new { reason }) });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return true;
     }
 
     public async Task<bool> IsSpamAsync(long caseId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<bool>("select exists (select 1 from spam_marks where case_id = @Id)", new { Id = caseId });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<SpamMarkRecord>().AnyAsync(s => s.CaseId == caseId);
     }
 
+    // jsonb containment (@>) of the photo reference in a step's evidence: no LINQ for it.
     private const string CitedSql = """
         select exists (select 1 from case_history h
                        where (h.case_id = @CaseId or h.case_id in (select m.id from cases m where m.merged_into = @CaseId))
-                         and h.evidence @> jsonb_build_array(@Ref::text))
+                         and h.evidence @> jsonb_build_array(@Ref::text)) as "Value"
+        """;
+
+    private const string UpsertPublishedSql = """
+        insert into published_photos (case_id, sha256, kind, published_by, published_at) values (@CaseId, @Sha, @Kind, @Actor, @Now)
+        on conflict (case_id, sha256) do update set kind = excluded.kind, published_by = excluded.published_by, published_at = excluded.published_at
         """;
 
     public async Task<bool> PublishPhotoAsync(long caseId, string sha, string kind, Guid actor, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        if (!await conn.ExecuteScalarAsync<bool>(CitedSql, new { CaseId = caseId, Ref = Photos.PhotoEndpoints.RefPrefix + sha }, tx))
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var cited = (await db.Database.SqlQueryRaw<bool>(CitedSql, new NpgsqlParameter("CaseId", caseId),
+            new NpgsqlParameter("Ref", Photos.PhotoEndpoints.RefPrefix + sha)).ToListAsync()).Single();
+        if (!cited)
         {
             await tx.RollbackAsync();
             return false;
         }
-        await conn.ExecuteAsync("""
-            insert into published_photos (case_id, sha256, kind, published_by, published_at) values (@CaseId, @Sha, @Kind, @Actor, @Now)
-            on conflict (case_id, sha256) do update set kind = excluded.kind, published_by = excluded.published_by, published_at = excluded.published_at
-            """, new { CaseId = caseId, Sha = sha, Kind = kind, Actor = actor, Now = now }, tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = actor, Action = "photo_published", Subject = $"case:{caseId}",
-            Details = System.Text.Json.JsonSerializer.Serialize(new { sha, kind }) }, tx);
+        await db.Database.ExecuteSqlRawAsync(UpsertPublishedSql, new NpgsqlParameter("CaseId", caseId), new NpgsqlParameter("Sha", sha),
+            new NpgsqlParameter("Kind", kind), new NpgsqlParameter("Actor", actor), new NpgsqlParameter("Now", now));
+        db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "photo_published", Subject = $"case:{caseId}",
+            Details = System.Text.Json.JsonSerializer.Serialize(new { sha, kind }) });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return true;
     }
 
     public async Task<bool> IsPublishedAsync(long caseId, string sha)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<bool>("""
-            select exists (select 1 from published_photos
-                           where sha256 = @Sha and case_id in (@Id, (select coalesce(merged_into, id) from cases where id = @Id)))
-            """, new { Id = caseId, Sha = sha });
+        await using var db = await contexts.CreateDbContextAsync();
+        var ids = await db.Set<CaseRecord>().Where(c => c.Id == caseId).Select(c => c.MergedInto ?? c.Id).ToListAsync();
+        ids.Add(caseId);
+        return await db.Set<PublishedPhotoRecord>().AnyAsync(p => p.Sha256 == sha && ids.Contains(p.CaseId));
     }
 
     // ---- follow-up ----
 
     public async Task<FollowUpRow?> FollowUpAsync(long caseId, DateTimeOffset closedAt)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QueryFirstOrDefaultAsync<FollowUpRow>(
-            "select case_id, closed_at, channel, solved, satisfaction, comment, answered_at from followups where case_id = @Id and closed_at = @ClosedAt",
-            new { Id = caseId, ClosedAt = closedAt });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<FollowupRecord>().Where(f => f.CaseId == caseId && f.ClosedAt == closedAt)
+            .Select(f => new FollowUpRow
+            {
+                CaseId = f.CaseId, ClosedAt = f.ClosedAt, Channel = f.Channel, Solved = f.Solved, Satisfaction = f.Satisfaction,
+                Comment = f.Comment, AnsweredAt = f.AnsweredAt,
+            }).FirstOrDefaultAsync();
     }
 
+    // Guarded on the closing the caller saw: a case reopened meanwhile (or answered first) inserts nothing.
     private const string InsertFollowUpSql = """
         insert into followups (case_id, closed_at, channel, solved, satisfaction, comment, answered_at, recorded_by)
         select c.id, c.closed_at, @Channel, @Solved, @Satisfaction, @Comment, @Now, @Actor
         from cases c where c.id = @CaseId and c.state = 'closed' and c.closed_at = @ClosedAt
         on conflict (case_id, closed_at) do nothing
-        returning id
         """;
 
     /// <summary>Records the answer about the closing seen by the caller; false when the case is no longer that
@@ -336,20 +360,21 @@ public sealed class CitizenRepository(NpgsqlDataSource db)
     public async Task<bool> RecordFollowUpAsync(long caseId, DateTimeOffset closedAt, string channel, bool solved, string satisfaction,
         string? comment, Guid? actor, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var id = await conn.QueryFirstOrDefaultAsync<long?>(InsertFollowUpSql, new
-        {
-            CaseId = caseId, ClosedAt = closedAt, Channel = channel, Solved = solved, Satisfaction = satisfaction, Comment = comment, Now = now, Actor = actor,
-        }, tx);
-        if (id is null) { await tx.RollbackAsync(); return false; }
-        await conn.ExecuteAsync(CaseRepository.InsertHistorySql, new
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var inserted = await db.Database.ExecuteSqlRawAsync(InsertFollowUpSql, new NpgsqlParameter("CaseId", caseId),
+            new NpgsqlParameter("ClosedAt", closedAt), new NpgsqlParameter("Channel", channel), new NpgsqlParameter("Solved", solved),
+            new NpgsqlParameter("Satisfaction", satisfaction), new NpgsqlParameter("Comment", NpgsqlDbType.Text) { Value = (object?)comment ?? DBNull.Value },
+            new NpgsqlParameter("Now", now), new NpgsqlParameter("Actor", NpgsqlDbType.Uuid) { Value = (object?)actor ?? DBNull.Value });
+        if (inserted == 0) { await tx.RollbackAsync(); return false; }
+        db.Add(new CaseHistoryRecord
         {
             CaseId = caseId, At = now, ActorId = actor, Action = FollowUpAction, FromState = "closed", ToState = "closed",
             Reason = comment, Evidence = "[]",
             Details = System.Text.Json.JsonSerializer.Serialize(new { channel, solved, satisfaction }),
-        }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = now, Kind = "case_changed", Action = FollowUpAction, CaseId = caseId }, tx);
+        });
+        await db.SaveChangesAsync();
+        await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", FollowUpAction, caseId);
         await tx.CommitAsync();
         return true;
     }
@@ -358,11 +383,11 @@ public sealed class CitizenRepository(NpgsqlDataSource db)
     public const string FollowUpAction = "followup";
 
     private const string DueSql = """
-        select c.id as case_id, c.case_no, k.name_zh as category_name_zh, c.address, c.source,
-               coalesce(c.reporter_name, (select t.name from citizen_tracking t where t.case_id = c.id and t.name is not null order by t.created_at limit 1)) as reporter_name,
-               coalesce(c.reporter_phone, (select t.phone from citizen_tracking t where t.case_id = c.id and t.phone is not null order by t.created_at limit 1)) as reporter_phone,
-               (select h.external_id from hotline_tickets h where h.case_id = c.id limit 1) as ticket_id,
-               c.closed_at, c.closed_at < @NoAnswerBefore as no_answer
+        select c.id as "CaseId", c.case_no as "CaseNo", k.name_zh as "CategoryNameZh", c.address as "Address", c.source as "Source",
+               coalesce(c.reporter_name, (select t.name from citizen_tracking t where t.case_id = c.id and t.name is not null order by t.created_at limit 1)) as "ReporterName",
+               coalesce(c.reporter_phone, (select t.phone from citizen_tracking t where t.case_id = c.id and t.phone is not null order by t.created_at limit 1)) as "ReporterPhone",
+               (select h.external_id from hotline_tickets h where h.case_id = c.id limit 1) as "TicketId",
+               c.closed_at as "ClosedAt", c.closed_at < @NoAnswerBefore as "NoAnswer"
         from cases c join categories k on k.code = c.category_code
         where c.state = 'closed' and c.merged_into is null
           and not exists (select 1 from followups f where f.case_id = c.id and f.closed_at = c.closed_at)
@@ -377,7 +402,9 @@ public sealed class CitizenRepository(NpgsqlDataSource db)
     /// <summary>Closed cases with a citizen reporter whose follow-up is still unanswered, oldest first.</summary>
     public async Task<IReadOnlyList<DueFollowUpRow>> DueFollowUpsAsync(string? street, DateTimeOffset noAnswerBefore)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<DueFollowUpRow>(DueSql, new { Street = street, NoAnswerBefore = noAnswerBefore })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<DueFollowUpRow>(DueSql,
+            new NpgsqlParameter("Street", NpgsqlDbType.Text) { Value = (object?)street ?? DBNull.Value },
+            new NpgsqlParameter("NoAnswerBefore", noAnswerBefore)).ToListAsync();
     }
 }

@@ -1,8 +1,11 @@
 using System.Text.Json;
-using Dapper;
 using Grid.Domain.Escalation;
+using Grid.Server.Data;
 using Grid.Server.Incidents;
+using Grid.Server.Staff;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Grid.Server.Escalation;
 
@@ -59,48 +62,16 @@ public sealed class EscalationRow
     public int Targets { get; init; }
 }
 
-public sealed class EscalationRepository(NpgsqlDataSource db)
+public sealed class EscalationRepository(IDbContextFactory<GridDbContext> contexts)
 {
     // Row lock first: the job, the sweep and a lifecycle step on the same case take turns, so the
     // ladder is judged on the case as it is, and a concurrent step (extension, close) wins or waits.
     private const string LockCaseSql = """
-        select c.id, c.state, c.deadline, c.dispatched_at, c.dispatch_deadline, c.category_code, c.priority, c.cell_code, c.assigned_unit_id, c.assignee_id
+        select c.id as "Id", c.state as "State", c.deadline as "Deadline", c.dispatched_at as "DispatchedAt",
+               c.dispatch_deadline as "DispatchDeadline", c.category_code as "CategoryCode", c.priority as "Priority",
+               c.cell_code as "CellCode", c.assigned_unit_id as "AssignedUnitId", c.assignee_id as "AssigneeId"
         from cases c where c.id = @Id
         for update
-        """;
-
-    private const string InsertManualSql = """
-        insert into escalations (case_id, level, deadline, due_at, at, ordered_by, note, cell_code, unit_id, assignee_id)
-        values (@CaseId, 'supervise', null, @At, @At, @OrderedBy, @Note, @CellCode, @UnitId, @AssigneeId)
-        returning id
-        """;
-
-    // Who hears of each rung. The assignee, or when nobody is named, the staff of the responsible
-    // unit; the grid head of the cell; supervisors of the case's street; district-wide supervisors.
-    private const string AssigneeTargetsSql = """
-        select p.id from people p
-        where p.id = @AssigneeId
-           or (@AssigneeId::uuid is null and p.unit_id = @UnitId
-               and exists (select 1 from person_roles r where r.person_id = p.id and r.role = 'unit_staff'))
-        """;
-
-    private const string GridHeadTargetsSql = """
-        select s.person_id from cell_staff s where s.cell_code = @CellCode and s.role = 'grid_head'
-        """;
-
-    private const string StreetLeaderTargetsSql = """
-        select p.id from people p join person_roles r on r.person_id = p.id and r.role = 'supervisor'
-        where p.street_code = left(@CellCode, 9)
-        """;
-
-    private const string DistrictTargetsSql = """
-        select p.id from people p join person_roles r on r.person_id = p.id and r.role = 'supervisor'
-        where p.street_code is null
-        """;
-
-    private const string InsertHistorySql = """
-        insert into case_history (case_id, at, actor_id, action, from_state, to_state, reason, evidence, details)
-        values (@CaseId, @At, @ActorId, @Action, @State, @State, @Reason, '[]', @Details::jsonb)
         """;
 
     // The lifecycle's event payload (CaseRepository.CaseEventPayloadSql) plus the rung, so the
@@ -127,109 +98,112 @@ public sealed class EscalationRepository(NpgsqlDataSource db)
     /// <summary>督办 ordered by hand: the assignee (or unit) and the grid head get an inbox item with the note.</summary>
     public async Task<FiredRung?> SuperviseAsync(long caseId, Guid orderedBy, string note, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var c = await conn.QuerySingleOrDefaultAsync<LadderCase>(LockCaseSql, new { Id = caseId }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var c = (await db.Database.SqlQueryRaw<LadderCase>(LockCaseSql, new NpgsqlParameter("Id", caseId)).ToListAsync()).SingleOrDefault();
         if (c is null) return null;
-        var id = await conn.QuerySingleAsync<long>(InsertManualSql, new
+        var row = new EscalationRecord
         {
-            CaseId = c.Id, At = now, OrderedBy = orderedBy, Note = note, c.CellCode, UnitId = c.AssignedUnitId, c.AssigneeId,
-        }, tx);
-        var targets = (await TargetsAsync(conn, tx, EscalationLevel.Assignee, c))
-            .Concat(await TargetsAsync(conn, tx, EscalationLevel.GridHead, c)).Distinct().Where(p => p != orderedBy).ToList();
-        await RecordAsync(conn, tx, c, id, EscalationLevel.Supervise, orderedBy, note, targets, now,
-            new { level = "supervise", escalationId = id });
+            CaseId = c.Id, Level = "supervise", Deadline = null, DueAt = now, At = now, OrderedBy = orderedBy, Note = note, CellCode = c.CellCode,
+            UnitId = c.AssignedUnitId, AssigneeId = c.AssigneeId,
+        };
+        db.Add(row);
+        await db.SaveChangesAsync();
+        var targets = (await TargetsAsync(db, EscalationLevel.Assignee, c))
+            .Concat(await TargetsAsync(db, EscalationLevel.GridHead, c)).Distinct().Where(p => p != orderedBy).ToList();
+        await RecordAsync(db, c, row.Id, EscalationLevel.Supervise, orderedBy, note, targets, now,
+            new { level = "supervise", escalationId = row.Id });
         await tx.CommitAsync();
-        return new FiredRung(id, EscalationLevel.Supervise, now, targets);
+        return new FiredRung(row.Id, EscalationLevel.Supervise, now, targets);
     }
 
-    private static async Task<List<Guid>> TargetsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, EscalationLevel level, LadderCase c)
+    // Who hears of each rung. The assignee, or when nobody is named, the staff of the responsible
+    // unit; the grid head of the cell; supervisors of the case's street; district-wide supervisors.
+    private static async Task<List<Guid>> TargetsAsync(GridDbContext db, EscalationLevel level, LadderCase c)
     {
-        var sql = level switch
+        var people = db.Set<PersonRecord>();
+        var roles = db.Set<PersonRoleRecord>();
+        IQueryable<Guid> GridHeads() => db.Set<CellStaffRecord>().Where(s => s.CellCode == c.CellCode && s.Role == "grid_head").Select(s => s.PersonId);
+        IQueryable<PersonRecord> Supervisors() => people.Where(p => roles.Any(r => r.PersonId == p.Id && r.Role == "supervisor"));
+        var street = c.CellCode.Length > 9 ? c.CellCode[..9] : c.CellCode;
+        var query = level switch
         {
-            EscalationLevel.Warning or EscalationLevel.Assignee => AssigneeTargetsSql,
-            EscalationLevel.GridHead => GridHeadTargetsSql,
-            EscalationLevel.StreetLeader => StreetLeaderTargetsSql,
-            EscalationLevel.District => DistrictTargetsSql,
+            EscalationLevel.Warning or EscalationLevel.Assignee => c.AssigneeId is { } assignee
+                ? people.Where(p => p.Id == assignee).Select(p => p.Id)
+                : people.Where(p => p.UnitId == c.AssignedUnitId && roles.Any(r => r.PersonId == p.Id && r.Role == "unit_staff")).Select(p => p.Id),
+            EscalationLevel.GridHead => GridHeads(),
+            EscalationLevel.StreetLeader => Supervisors().Where(p => p.StreetCode == street).Select(p => p.Id),
+            EscalationLevel.District => Supervisors().Where(p => p.StreetCode == null).Select(p => p.Id),
             _ => throw new ArgumentOutOfRangeException(nameof(level)),
         };
-        var people = (await conn.QueryAsync<Guid>(sql, new { c.AssigneeId, UnitId = c.AssignedUnitId, c.CellCode }, tx)).ToList();
+        var found = await query.ToListAsync();
         // Nobody named and no unit staff: the grid head answers for the cell.
-        if (people.Count == 0 && level is EscalationLevel.Warning or EscalationLevel.Assignee)
-        {
-            people = (await conn.QueryAsync<Guid>(GridHeadTargetsSql, new { c.CellCode }, tx)).ToList();
-        }
-        return people.Distinct().ToList();
+        if (found.Count == 0 && level is EscalationLevel.Warning or EscalationLevel.Assignee) found = await GridHeads().ToListAsync();
+        return found.Distinct().ToList();
     }
 
-    private static async Task RecordAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LadderCase c, long escalationId, EscalationLevel level,
+    private static async Task RecordAsync(GridDbContext db, LadderCase c, long escalationId, EscalationLevel level,
         Guid? actorId, string? note, IReadOnlyList<Guid> targets, DateTimeOffset now, object details)
     {
         var action = level == EscalationLevel.Supervise ? "supervise" : "escalate";
-        await conn.ExecuteAsync(InsertHistorySql, new
+        db.Add(new CaseHistoryRecord
         {
-            CaseId = c.Id, At = now, ActorId = actorId, Action = action, c.State, Reason = note,
-            Details = JsonSerializer.Serialize(new { details, targets }),
-        }, tx);
-        await conn.ExecuteAsync(InsertEscalatedEventSql, new
-        {
-            At = now, Action = action, CaseId = c.Id, EscalationId = escalationId, Level = level.ToCode(),
-            Targets = JsonSerializer.Serialize(targets),
-        }, tx);
-        await conn.ExecuteAsync(InsertInboxSql, new { People = targets.ToArray(), EscalationId = escalationId, CaseId = c.Id, At = now }, tx);
+            CaseId = c.Id, At = now, ActorId = actorId, Action = action, FromState = c.State, ToState = c.State, Reason = note,
+            Evidence = "[]", Details = JsonSerializer.Serialize(new { details, targets }),
+        });
+        await db.SaveChangesAsync();
+        await db.Database.ExecuteSqlRawAsync(InsertEscalatedEventSql, new NpgsqlParameter("At", now), new NpgsqlParameter("Action", action),
+            new NpgsqlParameter("CaseId", c.Id), new NpgsqlParameter("EscalationId", escalationId), new NpgsqlParameter("Level", level.ToCode()),
+            new NpgsqlParameter("Targets", JsonSerializer.Serialize(targets)));
+        await db.Database.ExecuteSqlRawAsync(InsertInboxSql, new NpgsqlParameter("People", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = targets.ToArray() },
+            new NpgsqlParameter("EscalationId", escalationId), new NpgsqlParameter("CaseId", c.Id), new NpgsqlParameter("At", now));
     }
-
-    private const string SelectEscalationsOfCaseSql = """
-        select e.id, e.case_id, e.level, e.deadline, e.due_at, e.at, e.ordered_by, e.note,
-               (select count(*)::int from inbox_items i where i.escalation_id = e.id) as targets
-        from escalations e where e.case_id = @Id order by e.id
-        """;
 
     public async Task<IReadOnlyList<EscalationRow>> OfCaseAsync(long caseId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<EscalationRow>(SelectEscalationsOfCaseSql, new { Id = caseId })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var items = db.Set<InboxItemRecord>();
+        return await db.Set<EscalationRecord>().Where(e => e.CaseId == caseId).OrderBy(e => e.Id)
+            .Select(e => new EscalationRow
+            {
+                Id = e.Id, CaseId = e.CaseId, Level = e.Level, Deadline = e.Deadline, DueAt = e.DueAt, At = e.At, OrderedBy = e.OrderedBy,
+                Note = e.Note, Targets = items.Count(i => i.EscalationId == e.Id),
+            }).ToListAsync();
     }
 
     // ---- inbox ----
 
-    private const string SelectInboxSql = """
-        select i.id, i.case_id, c.case_no, c.state as case_state, c.description, c.cell_code, e.level, e.note,
-               o.display_name as ordered_by_name, e.deadline, i.created_at, i.read_at
-        from inbox_items i
-        join escalations e on e.id = i.escalation_id
-        join cases c on c.id = i.case_id
-        left join people o on o.id = e.ordered_by
-        where i.person_id = @Me and (@UnreadOnly = false or i.read_at is null)
-        order by i.id desc
-        limit @Limit offset @Offset
-        """;
-
-    private const string CountUnreadSql = "select count(*) from inbox_items where person_id = @Me and read_at is null";
-
-    private const string MarkReadSql = """
-        update inbox_items set read_at = @Now where id = @Id and person_id = @Me and read_at is null
-        """;
-
-    private const string OwnsItemSql = "select exists (select 1 from inbox_items where id = @Id and person_id = @Me)";
-
     public async Task<IReadOnlyList<InboxRow>> InboxAsync(Guid me, bool unreadOnly, int page, int pageSize)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<InboxRow>(SelectInboxSql, new { Me = me, UnreadOnly = unreadOnly, Limit = pageSize, Offset = (page - 1) * pageSize })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var items = db.Set<InboxItemRecord>().Where(i => i.PersonId == me);
+        if (unreadOnly) items = items.Where(i => i.ReadAt == null);
+        return await (from i in items
+                      join e in db.Set<EscalationRecord>() on i.EscalationId equals e.Id
+                      join c in db.Set<CaseRecord>() on i.CaseId equals c.Id
+                      join o0 in db.Set<PersonRecord>() on e.OrderedBy equals o0.Id into orderers
+                      from o in orderers.DefaultIfEmpty()
+                      orderby i.Id descending
+                      select new InboxRow
+                      {
+                          Id = i.Id, CaseId = i.CaseId, CaseNo = c.CaseNo, CaseState = c.State, Description = c.Description, CellCode = c.CellCode,
+                          Level = e.Level, Note = e.Note, OrderedByName = o.DisplayName, Deadline = e.Deadline, CreatedAt = i.CreatedAt, ReadAt = i.ReadAt,
+                      }).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync();
     }
 
     public async Task<long> UnreadCountAsync(Guid me)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<long>(CountUnreadSql, new { Me = me });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<InboxItemRecord>().LongCountAsync(i => i.PersonId == me && i.ReadAt == null);
     }
 
     /// <summary>False when the item is not the person's own.</summary>
     public async Task<bool> MarkReadAsync(Guid me, long id, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await conn.ExecuteAsync(MarkReadSql, new { Id = id, Me = me, Now = now });
-        return await conn.ExecuteScalarAsync<bool>(OwnsItemSql, new { Id = id, Me = me });
+        await using var db = await contexts.CreateDbContextAsync();
+        // Guarded on read_at is null: the first reading is the one kept.
+        await db.Set<InboxItemRecord>().Where(i => i.Id == id && i.PersonId == me && i.ReadAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.ReadAt, now));
+        return await db.Set<InboxItemRecord>().AnyAsync(i => i.Id == id && i.PersonId == me);
     }
 }

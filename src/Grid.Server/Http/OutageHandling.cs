@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Dapper;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
 
@@ -72,7 +71,8 @@ public static class Readiness
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
             await using var conn = await db.OpenConnectionAsync(timeout.Token);
-            await conn.ExecuteScalarAsync<int>(new CommandDefinition("select 1", cancellationToken: timeout.Token));
+            await using var ping = new NpgsqlCommand("select 1", conn);
+            await ping.ExecuteScalarAsync(timeout.Token);
             return Results.Ok(new { status = "ready" });
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or SocketException or TimeoutException)

@@ -1,7 +1,8 @@
-using System.Data.Common;
-using Dapper;
+using Grid.Server.Data;
 using Grid.Web.Pages;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Grid.Server.Stats;
 
@@ -13,7 +14,7 @@ namespace Grid.Server.Stats;
 /// before the period's end (or now); closed / closed on time / reworks / extended are counted among
 /// the due; overdue = open now past the deadline, whatever the period.
 /// </summary>
-public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Options.IOptions<Citizens.CitizenOptions> citizens)
+public sealed class StatsRepository(IDbContextFactory<GridDbContext> contexts, Microsoft.Extensions.Options.IOptions<Citizens.CitizenOptions> citizens)
 {
     // The grouping key; @Group is one of FigureGroups (checked by the endpoint). One expression,
     // so the planner sees a single group-by column.
@@ -101,12 +102,12 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
             group by 1
         ),
         """ + NamesSql + """
-        select coalesce(k.key, o.key) as key, coalesce(n.name, '') as name,
-               coalesce(k.reports, 0) as reports, coalesce(k.registered, 0) as registered, coalesce(k.dispatched, 0) as dispatched,
-               coalesce(k.due, 0) as due, coalesce(k.closed, 0) as closed, coalesce(k.closed_on_time, 0) as closed_on_time,
-               coalesce(k.reworks, 0) as reworks, coalesce(k.reworked, 0) as reworked, coalesce(k.extended, 0) as extended,
-               coalesce(o.overdue, 0) as overdue, coalesce(k.followup_due, 0) as follow_up_due, coalesce(k.followed_up, 0) as followed_up,
-               coalesce(k.satisfied, 0) as satisfied, coalesce(k.no_answer, 0) as no_answer
+        select coalesce(k.key, o.key) as "Key", coalesce(n.name, '') as "Name",
+               coalesce(k.reports, 0) as "Reports", coalesce(k.registered, 0) as "Registered", coalesce(k.dispatched, 0) as "Dispatched",
+               coalesce(k.due, 0) as "Due", coalesce(k.closed, 0) as "Closed", coalesce(k.closed_on_time, 0) as "ClosedOnTime",
+               coalesce(k.reworks, 0) as "Reworks", coalesce(k.reworked, 0) as "Reworked", coalesce(k.extended, 0) as "Extended",
+               coalesce(o.overdue, 0) as "Overdue", coalesce(k.followup_due, 0) as "FollowUpDue", coalesce(k.followed_up, 0) as "FollowedUp",
+               coalesce(k.satisfied, 0) as "Satisfied", coalesce(k.no_answer, 0) as "NoAnswer"
         from counts k
         full join overdue o on o.key = k.key
         left join names n on n.key = coalesce(k.key, o.key)
@@ -115,8 +116,8 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
 
     public async Task<IndicatorTable> IndicatorsAsync(FigureQuery q, string? street, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        var rows = (await conn.QueryAsync<IndicatorRow>(IndicatorsSql, Args(q, street, now))).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var rows = await db.Database.SqlQueryRaw<IndicatorRow>(IndicatorsSql, Args(q, street, now)).ToListAsync();
         var total = new IndicatorRow
         {
             Key = "", Name = "", Reports = rows.Sum(r => r.Reports), Registered = rows.Sum(r => r.Registered), Dispatched = rows.Sum(r => r.Dispatched),
@@ -128,17 +129,21 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
         return new IndicatorTable(q, rows, total, now);
     }
 
-    private DynamicParameters Args(FigureQuery q, string? street, DateTimeOffset now) => new(new
-    {
-        q.From, q.To, q.Group, Street = street, Now = now, DueBy = q.To < now ? q.To : now,
-        NoAnswerBefore = now.AddDays(-citizens.Value.FollowUpDays),
-    });
+    private object[] Args(FigureQuery q, string? street, DateTimeOffset now) =>
+    [
+        new NpgsqlParameter("From", q.From), new NpgsqlParameter("To", q.To), new NpgsqlParameter("Group", q.Group), Text("Street", street),
+        new NpgsqlParameter("Now", now), new NpgsqlParameter("DueBy", q.To < now ? q.To : now),
+        new NpgsqlParameter("NoAnswerBefore", now.AddDays(-citizens.Value.FollowUpDays)),
+    ];
+
+    private static NpgsqlParameter Text(string name, string? value) => new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
 
     // The cases behind one number. Closed, on time, reworked and extended are counted among the due,
     // so their lists add the due condition; a closed case is always due.
     private const string CaseColumnsSql = """
-        select c.id, c.case_no, c.state, c.category_code, c.cell_code, u.name_zh as unit_name, a.display_name as assignee_name,
-               c.created_at, c.deadline, c.closed_at, c.extension_count, c.rework_count
+        select c.id as "Id", c.case_no as "CaseNo", c.state as "State", c.category_code as "CategoryCode", c.cell_code as "CellCode",
+               u.name_zh as "UnitName", a.display_name as "AssigneeName", c.created_at as "CreatedAt", c.deadline as "Deadline",
+               c.closed_at as "ClosedAt", c.extension_count as "ExtensionCount", c.rework_count as "ReworkCount"
         from cases c
         left join units u on u.id = c.assigned_unit_id
         left join people a on a.id = c.assignee_id
@@ -183,33 +188,35 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
         """ + StreetScopeSql + " and (@Key::text is null or " + KeySql + " = @Key)";
 
     private const string PeriodCasesSql = CaseColumnsSql + PeriodCasesWhereSql + " order by c.created_at, c.id limit @Limit offset @Offset";
-    private const string PeriodCountSql = "select count(*) from cases c" + PeriodCasesWhereSql;
+    private const string PeriodCountSql = "select count(*) as \"Value\" from cases c" + PeriodCasesWhereSql;
     private const string OverdueCasesSql = CaseColumnsSql + OverdueCasesWhereSql + " order by c.deadline, c.id limit @Limit offset @Offset";
-    private const string OverdueCountSql = "select count(*) from cases c" + OverdueCasesWhereSql;
+    private const string OverdueCountSql = "select count(*) as \"Value\" from cases c" + OverdueCasesWhereSql;
 
-    private DynamicParameters CaseArgs(FigureQuery q, string? street, DateTimeOffset now, string measure, string? key, int? limit, int offset)
-    {
-        var args = Args(q, street, now);
-        args.AddDynamicParams(new { Measure = measure, Key = key, Limit = limit, Offset = offset });
-        return args;
-    }
+    // A parameter list is used by one command only, so each statement gets its own.
+    private object[] CaseArgs(FigureQuery q, string? street, DateTimeOffset now, string measure, string? key, int? limit, int offset) =>
+    [
+        .. Args(q, street, now), new NpgsqlParameter("Measure", measure), Text("Key", key),
+        new NpgsqlParameter("Limit", NpgsqlDbType.Integer) { Value = (object?)limit ?? DBNull.Value }, new NpgsqlParameter("Offset", offset),
+    ];
 
     public async Task<FigureCasePage> CasesAsync(FigureQuery q, string? street, DateTimeOffset now, string measure, string? key, int page, int pageSize)
     {
-        var args = CaseArgs(q, street, now, measure, key, pageSize, (page - 1) * pageSize);
-        await using var conn = await db.OpenConnectionAsync();
+        await using var db = await contexts.CreateDbContextAsync();
         var overdue = measure == Measures.Overdue;
-        var items = (await conn.QueryAsync<FigureCase>(overdue ? OverdueCasesSql : PeriodCasesSql, args)).ToList();
-        var total = await conn.ExecuteScalarAsync<long>(overdue ? OverdueCountSql : PeriodCountSql, args);
+        var items = await db.Database.SqlQueryRaw<FigureCase>(overdue ? OverdueCasesSql : PeriodCasesSql,
+            CaseArgs(q, street, now, measure, key, pageSize, (page - 1) * pageSize)).ToListAsync();
+        var total = (await db.Database.SqlQueryRaw<long>(overdue ? OverdueCountSql : PeriodCountSql,
+            CaseArgs(q, street, now, measure, key, pageSize, (page - 1) * pageSize)).ToListAsync()).Single();
         return new FigureCasePage(items, total, page, pageSize);
     }
 
     /// <summary>Every case behind one number, read row by row from the database (for CSV).</summary>
     public async IAsyncEnumerable<FigureCase> StreamCasesAsync(FigureQuery q, string? street, DateTimeOffset now, string measure, string? key)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        var args = CaseArgs(q, street, now, measure, key, null, 0);
-        await foreach (var row in conn.QueryUnbufferedAsync<FigureCase>(measure == Measures.Overdue ? OverdueCasesSql : PeriodCasesSql, args))
+        await using var db = await contexts.CreateDbContextAsync();
+        var rows = db.Database.SqlQueryRaw<FigureCase>(measure == Measures.Overdue ? OverdueCasesSql : PeriodCasesSql,
+            CaseArgs(q, street, now, measure, key, null, 0)).AsAsyncEnumerable();
+        await foreach (var row in rows)
         {
             yield return row;
         }
@@ -229,9 +236,9 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
         """ + StreetScopeSql + """
         ),
         """ + NamesSql + """
-        select s.key, coalesce(n.name, '') as name, s.stage, count(*) as cases,
-               percentile_cont(0.5) within group (order by s.secs) as median_seconds,
-               percentile_cont(0.9) within group (order by s.secs) as p90_seconds
+        select s.key as "Key", coalesce(n.name, '') as "Name", s.stage as "Stage", count(*) as "Cases",
+               percentile_cont(0.5) within group (order by s.secs) as "MedianSeconds",
+               percentile_cont(0.9) within group (order by s.secs) as "P90Seconds"
         from s left join names n on n.key = s.key
         group by s.key, n.name, s.stage
         order by s.key, array_position(array['register','dispatch','accept','handle','verify'], s.stage)
@@ -239,8 +246,8 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
 
     public async Task<IReadOnlyList<StageRow>> StageTimesAsync(FigureQuery q, string? street, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<StageRow>(StageTimesSql, Args(q, street, now))).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<StageRow>(StageTimesSql, Args(q, street, now)).ToListAsync();
     }
 
     private const string EscalationsWhereSql = """
@@ -253,21 +260,21 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
         """ + StreetScopeSql;
 
     private const string EscalationListSql = """
-        select e.id, e.case_id, c.case_no, e.level, e.at, e.due_at, e.cell_code, u.name_zh as unit_name, a.display_name as assignee_name,
-               c.state as case_state,
+        select e.id as "Id", e.case_id as "CaseId", c.case_no as "CaseNo", e.level as "Level", e.at as "At", e.due_at as "DueAt",
+               e.cell_code as "CellCode", u.name_zh as "UnitName", a.display_name as "AssigneeName", c.state as "CaseState",
                (c.state in ('dispatched','in_progress','resolved','returned','on_hold','registered')
-                and (e.deadline is null or e.deadline = c.deadline)) as current,
-               e.note
+                and (e.deadline is null or e.deadline = c.deadline)) as "Current",
+               e.note as "Note"
         """ + EscalationsWhereSql + """
 
         order by e.at desc, e.id desc
         limit @Limit
         """;
 
-    private const string EscalationCountSql = "select count(*) " + EscalationsWhereSql;
+    private const string EscalationCountSql = "select count(*) as \"Value\" " + EscalationsWhereSql;
 
     private const string EscalationTrendSql = """
-        select (e.at at time zone 'Asia/Shanghai')::date::timestamp as day, e.level, count(*) as count
+        select (e.at at time zone 'Asia/Shanghai')::date::timestamp as "Day", e.level as "Level", count(*) as "Count"
         """ + EscalationsWhereSql + """
 
         group by 1, 2
@@ -276,21 +283,25 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
 
     public async Task<EscalationFigures> EscalationsAsync(FigureQuery q, string? street, string? level, int limit)
     {
-        var args = new { q.From, q.To, Street = street, Level = level, Limit = limit };
-        await using var conn = await db.OpenConnectionAsync();
-        var rows = (await conn.QueryAsync<EscalationListRow>(EscalationListSql, args)).ToList();
-        var total = await conn.ExecuteScalarAsync<long>(EscalationCountSql, args);
-        var trend = (await conn.QueryAsync<EscalationDay>(EscalationTrendSql, args)).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var rows = await db.Database.SqlQueryRaw<EscalationListRow>(EscalationListSql, EscalationArgs(q, street, level, limit)).ToListAsync();
+        var total = (await db.Database.SqlQueryRaw<long>(EscalationCountSql, EscalationArgs(q, street, level, limit)).ToListAsync()).Single();
+        var trend = await db.Database.SqlQueryRaw<EscalationDay>(EscalationTrendSql, EscalationArgs(q, street, level, limit)).ToListAsync();
         return new EscalationFigures(rows, total, trend);
     }
 
     public async IAsyncEnumerable<EscalationListRow> StreamEscalationsAsync(FigureQuery q, string? street, string? level)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        var args = new { q.From, q.To, Street = street, Level = level, Limit = (int?)null };
-        await foreach (var row in conn.QueryUnbufferedAsync<EscalationListRow>(EscalationListSql, args))
+        await using var db = await contexts.CreateDbContextAsync();
+        await foreach (var row in db.Database.SqlQueryRaw<EscalationListRow>(EscalationListSql, EscalationArgs(q, street, level, null)).AsAsyncEnumerable())
         {
             yield return row;
         }
     }
+
+    private static object[] EscalationArgs(FigureQuery q, string? street, string? level, int? limit) =>
+    [
+        new NpgsqlParameter("From", q.From), new NpgsqlParameter("To", q.To), Text("Street", street), Text("Level", level),
+        new NpgsqlParameter("Limit", NpgsqlDbType.Integer) { Value = (object?)limit ?? DBNull.Value },
+    ];
 }
