@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Dapper;
 using Npgsql;
 
 namespace Grid.Server.Data;
@@ -44,19 +43,25 @@ public sealed class Migrator(NpgsqlDataSource db, ILogger<Migrator> log)
         )
         """;
 
-    private const string SelectAppliedSql = "select name as Name, checksum as Checksum from schema_migrations";
+    private const string SelectAppliedSql = "select name, checksum from schema_migrations";
 
     private const string InsertAppliedSql = "insert into schema_migrations (name, checksum) values (@Name, @Checksum)";
 
+    // Plain Npgsql commands: the migrator runs before the schema the EF model maps exists, and a
+    // script is sent as written (EF's raw SQL would read the braces of array literals as format items).
     public async Task ApplyAsync(IReadOnlyList<Script> scripts, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@LockKey)", new { LockKey }, cancellationToken: ct));
+        await ExecuteAsync(conn, null, "select pg_advisory_lock(@LockKey)", ct, ("LockKey", LockKey));
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition(CreateLedgerSql, cancellationToken: ct));
-            var applied = (await conn.QueryAsync<(string Name, string Checksum)>(SelectAppliedSql))
-                .ToDictionary(r => r.Name, r => r.Checksum);
+            await ExecuteAsync(conn, null, CreateLedgerSql, ct);
+            var applied = new Dictionary<string, string>();
+            await using (var select = new NpgsqlCommand(SelectAppliedSql, conn))
+            await using (var reader = await select.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct)) applied[reader.GetString(0)] = reader.GetString(1);
+            }
 
             foreach (var script in scripts)
             {
@@ -71,17 +76,28 @@ public sealed class Migrator(NpgsqlDataSource db, ILogger<Migrator> log)
                     continue;
                 }
                 await using var tx = await conn.BeginTransactionAsync(ct);
-                await conn.ExecuteAsync(new CommandDefinition(script.Sql, transaction: tx, cancellationToken: ct, commandTimeout: 600));
-                await conn.ExecuteAsync(new CommandDefinition(InsertAppliedSql, new { script.Name, script.Checksum }, tx, cancellationToken: ct));
+                await using (var apply = new NpgsqlCommand(script.Sql, conn, tx) { CommandTimeout = 600 })
+                {
+                    await apply.ExecuteNonQueryAsync(ct);
+                }
+                await ExecuteAsync(conn, tx, InsertAppliedSql, ct, ("Name", script.Name), ("Checksum", script.Checksum));
                 await tx.CommitAsync(ct);
                 log.LogInformation("Applied migration {Name}", script.Name);
             }
         }
         finally
         {
-            await conn.ExecuteAsync("select pg_advisory_unlock(@LockKey)", new { LockKey });
+            await ExecuteAsync(conn, null, "select pg_advisory_unlock(@LockKey)", CancellationToken.None, ("LockKey", LockKey));
         }
         // Types created by migrations (postgis geometry) must be known to pooled connections.
         await conn.ReloadTypesAsync(ct);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct,
+        params (string Name, object Value)[] args)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 }
