@@ -6,6 +6,7 @@ using Grid.Server.Citizens;
 using Grid.Server.Data;
 using Grid.Server.Field;
 using Grid.Server.Escalation;
+using Grid.Server.Evaluation;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
@@ -92,6 +93,7 @@ public static class GridApp
         services.AddPhotos(builder.Configuration).AddField();
         services.AddEscalation(builder.Configuration);
         services.AddBackgroundJobs(builder.Configuration);
+        services.AddEvaluation();
         services.AddStats();
         services.AddCitizens(builder.Configuration);
 
@@ -117,6 +119,7 @@ public static class GridApp
         app.MapPhotos(); app.MapField();
         app.MapEscalation();
         app.MapJobsDashboard();
+        app.MapEvaluation();
         app.MapStats();
         app.MapCitizens();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

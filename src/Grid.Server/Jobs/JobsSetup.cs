@@ -1,5 +1,6 @@
 using Grid.Domain.People;
 using Grid.Server.Escalation;
+using Grid.Server.Evaluation;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
@@ -23,6 +24,8 @@ public static class JobsSetup
     {
         var section = configuration.GetSection("Grid:Jobs");
         services.Configure<JobsOptions>(section);
+        services.Configure<RetentionOptions>(configuration.GetSection("Grid:Retention"));
+        services.AddTransient<RetentionJob>();
         var options = section.Get<JobsOptions>() ?? new JobsOptions();
         var connectionString = configuration.GetConnectionString("Grid")!;
 
@@ -82,6 +85,8 @@ public static class JobsSetup
         var recurring = services.GetRequiredService<IRecurringJobManager>();
         var escalation = services.GetRequiredService<IOptions<EscalationOptions>>().Value;
         recurring.AddOrUpdate<ClaimDueRungsJob>(ClaimDueRungsJob.Id, j => j.RunAsync(CancellationToken.None), escalation.ClaimCron);
+        recurring.AddOrUpdate<MonthlyEvaluationJob>(MonthlyEvaluationJob.Id, j => j.RunAsync(), MonthlyEvaluationJob.Cron);
+        recurring.AddOrUpdate<RetentionJob>(RetentionJob.Id, j => j.RunAsync(CancellationToken.None), RetentionJob.Cron);
     }
 
     /// <summary>The Hangfire dashboard at /jobs, for administrators only, through the app's own cookie sign-in.</summary>
