@@ -50,7 +50,7 @@ public sealed class EvaluationTests
                 update cases set created_at = @T, registered_at = @T + interval '1 hour', dispatched_at = @T + interval '2 hours',
                        deadline = @T + interval '1 day', closed_at = case when closed_at is not null then @T + interval '10 hours' end
                 where id = any(@Ids)
-                """, new { T = InMonth, Ids = ids.ToArray() });
+                """, new { T = InMonth.ToUniversalTime(), Ids = ids.ToArray() });
         }
 
         Assert.Equal(HttpStatusCode.Forbidden, (await worker.Client.PostAsJsonAsync($"/api/evaluation/{Month}/publish", new { })).StatusCode);
@@ -130,7 +130,7 @@ public sealed class EvaluationTests
         var first = new DateOnly(today.Year, today.Month, 1);
         var workedYet = Enumerable.Range(0, today.Day).Select(d => first.AddDays(d)).Any(d => d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday));
         await using var conn = await server.Db.OpenConnectionAsync();
-        var rows = (await conn.QueryAsync<(DateTime Month, int Version, Guid? By)>(
+        var rows = (await conn.QueryAsync<(DateOnly Month, int Version, Guid? By)>(
             "select month, version, published_by from evaluation_publications")).ToList();
         if (!workedYet)
         {
@@ -138,6 +138,6 @@ public sealed class EvaluationTests
             return;
         }
         var row = Assert.Single(rows);
-        Assert.Equal((first.AddMonths(-1), 1, (Guid?)null), (DateOnly.FromDateTime(row.Month), row.Version, row.By));
+        Assert.Equal((first.AddMonths(-1), 1, (Guid?)null), (row.Month, row.Version, row.By));
     }
 }
