@@ -2,8 +2,11 @@
 -- cases do not move a published month. A publication keeps a snapshot of the facts of every case the
 -- month's indicators and drill-downs read (cases reported in the month, and cases open past their
 -- deadline when it was published), so each frozen number is computed, and its list of cases drawn,
--- from the snapshot with the same definitions as the live figures. A supervisor may re-publish a
--- month with a reason (audited): a new version, the old one kept but no longer current.
+-- from the snapshot with the same definitions as the live figures. The follow-up figures (回访率,
+-- 满意率) are frozen too: whether a case had a citizen reporter, the follow-up answers given by the
+-- moment of publication, and the cut-off before which an unanswered closing counts as "no answer".
+-- A supervisor may re-publish a month with a reason (audited): a new version, the old one kept but
+-- no longer current.
 create table evaluation_publications (
     id            bigint generated always as identity primary key,
     month         date not null check (extract(day from month) = 1),
@@ -12,6 +15,7 @@ create table evaluation_publications (
     published_by  uuid references people(id),           -- null: the monthly job
     reason        text check (length(reason) between 1 and 500),
     is_current    boolean not null,
+    no_answer_before timestamptz not null,                -- published_at minus the follow-up days then configured
     unique (month, version),
     check (version = 1 or reason is not null)
 );
@@ -33,5 +37,18 @@ create table evaluation_snapshot (
     deadline          timestamptz,
     extension_count   integer not null,
     rework_count      integer not null,
+    citizen_reporter  boolean not null,                  -- someone to ask after closing (citizen page, Open311 or 12345 with a phone)
     primary key (publication_id, id)
 );
+
+-- The follow-up answers of the snapshot's cases, as they stood at publication (named as in followups).
+create table evaluation_followup_snapshot (
+    publication_id  bigint not null references evaluation_publications(id),
+    id              bigint not null,
+    case_id         bigint not null,
+    closed_at       timestamptz not null,
+    satisfaction    text not null,
+    answered_at     timestamptz not null,
+    primary key (publication_id, id)
+);
+create index evaluation_followup_snapshot_case_ix on evaluation_followup_snapshot (publication_id, case_id);

@@ -23,7 +23,7 @@ public sealed class NodeKillTests
         using var node = StartNodeProcess(web.ConnectionString);
         try
         {
-            await EscalationCluster.PollAsync(() => InstancesAsync(web), n => n >= 1, TimeSpan.FromSeconds(30));
+            await EscalationCluster.PollAsync(() => InstancesAsync(web), n => n >= 1, TimeSpan.FromSeconds(90));
             Assert.Equal(1, await InstancesAsync(web));
 
             var world = await TestWorld.CreateAsync(web);
@@ -73,7 +73,7 @@ public sealed class NodeKillTests
         using var node = StartNodeProcess(doomedConnection);
         try
         {
-            Assert.Equal(2, await EscalationCluster.PollAsync(() => InstancesAsync(survivor), n => n >= 2, TimeSpan.FromSeconds(30)));
+            Assert.Equal(2, await EscalationCluster.PollAsync(() => InstancesAsync(survivor), n => n >= 2, TimeSpan.FromSeconds(90)));
 
             var world = await TestWorld.CreateAsync(survivor);
             var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
