@@ -8,6 +8,7 @@ using Grid.Server.Field;
 using Grid.Server.Escalation;
 using Grid.Server.Evaluation;
 using Grid.Server.Grid;
+using Grid.Server.Hotline;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Intake;
@@ -107,6 +108,7 @@ public static class GridApp
         services.AddIntakeChannels(builder.Configuration);
         services.AddPhotos(builder.Configuration).AddField();
         services.AddEscalation(builder.Configuration);
+        services.AddHotlinePush(builder.Configuration);
         services.AddBackgroundJobs(builder.Configuration);
         services.AddEvaluation();
         services.AddStats();
