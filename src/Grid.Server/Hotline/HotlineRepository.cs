@@ -27,10 +27,11 @@ public sealed class HotlineRepository(IDbContextFactory<GridDbContext> contexts)
         return row is null ? null : (row.CaseId, row.RequestHash);
     }
 
-    /// <summary>The ticket's row, written with the case it made (the intake's transaction and context).</summary>
-    public static Task InsertTicketAsync(GridDbContext db, string externalId, long caseId, string hash, DateTimeOffset now)
+    /// <summary>The ticket's row, written with the case it made (the intake's transaction and context);
+    /// <paramref name="apiKeyId"/> is the hotline system's key, whose callback hears of the ticket's changes.</summary>
+    public static Task InsertTicketAsync(GridDbContext db, string externalId, long caseId, string hash, DateTimeOffset now, long? apiKeyId)
     {
-        db.Add(new HotlineTicketRecord { ExternalId = externalId, CaseId = caseId, RequestHash = hash, ReceivedAt = now });
+        db.Add(new HotlineTicketRecord { ExternalId = externalId, CaseId = caseId, RequestHash = hash, ReceivedAt = now, ApiKeyId = apiKeyId });
         return db.SaveChangesAsync();
     }
 

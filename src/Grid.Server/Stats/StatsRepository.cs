@@ -57,7 +57,7 @@ public sealed class StatsRepository(IDbContextFactory<GridDbContext> contexts, M
             union all select id::text, display_name from people where @Group = 'person')
         """;
 
-    private const string IndicatorsSql = "with counts as (select " + KeySql + """
+    internal const string IndicatorsSql = "with counts as (select " + KeySql + """
          as key,
                count(*) as reports,
                count(*) filter (where c.registered_at is not null) as registered,
@@ -140,7 +140,7 @@ public sealed class StatsRepository(IDbContextFactory<GridDbContext> contexts, M
 
     // The cases behind one number. Closed, on time, reworked and extended are counted among the due,
     // so their lists add the due condition; a closed case is always due.
-    private const string CaseColumnsSql = """
+    internal const string CaseColumnsSql = """
         select c.id as "Id", c.case_no as "CaseNo", c.state as "State", c.category_code as "CategoryCode", c.cell_code as "CellCode",
                u.name_zh as "UnitName", a.display_name as "AssigneeName", c.created_at as "CreatedAt", c.deadline as "Deadline",
                c.closed_at as "ClosedAt", c.extension_count as "ExtensionCount", c.rework_count as "ReworkCount"
@@ -149,7 +149,7 @@ public sealed class StatsRepository(IDbContextFactory<GridDbContext> contexts, M
         left join people a on a.id = c.assignee_id
         """;
 
-    private const string PeriodCasesWhereSql = """
+    internal const string PeriodCasesWhereSql = """
          where c.created_at >= @From and c.created_at < @To and
         """ + StreetScopeSql + " and (@Key::text is null or " + KeySql + """
          = @Key)
@@ -183,7 +183,7 @@ public sealed class StatsRepository(IDbContextFactory<GridDbContext> contexts, M
                  else false end)
         """;
 
-    private const string OverdueCasesWhereSql = """
+    internal const string OverdueCasesWhereSql = """
          where c.state in ('dispatched','in_progress') and c.deadline < @Now and
         """ + StreetScopeSql + " and (@Key::text is null or " + KeySql + " = @Key)";
 
