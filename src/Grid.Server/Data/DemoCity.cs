@@ -1,4 +1,3 @@
-using Dapper;
 using Grid.Domain.Incidents;
 using Grid.Domain.People;
 using Grid.Domain.Time;
@@ -50,8 +49,8 @@ public static partial class DemoCity
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(LockCellsSql, transaction: tx, cancellationToken: ct));
-        if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition(AnyCellSql, transaction: tx, cancellationToken: ct)))
+        await RunAsync(conn, tx, LockCellsSql, ct);
+        if (await RunAsync(conn, tx, AnyCellSql, ct) is true)
         {
             return false;
         }
@@ -84,19 +83,16 @@ public static partial class DemoCity
 
     private static async Task InsertAreasAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<CellPlan> cells, CancellationToken ct)
     {
-        await conn.ExecuteAsync(new CommandDefinition(InsertDistrictSql, new { Code = DistrictCode, Name = DistrictName }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertStreetSql,
-            StreetDefs.Select(s => new { s.Code, DistrictCode, s.Name }), tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertCommunitySql,
-            StreetDefs.SelectMany(s => s.Communities.Select(c => new { Code = s.Code + c.Suffix, StreetCode = s.Code, c.Name })),
-            tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertCellsSql, new
+        await RunAsync(conn, tx, InsertDistrictSql, ct, ("Code", DistrictCode), ("Name", DistrictName));
+        foreach (var s in StreetDefs)
         {
-            Codes = cells.Select(c => c.Code).ToArray(),
-            Communities = cells.Select(c => c.CommunityCode).ToArray(),
-            Names = cells.Select(c => c.Name).ToArray(),
-            Wkts = cells.Select(c => c.Wkt).ToArray(),
-        }, tx, cancellationToken: ct));
+            await RunAsync(conn, tx, InsertStreetSql, ct, ("Code", s.Code), ("DistrictCode", DistrictCode), ("Name", s.Name));
+            foreach (var c in s.Communities)
+                await RunAsync(conn, tx, InsertCommunitySql, ct, ("Code", s.Code + c.Suffix), ("StreetCode", s.Code), ("Name", c.Name));
+        }
+        await RunAsync(conn, tx, InsertCellsSql, ct,
+            ("Codes", cells.Select(c => c.Code).ToArray()), ("Communities", cells.Select(c => c.CommunityCode).ToArray()),
+            ("Names", cells.Select(c => c.Name).ToArray()), ("Wkts", cells.Select(c => c.Wkt).ToArray()));
     }
 
     private const string InsertUnitSql = "insert into units (id, name_zh, name_en, phone) values (@Id, @NameZh, @NameEn, @Phone)";
@@ -127,18 +123,21 @@ public static partial class DemoCity
 
     private static async Task InsertCatalogueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
-        await conn.ExecuteAsync(new CommandDefinition(InsertUnitSql, Units, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertCategorySql, Categories.Select(c => new
+        foreach (var u in Units)
+            await RunAsync(conn, tx, InsertUnitSql, ct, ("Id", u.Id), ("NameZh", u.NameZh), ("NameEn", u.NameEn), ("Phone", u.Phone));
+        foreach (var c in Categories)
         {
-            c.Code, c.Kind, MajorCode = c.Code[1..3], MinorCode = c.Code[3..5], c.MajorZh, c.MajorEn, c.NameZh, c.NameEn,
-            c.Limit, Unit = c.Unit.ToCode(), c.UrgentLimit, UrgentUnit = c.UrgentUnit.ToCode(), c.UnitId, c.HandlerRole,
-            c.SelfHandle, c.RegistrationCondition, c.ClosingCondition,
-        }), tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(UpsertPeriodSql,
-            Periods.Select(p => new { Start = p.Start.ToString("HH:mm"), End = p.End.ToString("HH:mm") }), tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(UpsertSettingsSql, new { Zone = TimeZoneId, RestWeekdays }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(InsertDaySql,
-            CalendarDays().Select(d => new { Day = d.Day.ToString("yyyy-MM-dd"), d.Kind, d.Note }), tx, cancellationToken: ct));
+            await RunAsync(conn, tx, InsertCategorySql, ct, ("Code", c.Code), ("Kind", c.Kind), ("MajorCode", c.Code[1..3]), ("MinorCode", c.Code[3..5]),
+                ("MajorZh", c.MajorZh), ("MajorEn", c.MajorEn), ("NameZh", c.NameZh), ("NameEn", c.NameEn), ("Limit", c.Limit),
+                ("Unit", c.Unit.ToCode()), ("UrgentLimit", c.UrgentLimit), ("UrgentUnit", c.UrgentUnit.ToCode()), ("UnitId", c.UnitId),
+                ("HandlerRole", c.HandlerRole), ("SelfHandle", c.SelfHandle), ("RegistrationCondition", c.RegistrationCondition),
+                ("ClosingCondition", c.ClosingCondition));
+        }
+        foreach (var p in Periods)
+            await RunAsync(conn, tx, UpsertPeriodSql, ct, ("Start", p.Start.ToString("HH:mm")), ("End", p.End.ToString("HH:mm")));
+        await RunAsync(conn, tx, UpsertSettingsSql, ct, ("Zone", TimeZoneId), ("RestWeekdays", RestWeekdays));
+        foreach (var d in CalendarDays())
+            await RunAsync(conn, tx, InsertDaySql, ct, ("Day", d.Day.ToString("yyyy-MM-dd")), ("Kind", d.Kind), ("Note", d.Note));
     }
 
     private const string CopyPeopleSql = """
@@ -216,15 +215,18 @@ public static partial class DemoCity
         {
             var p = cases[i];
             var c = p.Case;
-            ids[i] = await conn.ExecuteScalarAsync<long>(new CommandDefinition(InsertCaseSql, new
-            {
-                p.CreatedAt, p.Lon, p.Lat, p.Address, CategoryCode = p.Category.Code, p.Source,
-                Priority = p.Urgent ? "urgent" : "normal", p.Description, p.ReporterName, p.ReporterPhone,
-                State = c.State.ToCode(), CellCode = p.Cell.Code, p.ReportedBy, c.UnitId, c.AssigneeId, c.Deadline,
-                HeldRemainingS = c.HeldRemaining is { } h ? (long?)Math.Round(h.TotalSeconds) : null,
-                c.ExtensionCount, c.ReworkCount, c.RegisteredAt, c.DispatchedAt, c.AcceptedAt, c.ResolvedAt, c.ClosedAt,
-                p.UpdatedAt, Version = p.History.Count,
-            }, tx, cancellationToken: ct));
+            ids[i] = (long)(await RunAsync(conn, tx, InsertCaseSql, ct,
+                ("CreatedAt", p.CreatedAt), ("Lon", p.Lon), ("Lat", p.Lat), ("Address", p.Address), ("CategoryCode", p.Category.Code),
+                ("Source", p.Source), ("Priority", p.Urgent ? "urgent" : "normal"), ("Description", p.Description),
+                ("ReporterName", Typed(p.ReporterName, NpgsqlDbType.Text)), ("ReporterPhone", Typed(p.ReporterPhone, NpgsqlDbType.Text)),
+                ("State", c.State.ToCode()), ("CellCode", p.Cell.Code), ("ReportedBy", Typed(p.ReportedBy, NpgsqlDbType.Uuid)),
+                ("UnitId", Typed(c.UnitId, NpgsqlDbType.Text)), ("AssigneeId", Typed(c.AssigneeId, NpgsqlDbType.Uuid)),
+                ("Deadline", Typed(c.Deadline, NpgsqlDbType.TimestampTz)),
+                ("HeldRemainingS", Typed(c.HeldRemaining is { } h ? (long?)Math.Round(h.TotalSeconds) : null, NpgsqlDbType.Bigint)),
+                ("ExtensionCount", c.ExtensionCount), ("ReworkCount", c.ReworkCount),
+                ("RegisteredAt", Typed(c.RegisteredAt, NpgsqlDbType.TimestampTz)), ("DispatchedAt", Typed(c.DispatchedAt, NpgsqlDbType.TimestampTz)),
+                ("AcceptedAt", Typed(c.AcceptedAt, NpgsqlDbType.TimestampTz)), ("ResolvedAt", Typed(c.ResolvedAt, NpgsqlDbType.TimestampTz)),
+                ("ClosedAt", Typed(c.ClosedAt, NpgsqlDbType.TimestampTz)), ("UpdatedAt", p.UpdatedAt), ("Version", p.History.Count)))!;
         }
 
         await using var history = await conn.BeginBinaryImportAsync(CopyHistorySql, ct);
@@ -252,4 +254,23 @@ public static partial class DemoCity
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter w, Guid? value, CancellationToken ct) =>
         value is { } v ? w.WriteAsync(v, NpgsqlDbType.Uuid, ct) : w.WriteNullAsync(ct);
+
+    /// <summary>A null that still names its type, for parameters PostgreSQL cannot type from the statement alone.</summary>
+    private sealed record TypedValue(object? Value, NpgsqlDbType Type);
+
+    private static TypedValue Typed(object? value, NpgsqlDbType type) => new(value, type);
+
+    // The seed runs once, as plain Npgsql commands in the seeding transaction (the bulk parts are COPY).
+    private static async Task<object?> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct,
+        params (string Name, object? Value)[] args)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        foreach (var (name, value) in args)
+        {
+            cmd.Parameters.Add(value is TypedValue t
+                ? new NpgsqlParameter(name, t.Type) { Value = t.Value ?? DBNull.Value }
+                : new NpgsqlParameter(name, value ?? DBNull.Value));
+        }
+        return await cmd.ExecuteScalarAsync(ct);
+    }
 }
