@@ -57,6 +57,7 @@ public static class GridApp
         // Unreadable bodies throw, so BadRequestExceptionHandler can say what was wrong with them.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
+        services.AddWriteLimiter(builder.Configuration);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddOpenApi();
 
@@ -93,6 +94,7 @@ public static class GridApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStaticFiles();
+        app.UseRateLimiter();
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();

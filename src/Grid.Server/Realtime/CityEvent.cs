@@ -9,6 +9,9 @@ public sealed record CityEvent(long Seq, DateTimeOffset At, string Kind, long? C
 public sealed class EventRow
 {
     public long Seq { get; init; }
+    /// <summary>The writing transaction (case_events.xact_id); with Seq the reading order.</summary>
+    public long Xact { get; init; }
+    public EventPosition Position => new(Xact, Seq);
     public DateTimeOffset At { get; init; }
     public string Kind { get; init; } = "";
     public long? CaseId { get; init; }

@@ -8,7 +8,7 @@ namespace Grid.Server.Realtime;
 /// (a bounded queue); a single pump per connection sends them in seq order. When the queue is full
 /// (a slow client) the listener drops the event and marks the stream; the pump then reads what the
 /// client has not got from case_events instead. So a slow client only delays itself, and nothing is
-/// lost or sent twice: the pump skips every seq at or below the last one it delivered.
+/// lost or sent twice: the pump skips every event at or before the position of the last one it delivered.
 /// </summary>
 public sealed class Subscriber
 {
@@ -16,22 +16,26 @@ public sealed class Subscriber
 
     private readonly Channel<LiveEvent> _queue;
     private readonly CancellationTokenSource _stop = new();
-    private int _needsCatchUp;
-    private long _delivered;
+    private int _needsCatchUp = 1;
+    // Written and read by the pump only.
+    private EventPosition _delivered;
+    private long _deliveredSeq;
 
-    public Subscriber(string connectionId, Audience audience, long deliveredUpTo, bool catchUp, int queueCapacity)
+    /// <summary>A stream that first catches up from the table after <paramref name="deliveredUpTo"/>, then goes live.</summary>
+    public Subscriber(string connectionId, Audience audience, EventPosition deliveredUpTo, int queueCapacity)
     {
         _queue = Channel.CreateBounded<LiveEvent>(
             new BoundedChannelOptions(queueCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         ConnectionId = connectionId;
         Audience = audience;
         _delivered = deliveredUpTo;
-        _needsCatchUp = catchUp ? 1 : 0;
+        _deliveredSeq = deliveredUpTo.Seq;
     }
 
     public string ConnectionId { get; }
     public Audience Audience { get; }
-    public long Delivered => Interlocked.Read(ref _delivered);
+    /// <summary>The seq of the last event sent.</summary>
+    public long Delivered => Interlocked.Read(ref _deliveredSeq);
     private long _dropped;
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -70,7 +74,7 @@ public sealed class Subscriber
                 }
                 if (_queue.Reader.TryRead(out var e))
                 {
-                    if (e.Row.Seq > _delivered) await SendAsync(client, e.Message, ct);
+                    if (e.Row.Position > _delivered) await SendAsync(client, e.Row.Position, e.Message, ct);
                     continue;
                 }
                 if (!await _queue.Reader.WaitToReadAsync(ct)) return;
@@ -97,24 +101,26 @@ public sealed class Subscriber
             var rows = await events.CatchUpAsync(Audience, _delivered, CatchUpPage, ct);
             foreach (var row in rows)
             {
-                await SendAsync(client, row.ToMessage(), ct);
+                await SendAsync(client, row.Position, row.ToMessage(), ct);
             }
             sent += rows.Count;
             if (rows.Count < CatchUpPage) return;
             if (sent >= maxCatchUp)
             {
                 // Too far behind to replay event by event: tell the client to reload its state.
-                var last = await events.LastSeqAsync(ct);
-                await client.SendAsync("resync", new { lastSeq = last }, ct);
-                Interlocked.Exchange(ref _delivered, last);
+                var last = await events.StableEndAsync(ct);
+                await client.SendAsync("resync", new { lastSeq = last.Seq }, ct);
+                _delivered = last;
+                Interlocked.Exchange(ref _deliveredSeq, last.Seq);
                 return;
             }
         }
     }
 
-    private async Task SendAsync(ISingleClientProxy client, CityEvent message, CancellationToken ct)
+    private async Task SendAsync(ISingleClientProxy client, EventPosition position, CityEvent message, CancellationToken ct)
     {
         await client.SendAsync("event", message, ct);
-        Interlocked.Exchange(ref _delivered, message.Seq);
+        _delivered = position;
+        Interlocked.Exchange(ref _deliveredSeq, message.Seq);
     }
 }
