@@ -29,5 +29,5 @@ public sealed class EventRow
     }
 }
 
-/// <summary>An event read by a node's listener: the message (serialized once per client) plus the audience facts.</summary>
-public sealed record LiveEvent(EventRow Row, CityEvent Message);
+/// <summary>An event read by a node's listener: the hub message, serialised on its first write and then shared by every connection, plus the audience facts.</summary>
+public sealed record LiveEvent(EventRow Row, Microsoft.AspNetCore.SignalR.SerializedHubMessage Message);

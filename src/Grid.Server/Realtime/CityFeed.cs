@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -9,22 +9,33 @@ namespace Grid.Server.Realtime;
 /// This node's half of the real-time channel: one LISTEN connection on PostgreSQL channel
 /// grid_events. On each NOTIFY (and every few seconds anyway) it reads the case_events rows after its
 /// position whose transactions have ended (<see cref="EventRepository.StableRowsAfterSql"/>) and
-/// offers them to every subscriber of this node. While committed rows wait for an older transaction
+/// offers them to the subscribers of this node. While committed rows wait for an older transaction
 /// (which may write no event and so send no NOTIFY) it looks again within milliseconds. When the
 /// connection drops it opens a new one, listens again and reads everything after its position, so a
 /// lost notification only delays events, never loses them.
+/// Fan-out: each event becomes one <see cref="SerializedHubMessage"/> (serialised once, on its first
+/// write, whatever the number of connections), and the audience rule is judged once per group of
+/// subscribers who follow the same thing (a street, a set of cells, the whole area); only the
+/// personal part of the rule (my reports, my cases, my positions) is judged per subscriber.
 /// </summary>
-public sealed class CityFeed(IHubContext<CityHub> hub, EventRepository events, IConfiguration configuration,
+public sealed class CityFeed(CityConnections connections, EventRepository events, IConfiguration configuration,
     IOptions<RealtimeOptions> options, ILogger<CityFeed> log) : BackgroundService
 {
     public const string Channel = "grid_events";
     private const int ReadPage = 1000;
-    private readonly ConcurrentDictionary<string, Subscriber> _subscribers = new();
     private static readonly TimeSpan HeldFirstLook = TimeSpan.FromMilliseconds(2), HeldLastLook = TimeSpan.FromMilliseconds(100);
+
+    private sealed record Group(Audience Audience, Subscriber[] Members);
+
+    // Copy-on-write: (un)subscribing is rare and takes the lock; the listener reads the current
+    // array once per batch without locking.
+    private readonly Lock _membership = new();
+    private readonly Dictionary<string, Subscriber> _subscribers = [];
+    private volatile Group[] _groups = [];
+
     // Read and written by the listener loop only.
     private EventPosition? _position;
     private long _lastSeq;
-    private long _notifications;
     private long _reconnects;
 
     /// <summary>The application_name of the LISTEN connection (tests find and kill it by this).</summary>
@@ -32,9 +43,11 @@ public sealed class CityFeed(IHubContext<CityHub> hub, EventRepository events, I
     public bool Listening { get; private set; }
     /// <summary>The seq of the last event this node's listener read (the order is by transaction, so not the highest seq).</summary>
     public long LastSeq => Interlocked.Read(ref _lastSeq);
-    public int Subscribers => _subscribers.Count;
+    public int Subscribers => _groups.Sum(g => g.Members.Length);
+    /// <summary>Groups of subscribers that follow the same thing: the audience rule is judged once per group and event.</summary>
+    public int AudienceGroups => _groups.Length;
     public long Reconnects => Interlocked.Read(ref _reconnects);
-    public long Dropped => _subscribers.Values.Sum(s => s.Dropped);
+    public long Dropped => _groups.Sum(g => g.Members.Sum(s => s.Dropped));
 
     /// <summary>Starts (or restarts) the stream of one connection after <paramref name="afterSeq"/>; null means "from now".</summary>
     public async Task<long> SubscribeAsync(string connectionId, Audience audience, long? afterSeq)
@@ -42,20 +55,34 @@ public sealed class CityFeed(IHubContext<CityHub> hub, EventRepository events, I
         var from = afterSeq is { } seq
             ? await events.PositionOfAsync(seq) ?? throw new UnknownSeqException(seq)
             : await events.StableEndAsync();
-        var subscriber = new Subscriber(connectionId, audience, from, options.Value.QueueCapacity);
-        // Registered before its catch-up reads the table: every row the listener reads later reaches
-        // it live, every earlier one through the catch-up (whose snapshot is newer than the
-        // listener's read); the overlap is skipped by position.
-        if (_subscribers.TryRemove(connectionId, out var old)) old.Stop();
-        _subscribers[connectionId] = subscriber;
-        _ = subscriber.Start(hub.Clients, events, options.Value.MaxCatchUp, log);
+        var connection = connections.Find(connectionId) ?? throw new InvalidOperationException($"Connection {connectionId} is not open.");
+        var subscriber = new Subscriber(connection, audience, from, options.Value.QueueCapacity);
+        // Registered before its catch-up reads the table: every batch the listener fans out after
+        // this reaches it live; a batch fanned out before was read before, so the catch-up (whose
+        // snapshot is newer) has it. The overlap is skipped by position.
+        lock (_membership)
+        {
+            if (_subscribers.Remove(connectionId, out var old)) old.Stop();
+            _subscribers[connectionId] = subscriber;
+            Regroup();
+        }
+        _ = subscriber.Start(events, options.Value.MaxCatchUp, log);
         return from.Seq;
     }
 
     public void Unsubscribe(string connectionId)
     {
-        if (_subscribers.TryRemove(connectionId, out var s)) s.Stop();
+        lock (_membership)
+        {
+            if (!_subscribers.Remove(connectionId, out var s)) return;
+            s.Stop();
+            Regroup();
+        }
     }
+
+    private void Regroup() =>
+        _groups = _subscribers.Values.GroupBy(s => s.Audience.GroupKey)
+            .Select(g => new Group(g.First().Audience, g.ToArray())).ToArray();
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -107,7 +134,6 @@ public sealed class CityFeed(IHubContext<CityHub> hub, EventRepository events, I
         try
         {
             await conn.OpenAsync(ct);
-            conn.Notification += (_, _) => Interlocked.Increment(ref _notifications);
             await using var listen = new NpgsqlCommand($"listen {Channel}", conn);
             await listen.ExecuteNonQueryAsync(ct);
             return conn;
@@ -125,10 +151,19 @@ public sealed class CityFeed(IHubContext<CityHub> hub, EventRepository events, I
         while (true)
         {
             var rows = await EventRepository.ReadAfterAsync(conn, _position!.Value, ReadPage, ct);
+            // Taken after the read: see SubscribeAsync.
+            var groups = _groups;
             foreach (var row in rows)
             {
-                var live = new LiveEvent(row, row.ToMessage());
-                foreach (var s in _subscribers.Values) s.Offer(live);
+                var live = new LiveEvent(row, new SerializedHubMessage(new InvocationMessage("event", [row.ToMessage()])));
+                foreach (var group in groups)
+                {
+                    var all = group.Audience.MatchesShared(row);
+                    foreach (var s in group.Members)
+                    {
+                        if (all || s.Audience.MatchesPersonal(row)) s.Offer(live);
+                    }
+                }
                 _position = row.Position;
                 Interlocked.Exchange(ref _lastSeq, row.Seq);
             }
@@ -138,7 +173,12 @@ public sealed class CityFeed(IHubContext<CityHub> hub, EventRepository events, I
 
     public override async Task StopAsync(CancellationToken ct)
     {
-        foreach (var id in _subscribers.Keys) Unsubscribe(id);
+        lock (_membership)
+        {
+            foreach (var s in _subscribers.Values) s.Stop();
+            _subscribers.Clear();
+            Regroup();
+        }
         await base.StopAsync(ct);
     }
 }

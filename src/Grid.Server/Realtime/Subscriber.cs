@@ -1,48 +1,49 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace Grid.Server.Realtime;
 
 /// <summary>
-/// One hub connection's stream. The node's listener offers it live events without ever waiting
-/// (a bounded queue); a single pump per connection sends them in seq order. When the queue is full
-/// (a slow client) the listener drops the event and marks the stream; the pump then reads what the
-/// client has not got from case_events instead. So a slow client only delays itself, and nothing is
-/// lost or sent twice: the pump skips every event at or before the position of the last one it delivered.
+/// One hub connection's stream. It first catches up from case_events after the position it was
+/// given, then takes live events, which the node's listener offers without ever waiting (a bounded
+/// queue); a single pump per connection writes them in order. When the queue is full (a slow
+/// client) the listener drops the event and marks the stream; the pump then reads what the client
+/// has not got from case_events instead. So a slow client only delays itself, and nothing is lost or
+/// sent twice: the pump skips every event at or before the position of the last one it wrote.
 /// </summary>
 public sealed class Subscriber
 {
     private const int CatchUpPage = 500;
 
+    private readonly HubConnectionContext _connection;
     private readonly Channel<LiveEvent> _queue;
     private readonly CancellationTokenSource _stop = new();
     private int _needsCatchUp = 1;
     // Written and read by the pump only.
     private EventPosition _delivered;
     private long _deliveredSeq;
+    private long _dropped;
 
-    /// <summary>A stream that first catches up from the table after <paramref name="deliveredUpTo"/>, then goes live.</summary>
-    public Subscriber(string connectionId, Audience audience, EventPosition deliveredUpTo, int queueCapacity)
+    public Subscriber(HubConnectionContext connection, Audience audience, EventPosition deliveredUpTo, int queueCapacity)
     {
         _queue = Channel.CreateBounded<LiveEvent>(
             new BoundedChannelOptions(queueCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        ConnectionId = connectionId;
+        _connection = connection;
         Audience = audience;
         _delivered = deliveredUpTo;
         _deliveredSeq = deliveredUpTo.Seq;
     }
 
-    public string ConnectionId { get; }
+    public string ConnectionId => _connection.ConnectionId;
     public Audience Audience { get; }
-    /// <summary>The seq of the last event sent.</summary>
+    /// <summary>The seq of the last event written.</summary>
     public long Delivered => Interlocked.Read(ref _deliveredSeq);
-    private long _dropped;
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Called by the listener for every event; never blocks.</summary>
+    /// <summary>Called by the listener for every event of this subscriber's audience; never blocks.</summary>
     public void Offer(LiveEvent e)
     {
-        if (!Audience.Matches(e.Row)) return;
         if (!_queue.Writer.TryWrite(e))
         {
             Interlocked.Increment(ref _dropped);
@@ -51,8 +52,8 @@ public sealed class Subscriber
         }
     }
 
-    public Task Start(IHubClients clients, EventRepository events, int maxCatchUp, ILogger log) =>
-        Task.Run(() => PumpAsync(clients.Client(ConnectionId), events, maxCatchUp, log));
+    public Task Start(EventRepository events, int maxCatchUp, ILogger log) =>
+        Task.Run(() => PumpAsync(events, maxCatchUp, log));
 
     public void Stop()
     {
@@ -60,7 +61,7 @@ public sealed class Subscriber
         _stop.Cancel();
     }
 
-    private async Task PumpAsync(ISingleClientProxy client, EventRepository events, int maxCatchUp, ILogger log)
+    private async Task PumpAsync(EventRepository events, int maxCatchUp, ILogger log)
     {
         var ct = _stop.Token;
         while (!ct.IsCancellationRequested)
@@ -69,12 +70,16 @@ public sealed class Subscriber
             {
                 if (Interlocked.Exchange(ref _needsCatchUp, 0) == 1)
                 {
-                    await CatchUpAsync(client, events, maxCatchUp, ct);
+                    await CatchUpAsync(events, maxCatchUp, ct);
                     continue;
                 }
                 if (_queue.Reader.TryRead(out var e))
                 {
-                    if (e.Row.Position > _delivered) await SendAsync(client, e.Row.Position, e.Message, ct);
+                    if (e.Row.Position > _delivered)
+                    {
+                        await _connection.WriteAsync(e.Message, ct);
+                        MarkDelivered(e.Row.Position);
+                    }
                     continue;
                 }
                 if (!await _queue.Reader.WaitToReadAsync(ct)) return;
@@ -85,15 +90,15 @@ public sealed class Subscriber
             }
             catch (Exception ex)
             {
-                // E.g. the database was unreachable during a catch-up: try again from the last seq sent.
-                log.LogWarning(ex, "Real-time stream of connection {Connection} failed; resuming from seq {Seq}", ConnectionId, Delivered);
+                // E.g. the database was unreachable during a catch-up: try again from the last event sent.
+                log.LogWarning(ex, "Real-time stream of connection {Connection} failed; resuming after seq {Seq}", ConnectionId, Delivered);
                 Interlocked.Exchange(ref _needsCatchUp, 1);
                 try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
             }
         }
     }
 
-    private async Task CatchUpAsync(ISingleClientProxy client, EventRepository events, int maxCatchUp, CancellationToken ct)
+    private async Task CatchUpAsync(EventRepository events, int maxCatchUp, CancellationToken ct)
     {
         var sent = 0;
         while (true)
@@ -101,7 +106,8 @@ public sealed class Subscriber
             var rows = await events.CatchUpAsync(Audience, _delivered, CatchUpPage, ct);
             foreach (var row in rows)
             {
-                await SendAsync(client, row.Position, row.ToMessage(), ct);
+                await _connection.WriteAsync(new InvocationMessage("event", [row.ToMessage()]), ct);
+                MarkDelivered(row.Position);
             }
             sent += rows.Count;
             if (rows.Count < CatchUpPage) return;
@@ -109,18 +115,16 @@ public sealed class Subscriber
             {
                 // Too far behind to replay event by event: tell the client to reload its state.
                 var last = await events.StableEndAsync(ct);
-                await client.SendAsync("resync", new { lastSeq = last.Seq }, ct);
-                _delivered = last;
-                Interlocked.Exchange(ref _deliveredSeq, last.Seq);
+                await _connection.WriteAsync(new InvocationMessage("resync", [new { lastSeq = last.Seq }]), ct);
+                MarkDelivered(last);
                 return;
             }
         }
     }
 
-    private async Task SendAsync(ISingleClientProxy client, EventPosition position, CityEvent message, CancellationToken ct)
+    private void MarkDelivered(EventPosition position)
     {
-        await client.SendAsync("event", message, ct);
         _delivered = position;
-        Interlocked.Exchange(ref _deliveredSeq, message.Seq);
+        Interlocked.Exchange(ref _deliveredSeq, position.Seq);
     }
 }
