@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
+using Grid.Server.Citizens;
 using Grid.Server.Data;
 using Grid.Server.Field;
 using Grid.Server.Escalation;
@@ -89,6 +90,7 @@ public static class GridApp
         services.AddPhotos(builder.Configuration).AddField();
         services.AddEscalation(builder.Configuration);
         services.AddStats();
+        services.AddCitizens(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -113,6 +115,7 @@ public static class GridApp
         app.MapPhotos(); app.MapField();
         app.MapEscalation();
         app.MapStats();
+        app.MapCitizens();
         app.MapRazorComponents<App>();
         return app;
     }

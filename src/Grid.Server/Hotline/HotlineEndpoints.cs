@@ -15,8 +15,10 @@ public sealed record HotlineTicket(string? TicketId, string? CallerName, string?
 
 public sealed record TicketReceipt(string TicketId, long CaseId, string CaseNo, bool Replayed, IReadOnlyList<long> LikelyDuplicates);
 
+/// <param name="Note">The staff's note or reason (internal to the city and its hotline).</param>
+/// <param name="PublicNote">What the caller is told (12345 回复).</param>
 public sealed record FeedItem(long Seq, DateTimeOffset At, string TicketId, long CaseId, string CaseNo, string Action, string State,
-    string Status, string? Note);
+    string Status, string? Note, string? PublicNote = null);
 
 public sealed record FeedPage(IReadOnlyList<FeedItem> Items, long Cursor);
 
@@ -109,7 +111,7 @@ public static class HotlineEndpoints
         if (limit is < 1 or > 1000) return Problems.BadRequest("'limit' must be between 1 and 1000.");
         var rows = await tickets.FeedAsync(after ?? 0, limit ?? 200);
         var items = rows.Select(r => new FeedItem(r.Seq, r.At, r.TicketId, r.CaseId, r.CaseNo, r.Action, r.State,
-            r.State is "closed" or "cancelled" ? "closed" : "open", r.Note)).ToList();
+            r.State is "closed" or "cancelled" ? "closed" : "open", r.Note, r.PublicNote)).ToList();
         return TypedResults.Ok(new FeedPage(items, items.Count == 0 ? after ?? 0 : items[^1].Seq));
     }
 

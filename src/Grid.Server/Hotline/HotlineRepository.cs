@@ -14,6 +14,7 @@ public sealed class FeedRow
     public string Action { get; init; } = "";
     public string State { get; init; } = "";
     public string? Note { get; init; }
+    public string? PublicNote { get; init; }
 }
 
 public sealed class HotlineRepository(NpgsqlDataSource db)
@@ -30,13 +31,17 @@ public sealed class HotlineRepository(NpgsqlDataSource db)
         values (@ExternalId, @CaseId, @Hash, @Now, @Actor)
         """;
 
+    // The note is the staff's (the hotline system is a trusted partner that sees the case record);
+    // public_note is the answer meant for the caller (12345 回复).
     // Status changes of each ticket's case and, once merged, of the case it was merged into; the
     // event sequence is the cursor, so the hotline never misses a change and never sees one twice.
     private const string FeedSql = """
         select e.seq, e.at, t.external_id as ticket_id, c.id as case_id, c.case_no, e.payload->>'action' as action,
                e.payload->>'state' as state,
                (select h.reason from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
-                order by h.id desc limit 1) as note
+                order by h.id desc limit 1) as note,
+               (select h.public_note from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
+                order by h.id desc limit 1) as public_note
         from case_events e
         join cases c on c.id = e.case_id or c.merged_into = e.case_id
         join hotline_tickets t on t.case_id = c.id

@@ -20,13 +20,15 @@ public sealed record ReportRequest(double? Lat, double? Lon, string? CategoryCod
 
 /// <summary>The body of every lifecycle action; each action reads the fields it needs.</summary>
 /// <param name="Version">The version the client saw; a different current version gets 409.</param>
+/// <param name="PublicNote">What the citizen reporter is told (Open311 status_notes, the tracking page);
+/// <paramref name="Reason"/> and <paramref name="Note"/> stay internal.</param>
 public sealed record StepRequest(int? Version, string? Reason, string? Note, IReadOnlyList<string>? Evidence,
-    string? UnitId, Guid? AssigneeId, DateTimeOffset? Deadline);
+    string? UnitId, Guid? AssigneeId, DateTimeOffset? Deadline, string? PublicNote = null);
 
 public sealed record ClockView(double? RemainingSeconds, bool Overdue, bool Paused);
 
 public sealed record HistoryView(long Id, DateTimeOffset At, Guid? ActorId, string? ActorName, string Action, string? FromState,
-    string ToState, string? Reason, JsonElement Evidence, JsonElement Details);
+    string ToState, string? Reason, JsonElement Evidence, JsonElement Details, string? PublicNote = null);
 
 public sealed record CaseView(long Id, string CaseNo, string State, double Lat, double Lon, string Address, string CategoryCode,
     string CategoryNameZh, string CategoryNameEn, string Source, string Priority, string Description, string? ReporterName,
@@ -234,7 +236,7 @@ public static class CaseEndpoints
             r.CreatedAt, r.RegisteredAt, r.DispatchedAt, r.AcceptedAt, r.ResolvedAt, r.ClosedAt, r.UpdatedAt, r.Version,
             domain.ActionsFor(actor).Select(a => a.ToCode()).ToList(),
             history?.Select(h => new HistoryView(h.Id, h.At, h.ActorId, h.ActorName, h.Action, h.FromState, h.ToState, h.Reason,
-                JsonDocument.Parse(h.Evidence).RootElement.Clone(), JsonDocument.Parse(h.Details).RootElement.Clone())).ToList());
+                JsonDocument.Parse(h.Evidence).RootElement.Clone(), JsonDocument.Parse(h.Details).RootElement.Clone(), h.PublicNote)).ToList());
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -61,6 +61,7 @@ public sealed class HistoryRow
     public string? Reason { get; init; }
     public string Evidence { get; init; } = "[]";
     public string Details { get; init; } = "{}";
+    public string? PublicNote { get; init; }
 }
 
 public sealed record NewCase(double Lat, double Lon, string Address, string CategoryCode, string Source, string Priority,
@@ -111,7 +112,7 @@ public sealed class CaseRepository(NpgsqlDataSource db)
 
     private const string SelectHistorySql = """
         select h.id, h.at, h.actor_id, p.display_name as actor_name, h.action, h.from_state, h.to_state, h.reason,
-               h.evidence::text as evidence, h.details::text as details
+               h.evidence::text as evidence, h.details::text as details, h.public_note
         from case_history h left join people p on p.id = h.actor_id
         where h.case_id = @Id or h.case_id in (select m.id from cases m where m.merged_into = @Id)
         order by h.id
@@ -177,6 +178,12 @@ public sealed class CaseRepository(NpgsqlDataSource db)
     public const string InsertHistorySql = """
         insert into case_history (case_id, at, actor_id, action, from_state, to_state, reason, evidence, details)
         values (@CaseId, @At, @ActorId, @Action, @FromState, @ToState, @Reason, @Evidence::jsonb, @Details::jsonb)
+        """;
+
+    /// <summary>A step's history row with the note the citizen is told.</summary>
+    public const string InsertStepHistorySql = """
+        insert into case_history (case_id, at, actor_id, action, from_state, to_state, reason, evidence, details, public_note)
+        values (@CaseId, @At, @ActorId, @Action, @FromState, @ToState, @Reason, @Evidence::jsonb, @Details::jsonb, @PublicNote)
         """;
 
     // The event row is built from the case row as committed, so what clients see is what was stored.
@@ -280,7 +287,7 @@ public sealed class CaseRepository(NpgsqlDataSource db)
 
     /// <summary>Saves a step taken on a case loaded at <c>c.Version</c>; null when someone else changed it first,
     /// or when <paramref name="key"/> was stored by a concurrent request first.</summary>
-    public async Task<int?> SaveStepAsync(Case c, Step step, RequestKey? key = null)
+    public async Task<int?> SaveStepAsync(Case c, Step step, RequestKey? key = null, string? publicNote = null)
     {
         await using var conn = await db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
@@ -300,10 +307,11 @@ public sealed class CaseRepository(NpgsqlDataSource db)
             await tx.RollbackAsync();
             return null;
         }
-        await conn.ExecuteAsync(InsertHistorySql, new
+        await conn.ExecuteAsync(InsertStepHistorySql, new
         {
             CaseId = c.Id, step.At, step.ActorId, Action = step.Action.ToCode(), FromState = step.From.ToCode(), ToState = step.To.ToCode(),
             step.Reason, Evidence = JsonSerializer.Serialize(step.Evidence), Details = JsonSerializer.Serialize(step.Details),
+            PublicNote = publicNote,
         }, tx);
         await conn.ExecuteAsync(InsertCaseEventSql, new { step.At, Kind = "case_changed", Action = step.Action.ToCode(), CaseId = c.Id }, tx);
         await tx.CommitAsync();

@@ -22,6 +22,7 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
         var errors = new Errors();
         errors.MaxLength(body.Reason, 1000, "reason");
         errors.MaxLength(body.Note, 2000, "note");
+        errors.MaxLength(body.PublicNote, 1000, "publicNote");
         if (body.Evidence is { Count: > 20 }) errors.Add("evidence", "At most 20 evidence references per step.");
         foreach (var e in body.Evidence ?? []) errors.MaxLength(e, 500, "evidence");
         if (errors.Any) return errors.ToProblem();
@@ -63,7 +64,8 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
             if (requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } lateReplay) return lateReplay;
             return Problems.FromRefusal(refusal);
         }
-        var saved = await cases.SaveStepAsync(current, result.Step!, requestKey);
+        var publicNote = string.IsNullOrWhiteSpace(body.PublicNote) ? null : body.PublicNote.Trim();
+        var saved = await cases.SaveStepAsync(current, result.Step!, requestKey, publicNote);
         if (saved is null && requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } concurrentReplay) return concurrentReplay;
         if (saved is null)
         {

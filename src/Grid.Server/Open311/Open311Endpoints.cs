@@ -129,8 +129,16 @@ public static class Open311Endpoints
         if (!key.Allows("open311"))
             return Open311Format.Errors(xml, 403, "This api_key was issued for the 12345 hotline system, not for Open311; ask the administrator for an Open311 key.");
         var now = clock.GetUtcNow();
-        var used = await repo.CountUseAsync(key.Id, now);
-        if (used > key.RatePerMinute)
+        // The citizen page's key is public (it is in the page): its limits are per device and address.
+        var citizens = http.RequestServices.GetRequiredService<Citizens.CitizenRepository>();
+        var citizenOptions = http.RequestServices.GetRequiredService<IOptions<Citizens.CitizenOptions>>().Value;
+        if (key.CitizenPage)
+        {
+            if (Citizens.CitizenEndpoints.CheckDevice(F("device_id")) is { } deviceProblem) return Open311Format.Errors(xml, 400, deviceProblem);
+            if (await Citizens.CitizenEndpoints.OverLimitAsync(http, F("device_id"), citizens, citizenOptions, now) is { } limited)
+                return Open311Format.Errors(xml, 429, limited);
+        }
+        else if (await repo.CountUseAsync(key.Id, now) > key.RatePerMinute)
         {
             http.Response.Headers.RetryAfter = (60 - now.Second).ToString(CultureInfo.InvariantCulture);
             return Open311Format.Errors(xml, 429, $"This api_key may post {key.RatePerMinute} requests per minute; try again in {60 - now.Second} seconds.");
@@ -203,6 +211,13 @@ public static class Open311Endpoints
         foreach (var field in intakeErrors.ToProblem().ProblemDetails.Errors.Values.SelectMany(v => v)) errors.Add(field);
         errors.AddRange(new[] { ("device_id", F("device_id")), ("account_id", F("account_id")) }
             .Where(p => p.Item2 is { Length: > 100 }).Select(p => $"{p.Item1} is limited to 100 characters."));
+        // Photos sent from the citizen page: references to its own uploads (POST /api/citizen/photos).
+        var photoRefs = form["photo_ref"].Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).Distinct().ToList();
+        if (photoRefs.Count > 0 && !key.CitizenPage) errors.Add("photo_ref is only accepted from the city's citizen page; send media_url instead.");
+        else if (photoRefs.Count > citizenOptions.MaxPhotos) errors.Add($"At most {citizenOptions.MaxPhotos} photos per report.");
+        else if (photoRefs.Any(r => Photos.PhotoEndpoints.ShaOf(r) is null)) errors.Add("photo_ref must be the 'ref' answered by POST /api/citizen/photos.");
+        else if (photoRefs.Count > 0 && await citizens.NotCitizenPhotosAsync(photoRefs.Select(r => Photos.PhotoEndpoints.ShaOf(r)!).ToList()) is { Count: > 0 })
+            errors.Add("photo_ref names a photo that was not uploaded from the citizen page; upload it again.");
         if (errors.Count > 0) return Open311Format.Errors(xml, 400, errors.Distinct().ToArray());
 
         var request = new NewOpen311Request(Guid.NewGuid(), key.Id, code, address, description, media, JsonSerializer.Serialize(values),
@@ -214,14 +229,45 @@ public static class Open311Endpoints
                 .Add("service_notice", "The address will be placed on the map by the command center; ask tokens/{token} for the service_request_id.")
                 .Add("account_id", request.AccountId)]), StatusCodes.Status201Created);
         }
-        var filed = await intake.FileAsync(report, channelRows: (conn, tx, caseId) => Open311Repository.InsertRequestAsync(conn, tx, request, caseId));
+        // The page makes the tracking code when the citizen presses send and resends it from its offline
+        // queue: a code already stored is a resend, answered with the same case instead of a second one.
+        var trackingCode = key.CitizenPage ? F("tracking_code") ?? Citizens.CitizenRepository.NewCode() : null;
+        if (trackingCode is not null && !Citizens.CitizenEndpoints.ValidCode(trackingCode))
+            return Open311Format.Errors(xml, 400, "tracking_code must be 32 lowercase hexadecimal digits (128 random bits) made by the page.");
+        if (trackingCode is not null && await ResentAsync(trackingCode) is { } resent) return resent;
+        IntakeResult filed;
+        try
+        {
+            filed = await intake.FileAsync(report, channelRows: async (conn, tx, caseId) =>
+            {
+                await Open311Repository.InsertRequestAsync(conn, tx, request, caseId);
+                if (trackingCode is not null)
+                    await Citizens.CitizenEndpoints.WriteReportRowsAsync(conn, tx, caseId, trackingCode, photoRefs, F("device_id"), name.Length == 0 ? null : name, F("phone"), now);
+            });
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation && e.ConstraintName == "citizen_tracking_pkey")
+        {
+            // The same resend twice at the same moment: the first one made the case.
+            return (await ResentAsync(trackingCode!))!;
+        }
         if (filed.Status == IntakeStatus.NoCell) return Open311Format.Errors(xml, 400, filed.Message!);
         var row = (await http.RequestServices.GetRequiredService<Incidents.CaseRepository>().FindAsync(filed.CaseId))!;
         var notice = filed.LikelyDuplicates.Count > 0
             ? "A report like this one is already open nearby; the command center will merge them if they are the same problem."
             : $"Received. Once the command center accepts it, it is handled within {category.Limit(false).Value} {category.LimitUnit.Replace('_', ' ')}.";
-        return Open311Format.Write(xml, "service_requests", new O311List("request", [new O311Obj().Add("service_request_id", row.CaseNo)
-            .Add("service_notice", notice).Add("account_id", request.AccountId)]), StatusCodes.Status201Created);
+        var answer = new O311Obj().Add("service_request_id", row.CaseNo).Add("service_notice", notice).Add("account_id", request.AccountId);
+        // An extension for the citizen page only: the code its tracking link is made of.
+        if (trackingCode is not null) answer.Add("tracking_code", trackingCode).Add("tracking_url", Citizens.CitizenEndpoints.TrackingUrl(trackingCode));
+        return Open311Format.Write(xml, "service_requests", new O311List("request", [answer]), StatusCodes.Status201Created);
+
+        async Task<IResult?> ResentAsync(string code)
+        {
+            if (await citizens.TrackedAsync(code) is not { } prior) return null;
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+            return Open311Format.Write(xml, "service_requests", new O311List("request", [new O311Obj().Add("service_request_id", prior.CaseNo)
+                .Add("service_notice", "Already received.").Add("account_id", F("account_id"))
+                .Add("tracking_code", code).Add("tracking_url", Citizens.CitizenEndpoints.TrackingUrl(code))]), StatusCodes.Status201Created);
+        }
     }
 
     private static readonly IntakeFields Fields = new("lat", "long", "service_code", "description", "address_string", "first_name/last_name",

@@ -34,6 +34,9 @@ public sealed class ApiKeyRow
     /// <summary>open311, hotline or both: which channel the key may be used on.</summary>
     public string Scope { get; init; } = "open311";
 
+    /// <summary>The city's own citizen page (/r): limited per device and address instead of per key.</summary>
+    public bool CitizenPage { get; init; }
+
     public bool Allows(string channel) => Scope == "both" || Scope == channel;
 }
 
@@ -99,7 +102,7 @@ public sealed class Open311Repository(NpgsqlDataSource db)
     // ---- API keys ----
 
     private const string FindKeySql = """
-        select id, name, key_prefix, rate_per_minute, created_at, revoked_at, scope from open311_api_keys where key_hash = @Hash
+        select id, name, key_prefix, rate_per_minute, created_at, revoked_at, scope, citizen_page from open311_api_keys where key_hash = @Hash
         """;
 
     public async Task<ApiKeyRow?> FindKeyAsync(string key)
@@ -250,11 +253,13 @@ public sealed class Open311Repository(NpgsqlDataSource db)
         returning token
         """;
 
-    // The public view of a request: no reporter details. A merged duplicate shows the state of the
-    // case it went into, and its latest note says so.
+    // The public view of a request: no reporter details, and of the history only the public notes
+    // (reasons and staff notes are internal: supervision orders, rework, cancel reasons), and nothing
+    // an operator marked as spam. A merged
+    // duplicate shows the state of the case it went into, and its status note says so.
     private const string SelectRequestsSql = """
         select c.id as case_id, c.case_no, c.state, m.case_no as effective_no, coalesce(m.state, c.state) as effective_state,
-               (select h.reason from case_history h where h.case_id in (c.id, coalesce(m.id, c.id)) and h.reason is not null
+               (select h.public_note from case_history h where h.case_id in (c.id, coalesce(m.id, c.id)) and h.public_note is not null
                 order by h.id desc limit 1) as status_note,
                c.category_code as service_code, k.name_zh as service_name, c.description,
                coalesce(u.name_zh, du.name_zh) as agency_responsible,
@@ -267,6 +272,7 @@ public sealed class Open311Repository(NpgsqlDataSource db)
         left join cases m on m.id = c.merged_into
         left join units u on u.id = coalesce(m.assigned_unit_id, c.assigned_unit_id)
         where (@Ids::text[] is null or c.case_no = any(@Ids))
+          and not exists (select 1 from spam_marks s where s.case_id = c.id)
           and (@Codes::text[] is null or c.category_code = any(@Codes))
           and (@Ids::text[] is not null or (c.created_at >= @Start and c.created_at <= @End))
           and (@Open::boolean is null or (@Open = (coalesce(m.state, c.state) not in ('closed','cancelled'))))

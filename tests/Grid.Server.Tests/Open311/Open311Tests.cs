@@ -151,7 +151,7 @@ public sealed class Open311Tests
         var a = await world.ReportAsync(worker, 0, TestCatalogue.Component);
         var b = await world.ReportAsync(worker, 4, TestCatalogue.LightEvent);
         await worker.StepOkAsync(b.Id, "self-handle", new { note = "Swept" });
-        await inspector.StepOkAsync(b.Id, "verify", new { note = "Clean" });
+        await inspector.StepOkAsync(b.Id, "verify", new { note = "Checked on site", publicNote = "Clean" });
         var client = server.Anonymous();
         var ids = $"{a.CaseNo},{b.CaseNo}";
 
@@ -171,6 +171,55 @@ public sealed class Open311Tests
         Assert.Equal(HttpStatusCode.BadRequest, badDate.StatusCode);
         Assert.Contains("start_date", await badDate.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/open311/v2/requests.json?jurisdiction_id=elsewhere")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Status_notes_publish_only_public_notes_never_internal_reasons_or_notes()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells);
+        var op = await world.PersonAsync([Role.Operator, Role.ShiftLead], []);
+        var supervisor = await world.PersonAsync([Role.Supervisor], []);
+        var inspector = await world.PersonAsync(Role.Inspector, world.Cells);
+        var a = await world.ReportAsync(worker, 0, TestCatalogue.Component);
+        var b = await world.ReportAsync(worker, 1, TestCatalogue.Component);
+        var c = await world.ReportAsync(worker, 4, TestCatalogue.LightEvent);
+        var client = server.Anonymous();
+        async Task<JsonElement> RequestOf(string caseNo) =>
+            JsonDocument.Parse(await client.GetStringAsync($"/open311/v2/requests/{caseNo}.json")).RootElement[0];
+
+        // A: registered with a public note, then supervised, sent back and put on hold with internal reasons.
+        var registered = await op.StepOkAsync(a.Id, "register", new { publicNote = "A team is on its way." });
+        Assert.Equal("A team is on its way.", registered.History!.Last().PublicNote);
+        await op.StepOkAsync(a.Id, "dispatch");
+        Assert.Equal(HttpStatusCode.Created, (await supervisor.Client.PostAsJsonAsync($"/api/cases/{a.Id}/supervise",
+            new { note = "SECRET-supervision: the unit head is slacking" })).StatusCode);
+        await op.StepOkAsync(a.Id, "hold", new { reason = "SECRET-hold: budget not approved" });
+        Assert.Equal("A team is on its way.", (await RequestOf(a.CaseNo)).GetProperty("status_notes").GetString());
+
+        // B: cancelled with an internal reason only: the public sees the state in words.
+        await op.StepOkAsync(b.Id, "cancel", new { reason = "SECRET-cancel: reporter is a known troll" });
+        Assert.Equal("Cancelled.", (await RequestOf(b.CaseNo)).GetProperty("status_notes").GetString());
+
+        // C: self-handled with a staff note, reworked with a reason, verified with both notes.
+        await worker.StepOkAsync(c.Id, "self-handle", new { note = "SECRET-note: swept half of it" });
+        await inspector.StepOkAsync(c.Id, "rework", new { reason = "SECRET-rework: still dirty" });
+        Assert.Equal("Being handled by the responsible unit.", (await RequestOf(c.CaseNo)).GetProperty("status_notes").GetString());
+        await worker.StepOkAsync(c.Id, "feedback", new { note = "SECRET-feedback", publicNote = "Swept clean." });
+        await inspector.StepOkAsync(c.Id, "verify", new { note = "SECRET-verify" });
+        Assert.Equal("Swept clean.", (await RequestOf(c.CaseNo)).GetProperty("status_notes").GetString());
+
+        // Nothing internal anywhere in the public feed, in either format.
+        var ids = $"{a.CaseNo},{b.CaseNo},{c.CaseNo}";
+        foreach (var format in new[] { "json", "xml" })
+        {
+            var feed = await client.GetStringAsync($"/open311/v2/requests.{format}?service_request_id={ids}");
+            Assert.DoesNotContain("SECRET", feed);
+            Assert.Contains("Swept clean.", feed);
+        }
+        var tooLong = await op.StepAsync(a.Id, "resume", new { publicNote = new string('x', 1001) });
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
     }
 
     [Fact]

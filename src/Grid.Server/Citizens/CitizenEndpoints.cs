@@ -1,0 +1,409 @@
+using System.Globalization;
+using Grid.Domain.Incidents;
+using Grid.Domain.People;
+using Grid.Server.Auth;
+using Grid.Server.Catalogue;
+using Grid.Server.Grid;
+using Grid.Server.Http;
+using Grid.Server.Incidents;
+using Grid.Server.Photos;
+using Grid.Server.Staff;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Grid.Server.Citizens;
+
+public sealed record CitizenPhotoUploaded(string Ref, string Sha256);
+public sealed record NearbyCase(string CaseNo, string State, string Description, string Address, double DistanceM, DateTimeOffset CreatedAt, int Supporters);
+public sealed record SupportRequest(string? DeviceId, string? Name, string? Phone, string? Note);
+public sealed record TrackingIssued(string CaseNo, string TrackingCode, string TrackingUrl);
+public sealed record PublicNote(DateTimeOffset At, string Action, string Note);
+public sealed record PublishedPhoto(string Kind, string Url);
+public sealed record FollowUpAnswer(bool? Solved, string? Satisfaction, string? Comment);
+public sealed record FollowUpView(bool Asked, bool Answered, bool? Solved, string? Satisfaction, string? Comment, DateTimeOffset? AnsweredAt, bool NoAnswer);
+public sealed record TrackView(string CaseNo, string State, bool Closed, string CategoryCode, string CategoryNameZh, string CategoryNameEn,
+    string Address, string Description, DateTimeOffset ReportedAt, DateTimeOffset UpdatedAt, DateTimeOffset? Deadline, string? MergedInto,
+    bool Supporter, IReadOnlyList<PublicNote> Notes, IReadOnlyList<PublishedPhoto> Photos, FollowUpView FollowUp);
+public sealed record SpamRequest(string? Reason, int? Version);
+public sealed record PublishPhotoRequest(string? Photo, string? Kind);
+public sealed record DueFollowUp(long CaseId, string CaseNo, string Category, string Address, string Source, string? ReporterName,
+    string? ReporterPhone, string? TicketId, DateTimeOffset ClosedAt, bool NoAnswer);
+public sealed record RecordedFollowUp(long CaseId, string CaseNo, bool Reopened, string State);
+
+/// <summary>
+/// The citizen channel (随手拍): the public page's own routes (photo upload, nearby open cases, "+1",
+/// tracking by code, follow-up answers), the command center's spam marks and published photos, and
+/// the call takers' follow-up (回访) list. Reports themselves arrive through Open311 POST requests.
+/// Public routes never show a reporter's name, phone or another citizen's tracking code.
+/// </summary>
+public static class CitizenEndpoints
+{
+    public static IServiceCollection AddCitizens(this IServiceCollection services, IConfiguration config)
+    {
+        services.Configure<CitizenOptions>(config.GetSection("Grid:Citizens"));
+        services.AddSingleton<CitizenRepository>();
+        return services;
+    }
+
+    public static void MapCitizens(this IEndpointRouteBuilder app)
+    {
+        // Public by design: the citizen page has no account. Limits are per device and per address.
+        var pub = app.MapGroup("/api/citizen").WithTags("Citizens").AllowAnonymous().DisableAntiforgery();
+        pub.MapGet("/config", Config);
+        pub.MapPost("/photos", UploadPhoto);
+        pub.MapGet("/nearby", Nearby);
+        pub.MapPost("/cases/{caseNo}/support", Support);
+        pub.MapGet("/track/{code}", Track);
+        pub.MapGet("/track/{code}/photos/{sha}", TrackPhoto);
+        pub.MapPost("/track/{code}/followup", AnswerOnline);
+
+        var staff = app.MapGroup("/api").WithTags("Citizens");
+        staff.MapPost("/cases/{id:long}/spam", MarkSpam);
+        staff.MapPost("/cases/{id:long}/publish-photo", PublishPhoto);
+        staff.MapGet("/followups", DueFollowUps);
+        staff.MapPost("/followups/{id:long}", RecordByPhone);
+
+        app.MapGet("/r/sw.js", ServiceWorker).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/r/manifest.webmanifest", Manifest).AllowAnonymous().ExcludeFromDescription();
+    }
+
+    // ---- limits shared with the Open311 route ----
+
+    public static string? ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
+
+    /// <summary>Counts one request of this device and address; a message for the 429 when either is over its hourly limit.</summary>
+    public static async Task<string?> OverLimitAsync(HttpContext http, string? device, CitizenRepository repo, CitizenOptions o, DateTimeOffset now)
+    {
+        var retry = (int)Math.Ceiling((60 - now.Minute) - now.Second / 60.0);
+        if (device is not null && await repo.CountUseAsync("device:" + device, now) > o.ReportsPerDevicePerHour)
+        {
+            http.Response.Headers.RetryAfter = (retry * 60).ToString(CultureInfo.InvariantCulture);
+            return $"This phone has sent {o.ReportsPerDevicePerHour} reports in this hour, the limit. Try again in {retry} minutes, or call 12345.";
+        }
+        if (ClientAddress(http) is { } address && await repo.CountUseAsync("address:" + address, now) > o.ReportsPerAddressPerHour)
+        {
+            http.Response.Headers.RetryAfter = (retry * 60).ToString(CultureInfo.InvariantCulture);
+            return $"{o.ReportsPerAddressPerHour} reports came from your network in this hour, the limit. Try again in {retry} minutes, or call 12345.";
+        }
+        return null;
+    }
+
+    public static string? CheckDevice(string? device) =>
+        device is null ? "device_id is required from the citizen page (it limits how many reports one phone sends)."
+        : device.Length is < 8 or > 100 || !device.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_')
+            ? "device_id must be 8 to 100 letters, digits, - or _." : null;
+
+    /// <summary>The tracking code row and the report's photos, written in the report's own transaction.</summary>
+    public static async Task WriteReportRowsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long caseId, string code, IReadOnlyList<string> photoRefs,
+        string? device, string? name, string? phone, DateTimeOffset now)
+    {
+        await Dapper.SqlMapper.ExecuteAsync(conn, CitizenRepository.InsertTrackingSql, new
+        {
+            CodeHash = CitizenRepository.HashCode(code), CaseId = caseId, Kind = "report", Device = device, Name = name, Phone = phone, Now = now,
+        }, tx);
+        if (photoRefs.Count == 0) return;
+        await Dapper.SqlMapper.ExecuteAsync(conn, CaseRepository.InsertHistorySql, new
+        {
+            CaseId = caseId, At = now, ActorId = (Guid?)null, Action = Field.FieldEndpoints.AddPhotosAction, FromState = "reported", ToState = "reported",
+            Reason = "Photos sent with the citizen's report.", Evidence = System.Text.Json.JsonSerializer.Serialize(photoRefs), Details = "{}",
+        }, tx);
+    }
+
+    public static string TrackingUrl(string code) => "/r/t/" + code;
+
+    // ---- public routes ----
+
+    /// <summary>GET /api/citizen/config: what the page needs to be an Open311 client (its key) and its limits.</summary>
+    private static async Task<IResult> Config(CitizenRepository repo, IOptions<CitizenOptions> options, IOptions<Open311.Open311Options> open311,
+        TimeProvider clock) =>
+        TypedResults.Ok(new
+        {
+            apiKey = await repo.PageKeyAsync(clock.GetUtcNow()), jurisdictionId = open311.Value.Jurisdiction,
+            categories = options.Value.Categories, maxPhotos = options.Value.MaxPhotos,
+        });
+
+    /// <summary>POST /api/citizen/photos, multipart "photo" (+ optional "thumb") and "device_id": checked by content, like staff photos.</summary>
+    private static async Task<IResult> UploadPhoto(HttpContext http, CitizenRepository repo, PhotoStore store, IOptions<PhotoOptions> photoOptions,
+        IOptions<CitizenOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        var o = photoOptions.Value;
+        if (!http.Request.HasFormContentType)
+            return Problems.BadRequest("Send the photo as multipart/form-data with a part named 'photo' and a field 'device_id'.");
+        if (http.Request.ContentLength is { } declared && declared > o.MaxBytes + o.MaxThumbBytes + 64 * 1024)
+            return TooLarge(o);
+        var now = clock.GetUtcNow();
+        var address = ClientAddress(http);
+        if (address is not null && await repo.CountUseAsync("photo:" + address, now) > options.Value.PhotosPerAddressPerHour)
+        {
+            http.Response.Headers.RetryAfter = "3600";
+            return TypedResults.Problem($"{options.Value.PhotosPerAddressPerHour} photos came from your network in this hour, the limit. Try again later.",
+                statusCode: StatusCodes.Status429TooManyRequests, title: "Too many photos");
+        }
+        IFormCollection form;
+        try { form = await http.Request.ReadFormAsync(ct); }
+        catch (InvalidDataException e) { return Problems.BadRequest($"The multipart body could not be read ({e.Message}). Send 'photo' as a file part."); }
+        var device = form["device_id"].ToString();
+        if (CheckDevice(device.Length == 0 ? null : device) is { } deviceProblem) return Problems.BadRequest(deviceProblem);
+        var photoFile = form.Files.GetFile("photo");
+        if (photoFile is null) return Problems.BadRequest("The part 'photo' is missing: send the image as a file part named 'photo'.");
+        if (form.Files.Count > 2 || form.Files.Any(f => f.Name is not ("photo" or "thumb")))
+            return Problems.BadRequest("Send one photo per request: a part 'photo' and optionally a part 'thumb'.");
+        if (photoFile.Length > o.MaxBytes) return TooLarge(o);
+        var thumbFile = form.Files.GetFile("thumb");
+        if (thumbFile is { Length: var tl } && tl > o.MaxThumbBytes)
+            return TypedResults.Problem($"The thumbnail is {tl / 1024} KB; at most {o.MaxThumbBytes / 1024} KB is accepted.",
+                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Thumbnail too large");
+        var (photo, problem) = await ReadImageAsync(photoFile, "photo", ct);
+        if (problem is not null) return problem;
+        string? thumbSha = null;
+        if (thumbFile is not null)
+        {
+            var (thumb, thumbProblem) = await ReadImageAsync(thumbFile, "thumb", ct);
+            if (thumbProblem is not null) return thumbProblem;
+            thumbSha = await store.SaveAsync(thumb!.Value.Bytes, ct);
+            await repo.RecordPhotoAsync(thumb.Value.Row with { Sha256 = thumbSha }, device, address, now);
+        }
+        var sha = await store.SaveAsync(photo!.Value.Bytes, ct);
+        await repo.RecordPhotoAsync(photo.Value.Row with { Sha256 = sha, ThumbSha256 = thumbSha }, device, address, now);
+        return TypedResults.Created($"/api/citizen/photos/{sha}", new CitizenPhotoUploaded(PhotoEndpoints.RefPrefix + sha, sha));
+    }
+
+    private static async Task<((byte[] Bytes, PhotoRow Row)?, ProblemHttpResult?)> ReadImageAsync(IFormFile file, string part, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, ct);
+        var bytes = buffer.ToArray();
+        if (bytes.Length == 0) return (null, Problems.BadRequest($"The part '{part}' is empty."));
+        var type = ImageBytes.Sniff(bytes);
+        if (type is null)
+            return (null, TypedResults.Problem($"The '{part}' is not a JPEG, PNG or WebP image (checked by its content, not its name). Take the photo again or pick another.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported image type"));
+        var stripped = ImageBytes.StripMetadata(bytes);
+        if (stripped is null) return (null, Problems.BadRequest($"The '{part}' looks like {type} but is damaged or cut short; send the whole file again."));
+        return ((bytes, new PhotoRow("", type, bytes.Length, stripped.Value.Removed, null)), null);
+    }
+
+    private static ProblemHttpResult TooLarge(PhotoOptions o) =>
+        TypedResults.Problem($"The photo is larger than {o.MaxBytes / 1024 / 1024} MB. The page shrinks photos before sending; pick a smaller one.",
+            statusCode: StatusCodes.Status413PayloadTooLarge, title: "Photo too large");
+
+    /// <summary>GET /api/citizen/nearby?lat=&amp;lon=&amp;category=: open cases of the same kind nearby, without any reporter details.</summary>
+    private static async Task<Results<Ok<IReadOnlyList<NearbyCase>>, ValidationProblem>> Nearby(double? lat, double? lon, string? category,
+        CitizenRepository repo, IOptions<GridOptions> grid, IOptions<CitizenOptions> options, TimeProvider clock)
+    {
+        var errors = new Errors();
+        Coordinates.Check(lat, lon, grid.Value, errors);
+        if (string.IsNullOrWhiteSpace(category) || category.Length > 10) errors.Add("category", "'category' is the code of the kind of problem, e.g. E0102.");
+        if (errors.Any) return errors.ToProblem();
+        var rows = await repo.NearbyAsync(lat!.Value, lon!.Value, category!.Trim(), options.Value.NearbyMeters,
+            clock.GetUtcNow().AddDays(-grid.Value.DuplicateWindowDays));
+        return TypedResults.Ok<IReadOnlyList<NearbyCase>>(rows.Select(r =>
+            new NearbyCase(r.CaseNo, r.State, r.Description, r.Address, Math.Round(r.DistanceM), r.CreatedAt, r.Supporters)).ToList());
+    }
+
+    /// <summary>POST /api/citizen/cases/{caseNo}/support: "this is my problem too"; answers a tracking code for that case.</summary>
+    private static async Task<IResult> Support(string caseNo, SupportRequest? body, HttpContext http, CitizenRepository repo,
+        IOptions<CitizenOptions> options, TimeProvider clock)
+    {
+        body ??= new SupportRequest(null, null, null, null);
+        var errors = new Errors();
+        var device = string.IsNullOrWhiteSpace(body.DeviceId) ? null : body.DeviceId.Trim();
+        if (CheckDevice(device) is { } deviceProblem) errors.Add("deviceId", deviceProblem);
+        errors.MaxLength(body.Name, 100, "name");
+        errors.MaxLength(body.Phone, 40, "phone");
+        errors.MaxLength(body.Note, 1000, "note");
+        if (body.Phone is { Length: > 0 } phone && !phone.All(ch => char.IsAsciiDigit(ch) || ch is '+' or '-' or ' '))
+            errors.Add("phone", $"'{phone}' is not a phone number; use digits, spaces, + and - only.");
+        if (caseNo.Length > 20) errors.Add("caseNo", "That is not a case number.");
+        if (errors.Any) return errors.ToProblem();
+        var now = clock.GetUtcNow();
+        if (await OverLimitAsync(http, device, repo, options.Value, now) is { } limited)
+            return TypedResults.Problem(limited, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many reports");
+        var code = CitizenRepository.NewCode();
+        var id = await repo.SupportAsync(caseNo, CitizenRepository.HashCode(code), device, Blank(body.Name), Blank(body.Phone), Blank(body.Note), now);
+        if (id is null) return Problems.Conflict($"Case {caseNo} is no longer open (or does not exist); send a new report instead.");
+        return TypedResults.Created(TrackingUrl(code), new TrackingIssued(caseNo, code, TrackingUrl(code)));
+    }
+
+    public static bool ValidCode(string code) => code.Length == 32 && code.All(char.IsAsciiHexDigitLower);
+
+    // Unknown, malformed and spam codes answer the same 404, so nothing tells a guesser which codes exist.
+    private static ProblemHttpResult UnknownCode() =>
+        Problems.NotFound("There is no report with this tracking code. Check the link you were given when you sent the report.");
+
+    /// <summary>GET /api/citizen/track/{code}: the status in plain words, the public notes only, published photos, the follow-up question.</summary>
+    private static async Task<IResult> Track(string code, CitizenRepository repo, IOptions<CitizenOptions> options, TimeProvider clock)
+    {
+        if (!ValidCode(code)) return UnknownCode();
+        var t = await repo.TrackedAsync(code);
+        if (t is null || t.Spam) return UnknownCode();
+        var effective = (await repo.EffectiveCaseIdAsync(t.CaseId))!.Value;
+        var notes = (await repo.PublicNotesAsync(t.CaseId)).Select(n => new PublicNote(n.At, n.Action, n.Note)).ToList();
+        var photos = (await repo.PublishedPhotosAsync(t.CaseId)).Select(p => new PublishedPhoto(p.Kind, $"/api/citizen/track/{code}/photos/{p.Sha}")).ToList();
+        return TypedResults.Ok(new TrackView(t.CaseNo, t.State, t.State is "closed" or "cancelled", t.CategoryCode, t.CategoryNameZh, t.CategoryNameEn,
+            t.Address, t.Description, t.CreatedAt, t.UpdatedAt, t.Deadline, t.MergedIntoNo, t.Kind == "support", notes, photos,
+            await FollowUpOfAsync(repo, effective, t.State, t.ClosedAt, options.Value, clock.GetUtcNow())));
+    }
+
+    private static async Task<FollowUpView> FollowUpOfAsync(CitizenRepository repo, long caseId, string state, DateTimeOffset? closedAt,
+        CitizenOptions o, DateTimeOffset now)
+    {
+        if (state != "closed" || closedAt is null) return new FollowUpView(false, false, null, null, null, null, false);
+        var answer = await repo.FollowUpAsync(caseId, closedAt.Value);
+        return answer is null
+            ? new FollowUpView(true, false, null, null, null, null, closedAt.Value < now.AddDays(-o.FollowUpDays))
+            : new FollowUpView(true, true, answer.Solved, answer.Satisfaction, answer.Comment, answer.AnsweredAt, false);
+    }
+
+    /// <summary>GET /api/citizen/track/{code}/photos/{sha}: a photo the city published for this case, without its metadata (no GPS).</summary>
+    private static async Task<IResult> TrackPhoto(string code, string sha, CitizenRepository repo, PhotoStore store, CancellationToken ct)
+    {
+        if (!ValidCode(code) || !PhotoEndpoints.ShaPattern().IsMatch(sha)) return UnknownCode();
+        var t = await repo.TrackedAsync(code);
+        if (t is null || t.Spam || !await repo.IsPublishedAsync(t.CaseId, sha)) return Problems.NotFound("This photo is not published for this report.");
+        var bytes = await store.ReadAsync(sha, ct);
+        if (bytes is null) return Problems.NotFound("The photo file is missing; the city has been told.");
+        var stripped = ImageBytes.StripMetadata(bytes);
+        if (stripped is null) return Problems.NotFound("This photo cannot be shown.");
+        return Results.File(stripped.Value.Bytes, ImageBytes.Sniff(stripped.Value.Bytes) ?? "image/jpeg");
+    }
+
+    /// <summary>POST /api/citizen/track/{code}/followup: the reporter's own answer; "not solved" reopens the case.</summary>
+    private static async Task<IResult> AnswerOnline(string code, FollowUpAnswer? body, CitizenRepository repo, CaseRepository cases,
+        TimeProvider clock)
+    {
+        if (!ValidCode(code)) return UnknownCode();
+        var t = await repo.TrackedAsync(code);
+        if (t is null || t.Spam) return UnknownCode();
+        var effective = (await repo.EffectiveCaseIdAsync(t.CaseId))!.Value;
+        var actor = new Actor(CitizenRepository.CitizenActor, [Role.Operator], false, null);
+        return await AnswerAsync(effective, body, "web", null, actor, repo, cases, clock.GetUtcNow());
+    }
+
+    private static readonly string[] Satisfactions = ["satisfied", "basic", "unsatisfied"];
+
+    /// <summary>The one path of every follow-up answer (web, phone, hotline system): record it for the current
+    /// closing, and reopen the case through the lifecycle when the problem is not solved.</summary>
+    internal static async Task<IResult> AnswerAsync(long caseId, FollowUpAnswer? body, string channel, Guid? recordedBy, Actor reopenAs,
+        CitizenRepository repo, CaseRepository cases, DateTimeOffset now)
+    {
+        body ??= new FollowUpAnswer(null, null, null);
+        var errors = new Errors();
+        if (body.Solved is null) errors.Add("solved", "Say whether the problem was solved: 'solved' true or false.");
+        if (body.Satisfaction is null || !Satisfactions.Contains(body.Satisfaction))
+            errors.Add("satisfaction", "'satisfaction' must be satisfied, basic (basically satisfied) or unsatisfied.");
+        errors.MaxLength(body.Comment, 1000, "comment");
+        if (errors.Any) return errors.ToProblem();
+        var row = await cases.FindAsync(caseId);
+        if (row is null || row.State != "closed" || row.ClosedAt is null)
+            return Problems.Conflict("This case is not closed now, so there is nothing to answer; the tracking page shows what is happening.");
+        var comment = Blank(body.Comment);
+        if (!await repo.RecordFollowUpAsync(caseId, row.ClosedAt.Value, channel, body.Solved!.Value, body.Satisfaction!, comment, recordedBy, now))
+            return Problems.Conflict($"The follow-up of case {row.CaseNo} was already answered (or the case changed meanwhile).");
+        var reopened = false;
+        if (body.Solved == false)
+        {
+            // The existing reopen path: the case goes back to registered and on to the same unit by dispatch.
+            var current = (await cases.FindAsync(caseId))!.ToDomain();
+            var reason = "回访未解决 / Follow-up: not solved" + (comment is null ? "" : ": " + comment);
+            var step = current.Reopen(reopenAs, reason.Length > 1000 ? reason[..1000] : reason, now);
+            if (step.Step is not null)
+            {
+                reopened = await cases.SaveStepAsync(current, step.Step, null,
+                    "您反映问题未解决，已重新受理。/ You said the problem is not solved: the case has been reopened.") is not null;
+            }
+        }
+        var after = (await cases.FindAsync(caseId))!;
+        return TypedResults.Ok(new RecordedFollowUp(caseId, after.CaseNo, reopened, after.State));
+    }
+
+    // ---- command center ----
+
+    private static bool IsCommandCenter(Viewer v) => v.Roles.Any(r => r is Role.Operator or Role.ShiftLead);
+
+    /// <summary>POST /api/cases/{id}/spam: hidden from every public view and cancelled with the reason.</summary>
+    private static async Task<IResult> MarkSpam(long id, SpamRequest? body, HttpContext http, StepContext steps, CitizenRepository repo,
+        CaseRepository cases, StaffRepository staff, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!IsCommandCenter(viewer)) return Problems.Forbidden("Only operators and shift leads mark reports as spam.");
+        if (string.IsNullOrWhiteSpace(body?.Reason))
+        {
+            var errors = new Errors();
+            errors.Add("reason", "Say why this is spam in 'reason' (1 to 1000 characters), e.g. 'advertising', 'abusive text'.");
+            return errors.ToProblem();
+        }
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return problem;
+        var reason = body.Reason.Trim();
+        if (reason.Length > 1000) return Problems.BadRequest("'reason' is limited to 1000 characters.");
+        if (visible!.Row.State != "cancelled")
+        {
+            var cancelled = await steps.RunAsync(id, new StepRequest(body.Version, "垃圾信息 / Spam: " + reason, null, null, null, null, null),
+                (c, a, b) => Task.FromResult(c.Cancel(a, b.Reason, steps.Now)));
+            if (cancelled is not IStatusCodeHttpResult { StatusCode: 200 }) return cancelled;
+        }
+        if (!await repo.MarkSpamAsync(id, viewer.PersonId, reason, clock.GetUtcNow()))
+            return Problems.Conflict($"Case {visible.Row.CaseNo} is already marked as spam.");
+        return TypedResults.Ok(await CaseEndpoints.LoadViewAsync(id, viewer, cases, steps.Catalogue, staff, steps.Now, withHistory: true));
+    }
+
+    /// <summary>POST /api/cases/{id}/publish-photo {photo: "photo:&lt;sha&gt;", kind: before|after}: shown on the tracking page.</summary>
+    private static async Task<IResult> PublishPhoto(long id, PublishPhotoRequest? body, HttpContext http, CitizenRepository repo,
+        CaseRepository cases, StaffRepository staff, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Roles.Any(r => r is Role.Operator or Role.ShiftLead or Role.Supervisor))
+            return Problems.Forbidden("Only operators, shift leads and supervisors publish photos to the citizen.");
+        var errors = new Errors();
+        var sha = body?.Photo is { } p ? PhotoEndpoints.ShaOf(p) : null;
+        if (sha is null) errors.Add("photo", "'photo' is a reference from the case history, 'photo:<sha256>'.");
+        if (body?.Kind is not ("before" or "after")) errors.Add("kind", "'kind' is before (the problem) or after (the fix).");
+        if (errors.Any) return errors.ToProblem();
+        var (_, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return problem;
+        if (!await repo.PublishPhotoAsync(id, sha!, body!.Kind!, viewer.PersonId, clock.GetUtcNow()))
+            return Problems.Unprocessable($"Photo {sha![..12]} is not evidence of case {id}; only photos in the case's history can be published.");
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>GET /api/followups: the call takers' list of closed citizen cases whose follow-up is unanswered.</summary>
+    private static async Task<IResult> DueFollowUps(HttpContext http, CitizenRepository repo, IOptions<CitizenOptions> options, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!IsCommandCenter(viewer)) return Problems.Forbidden("Only the command center's call takers see the follow-up list.");
+        var rows = await repo.DueFollowUpsAsync(viewer.AreaStreet, clock.GetUtcNow().AddDays(-options.Value.FollowUpDays));
+        return TypedResults.Ok(rows.Select(r => new DueFollowUp(r.CaseId, r.CaseNo, r.CategoryNameZh, r.Address, r.Source, r.ReporterName,
+            r.ReporterPhone, r.TicketId, r.ClosedAt, r.NoAnswer)).ToList());
+    }
+
+    /// <summary>POST /api/followups/{caseId}: the call taker records the answer given on the phone.</summary>
+    private static async Task<IResult> RecordByPhone(long id, FollowUpAnswer? body, HttpContext http, CitizenRepository repo,
+        CaseRepository cases, StaffRepository staff, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!IsCommandCenter(viewer)) return Problems.Forbidden("Only the command center's call takers record follow-up answers.");
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return problem;
+        return await AnswerAsync(id, body, "phone", viewer.PersonId, visible!.Actor, repo, cases, clock.GetUtcNow());
+    }
+
+    // ---- installable page ----
+
+    private static IResult ServiceWorker(IWebHostEnvironment env)
+    {
+        var file = env.WebRootFileProvider.GetFileInfo("_content/Grid.Web/js/citizen/sw.js");
+        if (!file.Exists) return Results.NotFound();
+        // Served from /r so that it may control the citizen page and its tracking pages, and nothing else.
+        return Results.Stream(file.CreateReadStream(), "text/javascript");
+    }
+
+    private static IResult Manifest() => Results.Text("""
+        {"name":"GridCity 随手拍","short_name":"随手拍","start_url":"/r","scope":"/r","display":"standalone",
+         "background_color":"#ffffff","theme_color":"#0b7a4b","lang":"zh-CN",
+         "icons":[{"src":"/_content/Grid.Web/favicon.svg","sizes":"any","type":"image/svg+xml"}]}
+        """, "application/manifest+json");
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}
