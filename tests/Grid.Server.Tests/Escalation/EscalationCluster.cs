@@ -65,16 +65,10 @@ public sealed class EscalationCluster : IAsyncLifetime
         return (await conn.QueryAsync<Rung>("select id, level, deadline, due_at, at from escalations where case_id = @Id order by id", new { Id = caseId })).ToList();
     }
 
-    public static async Task<List<Rung>> WaitForRungsAsync(TestServer server, long caseId, int count, TimeSpan timeout)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var rungs = await RungsAsync(server, caseId);
-            if (rungs.Count >= count || DateTime.UtcNow > until) return rungs;
-            await Task.Delay(200);
-        }
-    }
+    /// <summary>Waits until the case has at least <paramref name="count"/> rungs; fails (throws) on timeout.</summary>
+    public static Task<List<Rung>> WaitForRungsAsync(TestServer server, long caseId, int count, TimeSpan timeout) =>
+        PollAsync(() => RungsAsync(server, caseId), rungs => rungs.Count >= count, timeout,
+            rungs => $"{count} rungs of case {caseId}; got [{string.Join(", ", rungs.Select(r => r.Level))}]");
 
     public static async Task<int> TriggerCountAsync(TestServer server, long caseId)
     {
@@ -82,14 +76,35 @@ public sealed class EscalationCluster : IAsyncLifetime
         return await conn.ExecuteScalarAsync<int>("select count(*)::int from qrtz_triggers where trigger_group = @G", new { G = $"case-{caseId}" });
     }
 
-    public static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
+    /// <summary>Reads until <paramref name="done"/> holds; throws when it still does not after <paramref name="timeout"/>.</summary>
+    public static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, Func<T, string>? what = null)
     {
         var until = DateTime.UtcNow + timeout;
         while (true)
         {
             var value = await read();
-            if (done(value) || DateTime.UtcNow > until) return value;
+            if (done(value)) return value;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for {(what is null ? "the condition" : what(value))}; last value: {value}");
             await Task.Delay(200);
         }
     }
+
+    /// <summary>
+    /// "Nothing more happens": reads every 100 ms for <paramref name="window"/> and fails at the first
+    /// read that breaks <paramref name="holds"/> (a bounded poll that can fail, not a sleep).
+    /// </summary>
+    public static async Task AssertStaysAsync<T>(Func<Task<T>> read, Func<T, bool> holds, TimeSpan window, string what)
+    {
+        var until = DateTime.UtcNow + window;
+        do
+        {
+            var value = await read();
+            Assert.True(holds(value), $"{what} stopped holding: {value}");
+            await Task.Delay(100);
+        } while (DateTime.UtcNow < until);
+    }
+
+    public static async Task<string> LevelsAsync(TestServer server, long caseId) =>
+        string.Join(",", (await RungsAsync(server, caseId)).Select(r => r.Level));
 }

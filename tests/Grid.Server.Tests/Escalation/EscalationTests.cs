@@ -55,8 +55,8 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
 
         // Nothing more comes: the ladder is finished and its trigger gone.
         Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 0, TimeSpan.FromSeconds(10)));
-        await Task.Delay(1500);
-        Assert.Equal(5, (await EscalationCluster.RungsAsync(cluster.A, id)).Count);
+        await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.A, id), l => l == string.Join(",", Ladder),
+            TimeSpan.FromSeconds(1.5), "the finished ladder");
 
         var c = await t.Op.GetCaseAsync(id);
         var escalated = c.History!.Where(h => h.Action == "escalate").ToList();
@@ -90,9 +90,8 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         var extended = await t.Op.StepOkAsync(id, "extend", new { deadline = DateTimeOffset.UtcNow.AddDays(3), reason = "Parts on order" });
 
         // The grid head's rung was due 2 s after the old deadline; wait well past it.
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        rungs = await EscalationCluster.RungsAsync(cluster.B, id);
-        Assert.Equal(["warning", "assignee"], rungs.Select(r => r.Level));
+        await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.B, id), l => l == "warning,assignee",
+            TimeSpan.FromSeconds(5), "the old deadline's rungs");
         // The new deadline has its own trigger, at its warning.
         Assert.Equal(1, await EscalationCluster.TriggerCountAsync(cluster.B, id));
         await using var conn = await cluster.B.Db.OpenConnectionAsync();
@@ -154,8 +153,8 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         await t.Op.StepOkAsync(id, "return", new { reason = "Not our unit's street" });
         Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 0, TimeSpan.FromSeconds(10)));
         // The old deadline and its assignee (0 s) and grid head (2 s) rungs pass: nothing fires.
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        Assert.Equal(["warning"], (await EscalationCluster.RungsAsync(cluster.B, id)).Select(r => r.Level));
+        await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.B, id), l => l == "warning",
+            TimeSpan.FromSeconds(5), "the returned case's rungs");
 
         // Re-dispatched: the trigger waits at the new deadline's warning, half its limit before it.
         var again = await t.Op.StepOkAsync(id, "dispatch");
@@ -206,8 +205,8 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         await t.Inspector.StepOkAsync(id, "verify", new { note = "Checked" });
 
         Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 0, TimeSpan.FromSeconds(10)));
-        await Task.Delay(TimeSpan.FromSeconds(6));
-        Assert.Empty(await EscalationCluster.RungsAsync(cluster.A, id));
+        await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.A, id), l => l == "",
+            TimeSpan.FromSeconds(6), "no rungs for the resolved case");
     }
 
     [Fact]
@@ -256,7 +255,11 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
             var rungs = await EscalationCluster.WaitForRungsAsync(cluster.A, id, 5, TimeSpan.FromSeconds(40));
             Assert.Equal(Ladder, rungs.Select(r => r.Level));
         }
-        await Task.Delay(1500);
+        foreach (var id in ids)
+        {
+            await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.A, id), l => l == string.Join(",", Ladder),
+                TimeSpan.FromSeconds(0.3), $"the finished ladder of case {id}");
+        }
         await using var conn = await cluster.A.Db.OpenConnectionAsync();
         var perCase = await conn.QueryAsync<(long CaseId, int Rungs, int Events, int History)>("""
             select c.id, (select count(*)::int from escalations e where e.case_id = c.id),
@@ -264,6 +267,7 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
                    (select count(*)::int from case_history h where h.case_id = c.id and h.action = 'escalate')
             from cases c where c.id = any(@Ids)
             """, new { Ids = ids.ToArray() });
+        Assert.Equal(ids.Count, perCase.Count());
         Assert.All(perCase, p => Assert.Equal((5, 5, 5), (p.Rungs, p.Events, p.History)));
         Assert.Equal(ids.Count * 2, await UnreadAsync(t.Worker));
     }

@@ -51,4 +51,55 @@ public sealed class ConcurrencyTests
         Assert.Contains("changed since you loaded it", await stale.Content.ReadAsStringAsync());
         Assert.Equal("registered", (await op.GetCaseAsync(c.Id)).State);
     }
+    [Fact]
+    public async Task A_case_changed_underneath_between_read_and_write_answers_409_and_saves_nothing()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator, Role.Dispatcher], []);
+        var c = await world.ReportAsync(worker, 0);
+        await op.StepOkAsync(c.Id, "register");
+        var dispatched = await op.StepOkAsync(c.Id, "dispatch", new { assigneeId = worker.Id });
+        Assert.Equal("dispatched", dispatched.State);
+
+        // Someone else changes the case (a new deadline, same state) in a transaction that is still
+        // open: the accept below reads the committed row at the version the worker sent, passes every
+        // check, and its write waits on the row. The commit then lands between its read and its write.
+        var otherDeadline = DateTimeOffset.UtcNow.AddDays(9).ToUniversalTime();
+        otherDeadline = new DateTimeOffset(otherDeadline.Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        await using var conn = await server.Db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var pid = await conn.ExecuteScalarAsync<int>("select pg_backend_pid()", transaction: tx);
+        Assert.Equal(1, await conn.ExecuteAsync(
+            "update cases set deadline = @D, version = version + 1, updated_at = now() where id = @Id and version = @V",
+            new { D = otherDeadline, c.Id, V = dispatched.Version }, tx));
+
+        var accept = worker.StepAsync(c.Id, "accept", new { version = dispatched.Version });
+        await using (var watch = await server.Db.OpenConnectionAsync())
+        {
+            // Bounded wait for the signal that the step's write is queued behind our row lock.
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while (!accept.IsCompleted && await watch.ExecuteScalarAsync<int>(
+                       "select count(*)::int from pg_stat_activity where @Pid = any(pg_blocking_pids(pid))", new { Pid = pid }) == 0)
+            {
+                Assert.True(DateTime.UtcNow < until, "The accept never reached the case row (no backend waited on the open change).");
+                await Task.Delay(20);
+            }
+        }
+        await tx.CommitAsync();
+
+        var response = await accept;
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("nothing was saved", await response.Content.ReadAsStringAsync());
+        var row = await conn.QuerySingleAsync<(string State, int Version, DateTime Deadline, DateTime? AcceptedAt)>(
+            "select state, version, deadline, accepted_at from cases where id = @Id", new { c.Id });
+        Assert.Equal("dispatched", row.State);
+        Assert.Equal(dispatched.Version + 1, row.Version);
+        Assert.Equal(otherDeadline.UtcDateTime, DateTime.SpecifyKind(row.Deadline, DateTimeKind.Utc));
+        Assert.Null(row.AcceptedAt);
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("select count(*)::int from case_history where case_id = @Id and action = 'accept'", new { c.Id }));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            "select count(*)::int from case_events where case_id = @Id and payload->>'action' = 'accept'", new { c.Id }));
+    }
 }
