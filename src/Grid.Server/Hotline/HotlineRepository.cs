@@ -57,6 +57,9 @@ public sealed class HotlineRepository(NpgsqlDataSource db)
     public async Task<IReadOnlyList<FeedRow>> FeedAsync(long after, int limit)
     {
         await using var conn = await db.OpenConnectionAsync();
+        // A change the hotline made (or saw answered) just before this call is in the answer,
+        // unless an older transaction runs on for seconds; then it comes in a later page.
+        await Realtime.EventRepository.WaitUntilCommittedAreReadableAsync(conn, TimeSpan.FromSeconds(3));
         return (await conn.QueryAsync<FeedRow>(FeedSql, new { After = after, Limit = limit })).ToList();
     }
 }

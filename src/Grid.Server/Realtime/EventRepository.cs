@@ -58,6 +58,29 @@ public sealed class EventRepository(NpgsqlDataSource db)
     public static async Task<bool> HeldBackAsync(NpgsqlConnection conn, CancellationToken ct) =>
         await conn.ExecuteScalarAsync<bool>(new CommandDefinition(HeldBackSql, cancellationToken: ct));
 
+    // Every event committed so far is readable once the oldest running transaction is newer than
+    // the newest writer among them.
+    private const string AllCommittedReadableSql =
+        "select coalesce((select max(xact_id) from case_events) < " + HorizonSql + ", true)";
+
+    /// <summary>
+    /// Waits (a few ms while transactions are short, at most <paramref name="max"/>) until every event
+    /// committed before the call is readable, so a poller that reads right after its own change sees
+    /// it. Returns false when it gave up; the rows then come on a later read.
+    /// </summary>
+    public static async Task<bool> WaitUntilCommittedAreReadableAsync(NpgsqlConnection conn, TimeSpan max, CancellationToken ct = default)
+    {
+        var until = DateTime.UtcNow + max;
+        var look = TimeSpan.FromMilliseconds(2);
+        while (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(AllCommittedReadableSql, cancellationToken: ct)))
+        {
+            if (DateTime.UtcNow + look > until) return false;
+            await Task.Delay(look, ct);
+            look = TimeSpan.FromTicks(Math.Min(look.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks));
+        }
+        return true;
+    }
+
     /// <summary>The rule of <see cref="Audience.Matches"/> in SQL (mirrors CaseRepository.ScopeSql).</summary>
     public const string AudienceSql = """
         (@All
