@@ -17,7 +17,7 @@ cd "$GRID_ROOT"
 PG_DIR=.gridcity/pg-test
 PG_PORT="${GRID_TEST_PG_PORT:-55433}"
 RESULTS=.gridcity/test-results
-PROJECTS=(tests/Grid.Domain.Tests tests/Grid.Server.Tests tests/Grid.Web.Tests)
+PROJECTS=(tests/Grid.Domain.Tests tests/Grid.Server.Tests tests/Grid.Web.Components.Tests tests/Grid.Web.Tests)
 FILTER="$*"
 
 cleanup() { stop_cluster "$PG_DIR" >/dev/null 2>&1 || true; }

@@ -16,6 +16,7 @@ using Grid.Server.Photos;
 using Grid.Server.Staff;
 using Grid.Server.Stats;
 using Grid.Web;
+using Grid.Web.Layout;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
@@ -82,7 +83,8 @@ public static class GridApp
         });
         services.AddAntiforgery();
         services.AddCascadingAuthenticationState();
-        services.AddRazorComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddDeskUi();
         services.AddGridLocalization();
         // features: services (one line per feature folder, e.g. services.AddRealtime(builder.Configuration);)
         services.AddRealtime(builder.Configuration);
@@ -116,7 +118,7 @@ public static class GridApp
         app.MapEscalation();
         app.MapStats();
         app.MapCitizens();
-        app.MapRazorComponents<App>();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
 

@@ -71,7 +71,7 @@ public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<Browser
         var page = await browser.NewPageAsync(390, 844);
         await new LoginPage(page).GotoAsync("/inbox");
         await new LoginPage(page).SignInAsync(worker.Username, TestPeople.Password);
-        var badge = page.GetByRole(AriaRole.Link, new() { Name = "待办消息" });
+        var badge = page.GetByRole(AriaRole.Banner).GetByRole(AriaRole.Link, new() { Name = "待办消息" });
         await Assertions.Expect(badge).ToContainTextAsync("1");
         await Assertions.Expect(page.GetByText("“请尽快处置”")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("inbox-phone"), FullPage = true });

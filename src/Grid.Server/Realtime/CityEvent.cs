@@ -29,5 +29,5 @@ public sealed class EventRow
     }
 }
 
-/// <summary>An event read by a node's listener: the hub message, serialised on its first write and then shared by every connection, plus the audience facts.</summary>
-public sealed record LiveEvent(EventRow Row, Microsoft.AspNetCore.SignalR.SerializedHubMessage Message);
+/// <summary>An event read by a node's listener: the message, the hub message (serialised on its first write and then shared by every connection) and the audience facts.</summary>
+public sealed record LiveEvent(EventRow Row, CityEvent Message, Microsoft.AspNetCore.SignalR.SerializedHubMessage Serialized);

@@ -50,13 +50,18 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
     public long Dropped => _groups.Sum(g => g.Members.Sum(s => s.Dropped));
 
     /// <summary>Starts (or restarts) the stream of one connection after <paramref name="afterSeq"/>; null means "from now".</summary>
-    public async Task<long> SubscribeAsync(string connectionId, Audience audience, long? afterSeq)
+    /// <param name="send">Where the stream goes when it is not a hub connection (a Blazor circuit on this node):
+    /// ("event", <see cref="CityEvent"/>) and ("resync", <see cref="ResyncMessage"/>). Null: the hub connection
+    /// <paramref name="connectionId"/>, written the shared serialised message.</param>
+    public async Task<long> SubscribeAsync(string connectionId, Audience audience, long? afterSeq,
+        Func<string, object, CancellationToken, Task>? send = null)
     {
         var from = afterSeq is { } seq
             ? await events.PositionOfAsync(seq) ?? throw new UnknownSeqException(seq)
             : await events.StableEndAsync();
-        var connection = connections.Find(connectionId) ?? throw new InvalidOperationException($"Connection {connectionId} is not open.");
-        var subscriber = new Subscriber(connection, audience, from, options.Value.QueueCapacity);
+        var sink = send is not null ? new Subscriber.Sink(null, send)
+            : new Subscriber.Sink(connections.Find(connectionId) ?? throw new InvalidOperationException($"Connection {connectionId} is not open."), null);
+        var subscriber = new Subscriber(connectionId, sink, audience, from, options.Value.QueueCapacity);
         // Registered before its catch-up reads the table: every batch the listener fans out after
         // this reaches it live; a batch fanned out before was read before, so the catch-up (whose
         // snapshot is newer) has it. The overlap is skipped by position.
@@ -155,7 +160,8 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
             var groups = _groups;
             foreach (var row in rows)
             {
-                var live = new LiveEvent(row, new SerializedHubMessage(new InvocationMessage("event", [row.ToMessage()])));
+                var message = row.ToMessage();
+                var live = new LiveEvent(row, message, new SerializedHubMessage(new InvocationMessage("event", [message])));
                 foreach (var group in groups)
                 {
                     var all = group.Audience.MatchesShared(row);

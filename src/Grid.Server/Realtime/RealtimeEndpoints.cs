@@ -31,6 +31,7 @@ public static class RealtimeEndpoints
         services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<CityHub>>(sp => sp.GetRequiredService<CityConnections>());
         services.AddSingleton<EventRepository>();
         services.AddSingleton<CityFeed>();
+        services.AddScoped<global::Grid.Web.Live.IDeskFeed, CircuitFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<CityFeed>());
         return services;
     }

@@ -16,7 +16,10 @@ public sealed class Subscriber
 {
     private const int CatchUpPage = 500;
 
-    private readonly HubConnectionContext _connection;
+    /// <summary>A hub connection (written the shared serialised message) or a function on this node (a Blazor circuit).</summary>
+    public sealed record Sink(HubConnectionContext? Connection, Func<string, object, CancellationToken, Task>? Send);
+
+    private readonly Sink _sink;
     private readonly Channel<LiveEvent> _queue;
     private readonly CancellationTokenSource _stop = new();
     private int _needsCatchUp = 1;
@@ -25,17 +28,18 @@ public sealed class Subscriber
     private long _deliveredSeq;
     private long _dropped;
 
-    public Subscriber(HubConnectionContext connection, Audience audience, EventPosition deliveredUpTo, int queueCapacity)
+    public Subscriber(string connectionId, Sink sink, Audience audience, EventPosition deliveredUpTo, int queueCapacity)
     {
         _queue = Channel.CreateBounded<LiveEvent>(
             new BoundedChannelOptions(queueCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        _connection = connection;
+        ConnectionId = connectionId;
+        _sink = sink;
         Audience = audience;
         _delivered = deliveredUpTo;
         _deliveredSeq = deliveredUpTo.Seq;
     }
 
-    public string ConnectionId => _connection.ConnectionId;
+    public string ConnectionId { get; }
     public Audience Audience { get; }
     /// <summary>The seq of the last event written.</summary>
     public long Delivered => Interlocked.Read(ref _deliveredSeq);
@@ -77,7 +81,8 @@ public sealed class Subscriber
                 {
                     if (e.Row.Position > _delivered)
                     {
-                        await _connection.WriteAsync(e.Message, ct);
+                        if (_sink.Connection is { } c) await c.WriteAsync(e.Serialized, ct);
+                        else await _sink.Send!("event", e.Message, ct);
                         MarkDelivered(e.Row.Position);
                     }
                     continue;
@@ -106,7 +111,7 @@ public sealed class Subscriber
             var rows = await events.CatchUpAsync(Audience, _delivered, CatchUpPage, ct);
             foreach (var row in rows)
             {
-                await _connection.WriteAsync(new InvocationMessage("event", [row.ToMessage()]), ct);
+                await SendAsync("event", row.ToMessage(), ct);
                 MarkDelivered(row.Position);
             }
             sent += rows.Count;
@@ -115,11 +120,17 @@ public sealed class Subscriber
             {
                 // Too far behind to replay event by event: tell the client to reload its state.
                 var last = await events.StableEndAsync(ct);
-                await _connection.WriteAsync(new InvocationMessage("resync", [new { lastSeq = last.Seq }]), ct);
+                await SendAsync("resync", new ResyncMessage(last.Seq), ct);
                 MarkDelivered(last);
                 return;
             }
         }
+    }
+
+    private async Task SendAsync(string method, object message, CancellationToken ct)
+    {
+        if (_sink.Connection is { } c) await c.WriteAsync(new InvocationMessage(method, [message]), ct);
+        else await _sink.Send!(method, message, ct);
     }
 
     private void MarkDelivered(EventPosition position)
@@ -128,3 +139,6 @@ public sealed class Subscriber
         Interlocked.Exchange(ref _deliveredSeq, position.Seq);
     }
 }
+
+/// <summary>Sent instead of events when a client was too far behind to replay: reload state, then follow from LastSeq.</summary>
+public sealed record ResyncMessage(long LastSeq);

@@ -132,4 +132,6 @@ public interface IInboxSource
 {
     Task<long> UnreadCountAsync();
     Task<IReadOnlyList<InboxEntry>> ListAsync(int page, int pageSize);
+    /// <summary>False when the item is not in the signed-in person's inbox.</summary>
+    Task<bool> MarkReadAsync(long id);
 }

@@ -1,0 +1,87 @@
+using Grid.Server.Auth;
+using Grid.Web.Live;
+using Microsoft.AspNetCore.Components.Authorization;
+
+namespace Grid.Server.Realtime;
+
+/// <summary>
+/// A Blazor circuit's subscription to this node's <see cref="CityFeed"/>: the same subscriber, audience rule and
+/// catch-up as a hub connection, delivered to the circuit's components instead of over SignalR to JavaScript.
+/// Scoped: one per circuit, subscribed on the first FollowAsync, unsubscribed when the circuit ends. While the
+/// browser is disconnected the circuit keeps its subscription, so a reconnecting page has missed nothing.
+/// </summary>
+public sealed class CircuitFeed(CityFeed feed, EventRepository events, AuthenticationStateProvider auth, ILogger<CircuitFeed> log)
+    : IDeskFeed, IAsyncDisposable
+{
+    private readonly string _id = "circuit-" + Guid.NewGuid().ToString("N");
+    private readonly Lock _gate = new();
+    private readonly List<Follower> _followers = [];
+    private Task? _subscribed;
+    private long _lastSeq;
+
+    public long LastSeq => Interlocked.Read(ref _lastSeq);
+
+    public async Task<IAsyncDisposable> FollowAsync(Func<DeskEvent, Task> onEvent, Func<Task>? onResync = null)
+    {
+        var follower = new Follower(this, onEvent, onResync);
+        Task subscribed;
+        lock (_gate)
+        {
+            _followers.Add(follower);
+            subscribed = _subscribed ??= SubscribeAsync();
+        }
+        await subscribed;
+        return follower;
+    }
+
+    private async Task SubscribeAsync()
+    {
+        var viewer = Viewer.From((await auth.GetAuthenticationStateAsync()).User);
+        var (audience, error) = Audience.For(viewer, null, await events.CellsServedAsync(viewer.PersonId));
+        if (audience is null) throw new InvalidOperationException(error);
+        var from = await feed.SubscribeAsync(_id, audience, null, DeliverAsync);
+        Interlocked.CompareExchange(ref _lastSeq, from, 0);
+    }
+
+    private async Task DeliverAsync(string method, object message, CancellationToken ct)
+    {
+        Follower[] followers;
+        lock (_gate) followers = [.. _followers];
+        if (message is CityEvent e)
+        {
+            var desk = new DeskEvent(e.Seq, e.At, e.Kind, e.CaseId, e.CellCode, e.PersonId, e.Payload);
+            foreach (var f in followers) await SafelyAsync(() => f.OnEvent(desk));
+            Interlocked.Exchange(ref _lastSeq, e.Seq);
+        }
+        else if (message is ResyncMessage r)
+        {
+            foreach (var f in followers) if (f.OnResync is { } resync) await SafelyAsync(resync);
+            Interlocked.Exchange(ref _lastSeq, r.LastSeq);
+        }
+    }
+
+    /// <summary>A component that throws must not stop the stream of the others.</summary>
+    private async Task SafelyAsync(Func<Task> handler)
+    {
+        try { await handler(); }
+        catch (Exception ex) { log.LogWarning(ex, "A component of circuit feed {Id} failed on a live event", _id); }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        feed.Unsubscribe(_id);
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed class Follower(CircuitFeed owner, Func<DeskEvent, Task> onEvent, Func<Task>? onResync) : IAsyncDisposable
+    {
+        public Func<DeskEvent, Task> OnEvent => onEvent;
+        public Func<Task>? OnResync => onResync;
+
+        public ValueTask DisposeAsync()
+        {
+            lock (owner._gate) owner._followers.Remove(this);
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Grid.Web.Layout;
+using Grid.Web.Live;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Grid.Web.Components.Tests;
+
+/// <summary>
+/// A bunit context with what the desk pages need: MudBlazor with our texts (Chinese), the real resource files,
+/// an interactive renderer, and in-memory stand-ins for the server's sources (the server tests cover those against PostGIS).
+/// </summary>
+public abstract class DeskContext : BunitContext, IAsyncLifetime
+{
+    // MudBlazor's and our circuit services are IAsyncDisposable only: xunit must dispose the context asynchronously.
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    protected DeskContext()
+    {
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("zh-CN");
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddLocalization(o => o.ResourcesPath = "Resources");
+        Services.AddDeskUi();
+        Services.AddSingleton<IDeskFeed>(Feed);
+        Services.AddSingleton<Grid.Web.Pages.IInboxSource>(InboxSource);
+        Services.AddSingleton<Microsoft.AspNetCore.Components.Forms.AntiforgeryStateProvider, NoAntiforgery>();
+        _auth = AddAuthorization();
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+    }
+
+    private readonly Bunit.TestDoubles.BunitAuthorizationContext _auth;
+
+    /// <summary>Signs a person in with these roles (claims as the server's cookie carries them).</summary>
+    protected void SignIn(string username, params string[] roles)
+    {
+        var auth = _auth;
+        auth.SetAuthorized(username);
+        auth.SetRoles(roles);
+        auth.SetClaims(new System.Security.Claims.Claim("grid:display_name", "Test " + username));
+    }
+
+    private sealed class NoAntiforgery : Microsoft.AspNetCore.Components.Forms.AntiforgeryStateProvider
+    {
+        public override Microsoft.AspNetCore.Components.Forms.AntiforgeryRequestToken? GetAntiforgeryToken() => null;
+    }
+
+    protected FakeFeed Feed { get; } = new();
+    protected FakeInbox InboxSource { get; } = new();
+}
