@@ -10,6 +10,7 @@ using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Intake;
+using Grid.Server.Jobs;
 using Grid.Server.Localization;
 using Grid.Server.Realtime;
 using Grid.Server.Photos;
@@ -91,6 +92,7 @@ public static class GridApp
         services.AddIntakeChannels(builder.Configuration);
         services.AddPhotos(builder.Configuration).AddField();
         services.AddEscalation(builder.Configuration);
+        services.AddBackgroundJobs(builder.Configuration);
         services.AddStats();
         services.AddCitizens(builder.Configuration);
 
@@ -116,6 +118,7 @@ public static class GridApp
         app.MapIntakeChannels();
         app.MapPhotos(); app.MapField();
         app.MapEscalation();
+        app.MapJobsDashboard();
         app.MapStats();
         app.MapCitizens();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -128,6 +131,8 @@ public static class GridApp
         var options = app.Configuration.GetSection("Grid").Get<GridOptions>() ?? new GridOptions();
         var folder = options.MigrationsPath ?? Path.Combine(AppContext.BaseDirectory, "migrations");
         await app.Services.GetRequiredService<Migrator>().ApplyAsync(Migrator.LoadScripts(folder), ct);
+        await JobsSetup.InstallSchemaAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), ct);
+        JobsSetup.RegisterRecurringJobs(app.Services);
         if (options.SeedDemo)
         {
             await DemoStartup.SeedAndPrintLoginsAsync(app, ct);

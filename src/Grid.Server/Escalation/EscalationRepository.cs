@@ -24,18 +24,11 @@ public sealed class LadderCase
     /// <summary>Only a case being handled has a running clock that can go overdue.</summary>
     public bool ClockRuns => State is "dispatched" or "in_progress" && Deadline is not null && DispatchedAt is not null;
 
-    /// <summary>The handling time limit as given at dispatch; the warning comes a share of it before the current deadline.</summary>
-    public TimeSpan Limit => (DispatchDeadline ?? Deadline!.Value) - DispatchedAt!.Value;
+    /// <summary>The clock the ladder is counted on; only when <see cref="ClockRuns"/>.</summary>
+    public RunningClock Clock => new(DispatchedAt!.Value, DispatchDeadline ?? Deadline!.Value, Deadline!.Value);
 }
 
 public sealed record FiredRung(long EscalationId, EscalationLevel Level, DateTimeOffset DueAt, IReadOnlyList<Guid> Targets);
-
-public sealed class CaseEvent
-{
-    public long Seq { get; init; }
-    public DateTimeOffset At { get; init; }
-    public long? CaseId { get; init; }
-}
 
 public sealed class InboxRow
 {
@@ -74,22 +67,6 @@ public sealed class EscalationRepository(NpgsqlDataSource db)
         select c.id, c.state, c.deadline, c.dispatched_at, c.dispatch_deadline, c.category_code, c.priority, c.cell_code, c.assigned_unit_id, c.assignee_id
         from cases c where c.id = @Id
         for update
-        """;
-
-    private const string SelectCaseSql = """
-        select c.id, c.state, c.deadline, c.dispatched_at, c.dispatch_deadline, c.category_code, c.priority, c.cell_code, c.assigned_unit_id, c.assignee_id
-        from cases c where c.id = @Id
-        """;
-
-    private const string SelectDoneLevelsSql = """
-        select level from escalations where case_id = @Id and deadline = @Deadline and level <> 'supervise'
-        """;
-
-    private const string InsertRungSql = """
-        insert into escalations (case_id, level, deadline, due_at, at, ordered_by, note, cell_code, unit_id, assignee_id)
-        values (@CaseId, @Level, @Deadline, @DueAt, @At, @OrderedBy, @Note, @CellCode, @UnitId, @AssigneeId)
-        on conflict (case_id, level, deadline) where level <> 'supervise' do nothing
-        returning id
         """;
 
     private const string InsertManualSql = """
@@ -146,52 +123,6 @@ public sealed class EscalationRepository(NpgsqlDataSource db)
         select unnest(@People::uuid[]), @EscalationId, @CaseId, @At
         on conflict (escalation_id, person_id) do nothing
         """;
-
-    public async Task<LadderCase?> FindCaseAsync(long id)
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QuerySingleOrDefaultAsync<LadderCase>(SelectCaseSql, new { Id = id });
-    }
-
-    public async Task<IReadOnlySet<EscalationLevel>> DoneLevelsAsync(long id, DateTimeOffset deadline)
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<string>(SelectDoneLevelsSql, new { Id = id, Deadline = deadline })).Select(EscalationLevels.Parse).ToHashSet();
-    }
-
-    /// <summary>
-    /// Fires every rung of the case's ladder that is due at <paramref name="now"/> and not yet fired for
-    /// its current deadline, in order, in one transaction: escalation row, history entry, event, inbox.
-    /// Safe to call any number of times from any node: a rung already fired inserts nothing.
-    /// </summary>
-    public async Task<IReadOnlyList<FiredRung>> FireDueRungsAsync(long caseId, Func<LadderCase, EscalationLadder> ladderFor, DateTimeOffset now)
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var c = await conn.QuerySingleOrDefaultAsync<LadderCase>(LockCaseSql, new { Id = caseId }, tx);
-        if (c is null || !c.ClockRuns)
-        {
-            await tx.CommitAsync();
-            return [];
-        }
-        var done = (await conn.QueryAsync<string>(SelectDoneLevelsSql, new { Id = caseId, c.Deadline }, tx)).Select(EscalationLevels.Parse).ToHashSet();
-        var fired = new List<FiredRung>();
-        foreach (var step in ladderFor(c).Due(c.Deadline!.Value, c.Limit, now, done))
-        {
-            var id = await conn.QuerySingleOrDefaultAsync<long?>(InsertRungSql, new
-            {
-                CaseId = c.Id, Level = step.Level.ToCode(), c.Deadline, step.DueAt, At = now, OrderedBy = (Guid?)null, Note = (string?)null,
-                c.CellCode, UnitId = c.AssignedUnitId, c.AssigneeId,
-            }, tx);
-            if (id is null) continue;
-            var targets = await TargetsAsync(conn, tx, step.Level, c);
-            await RecordAsync(conn, tx, c, id.Value, step.Level, actorId: null, note: null, targets, now,
-                new { level = step.Level.ToCode(), dueAt = step.DueAt, deadline = c.Deadline, escalationId = id.Value });
-            fired.Add(new FiredRung(id.Value, step.Level, step.DueAt, targets));
-        }
-        await tx.CommitAsync();
-        return fired;
-    }
 
     /// <summary>督办 ordered by hand: the assignee (or unit) and the grid head get an inbox item with the note.</summary>
     public async Task<FiredRung?> SuperviseAsync(long caseId, Guid orderedBy, string note, DateTimeOffset now)
@@ -258,61 +189,6 @@ public sealed class EscalationRepository(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync();
         return (await conn.QueryAsync<EscalationRow>(SelectEscalationsOfCaseSql, new { Id = caseId })).ToList();
-    }
-
-    // ---- the scheduler's cursor over case_events ----
-
-    private const string LockCursorSql = "select last_seq from escalation_cursor where id = 1 for update";
-    private const string SelectEventsAfterSql = """
-        select seq, at, case_id from case_events where seq > @After order by seq limit @Limit
-        """;
-    private const string UpdateCursorSql = "update escalation_cursor set last_seq = @Seq where id = 1";
-
-    /// <summary>
-    /// Hands the case ids of events after the cursor to <paramref name="handle"/>, then moves the
-    /// cursor. Sequence numbers are taken before commit, so a lower number can become visible after
-    /// a higher one: the cursor stops before a gap until the gap is older than <paramref name="gapGrace"/>
-    /// (then it was a rollback). Events past a gap are handled now and again later; handling is idempotent.
-    /// </summary>
-    public async Task<int> FollowEventsAsync(Func<IReadOnlyCollection<long>, Task> handle, TimeSpan gapGrace, DateTimeOffset now, int limit = 2000)
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var last = await conn.QuerySingleAsync<long>(LockCursorSql, transaction: tx);
-        var events = (await conn.QueryAsync<CaseEvent>(SelectEventsAfterSql, new { After = last, Limit = limit }, tx)).ToList();
-        if (events.Count == 0)
-        {
-            await tx.CommitAsync();
-            return 0;
-        }
-        await handle(events.Where(e => e.CaseId is not null).Select(e => e.CaseId!.Value).Distinct().ToList());
-        var cursor = last;
-        foreach (var e in events)
-        {
-            if (e.Seq != cursor + 1 && now - e.At < gapGrace) break;
-            cursor = e.Seq;
-        }
-        if (cursor != last) await conn.ExecuteAsync(UpdateCursorSql, new { Seq = cursor }, tx);
-        await tx.CommitAsync();
-        return events.Count;
-    }
-
-    // Open cases whose earliest rung was due a while ago and whose ladder is not complete; the sweep
-    // fires what a lost trigger or a long outage left behind. The earliest rung is the warning, a
-    // share of the limit given at dispatch before the current deadline (EscalationLadder.Steps).
-    private const string SelectSweepCandidatesSql = """
-        select c.id from cases c
-        where c.state in ('dispatched','in_progress') and c.deadline is not null and c.dispatched_at is not null
-          and c.deadline - (coalesce(c.dispatch_deadline, c.deadline) - c.dispatched_at) * (1 - @Fraction) <= @Before
-          and (select count(*) from escalations e where e.case_id = c.id and e.deadline = c.deadline and e.level <> 'supervise') < 5
-        order by c.deadline
-        limit @Limit
-        """;
-
-    public async Task<IReadOnlyList<long>> SweepCandidatesAsync(double earliestFraction, DateTimeOffset before, int limit = 500)
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<long>(SelectSweepCandidatesSql, new { Fraction = earliestFraction, Before = before, Limit = limit })).ToList();
     }
 
     // ---- inbox ----

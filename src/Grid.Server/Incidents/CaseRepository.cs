@@ -76,7 +76,7 @@ public sealed record CaseFilter(string[]? States, string? Category, string? Cell
 
 public sealed record Candidate(Guid PersonId, string Role, bool OnDuty, int OpenCases);
 
-public sealed class CaseRepository(NpgsqlDataSource db)
+public sealed class CaseRepository(NpgsqlDataSource db, Escalation.RungClaims rungs)
 {
     private const string SelectColumns = """
         select c.id, c.case_no, ST_Y(c.location) as lat, ST_X(c.location) as lon, c.address, c.category_code,
@@ -307,6 +307,8 @@ public sealed class CaseRepository(NpgsqlDataSource db)
             await tx.RollbackAsync();
             return null;
         }
+        // The escalation ladder follows the clock in the same transaction (next_rung_at).
+        await rungs.PlaceNextRungAsync(conn, tx, c.Id);
         await conn.ExecuteAsync(InsertStepHistorySql, new
         {
             CaseId = c.Id, step.At, step.ActorId, Action = step.Action.ToCode(), FromState = step.From.ToCode(), ToState = step.To.ToCode(),

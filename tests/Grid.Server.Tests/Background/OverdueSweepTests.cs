@@ -6,26 +6,21 @@ using Grid.Server.Tests.Infrastructure;
 namespace Grid.Server.Tests.Background;
 
 /// <summary>
-/// The overdue sweep, switched on (every second, no grace) with the event follower practically off,
-/// over cases in every state whose deadline passed a day ago without any event announcing it (a lost
-/// trigger, a data fix): exactly the cases with a running clock get their whole ladder, once; no other
-/// state gets a rung. Read from the database: rung rows, their case_events rows and inbox rows.
+/// Cases in every state whose deadline passed a day ago, written by a data fix without any event and
+/// without setting next_rung_at (as the escalation feature's predecessor left open cases, or an import
+/// would): the trigger on cases makes the claim job look at them, and exactly the cases with a running
+/// clock get their whole ladder, once; no other state gets a rung. Read from the database: rung rows,
+/// their case_events rows and inbox rows.
 /// </summary>
 public sealed class OverdueSweepTests
 {
     private static readonly string[] Ladder = ["warning", "assignee", "grid_head", "street_leader", "district"];
 
-    private static readonly Dictionary<string, string?> Settings = new(EscalationCluster.Settings)
-    {
-        ["Grid:Escalation:FollowIntervalSeconds"] = "3600",
-        ["Grid:Escalation:SweepIntervalSeconds"] = "1",
-        ["Grid:Escalation:SweepGraceSeconds"] = "0",
-    };
-
     [Fact]
-    public async Task The_sweep_fires_the_whole_ladder_of_overdue_running_cases_and_nothing_for_any_other_state()
+    public async Task A_data_fix_gets_the_whole_ladder_of_overdue_running_cases_and_nothing_for_any_other_state()
     {
-        await using var server = await TestServer.StartAsync(TestServer.DatabaseName("sweep"), settings: Settings);
+        await using var server = await TestServer.StartAsync(TestServer.DatabaseName("sweep"), settings: EscalationCluster.Settings);
+        await EscalationCluster.UseSecondScaleLadderAsync(server.ConnectionString);
         var world = await TestWorld.CreateAsync(server, rows: 2, columns: 6);
         var worker = await world.PersonAsync(Role.GridWorker, world.Cells);
         await world.PersonAsync(Role.GridHead, world.Cells);
@@ -39,7 +34,7 @@ public sealed class OverdueSweepTests
 
         await using (var conn = await server.Db.OpenConnectionAsync())
         {
-            // As a data fix would leave them: no event, so only the sweep can notice.
+            // As a data fix would leave them: no event and no next_rung_at of their own.
             foreach (var (state, id) in byState)
             {
                 await conn.ExecuteAsync("""
@@ -61,13 +56,13 @@ public sealed class OverdueSweepTests
             var rungs = await EscalationCluster.WaitForRungsAsync(server, byState[state], 5, TimeSpan.FromSeconds(30));
             Assert.Equal(Ladder, rungs.Select(r => r.Level));
         }
-        // Two more sweeps' worth of time, polled: no other state, and no case not yet due, gets a rung.
+        // Two more claim runs' worth of time, polled: no other state, and no case not yet due, gets a rung.
         var others = byState.Where(kv => kv.Key is not ("dispatched" or "in_progress")).Select(kv => kv.Value).Append(notYetDue).ToArray();
         await EscalationCluster.AssertStaysAsync(async () =>
         {
             await using var conn = await server.Db.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<int>("select count(*)::int from escalations where case_id = any(@Ids)", new { Ids = others });
-        }, n => n == 0, TimeSpan.FromSeconds(2.5), "no rungs for cases whose clock does not run or is not due");
+        }, n => n == 0, TimeSpan.FromSeconds(4.5), "no rungs for cases whose clock does not run or is not due");
 
         await using (var conn = await server.Db.OpenConnectionAsync())
         {

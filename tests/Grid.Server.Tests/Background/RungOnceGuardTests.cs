@@ -9,7 +9,7 @@ namespace Grid.Server.Tests.Background;
 /// The database guard that makes each rung of a ladder happen once per deadline (the unique index on
 /// escalations), tested on its own: two firings of the same rung forced to run at the same moment in
 /// two transactions that take no row lock on the case, as two nodes (or two jobs) would without one.
-/// Whatever runs the ladder (Quartz or Hangfire), this is the guard its effects rest on.
+/// Whatever runs the ladder, this is the guard its effects rest on.
 /// </summary>
 public sealed class RungOnceGuardTests
 {

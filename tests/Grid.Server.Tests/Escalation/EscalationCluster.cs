@@ -1,24 +1,40 @@
 using Dapper;
 using Grid.Server.Incidents;
 using Grid.Server.Tests.Infrastructure;
+using Npgsql;
 
 namespace Grid.Server.Tests.Escalation;
 
 /// <summary>
-/// Two server nodes on one database of their own, with a second-scale ladder: warning at half the
-/// limit, then assignee at the deadline and each further rung 2 s later. Quartz checks in every second.
+/// Two server nodes on one database of their own, each running a Hangfire server. The database's
+/// working calendar works around the clock and its default ladder is second-scale (warning at half
+/// the limit, then assignee at the deadline and each further rung 2 s later), so ladders counted in
+/// working time can be watched in seconds at any hour of the day.
 /// </summary>
 public sealed class EscalationCluster : IAsyncLifetime
 {
     public static readonly Dictionary<string, string?> Settings = new()
     {
-        ["Grid:Escalation:WarningFraction"] = "0.5",
-        ["Grid:Escalation:Delays"] = "0,2,2,2",
-        ["Grid:Escalation:FollowIntervalSeconds"] = "0.3",
-        ["Grid:Escalation:SweepIntervalSeconds"] = "3600",
-        ["Grid:Escalation:ClusterCheckinSeconds"] = "1",
-        ["Grid:Escalation:IdleWaitSeconds"] = "1",
+        ["Grid:Jobs:PollSeconds"] = "1",
+        ["Grid:Jobs:LockTimeoutSeconds"] = "5",
     };
+
+    // One working period from midnight to the last microsecond of the day, no rest days, no holidays.
+    private const string AlwaysWorkingSql = """
+        delete from working_periods;
+        insert into working_periods (starts_at, ends_at) values ('00:00', '23:59:59.999999');
+        update calendar_settings set rest_weekdays = '{}';
+        delete from calendar_days;
+        update escalation_ladders set warning_fraction = 0.5, delays_s = '{0,2,2,2}' where category_prefix is null and priority is null;
+        """;
+
+    /// <summary>Run before any node reads the calendar (it is cached for a minute).</summary>
+    public static async Task UseSecondScaleLadderAsync(string connectionString)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await conn.ExecuteAsync(AlwaysWorkingSql);
+    }
 
     public TestServer A { get; private set; } = null!;
     public TestServer B { get; private set; } = null!;
@@ -26,6 +42,7 @@ public sealed class EscalationCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         A = await TestServer.StartAsync(TestServer.DatabaseName("escalation"), settings: Settings);
+        await UseSecondScaleLadderAsync(A.ConnectionString);
         B = await TestServer.StartAsync("node-b", A.ConnectionString, Settings);
     }
 
@@ -39,9 +56,12 @@ public sealed class EscalationCluster : IAsyncLifetime
     /// Puts the case's clock at "dispatched <paramref name="started"/> ago, due in <paramref name="dueIn"/>", as a data
     /// fix would, with the case_events row every change writes; the scheduler learns of it from that row.
     /// </summary>
-    public static async Task SetClockAsync(TestServer server, long caseId, TimeSpan started, TimeSpan dueIn)
+    public static Task SetClockAsync(TestServer server, long caseId, TimeSpan started, TimeSpan dueIn) =>
+        SetClockAsync(server.Db, caseId, started, dueIn);
+
+    public static async Task SetClockAsync(NpgsqlDataSource db, long caseId, TimeSpan started, TimeSpan dueIn)
     {
-        await using var conn = await server.Db.OpenConnectionAsync();
+        await using var conn = await db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
         var now = DateTimeOffset.UtcNow;
         await conn.ExecuteAsync("update cases set dispatched_at = @Started, deadline = @Deadline where id = @Id",
@@ -59,21 +79,28 @@ public sealed class EscalationCluster : IAsyncLifetime
         public DateTimeOffset At { get; init; }
     }
 
-    public static async Task<List<Rung>> RungsAsync(TestServer server, long caseId)
+    public static Task<List<Rung>> RungsAsync(TestServer server, long caseId) => RungsAsync(server.Db, caseId);
+
+    public static async Task<List<Rung>> RungsAsync(NpgsqlDataSource db, long caseId)
     {
-        await using var conn = await server.Db.OpenConnectionAsync();
+        await using var conn = await db.OpenConnectionAsync();
         return (await conn.QueryAsync<Rung>("select id, level, deadline, due_at, at from escalations where case_id = @Id order by id", new { Id = caseId })).ToList();
     }
 
     /// <summary>Waits until the case has at least <paramref name="count"/> rungs; fails (throws) on timeout.</summary>
     public static Task<List<Rung>> WaitForRungsAsync(TestServer server, long caseId, int count, TimeSpan timeout) =>
-        PollAsync(() => RungsAsync(server, caseId), rungs => rungs.Count >= count, timeout,
+        WaitForRungsAsync(server.Db, caseId, count, timeout);
+
+    public static Task<List<Rung>> WaitForRungsAsync(NpgsqlDataSource db, long caseId, int count, TimeSpan timeout) =>
+        PollAsync(() => RungsAsync(db, caseId), rungs => rungs.Count >= count, timeout,
             rungs => $"{count} rungs of case {caseId}; got [{string.Join(", ", rungs.Select(r => r.Level))}]");
 
-    public static async Task<int> TriggerCountAsync(TestServer server, long caseId)
+    /// <summary>The moment the case's next rung is due (cases.next_rung_at), or null when none will come.</summary>
+    public static async Task<DateTimeOffset?> NextRungAsync(TestServer server, long caseId)
     {
         await using var conn = await server.Db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<int>("select count(*)::int from qrtz_triggers where trigger_group = @G", new { G = $"case-{caseId}" });
+        var at = await conn.ExecuteScalarAsync<DateTime?>("select next_rung_at from cases where id = @Id", new { Id = caseId });
+        return at is { } t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : null;
     }
 
     /// <summary>Reads until <paramref name="done"/> holds; throws when it still does not after <paramref name="timeout"/>.</summary>

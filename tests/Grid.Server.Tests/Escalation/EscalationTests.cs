@@ -4,6 +4,7 @@ using Dapper;
 using Grid.Domain.People;
 using Grid.Server.Escalation;
 using Grid.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Grid.Server.Tests.Escalation;
 
@@ -53,8 +54,8 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         }
         Assert.Equal([2, 2, 2], rungs.Skip(2).Zip(rungs.Skip(1), (b, a) => (int)Math.Round((b.DueAt - a.DueAt).TotalSeconds)));
 
-        // Nothing more comes: the ladder is finished and its trigger gone.
-        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 0, TimeSpan.FromSeconds(10)));
+        // Nothing more comes: the ladder is finished and the case has no next rung.
+        Assert.Null(await EscalationCluster.PollAsync(() => EscalationCluster.NextRungAsync(cluster.A, id), n => n is null, TimeSpan.FromSeconds(10)));
         await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.A, id), l => l == string.Join(",", Ladder),
             TimeSpan.FromSeconds(1.5), "the finished ladder");
 
@@ -92,12 +93,9 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         // The grid head's rung was due 2 s after the old deadline; wait well past it.
         await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.B, id), l => l == "warning,assignee",
             TimeSpan.FromSeconds(5), "the old deadline's rungs");
-        // The new deadline has its own trigger, at its warning.
-        Assert.Equal(1, await EscalationCluster.TriggerCountAsync(cluster.B, id));
-        await using var conn = await cluster.B.Db.OpenConnectionAsync();
-        var next = await conn.ExecuteScalarAsync<long>("select next_fire_time from qrtz_triggers where trigger_group = @G", new { G = $"case-{id}" });
-        // Quartz stores times as .NET ticks (UTC).
-        Assert.True(new DateTimeOffset(next, TimeSpan.Zero) > DateTimeOffset.UtcNow.AddHours(1));
+        // The new deadline has its own next rung, at its warning, written by the extension itself.
+        var next = await EscalationCluster.NextRungAsync(cluster.B, id);
+        Assert.True(next > DateTimeOffset.UtcNow.AddHours(1), $"The next rung is due at {next:O}");
         Assert.Equal(extended.Deadline!.Value.ToUniversalTime(), (await t.Op.GetCaseAsync(id)).Deadline!.Value.ToUniversalTime());
     }
 
@@ -132,7 +130,7 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
 
         // The old deadline's pending rungs never came; stop the new ladder and count.
         await t.Op.StepOkAsync(id, "hold", new { reason = "Test over" });
-        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 0, TimeSpan.FromSeconds(10)));
+        Assert.Null(await EscalationCluster.NextRungAsync(cluster.A, id));
         rungs = await EscalationCluster.RungsAsync(cluster.A, id);
         Assert.Equal(["warning", "warning", "assignee"], rungs.Select(r => r.Level));
         Assert.Single(rungs, r => r.Deadline!.Value.ToUniversalTime() == oldDeadline);
@@ -148,21 +146,20 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(2));
         var warned = await EscalationCluster.WaitForRungsAsync(cluster.B, id, 1, TimeSpan.FromSeconds(20));
         Assert.Equal("warning", Assert.Single(warned).Level);
-        Assert.Equal(1, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 1, TimeSpan.FromSeconds(10)));
+        Assert.NotNull(await EscalationCluster.PollAsync(() => EscalationCluster.NextRungAsync(cluster.B, id), n => n is not null, TimeSpan.FromSeconds(10)));
 
         await t.Op.StepOkAsync(id, "return", new { reason = "Not our unit's street" });
-        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 0, TimeSpan.FromSeconds(10)));
+        Assert.Null(await EscalationCluster.NextRungAsync(cluster.B, id));
         // The old deadline and its assignee (0 s) and grid head (2 s) rungs pass: nothing fires.
         await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.B, id), l => l == "warning",
             TimeSpan.FromSeconds(5), "the returned case's rungs");
 
-        // Re-dispatched: the trigger waits at the new deadline's warning, half its limit before it.
+        // Re-dispatched: the next rung is the new deadline's warning, half its limit before it.
         var again = await t.Op.StepOkAsync(id, "dispatch");
         var deadline = again.Deadline!.Value.ToUniversalTime();
         var dispatchedAt = await DispatchedAtAsync(id);
         var expected = deadline - (deadline - dispatchedAt) / 2;
-        var next = await EscalationCluster.PollAsync(() => NextFireAsync(cluster.B, id), n => n is not null, TimeSpan.FromSeconds(10));
-        AssertSameMoment(expected, next!.Value);
+        AssertSameMoment(expected, (await EscalationCluster.NextRungAsync(cluster.B, id))!.Value);
 
         // With the new clock moved close (as a data fix would), its ladder fires from the new deadline.
         await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1));
@@ -174,7 +171,7 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         await t.Op.StepOkAsync(id, "hold", new { reason = "Test over" });
     }
 
-    /// <summary>Equal to the millisecond: Quartz keeps ticks, PostgreSQL microseconds.</summary>
+    /// <summary>Equal to the millisecond: .NET keeps ticks, PostgreSQL microseconds.</summary>
     private static void AssertSameMoment(DateTimeOffset expected, DateTimeOffset actual) =>
         Assert.True((expected - actual).Duration() < TimeSpan.FromMilliseconds(1), $"Expected {expected:O}, got {actual:O}");
 
@@ -184,48 +181,40 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         return (await conn.ExecuteScalarAsync<DateTime>("select dispatched_at from cases where id = @Id", new { Id = id })).ToUniversalTime();
     }
 
-    private static async Task<DateTimeOffset?> NextFireAsync(TestServer server, long id)
-    {
-        await using var conn = await server.Db.OpenConnectionAsync();
-        // Quartz stores times as .NET ticks (UTC).
-        var ticks = await conn.ExecuteScalarAsync<long?>("select next_fire_time from qrtz_triggers where trigger_group = @G", new { G = $"case-{id}" });
-        return ticks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
-    }
-
     [Fact]
-    public async Task Closing_a_case_removes_its_trigger_and_nothing_fires()
+    public async Task Closing_a_case_clears_its_next_rung_and_nothing_fires()
     {
         var t = await TeamAsync(cluster.A);
         var id = await DispatchedCaseAsync(t);
         await EscalationCluster.SetClockAsync(cluster.A, id, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
-        Assert.Equal(1, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 1, TimeSpan.FromSeconds(10)));
+        Assert.NotNull(await EscalationCluster.PollAsync(() => EscalationCluster.NextRungAsync(cluster.A, id), n => n is not null, TimeSpan.FromSeconds(10)));
 
         await t.Worker.StepOkAsync(id, "accept");
         await t.Worker.StepOkAsync(id, "feedback", new { note = "Cleared" });
         await t.Inspector.StepOkAsync(id, "verify", new { note = "Checked" });
 
-        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.A, id), n => n == 0, TimeSpan.FromSeconds(10)));
+        Assert.Null(await EscalationCluster.NextRungAsync(cluster.A, id));
         await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.A, id), l => l == "",
             TimeSpan.FromSeconds(6), "no rungs for the resolved case");
     }
 
     [Fact]
-    public async Task A_hold_removes_the_trigger_and_resuming_schedules_the_new_deadline()
+    public async Task A_hold_clears_the_next_rung_and_resuming_places_the_new_deadlines()
     {
         var t = await TeamAsync(cluster.B);
         var id = await DispatchedCaseAsync(t);
         await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-        Assert.Equal(1, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 1, TimeSpan.FromSeconds(10)));
+        Assert.NotNull(await EscalationCluster.PollAsync(() => EscalationCluster.NextRungAsync(cluster.B, id), n => n is not null, TimeSpan.FromSeconds(10)));
 
         await t.Op.StepOkAsync(id, "hold", new { reason = "Road works until spring" });
-        Assert.Equal(0, await EscalationCluster.PollAsync(() => EscalationCluster.TriggerCountAsync(cluster.B, id), n => n == 0, TimeSpan.FromSeconds(10)));
+        Assert.Null(await EscalationCluster.NextRungAsync(cluster.B, id));
 
         // The clock resumes with the working time left at the hold; on a rest day that may be none,
-        // so the new deadline has either a trigger waiting or rungs that fired already.
+        // so the new deadline has either a rung waiting or rungs that fired already.
         var resumed = await t.Op.StepOkAsync(id, "resume");
         var deadline = resumed.Deadline!.Value.ToUniversalTime();
         var followed = await EscalationCluster.PollAsync(async () =>
-            await EscalationCluster.TriggerCountAsync(cluster.B, id)
+            (await EscalationCluster.NextRungAsync(cluster.B, id) is null ? 0 : 1)
             + (await EscalationCluster.RungsAsync(cluster.B, id)).Count(r => r.Deadline!.Value.ToUniversalTime() == deadline),
             n => n > 0, TimeSpan.FromSeconds(10));
         Assert.True(followed > 0, "Nothing was scheduled for the deadline set on resume.");
@@ -235,7 +224,7 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         // fired already when the resume left less than that), not half-way from dispatch to it.
         var warning = await EscalationCluster.PollAsync(async () =>
             (await EscalationCluster.RungsAsync(cluster.B, id)).FirstOrDefault(r => r.Level == "warning")?.DueAt
-            ?? await NextFireAsync(cluster.B, id), w => w is not null, TimeSpan.FromSeconds(10));
+            ?? await EscalationCluster.NextRungAsync(cluster.B, id), w => w is not null, TimeSpan.FromSeconds(10));
         AssertSameMoment(deadline - TimeSpan.FromSeconds(31) / 2, warning!.Value);
     }
 
@@ -298,6 +287,102 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         {
             if (!stopped) await third.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_rung_fires_once_when_its_job_runs_twice()
+    {
+        var t = await TeamAsync(cluster.A);
+        var id = await DispatchedCaseAsync(t);
+        // A 3 h limit dispatched 2 h ago: the warning (half-way) is due, the overdue reminder an hour away.
+        await EscalationCluster.SetClockAsync(cluster.A, id, TimeSpan.FromHours(2), TimeSpan.FromHours(1));
+        var warning = Assert.Single(await EscalationCluster.WaitForRungsAsync(cluster.A, id, 1, TimeSpan.FromSeconds(20)));
+        Assert.Equal("warning", warning.Level);
+
+        // Hangfire delivers at least once: the case is claimable again as a second delivery would find it,
+        // and the job runs twice at once, on both nodes.
+        await using var conn = await cluster.A.Db.OpenConnectionAsync();
+        await conn.ExecuteAsync("update cases set next_rung_at = @At where id = @Id", new { At = warning.DueAt, Id = id });
+        await Task.WhenAll(RunClaimJobAsync(cluster.A), RunClaimJobAsync(cluster.B));
+
+        Assert.Single(await EscalationCluster.RungsAsync(cluster.A, id));
+        var counts = await conn.QuerySingleAsync<(int Events, int History, int Inbox)>("""
+            select (select count(*)::int from case_events where case_id = @Id and kind = 'case_escalated'),
+                   (select count(*)::int from case_history where case_id = @Id and action = 'escalate'),
+                   (select count(*)::int from inbox_items where case_id = @Id)
+            """, new { Id = id });
+        Assert.Equal((1, 1, 1), counts);
+        Assert.Equal(1, await UnreadAsync(t.Worker));
+        // The case waits for its overdue reminder again, at the deadline.
+        AssertSameMoment(warning.Deadline!.Value, (await EscalationCluster.NextRungAsync(cluster.A, id))!.Value);
+    }
+
+    private static async Task RunClaimJobAsync(TestServer server)
+    {
+        using var scope = server.App.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<ClaimDueRungsJob>().RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_ladder_changed_by_an_administrator_applies_to_the_next_rung()
+    {
+        var t = await TeamAsync(cluster.B);
+        var admin = await t.World.PersonAsync([Role.Admin], []);
+        // Component cases of this database get a slow ladder of their own: the grid head a minute after the deadline.
+        var slow = await admin.Client.PostAsJsonAsync("/api/escalation/ladders",
+            new { categoryPrefix = TestCatalogue.Component, warningFraction = 0.5, delaysSeconds = new[] { 0, 60, 60, 60 } });
+        var rule = await TestWorld.ReadAsync<LadderRow>(slow);
+        Assert.Equal(TestCatalogue.Component, rule.CategoryPrefix);
+
+        var c = await t.World.ReportAsync(t.Worker, 0, TestCatalogue.Component);
+        await t.Op.StepOkAsync(c.Id, "register");
+        await t.Op.StepOkAsync(c.Id, "dispatch");
+        await EscalationCluster.SetClockAsync(cluster.B, c.Id, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        var rungs = await EscalationCluster.WaitForRungsAsync(cluster.B, c.Id, 2, TimeSpan.FromSeconds(20));
+        Assert.Equal(["warning", "assignee"], rungs.Select(r => r.Level));
+        AssertSameMoment(rungs[1].DueAt.AddSeconds(60), (await EscalationCluster.NextRungAsync(cluster.B, c.Id))!.Value);
+
+        // Changed without a restart: the next rung (grid head) follows the new ladder, 3 s after the deadline.
+        var fast = await admin.Client.PostAsJsonAsync("/api/escalation/ladders",
+            new { categoryPrefix = TestCatalogue.Component, warningFraction = 0.5, delaysSeconds = new[] { 0, 3, 3, 3 } });
+        Assert.Equal(rule.Id, (await TestWorld.ReadAsync<LadderRow>(fast)).Id);
+        rungs = await EscalationCluster.WaitForRungsAsync(cluster.B, c.Id, 3, TimeSpan.FromSeconds(20));
+        Assert.Equal(["warning", "assignee", "grid_head"], rungs.Select(r => r.Level));
+        AssertSameMoment(rungs[1].DueAt.AddSeconds(3), rungs[2].DueAt);
+        // The rungs already fired stay as they were.
+        Assert.Equal(2, (await EscalationCluster.RungsAsync(cluster.B, c.Id)).Count(r => r.At < rungs[2].At));
+
+        await using (var conn = await cluster.B.Db.OpenConnectionAsync())
+        {
+            Assert.Equal(2, await conn.ExecuteScalarAsync<int>(
+                "select count(*)::int from audit_log where action = 'escalation_ladder_saved' and subject = @S and actor_id = @A",
+                new { S = $"escalation_ladder:{rule.Id}", A = admin.Id }));
+        }
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.DeleteAsync($"/api/escalation/ladders/{rule.Id}")).StatusCode);
+        await t.Op.StepOkAsync(c.Id, "hold", new { reason = "Test over" });
+    }
+
+    [Fact]
+    public async Task Only_administrators_change_ladders_and_bad_ladders_are_refused_with_reasons()
+    {
+        var t = await TeamAsync(cluster.A);
+        var admin = await t.World.PersonAsync([Role.Admin], []);
+        var ladders = await TestWorld.ReadAsync<List<LadderRow>>(await t.DistrictSupervisor.Client.GetAsync("/api/escalation/ladders"));
+        Assert.Contains(ladders, l => l.CategoryPrefix is null && l.Priority is null);
+        var byWorker = await t.Worker.Client.GetAsync("/api/escalation/ladders");
+        Assert.Equal(HttpStatusCode.Forbidden, byWorker.StatusCode);
+        var bySupervisor = await t.DistrictSupervisor.Client.PostAsJsonAsync("/api/escalation/ladders",
+            new { categoryPrefix = "E01", warningFraction = 0.8, delaysSeconds = new[] { 0 } });
+        Assert.Equal(HttpStatusCode.Forbidden, bySupervisor.StatusCode);
+
+        var bad = await admin.Client.PostAsJsonAsync("/api/escalation/ladders",
+            new { categoryPrefix = "X9", priority = "asap", warningFraction = 1.5, delaysSeconds = new[] { 0, -1, 2, 3, 4 } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var body = await bad.Content.ReadAsStringAsync();
+        foreach (var field in new[] { "categoryPrefix", "priority", "warningFraction", "delaysSeconds" }) Assert.Contains(field, body);
+
+        var defaultId = ladders.Single(l => l.CategoryPrefix is null && l.Priority is null).Id;
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.Client.DeleteAsync($"/api/escalation/ladders/{defaultId}")).StatusCode);
     }
 
     [Fact]

@@ -2,15 +2,14 @@ using System.Diagnostics;
 using Dapper;
 using Grid.Domain.People;
 using Grid.Server.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Quartz;
+using Npgsql;
 
 namespace Grid.Server.Tests.Escalation;
 
 /// <summary>
-/// A scheduler node in a process of its own, killed (SIGKILL) in the middle of a ladder: another
-/// node, already running beside it or started afterwards, recovers its triggers and finishes every
-/// ladder, each rung once.
+/// A node (a Hangfire server) in a process of its own, killed (SIGKILL) in the middle of a ladder or
+/// of a claim batch: another node, already running beside it or started afterwards, fires what it
+/// left, and every rung happens once. Also: every node down while rungs fall due.
 /// </summary>
 public sealed class NodeKillTests
 {
@@ -18,8 +17,9 @@ public sealed class NodeKillTests
     public async Task A_node_killed_mid_ladder_leaves_its_due_jobs_to_another_node()
     {
         // The in-process server only serves HTTP here; the schedulers are the other process and, later, the survivor.
-        var quiet = new Dictionary<string, string?>(EscalationCluster.Settings) { ["Grid:Escalation:Enabled"] = "false" };
+        var quiet = new Dictionary<string, string?>(EscalationCluster.Settings) { ["Grid:Jobs:Enabled"] = "false" };
         await using var web = await TestServer.StartAsync(TestServer.DatabaseName("kill"), settings: quiet);
+        await EscalationCluster.UseSecondScaleLadderAsync(web.ConnectionString);
         using var node = StartNodeProcess(web.ConnectionString);
         try
         {
@@ -64,12 +64,13 @@ public sealed class NodeKillTests
     }
 
     [Fact]
-    public async Task Of_two_running_nodes_the_one_holding_the_next_rung_is_killed_and_the_other_fires_it_once()
+    public async Task Of_two_running_nodes_the_one_killed_mid_batch_leaves_its_claimed_rungs_to_the_other_once()
     {
-        // Both nodes schedule from the start: this in-process server and a server process beside it.
+        // Both nodes run Hangfire from the start: this in-process server and a server process beside it.
         await using var survivor = await TestServer.StartAsync(TestServer.DatabaseName("kill2"), settings: EscalationCluster.Settings);
-        var survivorId = (await survivor.App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler()).SchedulerInstanceId;
-        using var node = StartNodeProcess(survivor.ConnectionString);
+        await EscalationCluster.UseSecondScaleLadderAsync(survivor.ConnectionString);
+        var doomedConnection = new NpgsqlConnectionStringBuilder(survivor.ConnectionString) { ApplicationName = "gridcity-doomed" }.ConnectionString;
+        using var node = StartNodeProcess(doomedConnection);
         try
         {
             Assert.Equal(2, await EscalationCluster.PollAsync(() => InstancesAsync(survivor), n => n >= 2, TimeSpan.FromSeconds(30)));
@@ -86,20 +87,30 @@ public sealed class NodeKillTests
                 await op.StepOkAsync(c.Id, "dispatch");
                 ids.Add(c.Id);
             }
-            // Staggered ladders, so rungs keep coming for several seconds on both nodes.
+            // Warnings fall due one a second from about 1.5 s on, so runs of the claim job on both nodes
+            // claim them while the event lock below is held.
             for (var i = 0; i < ids.Count; i++)
             {
-                await EscalationCluster.SetClockAsync(survivor, ids[i], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2 + i));
+                await EscalationCluster.SetClockAsync(survivor, ids[i], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4 + 2 * i));
             }
 
-            // Quartz takes a trigger shortly before it is due (up to IdleWaitSeconds) and marks it ACQUIRED
-            // for its node. Kill the other node while it holds a rung that is not yet due.
-            var held = await HeldRungAsync(survivor, survivorId, TimeSpan.FromSeconds(30));
-            Assert.True(held is not null, "The other node never took a rung of the ladders.");
+            // Hold the lock that orders case_events commits (migration 0010): a claim batch stops at its
+            // event insert, its rows locked and its rungs written but not committed: mid-batch.
+            await using var admin = new NpgsqlConnection(survivor.ConnectionString);
+            await admin.OpenAsync();
+            await admin.ExecuteAsync("create extension if not exists pgrowlocks");
+            await using var gate = await admin.BeginTransactionAsync();
+            await admin.ExecuteAsync("select pg_advisory_xact_lock(7331, 1)", transaction: gate);
+            await using var watcher = new NpgsqlConnection(survivor.ConnectionString);
+            await watcher.OpenAsync();
+            var held = await EscalationCluster.PollAsync(() => HeldByDoomedAsync(watcher, ids), h => h.Count > 0, TimeSpan.FromSeconds(30));
+            Assert.True(held.Count > 0, "The other node never stopped mid-batch holding cases of the ladders.");
+
             // The kill takes effect when sent (SIGKILL); waiting to see the exit can take long on a busy machine.
             var killedAt = DateTimeOffset.UtcNow;
             node.Kill(entireProcessTree: true);
             await node.WaitForExitAsync();
+            await gate.RollbackAsync();
 
             foreach (var id in ids)
             {
@@ -121,10 +132,12 @@ public sealed class NodeKillTests
             Assert.Equal(ids.Count, perCase.Count());
             Assert.All(perCase, p => Assert.Equal((5, 5, 5), (p.Rungs, p.Events, p.History)));
 
-            // The rung the dead node held fired once, after the kill: recovered by the node still running.
-            var (caseId, dueMs) = held!.Value;
-            var recovered = Assert.Single(await EscalationCluster.RungsAsync(survivor, caseId), r => r.DueAt.ToUnixTimeMilliseconds() == dueMs);
-            Assert.True(recovered.At > killedAt, $"The held rung fired at {recovered.At:O}, before the kill at {killedAt:O}.");
+            // The warnings the dead node had written but not committed fired once, after the kill, by the node still running.
+            foreach (var id in held)
+            {
+                var warning = Assert.Single(await EscalationCluster.RungsAsync(survivor, id), r => r.Level == "warning");
+                Assert.True(warning.At > killedAt, $"Case {id}'s warning fired at {warning.At:O}, before the kill at {killedAt:O}.");
+            }
         }
         finally
         {
@@ -132,29 +145,57 @@ public sealed class NodeKillTests
         }
     }
 
-    /// <summary>A case rung acquired by a node other than <paramref name="me"/>, due at least 700 ms later (time to kill its node on a busy machine).</summary>
-    private static async Task<(long CaseId, long DueMs)?> HeldRungAsync(TestServer server, string me, TimeSpan timeout)
+    [Fact]
+    public async Task Rungs_due_while_every_node_was_down_fire_once_in_order_when_one_comes_up()
     {
-        var until = DateTime.UtcNow + timeout;
-        await using var conn = await server.Db.OpenConnectionAsync();
-        while (DateTime.UtcNow < until)
-        {
-            // Quartz stores times as .NET ticks (UTC).
-            var rows = await conn.QueryAsync<(string Group, string Name)>("""
-                select trigger_group, trigger_name from qrtz_fired_triggers
-                where instance_name <> @Me and state = 'ACQUIRED' and trigger_group like 'case-%' and sched_time > @Soon
-                limit 1
-                """, new { Me = me, Soon = DateTime.UtcNow.AddMilliseconds(700).Ticks });
-            foreach (var r in rows) return (long.Parse(r.Group["case-".Length..]), long.Parse(r.Name["at-".Length..]));
-            await Task.Delay(20);
-        }
-        return null;
+        var database = TestServer.DatabaseName("outage");
+        var first = await TestServer.StartAsync(database, settings: EscalationCluster.Settings);
+        await EscalationCluster.UseSecondScaleLadderAsync(first.ConnectionString);
+        var connectionString = first.ConnectionString;
+        var world = await TestWorld.CreateAsync(first);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        await world.PersonAsync(Role.GridHead, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var c = await world.ReportAsync(worker, 0);
+        await op.StepOkAsync(c.Id, "register");
+        await op.StepOkAsync(c.Id, "dispatch");
+        await first.DisposeAsync();
+
+        // Every node is down. The clock moves so that the whole ladder falls due during the outage.
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await EscalationCluster.SetClockAsync(db, c.Id, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1));
+        await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(db, c.Id)).Count, n => n == 0,
+            TimeSpan.FromSeconds(8), "no rungs while every node is down");
+
+        var upAt = DateTimeOffset.UtcNow;
+        await using var second = await TestServer.StartAsync("after-outage", connectionString, EscalationCluster.Settings);
+        var rungs = await EscalationCluster.WaitForRungsAsync(db, c.Id, 5, TimeSpan.FromSeconds(30));
+        Assert.Equal(["warning", "assignee", "grid_head", "street_leader", "district"], rungs.Select(r => r.Level));
+        Assert.All(rungs, r => Assert.True(r.At >= upAt && r.At - upAt < TimeSpan.FromSeconds(10), $"{r.Level} fired at {r.At:O}; the node came up at {upAt:O}"));
+        Assert.Equal(rungs.OrderBy(r => r.DueAt).Select(r => r.Id), rungs.Select(r => r.Id));
+        await using var conn = await db.OpenConnectionAsync();
+        var events = (await conn.QueryAsync<string>(
+            "select payload->>'level' from case_events where case_id = @Id and kind = 'case_escalated' order by seq", new { Id = c.Id })).ToList();
+        Assert.Equal(["warning", "assignee", "grid_head", "street_leader", "district"], events);
+        await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(db, c.Id)).Count, n => n == 5,
+            TimeSpan.FromSeconds(1.5), "five rungs after the outage");
     }
+
+    /// <summary>Cases of <paramref name="ids"/> whose rows the doomed node's claim holds locked while it waits at its event insert.</summary>
+    private static async Task<List<long>> HeldByDoomedAsync(NpgsqlConnection conn, List<long> ids) =>
+        (await conn.QueryAsync<long>("""
+            select c.id from cases c
+            join pgrowlocks('cases') l on l.locked_row = c.ctid
+            where c.id = any(@Ids)
+              and exists (select 1 from pg_stat_activity a
+                          where a.application_name = 'gridcity-doomed' and a.wait_event_type = 'Lock' and a.wait_event = 'advisory'
+                            and a.pid = any(l.pids))
+            """, new { Ids = ids.ToArray() })).ToList();
 
     private static async Task<int> InstancesAsync(TestServer server)
     {
         await using var conn = await server.Db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<int>("select count(*)::int from qrtz_scheduler_state");
+        return await conn.ExecuteScalarAsync<int>("select count(*)::int from hangfire.server");
     }
 
     /// <summary>The real server binary (copied beside the tests) as a separate process on the same database.</summary>
