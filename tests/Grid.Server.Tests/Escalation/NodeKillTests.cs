@@ -94,13 +94,14 @@ public sealed class NodeKillTests
                 await EscalationCluster.SetClockAsync(survivor, ids[i], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4 + 2 * i));
             }
 
-            // Hold the lock that orders case_events commits (migration 0010): a claim batch stops at its
-            // event insert, its rows locked and its rungs written but not committed: mid-batch.
+            // Block inserts into case_events (migration 0100 removed 0010's global advisory lock, which
+            // this test used to hold): a claim batch stops at its event insert, its rows locked and its
+            // rungs written but not committed: mid-batch.
             await using var admin = new NpgsqlConnection(survivor.ConnectionString);
             await admin.OpenAsync();
             await admin.ExecuteAsync("create extension if not exists pgrowlocks");
             await using var gate = await admin.BeginTransactionAsync();
-            await admin.ExecuteAsync("select pg_advisory_xact_lock(7331, 1)", transaction: gate);
+            await admin.ExecuteAsync("lock table case_events in share mode", transaction: gate);
             await using var watcher = new NpgsqlConnection(survivor.ConnectionString);
             await watcher.OpenAsync();
             var held = await EscalationCluster.PollAsync(() => HeldByDoomedAsync(watcher, ids), h => h.Count > 0, TimeSpan.FromSeconds(30));
