@@ -25,4 +25,8 @@ public sealed class GridOptions
     /// <summary>Failed sign-ins before an account locks, and for how long.</summary>
     public int LockoutFailures { get; set; } = 5;
     public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>How long a node trusts a person's security stamp before reading it again: the most a
+    /// session ended on another node (sign-out, password reset, deactivation) can outlive it there.</summary>
+    public int SessionCheckSeconds { get; set; } = 5;
 }

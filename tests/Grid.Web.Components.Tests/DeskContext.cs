@@ -25,6 +25,7 @@ public abstract class DeskContext : BunitContext, IAsyncLifetime
         Services.AddSingleton<IDeskFeed>(Feed);
         Services.AddSingleton<Grid.Web.Pages.IInboxSource>(InboxSource);
         Services.AddSingleton<Microsoft.AspNetCore.Components.Forms.AntiforgeryStateProvider, NoAntiforgery>();
+        AddServices(Services);
         _auth = AddAuthorization();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
@@ -44,6 +45,9 @@ public abstract class DeskContext : BunitContext, IAsyncLifetime
     {
         public override Microsoft.AspNetCore.Components.Forms.AntiforgeryRequestToken? GetAntiforgeryToken() => null;
     }
+
+    /// <summary>More services of a test class; runs before anything is resolved (bunit forbids adding later).</summary>
+    protected virtual void AddServices(IServiceCollection services) { }
 
     protected FakeFeed Feed { get; } = new();
     protected FakeInbox InboxSource { get; } = new();

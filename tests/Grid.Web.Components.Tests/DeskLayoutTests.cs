@@ -10,7 +10,7 @@ public sealed class DeskLayoutTests : DeskContext
 {
     public static TheoryData<string, string[]> RolesAndLinks() => new()
     {
-        { "operator", ["/", "/command", "/hotline", "/duplicates", "/inbox", "/figures", "/m"] },
+        { "operator", ["/", "/command", "/hotline", "/followups", "/duplicates", "/inbox", "/figures", "/m"] },
         { "supervisor", ["/", "/command", "/duplicates", "/inbox", "/figures", "/m"] },
         { "admin", ["/", "/command", "/inbox", "/figures", "/api-keys", "/m"] },
         { "grid_worker", ["/", "/inbox", "/m"] },
@@ -36,6 +36,24 @@ public sealed class DeskLayoutTests : DeskContext
         Assert.Equal("English", cut.Find("a.lang").TextContent);
         Assert.StartsWith("/culture?c=en&returnUrl=", cut.Find("a.lang").GetAttribute("href"));
         Assert.Equal("退出", cut.Find("button.signout").TextContent);
+    }
+
+    [Fact]
+    public void Wall_screen_mode_turns_the_layout_dark_with_larger_type_and_back()
+    {
+        SignIn("op1", "operator");
+        var cut = Render<DeskLayout>(p => p.Add(l => l.Body, (RenderFragment)(b => b.AddContent(0, "page"))));
+        var toggle = cut.Find("button[aria-label='大屏模式（深色、大字）']");
+        Assert.Equal("false", toggle.GetAttribute("aria-pressed"));
+        Assert.DoesNotContain("wall", cut.Find(".mud-layout").ClassList);
+
+        toggle.Click();
+
+        Assert.Contains("wall", cut.Find(".mud-layout").ClassList);
+        Assert.Equal("true", cut.Find("button[aria-label='大屏模式（深色、大字）']").GetAttribute("aria-pressed"));
+        Assert.True(cut.FindComponent<MudThemeProvider>().Instance.IsDarkMode);
+        cut.Find("button[aria-label='大屏模式（深色、大字）']").Click();
+        Assert.False(cut.FindComponent<MudThemeProvider>().Instance.IsDarkMode);
     }
 
     [Fact]

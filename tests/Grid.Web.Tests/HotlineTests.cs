@@ -56,11 +56,15 @@ public sealed class HotlineTests(BrowserFixture browser) : IClassFixture<Browser
 
         await page.GetByRole(AriaRole.Link, new() { Name = "有 1 件疑似重复，去处理" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "疑似重复案件" })).ToBeVisibleAsync();
+        // The page is interactive once its circuit follows the live feed; a click on the prerendered button before that is lost.
+        await Assertions.Expect(page.Locator("section.duplicates[data-live=true]")).ToBeAttachedAsync(new() { Timeout = 15_000 });
         var row = page.Locator("#dup-rows tr", new() { HasText = existing.CaseNo });
         await Assertions.Expect(row).ToHaveCountAsync(1);
         await Assertions.Expect(row).ToContainTextAsync("<img src=x");
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("duplicates-laptop"), FullPage = true });
         await row.GetByRole(AriaRole.Button, new() { Name = "合并" }).ClickAsync();
+        // The decision is confirmed in a dialog (a reason is optional for a merge).
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "确认 · 合并" }).ClickAsync();
         await Assertions.Expect(page.Locator("#dup-status")).ToContainTextAsync($"合并到 {existing.CaseNo}");
         await Assertions.Expect(page.Locator("#dup-rows tr", new() { HasText = existing.CaseNo })).ToHaveCountAsync(0);
         Assert.NotEqual("pwned", await page.TitleAsync());

@@ -8,6 +8,7 @@ public static class ApiCookieEvents
 {
     public static CookieAuthenticationEvents Create() => new()
     {
+        OnValidatePrincipal = SessionStamps.ValidateAsync,
         OnRedirectToLogin = ctx => IsApi(ctx.Request)
             ? Write(ctx, StatusCodes.Status401Unauthorized, "Sign in first: POST /api/auth/login with your username and password.")
             : Redirect(ctx),

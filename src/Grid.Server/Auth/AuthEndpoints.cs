@@ -1,4 +1,8 @@
+using System.Security.Claims;
+using Dapper;
 using Grid.Domain.People;
+using Grid.Server.Data;
+using Npgsql;
 using Grid.Server.Http;
 using Grid.Server.Staff;
 using Microsoft.AspNetCore.Authentication;
@@ -26,11 +30,25 @@ public static class AuthEndpoints
 
         // The login page posts here; the form carries an antiforgery token.
         app.MapPost("/account/login", FormLogin).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/account/logout", (Delegate)FormLogout).ExcludeFromDescription();
+        app.MapPost("/account/logout", (Delegate)FormLogout).ExcludeFromDescription().RequireFormToken();
+
+        var people = app.MapGroup("/api/people").WithTags("Auth");
+        people.MapPost("/{id:guid}/reset-password", ResetPassword);
+        people.MapPost("/{id:guid}/deactivate", Deactivate);
+        people.MapPost("/{id:guid}/reactivate", Reactivate);
     }
 
-    public enum LoginOutcome { Ok, Invalid, Locked, Missing }
+    public enum LoginOutcome { Ok, Invalid, Locked, Missing, Deactivated }
 
+    // Unknown names are checked against this hash, so that they cost the same PBKDF2 work as a wrong password.
+    private static readonly Lazy<string> DecoyHash = new(() => Passwords.Hash(Guid.NewGuid().ToString("N")));
+
+    /// <summary>
+    /// An unknown name, a wrong password and a deactivated account all answer the same "wrong"
+    /// refusal after the same work (one PBKDF2 verification, one stamp read, one audited write), so
+    /// sign-in does not tell which names exist. Only the right password learns that an account is
+    /// deactivated. A locked account still answers 423.
+    /// </summary>
     private static async Task<(LoginOutcome, Viewer?, string)> SignInAsync(HttpContext http, string? username, string? password,
         StaffRepository staff, IOptions<GridOptions> options, TimeProvider clock)
     {
@@ -40,28 +58,57 @@ public static class AuthEndpoints
             return (LoginOutcome.Missing, null, "Enter both a username and a password.");
         }
         var now = clock.GetUtcNow();
-        var person = await staff.FindLoginAsync(username.Trim().ToLowerInvariant());
+        var name = username.Trim().ToLowerInvariant();
+        var person = await staff.FindLoginAsync(name);
+        var stamps = http.RequestServices.GetRequiredService<SessionStamps>();
+        var passwordOk = Passwords.Verify(person?.PasswordHash ?? DecoyHash.Value, password) && person is not null;
+        var stamp = await stamps.CurrentAsync(person?.Id ?? Guid.Empty, fresh: true);
         if (person is null)
         {
+            await RecordUnknownNameAsync(http, name, now);
             return (LoginOutcome.Invalid, null, wrong);
         }
+        // A locked account says so (the lockout tests pin 423 from the locking failure on); that still tells a
+        // guesser the name exists once he has locked it, which only a lock for unknown names too would hide.
         if (person.LockedUntil is { } until && until > now.UtcDateTime)
         {
             return (LoginOutcome.Locked, null, $"This account is locked after repeated failed sign-ins until {until:HH:mm} UTC. Try again later or ask an administrator.");
         }
-        if (!Passwords.Verify(person.PasswordHash, password))
+        if (!passwordOk)
         {
             var o = options.Value;
-            var locked = await staff.RecordFailedLoginAsync(person.Id, o.LockoutFailures, now, now.AddMinutes(o.LockoutMinutes));
-            return locked is null
+            if (stamp is null)
+            {
+                // Deactivated: not counted, but the same audited write as any failure.
+                await RecordUnknownNameAsync(http, name, now);
+                return (LoginOutcome.Invalid, null, wrong);
+            }
+            var lockedNow = await staff.RecordFailedLoginAsync(person.Id, o.LockoutFailures, now, now.AddMinutes(o.LockoutMinutes));
+            return lockedNow is null
                 ? (LoginOutcome.Invalid, null, wrong)
                 : (LoginOutcome.Locked, null, $"Too many failed sign-ins: this account is locked for {o.LockoutMinutes} minutes.");
         }
+        if (stamp is null)
+        {
+            return (LoginOutcome.Deactivated, null, "This account has been deactivated; ask an administrator.");
+        }
         await staff.RecordSuccessfulLoginAsync(person.Id, now);
         var viewer = StaffRepository.ToViewer(person);
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-            viewer.ToPrincipal(CookieAuthenticationDefaults.AuthenticationScheme));
+        var principal = viewer.ToPrincipal(CookieAuthenticationDefaults.AuthenticationScheme);
+        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(SessionStamps.Claim, stamp));
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
         return (LoginOutcome.Ok, viewer, "");
+    }
+
+    private static async Task RecordUnknownNameAsync(HttpContext http, string name, DateTimeOffset now)
+    {
+        await using var conn = await http.RequestServices.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        {
+            Now = now, Actor = (Guid?)null, Action = "login_failed", Subject = $"username:{(name.Length > 64 ? name[..64] : name)}", Details = "{}",
+        }, tx);
+        await tx.CommitAsync();
     }
 
     private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> ApiLogin(LoginRequest body, HttpContext http,
@@ -72,6 +119,7 @@ public static class AuthEndpoints
         {
             LoginOutcome.Ok => TypedResults.Ok(await ToMeAsync(viewer!, staff)),
             LoginOutcome.Locked => TypedResults.Problem(message, statusCode: StatusCodes.Status423Locked, title: "Account locked"),
+            LoginOutcome.Deactivated => TypedResults.Problem(message, statusCode: StatusCodes.Status403Forbidden, title: "Account deactivated"),
             LoginOutcome.Missing => TypedResults.Problem(message, statusCode: StatusCodes.Status400BadRequest, title: "Sign-in failed"),
             _ => TypedResults.Problem(message, statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed"),
         };
@@ -81,22 +129,87 @@ public static class AuthEndpoints
         [FromForm] string? returnUrl, HttpContext http, StaffRepository staff, IOptions<GridOptions> options, TimeProvider clock)
     {
         var (outcome, _, _) = await SignInAsync(http, username, password, staff, options, clock);
-        var safeReturn = !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/";
+        var safeReturn = LocalUrl.OrHome(returnUrl);
         return outcome == LoginOutcome.Ok
             ? TypedResults.LocalRedirect(safeReturn)
             : TypedResults.LocalRedirect($"/login?error={outcome.ToString().ToLowerInvariant()}&returnUrl={Uri.EscapeDataString(safeReturn)}");
     }
 
-    private static async Task<NoContent> Logout(HttpContext http)
+    /// <summary>Signing out ends every session of the person (other devices and nodes too), not only this cookie.</summary>
+    private static async Task<NoContent> Logout(HttpContext http, SessionStamps stamps)
     {
+        await stamps.EndAllSessionsAsync(Viewer.From(http.User).PersonId, "logout");
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return TypedResults.NoContent();
     }
 
-    private static async Task<RedirectHttpResult> FormLogout(HttpContext http)
+    private static async Task<RedirectHttpResult> FormLogout(HttpContext http, SessionStamps stamps)
     {
+        await stamps.EndAllSessionsAsync(Viewer.From(http.User).PersonId, "logout");
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return TypedResults.LocalRedirect("/login");
+    }
+
+    public sealed record ResetPasswordRequest(string? Password);
+
+    private const int MinPasswordLength = 10;
+
+    private const string ResetPasswordSql = """
+        update people set password_hash = @Hash, failed_logins = 0, locked_until = null where id = @Id
+        """;
+
+    /// <summary>An administrator sets a new password; every session of the person ends.</summary>
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ResetPassword(Guid id, ResetPasswordRequest body,
+        HttpContext http, NpgsqlDataSource db, SessionStamps stamps, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators reset passwords.");
+        var errors = new Errors();
+        if (body.Password is null || body.Password.Length < MinPasswordLength)
+            errors.Add("password", $"The new password needs at least {MinPasswordLength} characters.");
+        errors.MaxLength(body.Password, 200, "password");
+        if (errors.Any) return errors.ToProblem();
+        return await ChangeAsync(db, stamps, clock, viewer, id, "password_reset", ResetPasswordSql, new { Id = id, Hash = Passwords.Hash(body.Password!) })
+            ? TypedResults.NoContent() : Problems.NotFound($"There is no person {id}.");
+    }
+
+    private const string DeactivateSql = "update people set deactivated_at = coalesce(deactivated_at, @Now) where id = @Id";
+    private const string ReactivateSql = "update people set deactivated_at = null where id = @Id";
+
+    /// <summary>A deactivated person cannot sign in and every session of his ends; his history stays.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> Deactivate(Guid id, HttpContext http, NpgsqlDataSource db,
+        SessionStamps stamps, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators deactivate accounts.");
+        if (id == viewer.PersonId) return Problems.Conflict("You cannot deactivate your own account; ask another administrator.");
+        return await ChangeAsync(db, stamps, clock, viewer, id, "person_deactivated", DeactivateSql, new { Id = id, Now = clock.GetUtcNow() })
+            ? TypedResults.NoContent() : Problems.NotFound($"There is no person {id}.");
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Reactivate(Guid id, HttpContext http, NpgsqlDataSource db,
+        SessionStamps stamps, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators reactivate accounts.");
+        return await ChangeAsync(db, stamps, clock, viewer, id, "person_reactivated", ReactivateSql, new { Id = id })
+            ? TypedResults.NoContent() : Problems.NotFound($"There is no person {id}.");
+    }
+
+    /// <summary>One audited account change that also ends the person's sessions, in one transaction.</summary>
+    private static async Task<bool> ChangeAsync(NpgsqlDataSource db, SessionStamps stamps, TimeProvider clock, Viewer actor, Guid person,
+        string action, string sql, object args)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        if (await conn.ExecuteAsync(sql, args, tx) == 0) return false;
+        await stamps.RotateAsync(conn, tx, person);
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        {
+            Now = clock.GetUtcNow(), Actor = actor.PersonId, Action = action, Subject = $"person:{person}", Details = "{}",
+        }, tx);
+        await tx.CommitAsync();
+        return true;
     }
 
     private static async Task<Ok<MeResponse>> Me(HttpContext http, StaffRepository staff) =>

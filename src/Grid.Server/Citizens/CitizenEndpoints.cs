@@ -16,7 +16,8 @@ namespace Grid.Server.Citizens;
 
 public sealed record CitizenPhotoUploaded(string Ref, string Sha256);
 public sealed record NearbyCase(string CaseNo, string State, string Description, string Address, double DistanceM, DateTimeOffset CreatedAt, int Supporters);
-public sealed record SupportRequest(string? DeviceId, string? Name, string? Phone, string? Note);
+/// <param name="TrackingCode">Made by the page when the citizen pressed the button; a resend with the same code is answered, not repeated.</param>
+public sealed record SupportRequest(string? DeviceId, string? Name, string? Phone, string? Note, string? TrackingCode = null);
 public sealed record TrackingIssued(string CaseNo, string TrackingCode, string TrackingUrl);
 public sealed record PublicNote(DateTimeOffset At, string Action, string Note);
 public sealed record PublishedPhoto(string Kind, string Url);
@@ -63,6 +64,9 @@ public static class CitizenEndpoints
         staff.MapPost("/cases/{id:long}/publish-photo", PublishPhoto);
         staff.MapGet("/followups", DueFollowUps);
         staff.MapPost("/followups/{id:long}", RecordByPhone);
+
+        // The integrated 12345 system reports the answers its own call takers collected (X-Api-Key, hotline scope).
+        app.MapPost("/api/hotline/tickets/{ticketId}/followup", RecordFromHotline).WithTags("Hotline").AllowAnonymous().DisableAntiforgery();
 
         app.MapGet("/r/sw.js", ServiceWorker).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/r/manifest.webmanifest", Manifest).AllowAnonymous().ExcludeFromDescription();
@@ -116,11 +120,13 @@ public static class CitizenEndpoints
 
     /// <summary>GET /api/citizen/config: what the page needs to be an Open311 client (its key) and its limits.</summary>
     private static async Task<IResult> Config(CitizenRepository repo, IOptions<CitizenOptions> options, IOptions<Open311.Open311Options> open311,
-        TimeProvider clock) =>
+        IOptions<GridOptions> grid, TimeProvider clock) =>
         TypedResults.Ok(new
         {
             apiKey = await repo.PageKeyAsync(clock.GetUtcNow()), jurisdictionId = open311.Value.Jurisdiction,
             categories = options.Value.Categories, maxPhotos = options.Value.MaxPhotos,
+            // Where the map opens when the phone gives no position.
+            center = new { lat = options.Value.CenterLat ?? (grid.Value.MinLat + grid.Value.MaxLat) / 2, lon = options.Value.CenterLon ?? (grid.Value.MinLon + grid.Value.MaxLon) / 2 },
         });
 
     /// <summary>POST /api/citizen/photos, multipart "photo" (+ optional "thumb") and "device_id": checked by content, like staff photos.</summary>
@@ -194,7 +200,7 @@ public static class CitizenEndpoints
     {
         var errors = new Errors();
         Coordinates.Check(lat, lon, grid.Value, errors);
-        if (string.IsNullOrWhiteSpace(category) || category.Length > 10) errors.Add("category", "'category' is the code of the kind of problem, e.g. E0102.");
+        if (string.IsNullOrWhiteSpace(category) || category.Length > 10 || !category.All(char.IsAsciiLetterOrDigit)) errors.Add("category", "'category' is the code of the kind of problem, e.g. E0102.");
         if (errors.Any) return errors.ToProblem();
         var rows = await repo.NearbyAsync(lat!.Value, lon!.Value, category!.Trim(), options.Value.NearbyMeters,
             clock.GetUtcNow().AddDays(-grid.Value.DuplicateWindowDays));
@@ -207,21 +213,41 @@ public static class CitizenEndpoints
         IOptions<CitizenOptions> options, TimeProvider clock)
     {
         body ??= new SupportRequest(null, null, null, null);
+        if (body.TrackingCode is { } given)
+        {
+            if (!ValidCode(given)) return Problems.BadRequest("'trackingCode' must be 32 lowercase hexadecimal digits (128 random bits) made by the page.");
+            if (await repo.TrackedAsync(given) is { } prior)
+            {
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+                return TypedResults.Created(TrackingUrl(given), new TrackingIssued(prior.CaseNo, given, TrackingUrl(given)));
+            }
+        }
         var errors = new Errors();
         var device = string.IsNullOrWhiteSpace(body.DeviceId) ? null : body.DeviceId.Trim();
         if (CheckDevice(device) is { } deviceProblem) errors.Add("deviceId", deviceProblem);
         errors.MaxLength(body.Name, 100, "name");
         errors.MaxLength(body.Phone, 40, "phone");
         errors.MaxLength(body.Note, 1000, "note");
+        foreach (var (field, value) in new[] { ("name", body.Name), ("phone", body.Phone), ("note", body.Note) })
+            if (HasControl(value)) errors.Add(field, $"'{field}' contains control characters; send plain text.");
         if (body.Phone is { Length: > 0 } phone && !phone.All(ch => char.IsAsciiDigit(ch) || ch is '+' or '-' or ' '))
             errors.Add("phone", $"'{phone}' is not a phone number; use digits, spaces, + and - only.");
-        if (caseNo.Length > 20) errors.Add("caseNo", "That is not a case number.");
+        if (caseNo.Length > 20 || !caseNo.All(char.IsAsciiLetterOrDigit)) errors.Add("caseNo", "That is not a case number (letters and digits, e.g. 20261126000123).");
         if (errors.Any) return errors.ToProblem();
         var now = clock.GetUtcNow();
         if (await OverLimitAsync(http, device, repo, options.Value, now) is { } limited)
             return TypedResults.Problem(limited, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many reports");
-        var code = CitizenRepository.NewCode();
-        var id = await repo.SupportAsync(caseNo, CitizenRepository.HashCode(code), device, Blank(body.Name), Blank(body.Phone), Blank(body.Note), now);
+        var code = body.TrackingCode ?? CitizenRepository.NewCode();
+        long? id;
+        try
+        {
+            id = await repo.SupportAsync(caseNo, CitizenRepository.HashCode(code), device, Blank(body.Name), Blank(body.Phone), Blank(body.Note), now);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "citizen_tracking_pkey")
+        {
+            // The same resend twice at the same moment: the first one was stored.
+            return TypedResults.Created(TrackingUrl(code), new TrackingIssued(caseNo, code, TrackingUrl(code)));
+        }
         if (id is null) return Problems.Conflict($"Case {caseNo} is no longer open (or does not exist); send a new report instead.");
         return TypedResults.Created(TrackingUrl(code), new TrackingIssued(caseNo, code, TrackingUrl(code)));
     }
@@ -294,6 +320,7 @@ public static class CitizenEndpoints
         if (body.Satisfaction is null || !Satisfactions.Contains(body.Satisfaction))
             errors.Add("satisfaction", "'satisfaction' must be satisfied, basic (basically satisfied) or unsatisfied.");
         errors.MaxLength(body.Comment, 1000, "comment");
+        if (HasControl(body.Comment)) errors.Add("comment", "'comment' contains control characters; send plain text.");
         if (errors.Any) return errors.ToProblem();
         var row = await cases.FindAsync(caseId);
         if (row is null || row.State != "closed" || row.ClosedAt is null)
@@ -338,6 +365,7 @@ public static class CitizenEndpoints
         if (problem is not null) return problem;
         var reason = body.Reason.Trim();
         if (reason.Length > 1000) return Problems.BadRequest("'reason' is limited to 1000 characters.");
+        if (HasControl(reason)) return Problems.BadRequest("'reason' contains control characters; send plain text.");
         if (visible!.Row.State != "cancelled")
         {
             var cancelled = await steps.RunAsync(id, new StepRequest(body.Version, "垃圾信息 / Spam: " + reason, null, null, null, null, null),
@@ -389,13 +417,27 @@ public static class CitizenEndpoints
         return await AnswerAsync(id, body, "phone", viewer.PersonId, visible!.Actor, repo, cases, clock.GetUtcNow());
     }
 
+    /// <summary>POST /api/hotline/tickets/{ticketId}/followup: the hotline system's answer for the case of its ticket.</summary>
+    private static async Task<IResult> RecordFromHotline(string ticketId, FollowUpAnswer? body, HttpContext http, Open311.Open311Repository keys,
+        Hotline.HotlineRepository tickets, CitizenRepository repo, CaseRepository cases, TimeProvider clock)
+    {
+        if (await Hotline.HotlineEndpoints.CheckKeyAsync(http, keys, clock) is { } refused) return refused;
+        if (ticketId.Length > 100 || await tickets.FindTicketAsync(ticketId) is not { } ticket)
+            return Problems.NotFound($"There is no ticket {ticketId}; send the ticketId the case was pushed with.");
+        var effective = (await repo.EffectiveCaseIdAsync(ticket.CaseId))!.Value;
+        var actor = new Actor(CitizenRepository.CitizenActor, [Role.Operator], false, null);
+        return await AnswerAsync(effective, body, "hotline", null, actor, repo, cases, clock.GetUtcNow());
+    }
+
     // ---- installable page ----
 
-    private static IResult ServiceWorker(IWebHostEnvironment env)
+    private static IResult ServiceWorker(IWebHostEnvironment env, HttpContext http)
     {
         var file = env.WebRootFileProvider.GetFileInfo("_content/Grid.Web/js/citizen/sw.js");
-        if (!file.Exists) return Results.NotFound();
-        // Served from /r so that it may control the citizen page and its tracking pages, and nothing else.
+        if (!file.Exists) return Problems.NotFound("The citizen page's service worker script is missing from the build.");
+        // Served from /r so that it may control the citizen page (/r) and its tracking pages (/r/t/...), and nothing else.
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["Service-Worker-Allowed"] = "/r";
         return Results.Stream(file.CreateReadStream(), "text/javascript");
     }
 
@@ -404,6 +446,9 @@ public static class CitizenEndpoints
          "background_color":"#ffffff","theme_color":"#0b7a4b","lang":"zh-CN",
          "icons":[{"src":"/_content/Grid.Web/favicon.svg","sizes":"any","type":"image/svg+xml"}]}
         """, "application/manifest+json");
+
+    // PostgreSQL text cannot hold NUL, and no other control character belongs in a name or a comment.
+    private static bool HasControl(string? s) => s is not null && s.Any(ch => char.IsControl(ch) && ch is not ('\n' or '\r' or '\t'));
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

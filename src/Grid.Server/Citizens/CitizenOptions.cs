@@ -15,6 +15,9 @@ public sealed class CitizenOptions
     public int FollowUpDays { get; set; } = 7;
     /// <summary>The category codes offered on the citizen page (a short list citizens understand); empty: all.</summary>
     public string[] Categories { get; set; } = [];
+    /// <summary>Where the page's map opens when the phone gives no position; the middle of the city box by default.</summary>
+    public double? CenterLat { get; set; }
+    public double? CenterLon { get; set; }
     /// <summary>What counts as "nearby" when the page shows open cases of the same kind before sending.</summary>
     public double NearbyMeters { get; set; } = 100;
 }

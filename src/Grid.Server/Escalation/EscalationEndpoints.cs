@@ -47,7 +47,7 @@ public static class EscalationEndpoints
         inbox.MapPost("/{id:long}/read", MarkRead);
         // The inbox page's "mark read" button: a plain form post, answered with a redirect back.
         app.MapPost("/inbox/{id:long}/read", MarkReadForm).ExcludeFromDescription()
-            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
+            .WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute()).RequireFormToken();
     }
 
     /// <summary>POST /api/cases/{id}/supervise: 督办 ordered by a supervisor or shift lead, with a note.</summary>
@@ -94,8 +94,7 @@ public static class EscalationEndpoints
     private static async Task<Results<Ok<InboxPage>, ValidationProblem>> List(HttpContext http, EscalationRepository repo, bool? unread, int? page, int? pageSize)
     {
         var errors = new Errors();
-        if (page is < 1) errors.Add("page", "'page' starts at 1.");
-        if (pageSize is < 1 or > 200) errors.Add("pageSize", "'pageSize' must be between 1 and 200.");
+        Paging.Check(page, pageSize, 200, errors);
         if (errors.Any) return errors.ToProblem();
         var me = Viewer.From(http.User).PersonId;
         var rows = await repo.InboxAsync(me, unread ?? false, page ?? 1, pageSize ?? 50);

@@ -79,8 +79,8 @@ public static class FieldEndpoints
         var refs = body.Photos ?? [];
         var max = options.Value.MaxPerStep;
         if (refs.Count > max) errors.Add("photos", $"{refs.Count} photos sent; at most {max} per case note.");
-        var shas = refs.Select(PhotoEndpoints.ShaOf).ToList();
-        foreach (var bad in refs.Where((r, i) => shas[i] is null)) errors.Add("photos", $"'{bad}' is not a photo reference; upload with POST /api/photos and send its 'ref' (photo:<sha256>).");
+        var shas = refs.Select(r => r is null ? null : PhotoEndpoints.ShaOf(r)).ToList();
+        foreach (var bad in refs.Where((r, i) => shas[i] is null)) errors.Add("photos", $"'{bad ?? "null"}' is not a photo reference; upload with POST /api/photos and send its 'ref' (photo:<sha256>).");
         if (action == AddPhotosAction && refs.Count == 0) errors.Add("photos", "Send at least one photo reference.");
         if (action == SupportAction && refs.Count == 0 && string.IsNullOrWhiteSpace(body.Note)) errors.Add("note", "A '+1' needs a note or a photo saying what you saw.");
         if (errors.Any) return errors.ToProblem();
@@ -166,24 +166,75 @@ public static class FieldEndpoints
         return TypedResults.Ok(new PositionAccepted(shift.Id, cell?.Code, at));
     }
 
-    private static async Task<Results<Ok<TrackView>, ProblemHttpResult>> TrackAsync(long id, HttpContext http, FieldRepository field)
+    /// <summary>
+    /// A patrol track by shift id, under the rule of the live positions list (<see cref="Realtime.Audience.SeesPosition"/>):
+    /// the walker sees all of it; the command center and leadership see the points inside their area
+    /// (a street-level supervisor: his street); a shift with no point there is refused as a whole.
+    /// </summary>
+    private static async Task<Results<Ok<TrackView>, ProblemHttpResult>> TrackAsync(long id, HttpContext http, FieldRepository field,
+        Realtime.EventRepository events)
     {
         var viewer = Viewer.From(http.User);
         var shift = await field.FindShiftAsync(id);
         if (shift is null) return Problems.NotFound($"There is no patrol shift {id}.");
         if (shift.PersonId != viewer.PersonId && !viewer.Roles.Any(Roles.AreaWide.Contains))
             return Problems.Forbidden("A patrol track is shown to the person who walked it and to the command center.");
-        return TypedResults.Ok(new TrackView(ToView(shift), shift.PersonId, await field.TrackAsync(id)));
+        var points = await field.TrackAsync(id);
+        if (shift.PersonId == viewer.PersonId) return TypedResults.Ok(new TrackView(ToView(shift), shift.PersonId, points));
+        var (audience, _) = Realtime.Audience.For(viewer, null, await events.CellsServedAsync(viewer.PersonId));
+        var visible = points.Where(p => audience!.SeesPosition(shift.PersonId, p.CellCode)).ToList();
+        if (points.Count > 0 && visible.Count == 0)
+            return Problems.Forbidden($"Patrol shift {id} was walked outside the area you answer for{(viewer.AreaStreet is { } s ? $" (street {s})" : "")}.");
+        return TypedResults.Ok(new TrackView(ToView(shift), shift.PersonId, visible));
     }
 
+    private const string FieldAssets = "_content/Grid.Web";
+    private const string VersionToken = "__FIELD_APP_VERSION__";
+    private static string? _serviceWorker;
+
     /// <summary>The service worker script, from /m so that its scope is the field app (a script under
-    /// /_content could only control /_content/...).</summary>
-    private static IResult ServiceWorker(IWebHostEnvironment env, HttpContext http)
+    /// /_content could only control /_content/...). Its VERSION is a hash of the field app (pages,
+    /// scripts, styles, manifest, icons), so a deployment that changes the app is a new worker, which
+    /// phones install and offer as "new version ready"; one that does not change it is not.</summary>
+    private static async Task<IResult> ServiceWorker(IWebHostEnvironment env, HttpContext http)
     {
-        var file = env.WebRootFileProvider.GetFileInfo("_content/Grid.Web/js/field/sw.js");
+        var file = env.WebRootFileProvider.GetFileInfo($"{FieldAssets}/js/field/sw.js");
         if (!file.Exists) return Problems.NotFound("The field app's service worker script is missing from the build.");
+        // The files do not change while the process runs; computed once.
+        _serviceWorker ??= (await ReadAsync(file)).Replace(VersionToken, FieldAppVersion(env.WebRootFileProvider));
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["Service-Worker-Allowed"] = "/m";
-        return Results.Stream(file.CreateReadStream(), "text/javascript; charset=utf-8");
+        return Results.Text(_serviceWorker, "text/javascript; charset=utf-8");
+    }
+
+    private static async Task<string> ReadAsync(Microsoft.Extensions.FileProviders.IFileInfo file)
+    {
+        await using var stream = file.CreateReadStream();
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
+
+    /// <summary>A short hash of everything the field app is made of: its static files and the build of
+    /// its Razor pages (Grid.Web's module version id, deterministic: it changes when any page of the
+    /// library changes, so a deployment that touched only desk pages also offers phones an update).</summary>
+    public static string FieldAppVersion(Microsoft.Extensions.FileProviders.IFileProvider files)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(typeof(global::Grid.Web.Strings).Assembly.ManifestModule.ModuleVersionId.ToByteArray());
+        var paths = files.GetDirectoryContents($"{FieldAssets}/js/field").Where(f => !f.IsDirectory).Select(f => $"js/field/{f.Name}")
+            .Concat(files.GetDirectoryContents($"{FieldAssets}/icons").Where(f => !f.IsDirectory).Select(f => $"icons/{f.Name}"))
+            .Concat(["js/live.js", "css/app.css", "css/field.css", "field.webmanifest"])
+            .Order(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            var f = files.GetFileInfo($"{FieldAssets}/{path}");
+            if (!f.Exists) continue;
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(path + "\n"));
+            using var stream = f.CreateReadStream();
+            var buffer = new byte[8192];
+            int n;
+            while ((n = stream.Read(buffer)) > 0) hash.AppendData(buffer.AsSpan(0, n));
+        }
+        return Convert.ToHexString(hash.GetHashAndReset())[..16].ToLowerInvariant();
     }
 }

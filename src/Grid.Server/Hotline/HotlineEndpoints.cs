@@ -41,7 +41,7 @@ public static class HotlineEndpoints
         app.MapPost("/hotline/intake", FormIntake).ExcludeFromDescription();
     }
 
-    private static async Task<IResult?> CheckKeyAsync(HttpContext http, Open311Repository keys, TimeProvider clock)
+    internal static async Task<IResult?> CheckKeyAsync(HttpContext http, Open311Repository keys, TimeProvider clock)
     {
         var key = http.Request.Headers["X-Api-Key"].ToString();
         if (string.IsNullOrEmpty(key)) return Problems.Unauthorized("Send the hotline system's integration key in the X-Api-Key header.");
@@ -137,7 +137,14 @@ public static class HotlineEndpoints
             var message = string.Join(" ", errors.ToProblem().ProblemDetails.Errors.Values.SelectMany(v => v));
             return Results.LocalRedirect(Back("error=" + Uri.EscapeDataString(message)));
         }
-        var filed = await intake.FileAsync(report);
+        // The page sends one Idempotency-Key per call it saves and resends it after a 503, so a call
+        // that was saved before the database went away is found again, not filed twice.
+        string? key = http.Request.Headers["Idempotency-Key"];
+        if (key is { Length: 0 or > 200 }) return Problems.BadRequest("The Idempotency-Key header must be 1 to 200 characters.");
+        var filed = await intake.FileAsync(report, key, key is null ? null : RequestHash.Of(report));
+        if (filed.Status == IntakeStatus.KeyReusedForOtherRequest)
+            return Problems.Unprocessable($"Idempotency-Key '{key}' was already used for a different call (case {filed.CaseId}); reload the page for a new call.");
+        if (filed.Status == IntakeStatus.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
         if (filed.Status == IntakeStatus.NoCell)
             return wantsJson ? Problems.Unprocessable(filed.Message!) : Results.LocalRedirect(Back("error=" + Uri.EscapeDataString(filed.Message!)));
         var row = (await cases.FindAsync(filed.CaseId))!;

@@ -17,6 +17,7 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         }
         var detail = bad.InnerException switch
         {
+            OutOfRangeJsonException range => $"The field '{range.Path?.TrimStart('$', '.')}' is out of range. {range.Message}",
             JsonException { Path: { Length: > 0 } path } json when json.Message.Contains("could not be converted") =>
                 $"The field '{path.TrimStart('$', '.')}' has the wrong type. {TypeHint(json.Message)}",
             JsonException json => $"The request body is not valid JSON: {json.Message.Split(" Path:")[0]} Check the syntax (quotes, commas, brackets).",

@@ -155,8 +155,7 @@ public static class CaseEndpoints
         {
             errors.Add("bbox", "bbox must be minLon,minLat,maxLon,maxLat with min < max.");
         }
-        if (page is < 1) errors.Add("page", "'page' starts at 1.");
-        if (pageSize is < 1 or > MaxPageSize) errors.Add("pageSize", $"'pageSize' must be between 1 and {MaxPageSize}.");
+        Paging.Check(page, pageSize, MaxPageSize, errors);
         if (q is { Length: > 100 }) errors.Add("q", "Search text is limited to 100 characters.");
         if (from is not null && to is not null && from >= to) errors.Add("from", "'from' must be before 'to'.");
         if (errors.Any) return errors.ToProblem();
@@ -190,13 +189,15 @@ public static class CaseEndpoints
     }
 
     private static async Task<Results<Ok<DispatchSuggestion>, ProblemHttpResult>> SuggestDispatch(long id, HttpContext http,
-        CaseRepository cases, CatalogueRepository catalogue, TimeProvider clock)
+        CaseRepository cases, CatalogueRepository catalogue, StaffRepository staff, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
         if (!viewer.Roles.Any(Lifecycle.AllowedRoles[CaseAction.Dispatch].Contains))
             return Problems.Forbidden("Only the command center dispatches cases.");
-        var row = await cases.FindAsync(id);
-        if (row is null) return Problems.NotFound($"There is no case {id}.");
+        // The suggestion names people and a deadline of the case: the same scope rule as reading the case.
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return problem;
+        var row = visible!.Row;
         var (unit, assignee, deadline) = await SuggestAsync(row, cases, catalogue, clock.GetUtcNow());
         var name = assignee is null ? null : await http.RequestServices.GetRequiredService<StaffRepository>().DisplayNameAsync(assignee.Value);
         return TypedResults.Ok(new DispatchSuggestion(unit, assignee, name, deadline));

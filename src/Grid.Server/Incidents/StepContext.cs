@@ -24,13 +24,19 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
         errors.MaxLength(body.Note, 2000, "note");
         errors.MaxLength(body.PublicNote, 1000, "publicNote");
         if (body.Evidence is { Count: > 20 }) errors.Add("evidence", "At most 20 evidence references per step.");
-        foreach (var e in body.Evidence ?? []) errors.MaxLength(e, 500, "evidence");
+        // Evidence is photos only, as the 'ref' of an upload (photo:<sha256>): a free-form string was
+        // shown by the desk as an image address, so an outside URL could be made to load from every screen.
+        foreach (var e in body.Evidence ?? [])
+        {
+            if (e is null || Photos.PhotoEndpoints.ShaOf(e) is null)
+                errors.Add("evidence", $"Evidence '{(e is null ? "null" : e.Length > 80 ? e[..80] + "…" : e)}' is not a photo reference; upload the photo with POST /api/photos and cite its 'ref' (photo:<sha256>).");
+        }
         if (errors.Any) return errors.ToProblem();
 
         var viewer = Viewer.From(http.HttpContext!.User);
         // Photos cited as evidence must be the actor's own uploads, or anyone could cite (and so
         // gain access to) a photo whose hash he learned.
-        var cited = (body.Evidence ?? []).Select(Photos.PhotoEndpoints.ShaOf).OfType<string>().Distinct().ToList();
+        var cited = (body.Evidence ?? []).Select(e => Photos.PhotoEndpoints.ShaOf(e!)).OfType<string>().Distinct().ToList();
         if (cited.Count > 0 && await photos.NotUploadedByAsync(cited, viewer.PersonId) is { Count: > 0 } notMine)
         {
             return Problems.Unprocessable($"Photo(s) {string.Join(", ", notMine.Select(s => s[..12]))} were not uploaded by you; upload your own photos with POST /api/photos and cite their 'ref'.");

@@ -10,7 +10,7 @@ public static class IntakeChannels
     public static IServiceCollection AddIntakeChannels(this IServiceCollection services, IConfiguration config) =>
         services.AddIntake().AddOpen311(config).AddHotline().AddMonitoring(config);
 
-    public static void MapIntakeChannels(this WebApplication app)
+    public static void MapIntakeChannels(this IEndpointRouteBuilder app)
     {
         app.MapIntake();
         app.MapOpen311();

@@ -33,11 +33,12 @@ public static class IntakeEndpoints
     {
         services.AddSingleton<IntakeService>();
         services.AddSingleton<DuplicateRepository>();
+        services.AddScoped<global::Grid.Web.Pages.Intake.IDuplicatesSource, DuplicatesSource>();
         services.AddTransient<IStartupFilter, BodyLimitStartupFilter>();
         return services;
     }
 
-    public static void MapIntake(this WebApplication app)
+    public static void MapIntake(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/duplicates").WithTags("Duplicates");
         group.MapGet("/", List);
@@ -45,6 +46,8 @@ public static class IntakeEndpoints
         group.MapPost("/{id:long}/keep-apart", KeepApart);
         app.MapPost("/api/cases/{id:long}/reveal-reporter", Reveal).WithTags("Cases");
     }
+
+    internal static bool MayRead(Viewer viewer) => viewer.Roles.Any(Readers.Contains);
 
     private static async Task<Results<Ok<IReadOnlyList<DuplicateView>>, ProblemHttpResult>> List(string? status, long? caseId,
         HttpContext http, DuplicateRepository duplicates)
@@ -63,16 +66,16 @@ public static class IntakeEndpoints
 
     private static async Task<Results<Ok<DuplicateView>, ProblemHttpResult>> Merge(long id, DecisionRequest? body, HttpContext http,
         DuplicateRepository duplicates, TimeProvider clock) =>
-        await DecideAsync(id, body, http, duplicates, clock, merge: true);
+        await DecideAsync(id, body, Viewer.From(http.User), duplicates, clock, merge: true);
 
     private static async Task<Results<Ok<DuplicateView>, ProblemHttpResult>> KeepApart(long id, DecisionRequest? body, HttpContext http,
         DuplicateRepository duplicates, TimeProvider clock) =>
-        await DecideAsync(id, body, http, duplicates, clock, merge: false);
+        await DecideAsync(id, body, Viewer.From(http.User), duplicates, clock, merge: false);
 
-    private static async Task<Results<Ok<DuplicateView>, ProblemHttpResult>> DecideAsync(long id, DecisionRequest? body, HttpContext http,
+    /// <summary>Merge or keep apart, for the API and the duplicates page alike.</summary>
+    internal static async Task<Results<Ok<DuplicateView>, ProblemHttpResult>> DecideAsync(long id, DecisionRequest? body, Viewer viewer,
         DuplicateRepository duplicates, TimeProvider clock, bool merge)
     {
-        var viewer = Viewer.From(http.User);
         if (!viewer.Roles.Any(Deciders.Contains)) return Problems.Forbidden("Only operators and shift leads merge duplicates or keep them apart.");
         var reason = string.IsNullOrWhiteSpace(body?.Reason) ? null : body.Reason.Trim();
         if (reason is { Length: > 1000 }) return Problems.BadRequest("'reason' is limited to 1000 characters.");

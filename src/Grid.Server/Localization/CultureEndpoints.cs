@@ -31,7 +31,6 @@ public static class CultureEndpoints
         http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
             CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
             new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = false });
-        var safe = !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/";
-        return TypedResults.LocalRedirect(safe);
+        return TypedResults.LocalRedirect(Http.LocalUrl.OrHome(returnUrl));
     }
 }

@@ -135,15 +135,19 @@ public static class MonitoringEndpoints
             {
                 using var reader = XmlReader.Create(buffer, settings);
                 string? device = null, kind = null, message = null;
-                while (reader.Read())
+                // ReadElementContentAsString already moves to the node after the element; reading again
+                // would skip a sibling written without whitespace between them (<deviceId>..</deviceId><alarmType>).
+                reader.Read();
+                while (!reader.EOF)
                 {
-                    if (reader.NodeType != XmlNodeType.Element) continue;
-                    switch (reader.LocalName)
+                    if (reader.NodeType == XmlNodeType.Element && reader.LocalName is "deviceId" or "alarmType" or "message")
                     {
-                        case "deviceId": device = reader.ReadElementContentAsString(); break;
-                        case "alarmType": kind = reader.ReadElementContentAsString(); break;
-                        case "message": message = reader.ReadElementContentAsString(); break;
+                        var name = reader.LocalName;
+                        var text = reader.ReadElementContentAsString();
+                        if (name == "deviceId") device = text; else if (name == "alarmType") kind = text; else message = text;
+                        continue;
                     }
+                    reader.Read();
                 }
                 return (new Alarm(device, kind, message), null);
             }

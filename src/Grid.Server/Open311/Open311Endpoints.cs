@@ -45,6 +45,7 @@ public static class Open311Endpoints
     {
         services.Configure<Open311Options>(config.GetSection("Grid:Open311"));
         services.AddSingleton<Open311Repository>();
+        services.AddScoped<global::Grid.Web.Pages.Intake.IApiKeysSource, ApiKeysSource>();
         return services;
     }
 
@@ -59,6 +60,9 @@ public static class Open311Endpoints
         v2.MapGet("/requests.{format}", Requests);
         v2.MapGet("/requests/{id}.{format}", Request);
         v2.MapGet("/tokens/{token}.{format}", Token);
+        // Any other path under /open311/v2/ is the spec's 404, not the sign-in page of the desk.
+        v2.MapFallback("{**path}", (HttpContext http) => Open311Format.Errors(ErrorAnswer.WantsXml(http.Request), StatusCodes.Status404NotFound,
+            $"{http.Request.Method} {http.Request.Path} is not a GeoReport v2 route here; GET /open311/v2/discovery.json lists the endpoint."));
 
         var keys = app.MapGroup("/api/open311").WithTags("Open311");
         keys.MapGet("/keys", ListKeys);
@@ -284,8 +288,9 @@ public static class Open311Endpoints
         DateTimeOffset? Date(string? text, string name)
         {
             if (text is null) return null;
-            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)) return d;
-            errors.Add($"{name} '{text}' is not an ISO 8601 date-time such as 2026-11-22T08:00:00+08:00.");
+            // Any offset the spec allows (w3 note: +08:00, -05:00, Z), as UTC.
+            if (ArgumentRules.TryParseDate(text, out var d)) return d;
+            errors.Add($"{name} '{text}' is not an ISO 8601 date-time between {ArgumentRules.Earliest:yyyy} and {ArgumentRules.Latest:yyyy} such as 2026-11-22T08:00:00+08:00.");
             return null;
         }
         var end = Date(end_date, "end_date") ?? now;
@@ -364,17 +369,23 @@ public static class Open311Endpoints
 
     // ---- administration (signed in) ----
 
-    private static async Task<Results<Ok<IReadOnlyList<ApiKeyView>>, ProblemHttpResult>> ListKeys(HttpContext http, Open311Repository repo)
+    private static Task<Results<Ok<IReadOnlyList<ApiKeyView>>, ProblemHttpResult>> ListKeys(HttpContext http, Open311Repository repo) =>
+        ListKeysAsync(Viewer.From(http.User), repo);
+
+    // The API key routes and the interactive /api-keys page share these, with the person passed in.
+    internal static async Task<Results<Ok<IReadOnlyList<ApiKeyView>>, ProblemHttpResult>> ListKeysAsync(Viewer viewer, Open311Repository repo)
     {
-        if (!Viewer.From(http.User).Has(Role.Admin)) return Problems.Forbidden("Only administrators manage Open311 API keys.");
+        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators manage Open311 API keys.");
         return TypedResults.Ok<IReadOnlyList<ApiKeyView>>((await repo.ListKeysAsync())
             .Select(k => new ApiKeyView(k.Id, k.Name, k.KeyPrefix, k.RatePerMinute, k.CreatedAt, k.RevokedAt, k.Scope)).ToList());
     }
 
-    private static async Task<Results<Created<IssuedKey>, ValidationProblem, ProblemHttpResult>> IssueKey(IssueKeyRequest body, HttpContext http,
+    private static Task<Results<Created<IssuedKey>, ValidationProblem, ProblemHttpResult>> IssueKey(IssueKeyRequest body, HttpContext http,
+        Open311Repository repo, TimeProvider clock) => IssueKeyAsync(body, Viewer.From(http.User), repo, clock);
+
+    internal static async Task<Results<Created<IssuedKey>, ValidationProblem, ProblemHttpResult>> IssueKeyAsync(IssueKeyRequest body, Viewer viewer,
         Open311Repository repo, TimeProvider clock)
     {
-        var viewer = Viewer.From(http.User);
         if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators issue Open311 API keys.");
         var errors = new Errors();
         if (string.IsNullOrWhiteSpace(body.Name)) errors.Add("name", "Name the client the key is for (1 to 100 characters), e.g. 'City app'.");
@@ -393,10 +404,12 @@ public static class Open311Endpoints
     private static string ScopeMessage(string scope) =>
         $"'scope' '{scope}' is unknown; use open311 (citizen apps), hotline (the 12345 hotline system) or both.";
 
-    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetKeyScope(long id, KeyScopeRequest body, HttpContext http,
+    private static Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetKeyScope(long id, KeyScopeRequest body, HttpContext http,
+        Open311Repository repo, TimeProvider clock) => SetKeyScopeAsync(id, body, Viewer.From(http.User), repo, clock);
+
+    internal static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetKeyScopeAsync(long id, KeyScopeRequest body, Viewer viewer,
         Open311Repository repo, TimeProvider clock)
     {
-        var viewer = Viewer.From(http.User);
         if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators change what an API key may be used for.");
         var scope = body.Scope?.Trim() ?? "";
         if (!KeyScopes.Contains(scope))
@@ -410,9 +423,11 @@ public static class Open311Endpoints
             : Problems.NotFound($"There is no active API key {id} (it does not exist or was revoked).");
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(long id, HttpContext http, Open311Repository repo, TimeProvider clock)
+    private static Task<Results<NoContent, ProblemHttpResult>> RevokeKey(long id, HttpContext http, Open311Repository repo, TimeProvider clock) =>
+        RevokeKeyAsync(id, Viewer.From(http.User), repo, clock);
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> RevokeKeyAsync(long id, Viewer viewer, Open311Repository repo, TimeProvider clock)
     {
-        var viewer = Viewer.From(http.User);
         if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators revoke Open311 API keys.");
         return await repo.RevokeKeyAsync(id, viewer.PersonId, clock.GetUtcNow())
             ? TypedResults.NoContent()

@@ -29,6 +29,12 @@ public sealed record Audience(Guid Me, bool All, string? Street, string? Unit, I
     /// <summary>Subscribers with the same key follow the same thing apart from their own cases and positions.</summary>
     public string GroupKey { get; } = All ? "all" : $"{Street}|{Unit}|{string.Join(',', Cells.Order(StringComparer.Ordinal))}";
 
+    /// <summary>A staff position (or patrol point) of <paramref name="person"/> in <paramref name="cellCode"/>: the rule of the positions list.</summary>
+    public bool SeesPosition(Guid person, string? cellCode) =>
+        All || person == Me
+        || (Street is not null && cellCode is not null && cellCode.StartsWith(Street, StringComparison.Ordinal))
+        || (cellCode is not null && Cells.Contains(cellCode));
+
     /// <summary>
     /// The audience of a viewer who asks to follow <paramref name="street"/> (null: everything they may see).
     /// Returns an error message a person can act on when the choice is not theirs to make.

@@ -22,8 +22,15 @@ public sealed record SubscribeResult(string Follows, long FromSeq);
 /// event for having a lower seq than the last one.
 /// </summary>
 [Authorize]
-public sealed class CityHub(CityFeed feed, EventRepository events) : Hub
+public sealed class CityHub(CityFeed feed, EventRepository events, HubSessions sessions) : Hub
 {
+    public override Task OnConnectedAsync()
+    {
+        // Watched so that a sign-out, password reset or deactivation elsewhere closes this connection too.
+        sessions.Opened(Context);
+        return base.OnConnectedAsync();
+    }
+
     public async Task<SubscribeResult> Subscribe(SubscribeRequest request)
     {
         if (request.AfterSeq is < 0) throw new HubException("'afterSeq' is the last seq you received (0 or more), or null for only new events.");
@@ -45,6 +52,7 @@ public sealed class CityHub(CityFeed feed, EventRepository events) : Hub
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         feed.Unsubscribe(Context.ConnectionId);
+        sessions.Closed(Context.ConnectionId);
         return base.OnDisconnectedAsync(exception);
     }
 }

@@ -15,18 +15,22 @@ public static class StatsEndpoints
         return services;
     }
 
-    /// <summary>The figures as JSON and as streamed CSV: each table the figures pages show.</summary>
+    /// <summary>The figures as JSON, as streamed CSV and as xlsx: each table the figures pages show.</summary>
     public static void MapStats(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/stats").WithTags("Figures");
         group.MapGet("/indicators", Indicators);
         group.MapGet("/indicators.csv", IndicatorsCsv);
+        group.MapGet("/indicators.xlsx", IndicatorsCsv);
         group.MapGet("/cases", Cases);
         group.MapGet("/cases.csv", CasesCsv);
+        group.MapGet("/cases.xlsx", CasesCsv);
         group.MapGet("/stage-times", StageTimes);
         group.MapGet("/stage-times.csv", StageTimesCsv);
+        group.MapGet("/stage-times.xlsx", StageTimesCsv);
         group.MapGet("/escalations", Escalations);
         group.MapGet("/escalations.csv", EscalationsCsv);
+        group.MapGet("/escalations.xlsx", EscalationsCsv);
     }
 
     /// <summary>Checks the reader and the parameters; null result = go ahead.</summary>
@@ -58,19 +62,21 @@ public static class StatsEndpoints
         var table = await stats.IndicatorsAsync(q, street, clock.GetUtcNow());
         await Csv.WriteAsync(http, $"indicators-{q.Group}.csv",
             ["group", "key", "name", "reports", "registered", "registration_rate", "dispatched", "dispatch_rate", "due_to_close", "closed", "closing_rate",
-             "closed_on_time", "on_time_rate", "rework_events", "rework_rate", "extended", "extension_rate", "overdue_now"],
+             "closed_on_time", "on_time_rate", "rework_events", "rework_rate", "extended", "extension_rate", "overdue_now",
+             "followup_due", "followed_up", "followup_rate", "satisfied", "satisfaction_rate", "no_answer"],
             Csv.Of(table.Rows.Append(table.Total)), r => [q.Group, r.Key, r.Key == "" && r == table.Total ? "total" : r.Name, r.Reports, r.Registered,
                 IndicatorRow.Rate(r.Registered, r.Reports), r.Dispatched, IndicatorRow.Rate(r.Dispatched, r.Registered), r.Due, r.Closed,
                 IndicatorRow.Rate(r.Closed, r.Due), r.ClosedOnTime, IndicatorRow.Rate(r.ClosedOnTime, r.Due), r.Reworks,
-                IndicatorRow.Rate(r.Reworks, r.Due), r.Extended, IndicatorRow.Rate(r.Extended, r.Due), r.Overdue]);
+                IndicatorRow.Rate(r.Reworks, r.Due), r.Extended, IndicatorRow.Rate(r.Extended, r.Due), r.Overdue,
+                r.FollowUpDue, r.FollowedUp, IndicatorRow.Rate(r.FollowedUp, r.FollowUpDue), r.Satisfied, IndicatorRow.Rate(r.Satisfied, r.FollowedUp),
+                r.NoAnswer]);
     }
 
     private static void CheckMeasure(string? measure, int? page, int? pageSize, Errors errors)
     {
         if (string.IsNullOrWhiteSpace(measure)) errors.Add("measure", $"'measure' names the number to list: {string.Join(", ", Measures.All)}.");
         else if (!Measures.All.Contains(measure)) errors.Add("measure", $"Measure '{measure}' is unknown; use {string.Join(", ", Measures.All)}.");
-        if (page is < 1) errors.Add("page", "'page' starts at 1.");
-        if (pageSize is < 1 or > 500) errors.Add("pageSize", "'pageSize' must be between 1 and 500.");
+        Paging.Check(page, pageSize, 500, errors);
     }
 
     private static async Task<IResult> Cases(HttpContext http, StatsRepository stats, TimeProvider clock, string? from, string? to, string? group,
@@ -130,11 +136,16 @@ public static class StatsEndpoints
 }
 
 /// <summary>The figures pages' data, for the signed-in person, limited to their street when they have one.</summary>
-public sealed class FiguresSource(IHttpContextAccessor http, StatsRepository stats, TimeProvider clock) : IFiguresSource
+/// The person comes from the authentication state, which interactive pages have (they have no HttpContext).
+public sealed class FiguresSource(Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider auth, StatsRepository stats,
+    TimeProvider clock) : IFiguresSource
 {
     private FiguresAccess? _access;
 
-    public FiguresAccess Access() => _access ??= FigureParams.AccessOf(Viewer.From(http.HttpContext!.User));
+    public async Task<FiguresAccess> AccessAsync() =>
+        _access ??= FigureParams.AccessOf(Viewer.From((await auth.GetAuthenticationStateAsync()).User));
+
+    private FiguresAccess Access() => _access ?? throw new InvalidOperationException("Ask AccessAsync first.");
 
     public FigureQuery? Parse(string? from, string? to, string? group, out string? error)
     {

@@ -13,7 +13,7 @@ namespace Grid.Server.Stats;
 /// before the period's end (or now); closed / closed on time / reworks / extended are counted among
 /// the due; overdue = open now past the deadline, whatever the period.
 /// </summary>
-public sealed class StatsRepository(NpgsqlDataSource db)
+public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Options.IOptions<Citizens.CitizenOptions> citizens)
 {
     // The grouping key; @Group is one of FigureGroups (checked by the endpoint). One expression,
     // so the planner sees a single group-by column.
@@ -28,6 +28,23 @@ public sealed class StatsRepository(NpgsqlDataSource db)
     private const string DueSql = """
         (c.dispatched_at is not null and (c.closed_at is not null
           or (c.state in ('dispatched','in_progress','resolved') and c.deadline < @DueBy)))
+        """;
+
+    // 回访 (follow-up), over the cases reported in the period: "to follow up" are those with a citizen
+    // reporter that were closed (or answered about an earlier closing before a reopen); the latest
+    // answer decides satisfaction; "no answer" is unanswered with the closing older than the period.
+    private const string FollowUpDueSql = "(" + Citizens.CitizenRepository.CitizenReporterSql + """
+         and (c.closed_at is not null or exists (select 1 from followups f where f.case_id = c.id)))
+        """;
+
+    private const string FollowedUpSql = "exists (select 1 from followups f where f.case_id = c.id)";
+
+    private const string SatisfiedSql = """
+        (select f.satisfaction from followups f where f.case_id = c.id order by f.answered_at desc, f.id desc limit 1) in ('satisfied','basic')
+        """;
+
+    private const string NoAnswerSql = """
+        (c.state = 'closed' and c.closed_at < @NoAnswerBefore and not exists (select 1 from followups f where f.case_id = c.id and f.closed_at = c.closed_at))
         """;
 
     private const string NamesSql = """
@@ -57,7 +74,19 @@ public sealed class StatsRepository(NpgsqlDataSource db)
         ) as reworked,
                count(*) filter (where c.extension_count > 0 and
         """ + DueSql + """
-        ) as extended
+        ) as extended,
+               count(*) filter (where
+        """ + FollowUpDueSql + """
+        ) as followup_due,
+               count(*) filter (where
+        """ + FollowUpDueSql + " and " + FollowedUpSql + """
+        ) as followed_up,
+               count(*) filter (where
+        """ + FollowUpDueSql + " and " + FollowedUpSql + " and " + SatisfiedSql + """
+        ) as satisfied,
+               count(*) filter (where
+        """ + FollowUpDueSql + " and " + NoAnswerSql + """
+        ) as no_answer
             from cases c
             where c.created_at >= @From and c.created_at < @To and
         """ + StreetScopeSql + """
@@ -76,7 +105,8 @@ public sealed class StatsRepository(NpgsqlDataSource db)
                coalesce(k.reports, 0) as reports, coalesce(k.registered, 0) as registered, coalesce(k.dispatched, 0) as dispatched,
                coalesce(k.due, 0) as due, coalesce(k.closed, 0) as closed, coalesce(k.closed_on_time, 0) as closed_on_time,
                coalesce(k.reworks, 0) as reworks, coalesce(k.reworked, 0) as reworked, coalesce(k.extended, 0) as extended,
-               coalesce(o.overdue, 0) as overdue
+               coalesce(o.overdue, 0) as overdue, coalesce(k.followup_due, 0) as follow_up_due, coalesce(k.followed_up, 0) as followed_up,
+               coalesce(k.satisfied, 0) as satisfied, coalesce(k.no_answer, 0) as no_answer
         from counts k
         full join overdue o on o.key = k.key
         left join names n on n.key = coalesce(k.key, o.key)
@@ -92,13 +122,16 @@ public sealed class StatsRepository(NpgsqlDataSource db)
             Key = "", Name = "", Reports = rows.Sum(r => r.Reports), Registered = rows.Sum(r => r.Registered), Dispatched = rows.Sum(r => r.Dispatched),
             Due = rows.Sum(r => r.Due), Closed = rows.Sum(r => r.Closed), ClosedOnTime = rows.Sum(r => r.ClosedOnTime), Reworks = rows.Sum(r => r.Reworks),
             Reworked = rows.Sum(r => r.Reworked), Extended = rows.Sum(r => r.Extended), Overdue = rows.Sum(r => r.Overdue),
+            FollowUpDue = rows.Sum(r => r.FollowUpDue), FollowedUp = rows.Sum(r => r.FollowedUp), Satisfied = rows.Sum(r => r.Satisfied),
+            NoAnswer = rows.Sum(r => r.NoAnswer),
         };
         return new IndicatorTable(q, rows, total, now);
     }
 
-    private static DynamicParameters Args(FigureQuery q, string? street, DateTimeOffset now) => new(new
+    private DynamicParameters Args(FigureQuery q, string? street, DateTimeOffset now) => new(new
     {
         q.From, q.To, q.Group, Street = street, Now = now, DueBy = q.To < now ? q.To : now,
+        NoAnswerBefore = now.AddDays(-citizens.Value.FollowUpDays),
     });
 
     // The cases behind one number. Closed, on time, reworked and extended are counted among the due,
@@ -130,6 +163,18 @@ public sealed class StatsRepository(NpgsqlDataSource db)
                  when 'extended' then c.extension_count > 0 and
         """ + DueSql + """
 
+                 when 'followup_due' then
+        """ + FollowUpDueSql + """
+
+                 when 'followed_up' then
+        """ + FollowUpDueSql + " and " + FollowedUpSql + """
+
+                 when 'satisfied' then
+        """ + FollowUpDueSql + " and " + FollowedUpSql + " and " + SatisfiedSql + """
+
+                 when 'no_answer' then
+        """ + FollowUpDueSql + " and " + NoAnswerSql + """
+
                  else false end)
         """;
 
@@ -142,7 +187,7 @@ public sealed class StatsRepository(NpgsqlDataSource db)
     private const string OverdueCasesSql = CaseColumnsSql + OverdueCasesWhereSql + " order by c.deadline, c.id limit @Limit offset @Offset";
     private const string OverdueCountSql = "select count(*) from cases c" + OverdueCasesWhereSql;
 
-    private static DynamicParameters CaseArgs(FigureQuery q, string? street, DateTimeOffset now, string measure, string? key, int? limit, int offset)
+    private DynamicParameters CaseArgs(FigureQuery q, string? street, DateTimeOffset now, string measure, string? key, int? limit, int offset)
     {
         var args = Args(q, street, now);
         args.AddDynamicParams(new { Measure = measure, Key = key, Limit = limit, Offset = offset });

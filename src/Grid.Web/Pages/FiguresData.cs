@@ -12,7 +12,11 @@ public static class Measures
 {
     public const string Reports = "reports", Registered = "registered", Dispatched = "dispatched", Due = "due", Closed = "closed",
         ClosedOnTime = "closed_on_time", Reworked = "reworked", Extended = "extended", Overdue = "overdue";
-    public static readonly IReadOnlyList<string> All = [Reports, Registered, Dispatched, Due, Closed, ClosedOnTime, Reworked, Extended, Overdue];
+    /// <summary>回访: closed cases with a citizen reporter; of those answered; of those satisfied or basically
+    /// satisfied; and those left without an answer past the follow-up period.</summary>
+    public const string FollowUpDue = "followup_due", FollowedUp = "followed_up", Satisfied = "satisfied", NoAnswer = "no_answer";
+    public static readonly IReadOnlyList<string> All = [Reports, Registered, Dispatched, Due, Closed, ClosedOnTime, Reworked, Extended, Overdue,
+        FollowUpDue, FollowedUp, Satisfied, NoAnswer];
 }
 
 /// <summary>A period [From, To) in UTC, a grouping, and the street the viewer is limited to (if any).</summary>
@@ -33,6 +37,10 @@ public sealed class IndicatorRow
     public long Reworked { get; init; }
     public long Extended { get; init; }
     public long Overdue { get; init; }
+    public long FollowUpDue { get; init; }
+    public long FollowedUp { get; init; }
+    public long Satisfied { get; init; }
+    public long NoAnswer { get; init; }
 
     public static double? Rate(long numerator, long denominator) => denominator == 0 ? null : (double)numerator / denominator;
 }
@@ -103,7 +111,7 @@ public sealed record FiguresAccess(bool Allowed, string? Street, string Message)
 /// <summary>The supervisors' figures, as the pages read them (implemented by the server over SQL).</summary>
 public interface IFiguresSource
 {
-    FiguresAccess Access();
+    Task<FiguresAccess> AccessAsync();
     /// <summary>Reads a period (local dates, "to" inclusive; default this month) and grouping; null with a message when invalid.</summary>
     FigureQuery? Parse(string? from, string? to, string? group, out string? error);
     Task<IndicatorTable> IndicatorsAsync(FigureQuery query);

@@ -59,12 +59,12 @@ public static class CitizenHelpers
     }
 
     /// <summary>Takes a case from reported to closed through the real lifecycle routes.</summary>
-    public static async Task CloseAsync(TestWorld world, long caseId, int cell = 0, string? publicNote = null)
+    public static async Task CloseAsync(TestWorld world, long caseId, int cell = 0, string? publicNote = null, bool registered = false)
     {
         var op = await world.PersonAsync([Domain.People.Role.Operator, Domain.People.Role.ShiftLead], []);
         var worker = await world.PersonAsync(Domain.People.Role.GridWorker, world.Cells[cell]);
         var inspector = await world.PersonAsync(Domain.People.Role.Inspector, world.Cells[cell]);
-        await op.StepOkAsync(caseId, "register");
+        if (!registered) await op.StepOkAsync(caseId, "register");
         await op.StepOkAsync(caseId, "dispatch", new { assigneeId = worker.Id });
         await worker.StepOkAsync(caseId, "accept");
         await worker.StepOkAsync(caseId, "feedback", new { note = "Cleared", publicNote });

@@ -205,4 +205,36 @@ public sealed class CitizenTests
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from cases where cell_code = @Cell", new { Cell = world.Cells[3] }));
         Assert.Equal(HttpStatusCode.Conflict, (await second.PostAsJsonAsync("/api/citizen/cases/19990101999999/support", new { deviceId = NewDevice() })).StatusCode);
     }
+
+    [Fact]
+    public async Task Hostile_input_on_the_public_citizen_routes_is_refused_with_4xx_never_500()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var citizen = server.Anonymous();
+        var key = await PageKeyAsync(citizen);
+        var (lat, lon) = world.Inside(4);
+        var filed = await ReportAsync(server, citizen, key, lat, lon);
+        var requests = new List<(string What, Task<HttpResponseMessage> Call)>
+        {
+            ("nearby NaN", citizen.GetAsync($"/api/citizen/nearby?lat=NaN&lon={lon}&category=E9901")),
+            ("nearby Infinity", citizen.GetAsync($"/api/citizen/nearby?lat={lat}&lon=Infinity&category=E9901")),
+            ("nearby NUL category", citizen.GetAsync($"/api/citizen/nearby?lat={lat}&lon={lon}&category=E99%0001")),
+            ("support NUL case", citizen.PostAsJsonAsync("/api/citizen/cases/2026%00/support", new { deviceId = NewDevice() })),
+            ("support NUL name", citizen.PostAsJsonAsync($"/api/citizen/cases/{filed.CaseNo}/support", new { deviceId = NewDevice(), name = "a\u0000b" })),
+            ("support script device", citizen.PostAsJsonAsync($"/api/citizen/cases/{filed.CaseNo}/support", new { deviceId = "<script>alert(1)</script>" })),
+            ("support bad code", citizen.PostAsJsonAsync($"/api/citizen/cases/{filed.CaseNo}/support", new { deviceId = NewDevice(), trackingCode = "zz" })),
+            ("follow-up NUL", citizen.PostAsJsonAsync($"/api/citizen/track/{filed.Code}/followup", new { solved = true, satisfaction = "basic", comment = "x\u0000" })),
+            ("follow-up not json", citizen.PostAsync($"/api/citizen/track/{filed.Code}/followup", new StringContent("{", Encoding.UTF8, "application/json"))),
+            ("track NUL", citizen.GetAsync("/api/citizen/track/%00")),
+            ("photo NUL sha", citizen.GetAsync($"/api/citizen/track/{filed.Code}/photos/%00")),
+            ("photo not multipart", citizen.PostAsync("/api/citizen/photos", new StringContent("x"))),
+            ("huge device", citizen.PostAsJsonAsync($"/api/citizen/cases/{filed.CaseNo}/support", new { deviceId = new string('a', 5000) })),
+        };
+        foreach (var (what, call) in requests)
+        {
+            var response = await call;
+            Assert.True((int)response.StatusCode is >= 400 and < 500, $"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
 }

@@ -142,8 +142,9 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
     {
         var t = await TeamAsync(cluster.B);
         var id = await DispatchedCaseAsync(t);
-        // A 6 s limit, dispatched 4 s ago: warned now, overdue in 2 s.
-        await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(2));
+        // A 20 s limit, dispatched 12 s ago: warned now, overdue in 8 s (room for a claim run that comes a few
+        // seconds late on a busy machine, so the warning is not claimed together with the assignee rung).
+        await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(8));
         var warned = await EscalationCluster.WaitForRungsAsync(cluster.B, id, 1, TimeSpan.FromSeconds(20));
         Assert.Equal("warning", Assert.Single(warned).Level);
         Assert.NotNull(await EscalationCluster.PollAsync(() => EscalationCluster.NextRungAsync(cluster.B, id), n => n is not null, TimeSpan.FromSeconds(10)));
@@ -152,7 +153,7 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         Assert.Null(await EscalationCluster.NextRungAsync(cluster.B, id));
         // The old deadline and its assignee (0 s) and grid head (2 s) rungs pass: nothing fires.
         await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.B, id), l => l == "warning",
-            TimeSpan.FromSeconds(5), "the returned case's rungs");
+            TimeSpan.FromSeconds(13), "the returned case's rungs");
 
         // Re-dispatched: the next rung is the new deadline's warning, half its limit before it.
         var again = await t.Op.StepOkAsync(id, "dispatch");

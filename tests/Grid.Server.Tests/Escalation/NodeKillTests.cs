@@ -23,7 +23,7 @@ public sealed class NodeKillTests
         using var node = StartNodeProcess(web.ConnectionString);
         try
         {
-            await EscalationCluster.PollAsync(() => InstancesAsync(web), n => n >= 1, TimeSpan.FromSeconds(30));
+            await EscalationCluster.PollAsync(() => InstancesAsync(web), n => n >= 1, TimeSpan.FromSeconds(90));
             Assert.Equal(1, await InstancesAsync(web));
 
             var world = await TestWorld.CreateAsync(web);
@@ -73,7 +73,7 @@ public sealed class NodeKillTests
         using var node = StartNodeProcess(doomedConnection);
         try
         {
-            Assert.Equal(2, await EscalationCluster.PollAsync(() => InstancesAsync(survivor), n => n >= 2, TimeSpan.FromSeconds(30)));
+            Assert.Equal(2, await EscalationCluster.PollAsync(() => InstancesAsync(survivor), n => n >= 2, TimeSpan.FromSeconds(90)));
 
             var world = await TestWorld.CreateAsync(survivor);
             var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
@@ -182,15 +182,19 @@ public sealed class NodeKillTests
             TimeSpan.FromSeconds(1.5), "five rungs after the outage");
     }
 
-    /// <summary>Cases of <paramref name="ids"/> whose rows the doomed node's claim holds locked while it waits at its event insert.</summary>
+    /// <summary>
+    /// Cases of <paramref name="ids"/> whose rows the doomed node's claim holds locked while it waits for the
+    /// case_events table lock (its event insert): its rungs are written, nothing of the batch is committed.
+    /// </summary>
     private static async Task<List<long>> HeldByDoomedAsync(NpgsqlConnection conn, List<long> ids) =>
         (await conn.QueryAsync<long>("""
             select c.id from cases c
             join pgrowlocks('cases') l on l.locked_row = c.ctid
             where c.id = any(@Ids)
               and exists (select 1 from pg_stat_activity a
-                          where a.application_name = 'gridcity-doomed' and a.wait_event_type = 'Lock' and a.wait_event = 'advisory'
-                            and a.pid = any(l.pids))
+                          join pg_locks k on k.pid = a.pid and not k.granted and k.locktype = 'relation'
+                                         and k.relation = 'case_events'::regclass
+                          where a.application_name = 'gridcity-doomed' and a.pid = any(l.pids))
             """, new { Ids = ids.ToArray() })).ToList();
 
     private static async Task<int> InstancesAsync(TestServer server)

@@ -177,4 +177,37 @@ public sealed class FieldTests
         Assert.Equal("/m", response.Headers.GetValues("Service-Worker-Allowed").Single());
         Assert.Contains("javascript", response.Content.Headers.ContentType!.MediaType);
     }
+
+    [Fact]
+    public async Task The_service_worker_carries_a_version_of_the_field_app()
+    {
+        var server = await TestServer.SharedAsync();
+        var body = await (await server.Anonymous().GetAsync("/m/sw.js")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("__FIELD_APP_VERSION__", body);
+        Assert.Matches("const VERSION = '[0-9a-f]{16}';", body);
+    }
+
+    [Fact]
+    public void The_field_app_version_changes_with_its_files_and_only_with_them()
+    {
+        var root = Directory.CreateTempSubdirectory("gridcity-fieldversion-");
+        try
+        {
+            var field = Directory.CreateDirectory(Path.Combine(root.FullName, "_content", "Grid.Web", "js", "field"));
+            var script = Path.Combine(field.FullName, "tasks.js");
+            File.WriteAllText(script, "console.log(1);");
+            using var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(root.FullName);
+            var first = FieldEndpoints.FieldAppVersion(files);
+            Assert.Equal(first, FieldEndpoints.FieldAppVersion(files));
+            File.WriteAllText(script, "console.log(2);");
+            var second = FieldEndpoints.FieldAppVersion(files);
+            Assert.NotEqual(first, second);
+            File.WriteAllText(Path.Combine(root.FullName, "_content", "Grid.Web", "field.webmanifest"), "{}");
+            Assert.NotEqual(second, FieldEndpoints.FieldAppVersion(files));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Grid.Domain.People;
 using Grid.Server.Tests.Infrastructure;
+using Grid.Server.Tests.Photos;
 
 namespace Grid.Server.Tests.Incidents;
 
@@ -31,7 +32,9 @@ public sealed class LifecycleTests
 
         var accepted = await worker.StepOkAsync(reported.Id, "accept");
         Assert.Equal("in_progress", accepted.State);
-        var resolved = await worker.StepOkAsync(reported.Id, "feedback", new { note = "Cover replaced", evidence = new[] { "photo:after-1" } });
+        // Evidence is the worker's own uploaded photo, cited by its ref.
+        var after = await worker.UploadOkAsync(TestImages.Jpeg(salt: "cover" + Guid.NewGuid()));
+        var resolved = await worker.StepOkAsync(reported.Id, "feedback", new { note = "Cover replaced", evidence = new[] { after.Ref } });
         Assert.Equal("resolved", resolved.State);
         var closed = await inspector.StepOkAsync(reported.Id, "verify", new { note = "Checked on site" });
         Assert.Equal("closed", closed.State);
@@ -40,7 +43,7 @@ public sealed class LifecycleTests
         var history = closed.History!;
         Assert.Equal(["report", "register", "dispatch", "accept", "feedback", "verify"], history.Select(h => h.Action));
         Assert.Equal([worker.Id, op.Id, op.Id, worker.Id, worker.Id, inspector.Id], history.Select(h => h.ActorId!.Value));
-        Assert.Equal("photo:after-1", history[4].Evidence[0].GetString());
+        Assert.Equal(after.Ref, history[4].Evidence[0].GetString());
         Assert.Equal(history.Count, closed.Version);
     }
 
@@ -131,7 +134,8 @@ public sealed class LifecycleTests
         var world = await TestWorld.CreateAsync(server);
         var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
         var light = await world.ReportAsync(worker, 0, TestCatalogue.LightEvent);
-        var done = await worker.StepOkAsync(light.Id, "self-handle", new { note = "Swept it up", evidence = new[] { "photo:1" } });
+        var photo = await worker.UploadOkAsync(TestImages.Jpeg(salt: "swept" + Guid.NewGuid()));
+        var done = await worker.StepOkAsync(light.Id, "self-handle", new { note = "Swept it up", evidence = new[] { photo.Ref } });
         Assert.Equal("resolved", done.State);
         Assert.Equal(worker.Id, done.AssigneeId);
 
@@ -177,7 +181,7 @@ public sealed class CaseEventTests
         var c = await world.ReportAsync(worker, 0);
         await op.StepOkAsync(c.Id, "register");
         await op.StepOkAsync(c.Id, "dispatch");
-        await op.StepAsync(c.Id, "register"); // refused: writes nothing
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await op.StepAsync(c.Id, "register")).StatusCode); // refused: writes nothing
 
         await using var conn = await server.Db.OpenConnectionAsync();
         var events = (await Dapper.SqlMapper.QueryAsync<(long Seq, string Kind, string State, string Action)>(conn,

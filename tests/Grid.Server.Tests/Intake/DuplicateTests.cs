@@ -85,7 +85,7 @@ public sealed class DuplicateTests
         var id = JsonDocument.Parse(await post.Content.ReadAsStringAsync()).RootElement[0].GetProperty("service_request_id").GetString();
         var flags = await TestWorld.ReadAsync<List<DuplicateView>>(await op.Client.GetAsync($"/api/duplicates?caseId={first.Id}"));
         var flag = flags.Single(f => f.Report.CaseNo == id);
-        await op.Client.PostAsJsonAsync($"/api/duplicates/{flag.Id}/merge", new { });
+        Assert.Equal(HttpStatusCode.OK, (await op.Client.PostAsJsonAsync($"/api/duplicates/{flag.Id}/merge", new { })).StatusCode);
         var r = JsonDocument.Parse(await client.GetStringAsync($"/open311/v2/requests/{id}.json")).RootElement[0];
         Assert.Equal("open", r.GetProperty("status").GetString());
         Assert.Contains(first.CaseNo, r.GetProperty("status_notes").GetString());

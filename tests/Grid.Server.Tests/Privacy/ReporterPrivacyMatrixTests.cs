@@ -244,6 +244,11 @@ public sealed class ReporterPrivacyMatrixTests(PrivacyWorld w) : IClassFixture<P
             AssertNoClearDetails(page, $"{label}'s figures case list page");
         }
 
+        // The follow-up call list is the call takers' (who see reporters anyway); nobody else gets it.
+        var followups = await user.Client.GetAsync("/api/followups");
+        Assert.Equal(clear ? HttpStatusCode.OK : HttpStatusCode.Forbidden, followups.StatusCode);
+        if (!clear) AssertNoClearDetails(await followups.Content.ReadAsStringAsync(), $"{label}'s follow-up list");
+
         // Pages that show cases: whatever they answer this viewer, never the reporter in clear.
         if (!clear)
         {
@@ -361,6 +366,13 @@ public sealed class ReporterPrivacyMatrixTests(PrivacyWorld w) : IClassFixture<P
             Assert.Contains(w.CaseNo, raw);
             AssertNoClearDetails(raw, path);
         }
+
+        // The citizens' page asks "is this already reported?" anonymously.
+        var (lat, lon) = w.World.Inside(0);
+        var citizenNearby = await TextAsync(await anonymous.GetAsync(
+            $"/api/citizen/nearby?lat={IntakeHelpers.F(lat)}&lon={IntakeHelpers.F(lon)}&category={TestCatalogue.LightEvent}"));
+        Assert.Contains(w.CaseNo, citizenNearby);
+        AssertNoClearDetails(citizenNearby, "the citizens' nearby list");
 
         // The feed is shared by every hotline case of the run: page until ours shows up (bounded).
         long after = 0;

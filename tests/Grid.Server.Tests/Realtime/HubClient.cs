@@ -37,6 +37,9 @@ public sealed class HubClient : IAsyncDisposable
 
     public HubEvent Subscription { get; private set; } = null!;
 
+    /// <summary>The server closed the connection (the client printed "closed" and exited).</summary>
+    public bool HasClosed => _received.Any(e => e.Type == "closed") || _node.HasExited;
+
     /// <summary>Events received so far, in arrival order.</summary>
     public IReadOnlyList<HubEvent> Events => _received.Where(e => e.Type == "event").ToList();
 

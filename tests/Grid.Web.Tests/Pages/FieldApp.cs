@@ -9,15 +9,18 @@ public sealed class FieldApp(IPage page)
 {
     public IPage Page => page;
 
-    public static async Task<FieldApp> OpenAsync(BrowserFixture browser, TestUser user, (double Lat, double Lon) gps, string path = "/m")
+    public static async Task<FieldApp> OpenAsync(BrowserFixture browser, TestUser user, (double Lat, double Lon) gps, string path = "/m",
+        Action<BrowserNewContextOptions>? configure = null)
     {
-        var page = await browser.NewPageAsync(390, 844, new BrowserNewContextOptions
+        var options = new BrowserNewContextOptions
         {
             HasTouch = true,
             IsMobile = true,
             Geolocation = new Geolocation { Latitude = (float)gps.Lat, Longitude = (float)gps.Lon, Accuracy = 12 },
             Permissions = ["geolocation"],
-        });
+        };
+        configure?.Invoke(options);
+        var page = await browser.NewPageAsync(390, 844, options);
         page.Context.SetDefaultTimeout(15000);
         page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.WriteLine($"[browser {m.Type}] {m.Text}"); };
         page.PageError += (_, e) => Console.WriteLine($"[page error] {e}");

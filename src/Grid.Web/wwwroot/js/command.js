@@ -9,7 +9,9 @@ const t = (k, ...a) => fmt(texts[k] ?? k, ...a);
 const en = root.dataset.lang === "en";
 const OPEN = ["reported", "registered", "dispatched", "in_progress", "on_hold", "returned", "resolved"];
 const OPERATOR_ACTIONS = ["register", "cancel", "dispatch", "return", "extend", "hold", "resume", "reopen"];
-const NEEDS_REASON = new Set(["cancel", "return", "hold", "extend", "reopen", "supervise"]);
+const NEEDS_REASON = new Set(["cancel", "return", "hold", "extend", "reopen", "supervise", "spam"]);
+// Cases whose reporter is a citizen: their steps may carry a public note (what the citizen is told).
+const CITIZEN_SOURCES = new Set(["open311", "citizen", "web", "hotline"]);
 const CAN_SUPERVISE = root.dataset.canSupervise === "true";
 
 const els = {
@@ -172,12 +174,11 @@ function remaining(clock) {
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch]));
 const when = (iso) => (iso ? new Date(iso).toLocaleString(en ? "en-GB" : "zh-CN", { hour12: false }) : "—");
 
-// Evidence is "photo:<sha256>" for photos uploaded through the API (thumbnail shown, original on click),
-// or a link to an image elsewhere on the server; anything else is shown as text.
+// Evidence is "photo:<sha256>" of a photo uploaded through the API (thumbnail shown, original on click);
+// anything else (older data) is shown as text and never loaded, so no address from data reaches an <img>.
 function photoHtml(p) {
-  const sha = /^photo:([0-9a-f]{64})$/.exec(p);
-  if (sha) return `<a href="/api/photos/${sha[1]}" target="_blank" rel="noopener"><img src="/api/photos/${sha[1]}/thumb" data-full="/api/photos/${sha[1]}" alt="${esc(p.slice(0, 18))}"></a>`;
-  if (/^\/[^/]/.test(p) && /\.(jpe?g|png|webp)(\?|$)/i.test(p)) return `<a href="${esc(p)}" target="_blank" rel="noopener"><img src="${esc(p)}" alt="${esc(p)}"></a>`;
+  const sha = /^photo:([0-9a-f]{64})$/.exec(String(p));
+  if (sha) return `<a href="/api/photos/${sha[1]}" target="_blank" rel="noopener"><img src="/api/photos/${sha[1]}/thumb" data-full="/api/photos/${sha[1]}" alt="${esc(String(p).slice(0, 18))}"></a>`;
   return `<span>${esc(p)}</span>`;
 }
 
@@ -188,7 +189,7 @@ async function openDetail(id, quiet) {
   const photos = (v.history || []).flatMap((h) => (Array.isArray(h.evidence) ? h.evidence : []));
   els.detail.hidden = false;
   els.detail.innerHTML = `
-    <h2><span>${esc(v.caseNo)} · <span class="badge st-${v.state}"></span> ${esc(texts["Command.State." + v.state])}</span>
+    <h2><span>${esc(v.caseNo)} · <span class="badge st-${esc(v.state)}"></span> ${esc(texts["Command.State." + v.state])}</span>
       <button type="button" data-close>${esc(t("Command.Detail.Close"))}</button></h2>
     <dl>
       <dt>${esc(t("Command.Field.Category"))}</dt><dd>${esc(en ? v.categoryNameEn : v.categoryNameZh)} (${esc(v.categoryCode)})</dd>
@@ -202,6 +203,7 @@ async function openDetail(id, quiet) {
       <dt>${esc(t("Command.Field.Remaining"))}</dt><dd class="${v.clock.overdue ? "over" : ""}" data-remaining>${esc(remaining(v.clock))}</dd>
       <dt>${esc(t("Command.Field.Description"))}</dt><dd>${esc(v.description)}</dd>
     </dl>
+    ${CITIZEN_SOURCES.has(v.source) ? `<label class="cc-public">${esc(t("Command.PublicNote"))}<textarea data-public-note rows="2" maxlength="1000"></textarea></label>` : ""}
     <div class="cc-actions" role="group" aria-label="${esc(t("Command.Detail"))}"></div>
     <div data-form></div>
     <div data-msg></div>
@@ -209,16 +211,25 @@ async function openDetail(id, quiet) {
     <div class="photos">${photos.length ? photos.map(photoHtml).join(" ") : esc(t("Command.Field.NoPhotos"))}</div>
     <strong>${esc(t("Command.Field.History"))}</strong>
     <ol>${(v.history || []).map((h) => `<li>${esc(when(h.at))}${h.actorName ? ` · ${esc(h.actorName)}` : ""} · ${esc(texts["Command.History." + h.action] ?? h.action)}
-      → ${esc(texts["Command.State." + h.toState] ?? h.toState)}${h.reason ? ` · ${esc(h.reason)}` : ""}</li>`).join("")}</ol>`;
+      → ${esc(texts["Command.State." + h.toState] ?? h.toState)}${h.reason ? ` · ${esc(h.reason)}` : ""}${h.publicNote ? ` · <q class="public-note">${esc(t("Command.PublicNote.Shown", h.publicNote))}</q>` : ""}</li>`).join("")}</ol>`;
   els.detail.querySelector("[data-close]").addEventListener("click", closeDetail);
   // A photo sent without a thumbnail: show the photo itself.
   for (const img of els.detail.querySelectorAll("img[data-full]")) img.addEventListener("error", () => { img.src = img.dataset.full; }, { once: true });
+  if (CITIZEN_SOURCES.has(v.source)) addPublishButtons(v);
   const bar = els.detail.querySelector(".cc-actions");
   for (const a of v.actions.filter((x) => OPERATOR_ACTIONS.includes(x))) {
     const b = document.createElement("button");
     b.type = "button";
     b.textContent = texts["Command.Action." + a];
     b.addEventListener("click", () => startAction(v, a));
+    bar.append(b);
+  }
+  // Spam (a citizen report that is advertising or abuse): cancelled with the reason and hidden from public views.
+  if (CITIZEN_SOURCES.has(v.source) && (v.actions.includes("cancel") || v.state === "cancelled")) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = texts["Command.Action.spam"];
+    b.addEventListener("click", () => startAction(v, "spam"));
     bar.append(b);
   }
   // 督办 is not a lifecycle step: it is offered to supervisors and shift leads on every open case.
@@ -250,6 +261,27 @@ function showDetailError(err) {
 function message(kind, text) {
   const box = els.detail.querySelector("[data-msg]");
   box.innerHTML = `<p class="cc-msg ${kind}" role="${kind === "err" ? "alert" : "status"}">${esc(text)}</p>`;
+}
+
+// Each photo of a citizen's case can be shown on the citizen's tracking page, as "before" or "after".
+function addPublishButtons(v) {
+  for (const a of els.detail.querySelectorAll(".photos a")) {
+    const sha = /\/api\/photos\/([0-9a-f]{64})$/.exec(a.getAttribute("href") || "");
+    if (!sha) continue;
+    for (const kind of ["before", "after"]) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "publish";
+      b.textContent = t("Command.Publish." + kind);
+      b.addEventListener("click", async () => {
+        try {
+          await api(`/api/cases/${v.id}/publish-photo`, { method: "POST", body: JSON.stringify({ photo: "photo:" + sha[1], kind }) });
+          message("ok", t("Command.Published"));
+        } catch (err) { message("err", t("Command.Error", err.message)); }
+      });
+      a.after(b);
+    }
+  }
 }
 
 async function startAction(v, action) {
@@ -316,6 +348,16 @@ async function runAction(v, action, body) {
       message("ok", t("Command.Action.Done", texts["Command.Action.supervise"]));
       return;
     }
+    if (action === "spam") {
+      const marked = await api(`/api/cases/${v.id}/spam`, { method: "POST", body: JSON.stringify({ reason: body.reason, version: v.version }) });
+      upsert(fromView(marked), true);
+      await openDetail(v.id, true);
+      message("ok", t("Command.Action.Done", texts["Command.Action.spam"]));
+      return;
+    }
+    // The note for the citizen, typed above the buttons, goes with whichever step is taken next.
+    const publicNote = els.detail.querySelector("[data-public-note]")?.value.trim();
+    if (publicNote) body = { ...body, publicNote };
     const updated = await api(`/api/cases/${v.id}/${action.replace("_", "-")}`, { method: "POST", body: JSON.stringify({ ...body, version: v.version }) });
     upsert(fromView(updated), true);
     await openDetail(v.id, true);

@@ -95,20 +95,41 @@ for (const input of [lat, lon]) input.addEventListener('change', () => { place()
 select.addEventListener('change', checkSimilar);
 // Posts the form (antiforgery token included) asking for JSON: a refused call keeps what was typed.
 const alert = document.getElementById('hotline-error');
+// One Idempotency-Key per call being saved: a resend after a 503 (the database away for a moment) or a
+// lost answer carries the same key, so the server returns the case it may already have saved.
+let callKey = null;
+form.addEventListener('input', () => { callKey = null; });
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+async function post(data) {
+  for (let attempt = 1; ; attempt++) {
+    let response = null;
+    try {
+      response = await fetch(form.action, { method: 'POST', body: new URLSearchParams(data), headers: { Accept: 'application/json', 'Idempotency-Key': callKey } });
+    } catch { /* no answer: resend below */ }
+    if (response && response.status !== 503 && response.status !== 502 && response.status !== 504) return response;
+    if (attempt >= 6) return response;
+    const wait = Math.min(10, Number(response?.headers.get('Retry-After')) || attempt);
+    alert.textContent = root.dataset.retrying || '…';
+    alert.hidden = false;
+    await sleep(wait * 1000);
+  }
+}
 form.addEventListener('submit', async e => {
   e.preventDefault();
   const data = new FormData(form);
   if (!data.has('priority')) data.set('priority', 'normal');
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
+  callKey ??= crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   try {
-    const response = await fetch(form.action, { method: 'POST', body: new URLSearchParams(data), headers: { Accept: 'application/json' } });
-    const body = await response.json().catch(() => ({}));
-    if (response.ok) {
+    const response = await post(data);
+    const body = response ? await response.json().catch(() => ({})) : {};
+    if (response && response.ok) {
+      callKey = null;
       location.assign(`/hotline?created=${encodeURIComponent(body.caseNo)}&id=${body.caseId}&duplicates=${body.likelyDuplicates.length}`);
       return;
     }
-    alert.textContent = body.detail || response.statusText;
+    alert.textContent = body.detail || response?.statusText || root.dataset.retrying || '';
     alert.hidden = false;
     alert.scrollIntoView({ block: 'nearest' });
   } finally {

@@ -16,8 +16,9 @@ export function createMap(el, { tileUrl, attribution, texts, onCaseClick }) {
       fillColor: loadFill[loadClass(f.properties.openCases)],
       fillOpacity: 0.75,
     }),
+    // Leaflet puts a string tooltip in as HTML; data goes in as text nodes only.
     onEachFeature: (f, layer) => layer.bindTooltip(
-      `${f.properties.name} (${f.properties.code})<br>${fmt(texts["Command.Cell.Open"], f.properties.openCases, f.properties.overdueCases)}`,
+      textBlock(`${f.properties.name} (${f.properties.code})`, fmt(texts["Command.Cell.Open"], f.properties.openCases, f.properties.overdueCases)),
       { sticky: true }),
   }).addTo(map);
   const streetLabels = L.layerGroup().addTo(map);
@@ -51,7 +52,7 @@ export function createMap(el, { tileUrl, attribution, texts, onCaseClick }) {
       }
       for (const s of streets.values()) {
         L.tooltip({ permanent: true, direction: "center", className: "cc-street-label", interactive: false })
-          .setLatLng(s.bounds.getCenter()).setContent(s.name).addTo(streetLabels);
+          .setLatLng(s.bounds.getCenter()).setContent(textBlock(s.name)).addTo(streetLabels);
       }
       if (!fitted && fc.features.length) {
         map.fitBounds(cells.getBounds(), { padding: [20, 20] });
@@ -85,15 +86,25 @@ export function createMap(el, { tileUrl, attribution, texts, onCaseClick }) {
       let m = staffMarkers.get(p.personId);
       if (!m) {
         m = L.marker([p.lat, p.lon], { icon: L.divIcon({ className: "", html: '<div class="cc-staff-icon"></div>', iconSize: [12, 12] }), title: label, keyboard: false });
-        m.bindTooltip(label);
+        m.bindTooltip(textBlock(label));
         staffMarkers.set(p.personId, m);
         staff.addLayer(m);
       } else {
         m.setLatLng([p.lat, p.lon]);
-        m.setTooltipContent(label);
+        m.setTooltipContent(textBlock(label));
       }
     },
   };
+}
+
+/** An element holding each line as text (never parsed as HTML), for tooltips and popups. */
+export function textBlock(...lines) {
+  const el = document.createElement("span");
+  lines.forEach((line, i) => {
+    if (i > 0) el.append(document.createElement("br"));
+    el.append(document.createTextNode(String(line ?? "")));
+  });
+  return el;
 }
 
 export function fmt(template, ...args) {

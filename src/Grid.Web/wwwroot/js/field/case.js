@@ -57,7 +57,8 @@ function tick() {
   if (!c) return;
   const r = remainingNow(c, fetchedAt);
   const el = document.getElementById('case-clock');
-  el.textContent = r == null ? '' : formatRemaining(r) + (c.clock.paused ? ' ' + t('Field.Paused') : '');
+  el.textContent = r == null ? '' : formatRemaining(r) + (c.clock.paused ? ' ' + t('Field.Paused') : '')
+    + (c.deadline && !c.clock.paused ? ' · ' + t('Field.Case.Due', formatTime(c.deadline)) : '');
   el.className = 'countdown ' + (r == null ? '' : r < 0 ? 'overdue' : r < 3600 ? 'soon' : '');
 }
 
@@ -92,8 +93,11 @@ async function load() {
   const r = await api(`/api/cases/${id}`);
   const problem = document.getElementById('case-problem');
   if (r.ok) {
-    c = r.data; fetchedAt = Date.now(); pending = false;
+    c = r.data; fetchedAt = r.answeredAt; pending = false;
     problem.hidden = true;
+    const saved = document.getElementById('case-saved');
+    saved.hidden = !r.fromCache;
+    saved.textContent = r.fromCache ? t('Field.Case.SavedAt', formatTime(r.answeredAt)) : '';
     document.getElementById('case-queued').hidden = true;
     render();
   } else if (!c) {

@@ -40,9 +40,13 @@ export async function api(url, { method = 'GET', body, key, form } = {}) {
   let data = null;
   const text = await res.text().catch(() => '');
   if (text) { try { data = JSON.parse(text); } catch { data = text; } }
+  const fromCache = res.headers.get('X-From-Cache') === '1';
   return {
-    ok: res.ok, status: res.status, data, offline: false,
-    fromCache: res.headers.get('X-From-Cache') === '1',
+    ok: res.ok, status: res.status, data, offline: false, fromCache,
+    // When the server answered: an answer kept on the phone may be hours old, and countdowns count
+    // from when it was given (its Date header), not from when the phone read it back.
+    answeredAt: (fromCache && Date.parse(res.headers.get('Date') || '')) || Date.now(),
+    retryAfter: Number(res.headers.get('Retry-After')) || null,
     problem: res.ok ? null : (data && (data.detail || data.title)) || `${res.status}`,
   };
 }
@@ -64,9 +68,27 @@ export function label(prefix, code) {
 
 export function stateName(state) { return label('Field.State', state); }
 
+// Dates and times follow the page's language, not the phone's: a Chinese page reads "14:05" even on a
+// phone set to English (whose own default would be "2:05 PM"), an English page reads "2:05 PM".
+const pageLang = () => document.documentElement.lang || 'zh-CN';
+const formats = new Map();
+function format(options) {
+  const lang = pageLang();
+  const key = lang + JSON.stringify(options);
+  if (!formats.has(key)) {
+    formats.set(key, new Intl.DateTimeFormat(lang, lang.startsWith('zh') && options.hour ? { ...options, hourCycle: 'h23' } : options));
+  }
+  return formats.get(key);
+}
+
+/** Month, day, hour and minute: history rows, deadlines, "saved at". */
 export function formatTime(iso) {
-  const d = new Date(iso);
-  return d.toLocaleString(document.documentElement.lang || 'zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return format({ month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+}
+
+/** Time of day with seconds: "updated at", the last GPS fix. */
+export function formatClock(when = new Date()) {
+  return format({ hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(when));
 }
 
 /** Remaining seconds now, from a reading taken at fetchedAt. */

@@ -72,9 +72,14 @@ export function flush() {
 }
 
 // The network is up but a send failed (lost answer, server restarting): try again soon.
+// A 503 (the database away for a moment) says when to come back; the item keeps its key, so a
+// report that was saved before the answer was lost comes back as the same case.
+let retryAfter = null;
 function retrySoon() {
   clearTimeout(retry);
-  if (navigator.onLine) retry = setTimeout(flush, 5000);
+  const seconds = Math.min(30, Math.max(1, retryAfter ?? 5));
+  retryAfter = null;
+  if (navigator.onLine) retry = setTimeout(flush, seconds * 1000);
 }
 
 export let signInNeeded = false;
@@ -100,7 +105,7 @@ async function sendAll() {
 
 function classify(r) {
   if (r.ok) return null;
-  if (r.offline || r.status >= 500 || r.status === 429) return 'offline';
+  if (r.offline || r.status >= 500 || r.status === 429) { retryAfter = r.retryAfter ?? null; return 'offline'; }
   if (r.status === 401) return 'signin';
   return { problem: r.problem };
 }

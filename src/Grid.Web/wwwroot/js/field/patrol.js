@@ -1,6 +1,6 @@
 // Patrol: start and end a shift; while on shift, and only with consent, the phone's position is
 // sent every 30 s (kept on the phone and sent later when the network is gone) and the track drawn.
-import { api, t, formatTime } from './common.js';
+import { api, t, formatTime, formatClock } from './common.js';
 import { start } from './field.js';
 import { smallMap, drawCells } from './map.js';
 
@@ -25,7 +25,7 @@ function render() {
     $('patrol-since').textContent = t('Field.Patrol.Since', formatTime(shift.startedAt));
     $('patrol-consent-state').textContent = shift.consent ? t('Field.Patrol.Sharing') : t('Field.Patrol.NotSharing');
     $('patrol-points').textContent = t('Field.Patrol.Points', shift.points + sent, buffer().length);
-    $('patrol-last').textContent = latest ? t('Field.Patrol.Last', new Date(latest.at).toLocaleTimeString(), Math.round(latest.accuracy)) : '';
+    $('patrol-last').textContent = latest ? t('Field.Patrol.Last', formatClock(latest.at), Math.round(latest.accuracy)) : '';
   }
 }
 

@@ -1,8 +1,9 @@
 // "My tasks": open cases of my cells and those assigned to me or reported by me, overdue first,
 // then by remaining time, each with a live countdown. Pull down (or the button) to refresh.
-import { api, t, esc, formatRemaining, remainingNow, stateName } from './common.js';
+import { api, t, esc, formatRemaining, remainingNow, stateName, formatClock } from './common.js';
 import { start } from './field.js';
 import { connectLive } from '../live.js';
+import { keepTasks } from './offline.js';
 
 const OPEN = 'reported,registered,dispatched,in_progress,resolved,returned,on_hold';
 const en = () => document.documentElement.lang.startsWith('en');
@@ -46,14 +47,36 @@ async function load() {
   status.textContent = t('Field.Loading');
   const r = await api(`/api/cases?state=${OPEN}&pageSize=200`);
   if (r.ok) {
-    cases = r.data.items; fetchedAt = Date.now();
-    status.textContent = r.fromCache ? t('Field.Tasks.Saved') : t('Field.Tasks.Updated', new Date().toLocaleTimeString());
+    cases = r.data.items; fetchedAt = r.answeredAt;
+    status.textContent = r.fromCache ? t('Field.Tasks.Saved') : t('Field.Tasks.Updated', formatClock());
     render();
+    if (!r.fromCache) keep();
   } else if (r.status === 401) {
     status.textContent = t('Field.SignInAgain');
   } else {
     status.textContent = r.offline ? t('Field.Tasks.Offline') : r.problem;
   }
+}
+
+// Every task stays readable and actionable offline, including those never opened: the service
+// worker keeps each one's detail and photo thumbnails, fetched again when the list shows a change.
+let keeping = null;
+let keepAgain = false;
+let keptOnce = false;
+const changedIds = new Set();
+function keep() {
+  if (keeping) { keepAgain = true; return; }
+  const el = document.getElementById('tasks-kept');
+  // Opening the app fetches every task again; afterwards what changed (and what got old).
+  const options = { all: !keptOnce, changed: [...changedIds] };
+  keptOnce = true;
+  changedIds.clear();
+  keeping = keepTasks(cases, options).then((kept) => {
+    if (kept != null) el.textContent = t('Field.Tasks.Kept', kept);
+  }).finally(() => {
+    keeping = null;
+    if (keepAgain) { keepAgain = false; keep(); }
+  });
 }
 
 function pullToRefresh() {
@@ -86,6 +109,7 @@ if (typeof signalR !== 'undefined') {
   connectLive({
     onEvent: (e) => {
       if (e.kind === 'staff_position') return;
+      if (e.caseId != null) changedIds.add(e.caseId);
       clearTimeout(pending);
       pending = setTimeout(load, 300);
     },

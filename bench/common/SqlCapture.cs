@@ -1,0 +1,67 @@
+// Records the SQL the server runs (Npgsql's command log, with parameter values when the server runs
+// with Grid:LogSqlParameters=true) so a benchmark can EXPLAIN ANALYZE exactly those statements.
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace GridBench;
+
+public sealed record CapturedSql(string Text, object?[] Parameters);
+
+public sealed class SqlCapture : ILoggerProvider, ILogger
+{
+    private readonly ConcurrentQueue<CapturedSql> captured = new();
+    private volatile bool on;
+
+    public void Start() { captured.Clear(); on = true; }
+
+    public IReadOnlyList<CapturedSql> Stop() { on = false; return captured.ToList(); }
+
+    public ILogger CreateLogger(string categoryName) => categoryName == "Npgsql.Command" ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    public void Dispose() { }
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+    public bool IsEnabled(LogLevel logLevel) => on;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (!on || state is not IReadOnlyList<KeyValuePair<string, object?>> fields) return;
+        var text = fields.FirstOrDefault(f => f.Key == "CommandText").Value as string;
+        if (text is null || !formatter(state, exception).StartsWith("Command execution completed", StringComparison.Ordinal)) return;
+        var parameters = fields.FirstOrDefault(f => f.Key == "Parameters").Value as IEnumerable<object>;
+        // Npgsql logs a null parameter as the text "NULL".
+        captured.Enqueue(new CapturedSql(text, parameters?.Select(p => p is "NULL" ? null : p).ToArray() ?? []));
+    }
+
+    /// <summary>EXPLAIN (ANALYZE) of each read the request ran, with its parameters; the sum of
+    /// planning and execution time as PostgreSQL measured it, and the text of each plan.</summary>
+    public static async Task<(double TotalMs, List<(string Sql, double Ms)> Statements)> ExplainAsync(string cs, IReadOnlyList<CapturedSql> statements)
+    {
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync();
+        var rows = new List<(string, double)>();
+        double total = 0;
+        foreach (var s in statements)
+        {
+            var head = s.Text.TrimStart().ToLowerInvariant();
+            if (!(head.StartsWith("select") || head.StartsWith("with")) || head.Contains("insert ") || head.Contains("update ")) continue;
+            await using var cmd = new NpgsqlCommand("explain (analyze, format json) " + s.Text, conn);
+            foreach (var p in s.Parameters) cmd.Parameters.Add(new NpgsqlParameter { Value = p ?? DBNull.Value });
+            var json = (string)(await cmd.ExecuteScalarAsync())!;
+            var plan = JsonDocument.Parse(json).RootElement[0];
+            var ms = plan.GetProperty("Planning Time").GetDouble() + plan.GetProperty("Execution Time").GetDouble();
+            total += ms;
+            rows.Add((s.Text, ms));
+        }
+        return (total, rows);
+    }
+
+    public static string OneLine(string sql)
+    {
+        var flat = string.Join(' ', sql.Split((char[])['\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length > 110 ? flat[..110] + "..." : flat;
+    }
+
+    public static string Format(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Grid.Domain.People;
+using Grid.Server.Tests.Infrastructure;
+using Grid.Web.Pages;
+using static Grid.Server.Tests.Citizens.CitizenHelpers;
+
+namespace Grid.Server.Tests.Citizens;
+
+public sealed class FollowUpTests
+{
+    [Fact]
+    public async Task Not_solved_on_the_tracking_page_reopens_the_case_with_the_citizens_comment()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var citizen = server.Anonymous();
+        var key = await PageKeyAsync(citizen);
+        var (lat, lon) = world.Inside(0);
+        var filed = await ReportAsync(server, citizen, key, lat, lon);
+        Assert.False((await TrackAsync(citizen, filed.Code)).GetProperty("followUp").GetProperty("asked").GetBoolean());
+        Assert.Equal(HttpStatusCode.Conflict, (await citizen.PostAsJsonAsync($"/api/citizen/track/{filed.Code}/followup",
+            new { solved = true, satisfaction = "satisfied" })).StatusCode);
+
+        await CloseAsync(world, filed.CaseId, publicNote: "垃圾已清运。");
+        var closed = await TrackAsync(citizen, filed.Code);
+        Assert.Equal("closed", closed.GetProperty("state").GetString());
+        Assert.True(closed.GetProperty("followUp").GetProperty("asked").GetBoolean());
+        Assert.Contains(closed.GetProperty("notes").EnumerateArray(), n => n.GetProperty("note").GetString() == "垃圾已清运。");
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await citizen.PostAsJsonAsync($"/api/citizen/track/{filed.Code}/followup",
+            new { solved = false, satisfaction = "meh" })).StatusCode);
+        var answered = await citizen.PostAsJsonAsync($"/api/citizen/track/{filed.Code}/followup",
+            new { solved = false, satisfaction = "unsatisfied", comment = "Still a pile behind the kiosk" });
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.True((await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reopened").GetBoolean());
+
+        var op = await world.PersonAsync([Role.Operator], []);
+        var view = await op.GetCaseAsync(filed.CaseId);
+        Assert.Equal("registered", view.State);
+        var reopen = view.History!.Last();
+        Assert.Equal("reopen", reopen.Action);
+        Assert.Contains("Still a pile behind the kiosk", reopen.Reason);
+        Assert.Contains(view.History!, h => h.Action == "followup");
+        var after = await TrackAsync(citizen, filed.Code);
+        Assert.Equal("registered", after.GetProperty("state").GetString());
+        Assert.False(after.GetProperty("followUp").GetProperty("asked").GetBoolean());
+        // The reopened case goes back to the same unit through the ordinary dispatch.
+        var suggestion = JsonDocument.Parse(await op.Client.GetStringAsync($"/api/cases/{filed.CaseId}/dispatch-suggestion")).RootElement;
+        Assert.Equal(TestCatalogue.Unit, suggestion.GetProperty("unitId").GetString());
+    }
+
+    [Fact]
+    public async Task A_call_taker_records_a_callers_answer_from_the_follow_up_list_and_the_hotline_feed_carries_it()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var hotlineKey = await Intake.IntakeHelpers.IssueKeyAsync(world);
+        var hotline = server.Anonymous();
+        hotline.DefaultRequestHeaders.Add("X-Api-Key", hotlineKey);
+        var (lat, lon) = world.Inside(1);
+        var ticketId = "T-" + Guid.NewGuid().ToString("N")[..8];
+        var receipt = await TestWorld.ReadAsync<global::Grid.Server.Hotline.TicketReceipt>(await hotline.PostAsJsonAsync("/api/hotline/tickets", new
+        {
+            ticketId, callerName = "赵六", callerPhone = "13700004444", lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Trash",
+        }), HttpStatusCode.Created);
+        await CloseAsync(world, receipt.CaseId, cell: 1);
+
+        var op = await world.PersonAsync([Role.Operator], []);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[1]);
+        Assert.Equal(HttpStatusCode.Forbidden, (await worker.Client.GetAsync("/api/followups")).StatusCode);
+        var due = JsonDocument.Parse(await op.Client.GetStringAsync("/api/followups")).RootElement;
+        var item = due.EnumerateArray().Single(f => f.GetProperty("caseId").GetInt64() == receipt.CaseId);
+        Assert.Equal("13700004444", item.GetProperty("reporterPhone").GetString());
+        Assert.Equal(ticketId, item.GetProperty("ticketId").GetString());
+        Assert.False(item.GetProperty("noAnswer").GetBoolean());
+
+        var recorded = await op.Client.PostAsJsonAsync($"/api/followups/{receipt.CaseId}", new { solved = true, satisfaction = "basic", comment = "OK now" });
+        Assert.Equal(HttpStatusCode.OK, recorded.StatusCode);
+        Assert.False((await recorded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reopened").GetBoolean());
+        Assert.Equal(HttpStatusCode.Conflict, (await op.Client.PostAsJsonAsync($"/api/followups/{receipt.CaseId}", new { solved = true, satisfaction = "basic" })).StatusCode);
+        Assert.DoesNotContain(JsonDocument.Parse(await op.Client.GetStringAsync("/api/followups")).RootElement.EnumerateArray(),
+            f => f.GetProperty("caseId").GetInt64() == receipt.CaseId);
+        Assert.Equal("closed", (await op.GetCaseAsync(receipt.CaseId)).State);
+
+        var feed = new List<global::Grid.Server.Hotline.FeedItem>();
+        long after = 0;
+        while (true)
+        {
+            var page = await TestWorld.ReadAsync<global::Grid.Server.Hotline.FeedPage>(await hotline.GetAsync($"/api/hotline/feed?after={after}&limit=1000"));
+            feed.AddRange(page.Items.Where(x => x.TicketId == ticketId));
+            if (page.Items.Count == 0) break;
+            after = page.Cursor;
+        }
+        var followUp = feed.Single(f => f.Action == "followup");
+        Assert.Equal("OK now", followUp.Note);
+        Assert.Equal("closed", followUp.Status);
+
+        // The hotline system reports an answer its own call taker collected, for another closed ticket.
+        var ticket2 = "T-" + Guid.NewGuid().ToString("N")[..8];
+        var receipt2 = await TestWorld.ReadAsync<global::Grid.Server.Hotline.TicketReceipt>(await hotline.PostAsJsonAsync("/api/hotline/tickets", new
+        {
+            ticketId = ticket2, callerName = "孙八", callerPhone = "13700006666", lat, lon, categoryCode = TestCatalogue.LightEvent, description = "More trash",
+        }), HttpStatusCode.Created);
+        await CloseAsync(world, receipt2.CaseId, cell: 1);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Anonymous().PostAsJsonAsync($"/api/hotline/tickets/{ticket2}/followup",
+            new { solved = false, satisfaction = "unsatisfied" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await hotline.PostAsJsonAsync("/api/hotline/tickets/T-none/followup",
+            new { solved = false, satisfaction = "unsatisfied" })).StatusCode);
+        var pushed = await hotline.PostAsJsonAsync($"/api/hotline/tickets/{ticket2}/followup", new { solved = false, satisfaction = "unsatisfied", comment = "Caller says the bin is still broken" });
+        Assert.Equal(HttpStatusCode.OK, pushed.StatusCode);
+        var reopened = await op.GetCaseAsync(receipt2.CaseId);
+        Assert.Equal("registered", reopened.State);
+        Assert.Contains("Caller says the bin is still broken", reopened.History!.Last().Reason);
+    }
+
+    private const string Period = "from=2025-04-01&to=2025-04-30";
+    private static readonly DateTimeOffset Day0 = new(2025, 4, 2, 0, 0, 0, TimeSpan.Zero);
+
+    // cell, source, phone, state, closed day, page report (tracking code), answer (solved, satisfaction) or null.
+    private sealed record Row(int No, int Cell, string Source, string? Phone, string State, int? ClosedDay, bool Page, (bool, string)? Answer);
+
+    private static readonly Row[] Rows =
+    [
+        new(1, 0, "hotline", "13800000001", "closed", 3, false, (true, "satisfied")),
+        new(2, 0, "open311", "13800000002", "closed", 4, false, (true, "basic")),
+        new(3, 0, "open311", null, "closed", 5, true, (true, "unsatisfied")),
+        new(4, 0, "hotline", "13800000004", "closed", 5, false, null),              // no answer: closed long ago
+        new(5, 0, "field", null, "closed", 5, false, null),                         // no citizen reporter
+        new(6, 1, "hotline", "13800000006", "in_progress", null, false, null),      // not closed
+        new(7, 1, "open311", "13800000007", "registered", null, false, (false, "unsatisfied")), // reopened after "not solved"
+        new(8, 1, "open311", null, "closed", 6, true, (true, "satisfied")),
+        new(9, 1, "open311", null, "closed", 6, false, null),                       // no phone, no page: nobody to ask
+    ];
+
+    [Fact]
+    public async Task Follow_up_and_satisfaction_rates_match_the_hand_count_and_lead_to_their_cases()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var supervisor = await world.PersonAsync([Role.Supervisor], [], street: world.Street);
+        var ids = new Dictionary<int, long>();
+        await using (var conn = await server.Db.OpenConnectionAsync())
+        {
+            foreach (var r in Rows)
+            {
+                var created = Day0.AddDays(r.No % 3);
+                var closed = r.ClosedDay is { } d ? Day0.AddDays(d) : (DateTimeOffset?)null;
+                var (lat, lon) = world.Inside(r.Cell);
+                var id = await conn.ExecuteScalarAsync<long>("""
+                    insert into cases (case_no, location, category_code, source, description, reporter_phone, state, cell_code, assigned_unit_id,
+                                       created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
+                    values (@CaseNo, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', @Source, 'fixture', @Phone, @State, @Cell, @Unit,
+                            @Created, @Created, @Created, @Closed, @Deadline, @Created)
+                    returning id
+                    """, new { CaseNo = $"U{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, r.Source, r.Phone, r.State, Cell = world.Cells[r.Cell],
+                        Unit = TestCatalogue.Unit, Created = created, Closed = closed, Deadline = created.AddDays(10) });
+                ids[r.No] = id;
+                if (r.Page)
+                    await conn.ExecuteAsync("insert into citizen_tracking (code_hash, case_id, kind, created_at) values (@H, @Id, 'report', @Created)",
+                        new { H = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Guid.NewGuid().ToByteArray())), Id = id, Created = created });
+                if (r.Answer is { } a)
+                    await conn.ExecuteAsync("""
+                        insert into followups (case_id, closed_at, channel, solved, satisfaction, answered_at)
+                        values (@Id, @ClosedAt, 'phone', @Solved, @Satisfaction, @At)
+                        """, new { Id = id, ClosedAt = closed ?? Day0.AddDays(4), Solved = a.Item1, Satisfaction = a.Item2, At = Day0.AddDays(8) });
+            }
+        }
+
+        var table = await TestWorld.ReadAsync<IndicatorTable>(await supervisor.Client.GetAsync($"/api/stats/indicators?{Period}&group=cell"));
+        var c0 = table.Rows.Single(r => r.Key == world.Cells[0]);
+        var c1 = table.Rows.Single(r => r.Key == world.Cells[1]);
+        // Hand count: cell 0 has 1-4 to follow up, 1-3 answered, 1-2 satisfied, 4 without answer;
+        // cell 1 has 7 and 8, both answered, 8 satisfied.
+        Assert.Equal((4L, 3L, 2L, 1L), (c0.FollowUpDue, c0.FollowedUp, c0.Satisfied, c0.NoAnswer));
+        Assert.Equal((2L, 2L, 1L, 0L), (c1.FollowUpDue, c1.FollowedUp, c1.Satisfied, c1.NoAnswer));
+        Assert.Equal((6L, 5L, 3L, 1L), (table.Total.FollowUpDue, table.Total.FollowedUp, table.Total.Satisfied, table.Total.NoAnswer));
+        var byUnit = await TestWorld.ReadAsync<IndicatorTable>(await supervisor.Client.GetAsync($"/api/stats/indicators?{Period}&group=unit"));
+        Assert.Equal((6L, 5L, 3L), (byUnit.Rows.Single().FollowUpDue, byUnit.Rows.Single().FollowedUp, byUnit.Rows.Single().Satisfied));
+
+        async Task<long[]> CasesOf(string measure, string? cell = null) =>
+            (await TestWorld.ReadAsync<FigureCasePage>(await supervisor.Client.GetAsync(
+                $"/api/stats/cases?{Period}&group=cell{(cell is null ? "" : "&key=" + cell)}&measure={measure}"))).Items.Select(i => i.Id).Order().ToArray();
+        Assert.Equal(new[] { ids[1], ids[2], ids[8] }.Order(), await CasesOf(Measures.Satisfied));
+        Assert.Equal(new[] { ids[1], ids[2], ids[3], ids[4] }.Order(), await CasesOf(Measures.FollowUpDue, world.Cells[0]));
+        Assert.Equal(new[] { ids[4] }, await CasesOf(Measures.NoAnswer));
+        Assert.Equal(new[] { ids[7], ids[8] }.Order(), await CasesOf(Measures.FollowedUp, world.Cells[1]));
+
+        var csv = await supervisor.Client.GetStringAsync($"/api/stats/indicators.csv?{Period}&group=cell");
+        Assert.Contains("followup_rate", csv.Split('\n')[0]);
+        Assert.Contains(",6,5,0.8333", csv.Split('\n').Single(l => l.StartsWith("cell,,total") || l.Contains(",total,")));
+    }
+}

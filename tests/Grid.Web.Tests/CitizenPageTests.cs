@@ -1,0 +1,215 @@
+using System.Net.Http.Json;
+using Dapper;
+using Grid.Domain.People;
+using Grid.Server.Tests.Citizens;
+using Grid.Server.Tests.Infrastructure;
+using Grid.Web.Tests.Infrastructure;
+using Grid.Web.Tests.Pages;
+using Microsoft.Playwright;
+
+namespace Grid.Web.Tests;
+
+/// <summary>The citizen page (/r) and its tracking page on an emulated phone, without any account.</summary>
+public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private const string Kind = "测试暴露垃圾";
+
+    private async Task<IPage> PhoneAsync((double Lat, double Lon) gps)
+    {
+        var page = await browser.NewPageAsync(390, 844, new BrowserNewContextOptions
+        {
+            HasTouch = true, IsMobile = true,
+            Geolocation = new Geolocation { Latitude = (float)gps.Lat, Longitude = (float)gps.Lon, Accuracy = 15 },
+            Permissions = ["geolocation"],
+        });
+        page.Context.SetDefaultTimeout(15000);
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") Console.WriteLine($"[browser {m.Type}] {m.Text}"); };
+        page.PageError += (_, e) => Console.WriteLine($"[page error] {e}");
+        return page;
+    }
+
+    private static async Task ChooseKindAsync(IPage page)
+    {
+        await page.GetByLabel("搜索问题类型，如 垃圾、井盖").FillAsync(Kind);
+        await page.Locator("#kinds label.kind", new() { HasText = Kind }).First.ClickAsync();
+        await Assertions.Expect(page.Locator("#kinds label.kind.chosen")).ToContainTextAsync(Kind);
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        var height = await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight");
+        if (height > 844) await page.SetViewportSizeAsync(390, height);
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath(name) });
+        if (height > 844) await page.SetViewportSizeAsync(390, 844);
+    }
+
+    private static async Task<string> CodeOfDoneLinkAsync(IPage page)
+    {
+        await Assertions.Expect(page.Locator("#citizen-done")).ToBeVisibleAsync();
+        var href = await page.Locator("#done-link").GetAttributeAsync("href");
+        Assert.Matches("^/r/t/[0-9a-f]{32}$", href);
+        return href!["/r/t/".Length..];
+    }
+
+    [Fact]
+    public async Task A_citizen_reports_follows_the_link_answers_not_solved_and_a_second_citizens_plus_one_joins_the_case()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var gps = world.Inside(0, 0.4, 0.5);
+        var page = await PhoneAsync(gps);
+        await page.GotoAsync("/r");
+        await Assertions.Expect(page.Locator("#gps-status")).ToContainTextAsync("15 米");
+        await ChooseKindAsync(page);
+        // The pin moves where the citizen taps on the map.
+        var map = await page.Locator("#citizen-map").BoundingBoxAsync();
+        await page.Mouse.ClickAsync(map!.X + map.Width / 2 + 20, map.Y + map.Height / 2 - 10);
+        await Assertions.Expect(page.Locator("#gps-status")).ToContainTextAsync("图钉位置");
+        await page.Locator("#citizen-photos input[type=file]:not([capture])").SetInputFilesAsync(new FilePayload
+        {
+            Name = "photo.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 3000, 2000, "pile"),
+        });
+        await Assertions.Expect(page.Locator("#citizen-photos .photo-previews img")).ToHaveCountAsync(1);
+        var text = "Rubbish by the north gate " + Guid.NewGuid().ToString("N")[..6];
+        await page.GetByLabel("4 问题描述").FillAsync(text);
+        await page.GetByLabel("称呼").FillAsync("王女士");
+        await page.GetByLabel("手机号").FillAsync("13811112222");
+        await Assertions.Expect(page.Locator(".privacy")).ToContainTextAsync("不会出现在任何公开页面上");
+        await ScreenshotAsync(page, "citizen-report");
+        await page.GetByRole(AriaRole.Button, new() { Name = "提交" }).ClickAsync();
+        var code = await CodeOfDoneLinkAsync(page);
+        await Assertions.Expect(page.Locator("#mine-list")).ToContainTextAsync(Kind);
+        await ScreenshotAsync(page, "citizen-done");
+
+        var op = await world.PersonAsync([Role.Operator, Role.ShiftLead], []);
+        var cases = await FieldHelpers.CasesInCellAsync(op, world.Cells[0]);
+        var reported = Assert.Single(cases, c => c.Description == text);
+        Assert.Equal("open311", reported.Source);
+        Assert.Equal("13811112222", reported.ReporterPhone);
+        Assert.NotEqual(gps.Lon, reported.Lon, 6);
+        var full = await op.GetCaseAsync(reported.Id);
+        var photo = Assert.Single(full.History!, h => h.Action == "add_photos").Evidence[0].GetString()!;
+        var jpeg = await op.Client.GetByteArrayAsync("/api/photos/" + photo["photo:".Length..]);
+        Assert.True(FieldHelpers.JpegSize(jpeg).Width <= 1600);
+
+        // The operator registers it with an internal reason and a public note, and publishes the photo.
+        await op.StepOkAsync(reported.Id, "register", new { reason = "INTERNAL: same corner as last week", publicNote = "已受理，环卫工人今天下午清运。" });
+        Assert.True((await op.Client.PostAsJsonAsync($"/api/cases/{reported.Id}/publish-photo", new { photo, kind = "before" })).IsSuccessStatusCode);
+        await page.Locator("#done-link").ClickAsync();
+        await Assertions.Expect(page.Locator("#track-state")).ToHaveTextAsync("已受理，正在安排处理单位");
+        await Assertions.Expect(page.Locator("#track-notes")).ToContainTextAsync("环卫工人今天下午清运");
+        await Assertions.Expect(page.Locator("#track-photos img")).ToHaveCountAsync(1);
+        Assert.DoesNotContain("INTERNAL", await page.ContentAsync());
+        Assert.DoesNotContain("13811112222", await page.ContentAsync());
+        await ScreenshotAsync(page, "citizen-track");
+
+        await CitizenHelpers.CloseAsync(world, reported.Id, publicNote: "已清运完毕。", registered: true);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#track-state")).ToHaveTextAsync("已办结");
+        await Assertions.Expect(page.Locator("#followup-form")).ToBeVisibleAsync();
+        await page.GetByLabel("没有解决").CheckAsync();
+        await page.GetByLabel("不满意").CheckAsync();
+        await page.GetByLabel("补充说明").FillAsync("Only half was taken away");
+        await ScreenshotAsync(page, "citizen-followup");
+        await page.GetByRole(AriaRole.Button, new() { Name = "提交回访" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#followup-done")).ToHaveTextAsync("您反映问题没有解决，案件已重新受理。");
+        await Assertions.Expect(page.Locator("#track-state")).ToHaveTextAsync("已受理，正在安排处理单位");
+        var reopened = await op.GetCaseAsync(reported.Id);
+        Assert.Equal("registered", reopened.State);
+        Assert.Contains("Only half was taken away", reopened.History!.Last(h => h.Action == "reopen").Reason);
+
+        // A second citizen at the same spot sees the open case and says "this is my problem too".
+        var second = await PhoneAsync(world.Inside(0, 0.45, 0.5));
+        await second.GotoAsync("/r");
+        await ChooseKindAsync(second);
+        await Assertions.Expect(second.Locator("#nearby-list li")).ToContainTextAsync(text);
+        Assert.DoesNotContain("王女士", await second.ContentAsync());
+        await ScreenshotAsync(second, "citizen-nearby");
+        await second.Locator("#nearby-list li", new() { HasText = text }).GetByRole(AriaRole.Button, new() { Name = "这也是我的问题 +1" }).ClickAsync();
+        var secondCode = await CodeOfDoneLinkAsync(second);
+        Assert.NotEqual(code, secondCode);
+        await second.Locator("#done-link").ClickAsync();
+        await Assertions.Expect(second.Locator("#track-supporter")).ToBeVisibleAsync();
+        await Assertions.Expect(second.Locator("#track-meta")).ToContainTextAsync(reported.CaseNo);
+        Assert.Single(await FieldHelpers.CasesInCellAsync(op, world.Cells[0]), c => c.Description == text);
+        Assert.Contains((await op.GetCaseAsync(reported.Id)).History!, h => h.Action == "support");
+    }
+
+    [Fact]
+    public async Task A_report_made_offline_is_sent_once_when_the_network_returns_even_if_an_answer_is_lost()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var page = await PhoneAsync(world.Inside(1));
+        await page.GotoAsync("/r");
+        await page.WaitForFunctionAsync("() => !!navigator.serviceWorker.controller", null, new() { Timeout = 20000 });
+        await Assertions.Expect(page.Locator("#kinds label.kind").First).ToBeVisibleAsync();
+        // Installable: a manifest the browser can read.
+        var manifest = await page.EvaluateAsync<string>("async () => (await (await fetch('/r/manifest.webmanifest')).json()).start_url");
+        Assert.Equal("/r", manifest);
+
+        await page.Context.SetOfflineAsync(true);
+        await page.ReloadAsync();
+        await ChooseKindAsync(page);
+        var text = "Offline citizen report " + Guid.NewGuid().ToString("N")[..6];
+        await page.GetByLabel("4 问题描述").FillAsync(text);
+        await page.GetByRole(AriaRole.Button, new() { Name = "提交" }).ClickAsync();
+        await CodeOfDoneLinkAsync(page);
+        await Assertions.Expect(page.Locator("#done-queued")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#mine-list")).ToContainTextAsync("等待联网发送");
+        await ScreenshotAsync(page, "citizen-offline");
+
+        var lost = 0;
+        await page.Context.RouteAsync("**/open311/v2/requests.json", async route =>
+        {
+            if (route.Request.Method == "POST" && Interlocked.Increment(ref lost) == 1)
+            {
+                await route.FetchAsync();
+                await route.AbortAsync();
+            }
+            else await route.ContinueAsync();
+        });
+        await page.Context.SetOfflineAsync(false);
+        await page.EvaluateAsync("() => window.dispatchEvent(new Event('online'))");
+        // The first answer is lost; the page tries again by itself a few seconds later, with the same code.
+        await Assertions.Expect(page.Locator("#done-queued")).ToBeHiddenAsync(new() { Timeout = 30000 });
+        await Assertions.Expect(page.Locator("#mine-list a")).ToHaveCountAsync(1);
+
+        Assert.Equal(2, lost);
+        await using var conn = await browser.Server.Db.OpenConnectionAsync();
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from cases where description = @Text", new { Text = text }));
+    }
+
+    [Fact]
+    public async Task A_call_taker_phones_the_caller_and_records_not_solved_on_the_follow_up_list()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await world.PersonAsync([Role.Operator, Role.ShiftLead], []);
+        var (lat, lon) = world.Inside(2);
+        var call = await op.Client.PostAsJsonAsync("/api/cases", new
+        {
+            lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Caller: bins overflowing", source = "hotline",
+            reporterName = "钱七", reporterPhone = "13600005555",
+        });
+        var reported = await TestWorld.ReadAsync<Grid.Server.Incidents.CaseView>(call, System.Net.HttpStatusCode.Created);
+        await CitizenHelpers.CloseAsync(world, reported.Id, cell: 2);
+
+        var page = await browser.NewPageAsync();
+        var login = new LoginPage(page);
+        await login.GotoAsync("/followups");
+        await login.SignInAsync(op.Username, TestPeople.Password);
+        var row = page.Locator("#followups tbody tr", new() { HasText = reported.CaseNo });
+        await Assertions.Expect(row).ToContainTextAsync("13600005555");
+        await row.GetByLabel("没有解决").CheckAsync();
+        await row.GetByLabel("不满意").CheckAsync();
+        await row.GetByRole(AriaRole.Textbox).FillAsync("<img src=x onerror=alert(1)> still full");
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("followups-laptop"), FullPage = true });
+        await row.GetByRole(AriaRole.Button, new() { Name = "记录答复" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("已记录：没有解决");
+        await Assertions.Expect(row).ToContainTextAsync("案件已重新受理");
+
+        var after = await op.GetCaseAsync(reported.Id);
+        Assert.Equal("registered", after.State);
+        Assert.Contains("<img src=x onerror=alert(1)> still full", after.History!.Last(h => h.Action == "reopen").Reason);
+        Assert.Contains(after.History!, h => h.Action == "followup" && h.ActorId == op.Id);
+    }
+}
