@@ -39,4 +39,33 @@ public sealed class CellCaseCountsTests
         Assert.Equal(1, counts.Single(c => c.Cell == world.Cells[0]).Kept);
         Assert.Equal(1, counts.Single(c => c.Cell == world.Cells[1]).Kept);
     }
+
+    [Fact]
+    public async Task The_cells_list_shows_the_kept_open_count_and_counts_overdue_cases_against_the_clock()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var head = await world.PersonAsync(Role.GridHead, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator, Role.Dispatcher], [], street: world.Street);
+        var late = await world.ReportAsync(worker, 0);
+        var onTime = await world.ReportAsync(worker, 0);
+        var cancelled = await world.ReportAsync(worker, 0);
+        await op.StepOkAsync(cancelled.Id, "cancel", new { reason = "reported twice" });
+        foreach (var id in new[] { late.Id, onTime.Id })
+        {
+            await op.StepOkAsync(id, "register");
+            await op.StepOkAsync(id, "dispatch");
+        }
+        await using (var conn = await server.Db.OpenConnectionAsync())
+        {
+            await conn.ExecuteAsync("update cases set deadline = now() - interval '1 hour' where id = @Id", new { late.Id });
+        }
+
+        var box = $"{world.West(0) + 0.0002},{world.North(0) - 0.0008},{world.West(0) + 0.0008},{world.North(0) - 0.0002}";
+        var cells = await TestWorld.ReadAsync<System.Text.Json.JsonElement>(await head.Client.GetAsync($"/api/cells?bbox={box}"));
+        var props = Assert.Single(cells.GetProperty("features").EnumerateArray()).GetProperty("properties");
+        Assert.Equal(world.Cells[0], props.GetProperty("code").GetString());
+        Assert.Equal((2, 1), (props.GetProperty("openCases").GetInt32(), props.GetProperty("overdueCases").GetInt32()));
+    }
 }
