@@ -32,5 +32,5 @@ public sealed class GridOptions
 
     /// <summary>The case list counts matching cases up to this many and then says "at least" (totalCapped):
     /// an exact count of a city-wide filter reads every case it matches.</summary>
-    public int CaseCountCap { get; set; } = 10_000;
+    public int CaseCountCap { get; set; } = 1_000;
 }

@@ -163,7 +163,7 @@ public sealed class CaseRepository(NpgsqlDataSource db, Escalation.RungClaims ru
 
     /// <summary>
     /// One page of the cases the viewer may see, newest first, and how many match: exact up to
-    /// <paramref name="countCap"/>, else <paramref name="countCap"/> with Capped set ("10000+").
+    /// <paramref name="countCap"/>, else <paramref name="countCap"/> with Capped set ("1000+").
     /// </summary>
     public async Task<(IReadOnlyList<CaseRow> Items, long Total, bool Capped)> ListAsync(CaseFilter f, Scope scope, DateTimeOffset now, int countCap)
     {
