@@ -34,16 +34,10 @@ public sealed class SqlCapture : ILoggerProvider, ILogger
         captured.Enqueue(new CapturedSql(text, parameters?.Select(p => p switch
         {
             "NULL" => null,
-            string a when a.StartsWith('[') && a.EndsWith(']') => Array(a.Length == 2 ? [] : a[1..^1].Split(", ")),
+            string a when a.StartsWith('[') && a.EndsWith(']') => (object)(a.Length == 2 ? Array.Empty<string>() : a[1..^1].Split(", ")),
             _ => p,
         }).ToArray() ?? []));
     }
-
-    // An array of ids (EF's "ids.Contains(c.Id)") is logged like an array of text: numbers are bigint.
-    // An empty one says nothing of its type; the ids are the only arrays an empty list can reach here.
-    private static object Array(string[] items) =>
-        items.All(i => long.TryParse(i, CultureInfo.InvariantCulture, out _) && i.Length < 15)
-            ? items.Select(i => long.Parse(i, CultureInfo.InvariantCulture)).ToArray() : items;
 
     /// <summary>EXPLAIN (ANALYZE) of each read the request ran, with its parameters; the sum of
     /// planning and execution time as PostgreSQL measured it, and the text of each plan.</summary>

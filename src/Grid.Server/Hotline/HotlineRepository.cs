@@ -37,8 +37,10 @@ public sealed class HotlineRepository(IDbContextFactory<GridDbContext> contexts)
 
     // The note is the staff's (the hotline system is a trusted partner that sees the case record);
     // public_note is the answer meant for the caller (12345 回复).
-    // Status changes of each ticket's case and, once merged, of the case it was merged into; the
-    // event sequence is the cursor, so the hotline never misses a change and never sees one twice.
+    // Status changes of each ticket's case and, once merged, of the case it was merged into. The
+    // cursor is the seq of the last item; rows are read in (transaction, seq) order from that event's
+    // position, only of transactions that have ended (Realtime.EventRepository.StableRowsAfterSql),
+    // so the hotline never misses a change that commits late and never sees one twice.
     private const string FeedSql = """
         select e.seq as "Seq", e.at as "At", t.external_id as "TicketId", c.id as "CaseId", c.case_no as "CaseNo",
                e.payload->>'action' as "Action", e.payload->>'state' as "State",
@@ -49,14 +51,20 @@ public sealed class HotlineRepository(IDbContextFactory<GridDbContext> contexts)
         from case_events e
         join cases c on c.id = e.case_id or c.merged_into = e.case_id
         join hotline_tickets t on t.case_id = c.id
-        where e.seq > @After and e.kind in ('case_reported','case_changed','case_escalated')
-        order by e.seq, t.external_id
+        where (e.xact_id, e.seq) > (coalesce((select x.xact_id from case_events x where x.seq = @After), '0'), @After)
+          and e.xact_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+          and e.kind in ('case_reported','case_changed','case_escalated')
+        order by e.xact_id, e.seq, t.external_id
         limit @Limit
         """;
 
     public async Task<IReadOnlyList<FeedRow>> FeedAsync(long after, int limit)
     {
         await using var db = await contexts.CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        // A change the hotline made (or saw answered) just before this call is in the answer,
+        // unless an older transaction runs on for seconds; then it comes in a later page.
+        await Realtime.EventRepository.WaitUntilCommittedAreReadableAsync((NpgsqlConnection)db.Database.GetDbConnection(), TimeSpan.FromSeconds(3));
         return await db.Database.SqlQueryRaw<FeedRow>(FeedSql, new NpgsqlParameter("After", after), new NpgsqlParameter("Limit", limit))
             .ToListAsync();
     }
