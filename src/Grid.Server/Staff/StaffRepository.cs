@@ -62,6 +62,48 @@ public sealed class StaffRepository(NpgsqlDataSource db)
         return lockedNow ? locked : null;
     }
 
+    private const string SelectNameLockSql = "select locked_until from login_name_failures where login_name = @Name";
+
+    /// <summary>The lock of a login name that is no active account (see <see cref="RecordFailedNameAsync"/>), if any.</summary>
+    public async Task<DateTime?> NameLockAsync(string name)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return await conn.QuerySingleOrDefaultAsync<DateTime?>(SelectNameLockSql, new { Name = LoginKey(name) });
+    }
+
+    private const string RecordFailedNameSql = """
+        insert into login_name_failures as f (login_name, failed_logins, locked_until)
+        values (@Name, case when 1 >= @MaxFailures then 0 else 1 end, case when 1 >= @MaxFailures then @LockUntil end)
+        on conflict (login_name) do update
+        set failed_logins = case when f.failed_logins + 1 >= @MaxFailures then 0 else f.failed_logins + 1 end,
+            locked_until  = case when f.failed_logins + 1 >= @MaxFailures then @LockUntil else f.locked_until end
+        returning locked_until
+        """;
+
+    /// <summary>
+    /// Counts a failed sign-in under a name that is no active account (unknown or deactivated) by the
+    /// same rule as <see cref="RecordFailedLoginAsync"/>, so such a name locks after the same number of
+    /// failures and a lock does not tell that an account exists. Returns the lock end if this failure locked it.
+    /// </summary>
+    public async Task<DateTime?> RecordFailedNameAsync(string name, int maxFailures, DateTimeOffset now, DateTimeOffset lockUntil)
+    {
+        var key = LoginKey(name);
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var locked = await conn.QuerySingleAsync<DateTime?>(RecordFailedNameSql, new { Name = key, MaxFailures = maxFailures, LockUntil = lockUntil }, tx);
+        var lockedNow = locked is { } l && l > now.UtcDateTime;
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        {
+            Now = now, Actor = (Guid?)null, Action = lockedNow ? "account_locked" : "login_failed",
+            Subject = $"username:{(key.Length > 64 ? key[..64] : key)}", Details = "{}",
+        }, tx);
+        await tx.CommitAsync();
+        return lockedNow ? locked : null;
+    }
+
+    // The table's key is at most 200 characters; a longer name is no account anyway.
+    private static string LoginKey(string name) => name.Length > 200 ? name[..200] : name;
+
     private const string RecordLoginSql = "update people set failed_logins = 0, locked_until = null where id = @Id";
 
     public async Task RecordSuccessfulLoginAsync(Guid id, DateTimeOffset now)
