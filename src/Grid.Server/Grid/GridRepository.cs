@@ -103,17 +103,28 @@ public sealed class GridRepository(NpgsqlDataSource db)
     }
 
     private const string CreateStagingSql = """
-        create temporary table import_cells (idx int primary key, code text, name text, geom geometry, community_code text) on commit drop
+        create temporary table import_cells (idx int primary key, code text, name text, geom geometry, geom_error text, community_code text) on commit drop
         """;
 
+    // All features in one statement; GeoJSON that PostGIS cannot read comes back in geom_error.
+    // The GiST index and fresh statistics let the overlap checks below join by index (bounding boxes
+    // first) instead of comparing every feature with every other.
     private const string InsertStagingSql = """
-        insert into import_cells (idx, code, name, geom, community_code)
-        values (@Index, @Code, @Name, case when @GeometryJson::text is null then null else ST_SetSRID(ST_GeomFromGeoJSON(@GeometryJson), 4326) end, left(@Code, 12))
+        insert into import_cells (idx, code, name, geom, geom_error, community_code)
+        select f.idx, f.code, f.name, g.geom, g.error, left(f.code, 12)
+        from unnest(@Indexes, @Codes, @Names, @Geometries) as f(idx, code, name, geojson)
+        cross join lateral try_geom_from_geojson(f.geojson) g;
+        create index on import_cells using gist (geom);
+        analyze import_cells;
         """;
 
     // Every problem of the whole import in one pass; the caller stores nothing if any row comes back.
     private const string CheckStagingSql = """
         select idx as Index, 'geometry' as Field,
+               'Feature ' || idx || ' (' || coalesce(code, 'no code') || '): the geometry cannot be read: ' || geom_error || '.' as Message
+        from import_cells where geom_error is not null
+        union all
+        select idx, 'geometry',
                'Feature ' || idx || ' (' || coalesce(code, 'no code') || '): the polygon is not valid: ' || ST_IsValidReason(geom) || '.' as Message
         from import_cells where geom is not null and not ST_IsValid(geom)
         union all
@@ -159,22 +170,12 @@ public sealed class GridRepository(NpgsqlDataSource db)
         // One import at a time, so two imports cannot each pass the overlap check against the other.
         await conn.ExecuteAsync("select pg_advisory_xact_lock(7001)", transaction: tx);
         await conn.ExecuteAsync(CreateStagingSql, transaction: tx);
-        var problems = new List<ImportProblem>();
-        foreach (var cell in cells)
+        await conn.ExecuteAsync(InsertStagingSql, new
         {
-            try
-            {
-                await conn.ExecuteAsync("savepoint one_cell", transaction: tx);
-                await conn.ExecuteAsync(InsertStagingSql, cell, tx);
-                await conn.ExecuteAsync("release savepoint one_cell", transaction: tx);
-            }
-            catch (PostgresException e) when (e.SqlState.StartsWith("XX") || e.SqlState.StartsWith("22"))
-            {
-                // PostGIS rejects unparseable GeoJSON here; report it with the others.
-                await conn.ExecuteAsync("rollback to savepoint one_cell", transaction: tx);
-                problems.Add(new ImportProblem(cell.Index, "geometry", $"Feature {cell.Index} ({cell.Code ?? "no code"}): the geometry cannot be read: {e.MessageText}."));
-            }
-        }
+            Indexes = cells.Select(c => c.Index).ToArray(), Codes = cells.Select(c => c.Code).ToArray(),
+            Names = cells.Select(c => c.Name).ToArray(), Geometries = cells.Select(c => c.GeometryJson).ToArray(),
+        }, tx);
+        var problems = new List<ImportProblem>();
         problems.AddRange(await conn.QueryAsync<ImportProblem>(CheckStagingSql, transaction: tx));
         if (problems.Count > 0)
         {
