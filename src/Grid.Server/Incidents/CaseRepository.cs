@@ -170,7 +170,12 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         select * from cases where location && ST_MakeEnvelope(@MinLon, @MinLat, @MaxLon, @MaxLat, 4326)
         """;
 
-    public async Task<(IReadOnlyList<CaseRow> Items, long Total)> ListAsync(CaseFilter f, Scope scope, DateTimeOffset now)
+    /// <summary>
+    /// One page of the cases the viewer may see, newest first, and how many match: exact up to
+    /// <paramref name="countCap"/>, else <paramref name="countCap"/> with Capped set ("1000+"): an exact
+    /// count of a city box reads every case in it (470 ms at 1,000,000 cases) for a number the page only shows.
+    /// </summary>
+    public async Task<(IReadOnlyList<CaseRow> Items, long Total, bool Capped)> ListAsync(CaseFilter f, Scope scope, DateTimeOffset now, int countCap)
     {
         await using var db = await contexts.CreateDbContextAsync();
         var source = f.Bbox is { } b
@@ -179,7 +184,15 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
             : db.Set<CaseRecord>();
         // Only the filters that were given become SQL, so each query is planned for what it asks.
         var cases = Visible(db, source, scope);
-        if (f.States is { } states) cases = cases.Where(c => states.Contains(c.State));
+        if (f.States is { } states)
+        {
+            cases = cases.Where(c => states.Contains(c.State));
+            // Every asked state open: the predicate of the open-cases partial indexes (migration 0101) in
+            // literals, so the planner can use them (it cannot see into the states parameter). The map and
+            // the command center read open cases, a fifth of the table.
+            if (states.Length > 0 && states.All(st => st is not ("closed" or "cancelled")))
+                cases = cases.Where(c => c.State != "closed" && c.State != "cancelled");
+        }
         if (f.Category is { } category) cases = cases.Where(c => c.CategoryCode == category);
         if (f.Cell is { } cell) cases = cases.Where(c => c.CellCode == cell);
         if (f.Street is { } street) cases = cases.Where(c => c.CellCode.StartsWith(street));
@@ -196,8 +209,8 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         var items = await Rows(db, cases.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).Skip((f.Page - 1) * f.PageSize).Take(f.PageSize))
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .ToListAsync();
-        var total = await cases.LongCountAsync();
-        return (items, total);
+        var counted = await cases.Take(countCap + 1).LongCountAsync();
+        return (items, Math.Min(counted, countCap), counted > countCap);
     }
 
     // The case number is the report's day in the city's time zone and the sequence, as

@@ -68,55 +68,6 @@ public sealed class HotlineTests
     }
 
     [Fact]
-    public async Task A_page_of_the_feed_never_cuts_the_tickets_of_one_event_apart()
-    {
-        var server = await TestServer.SharedAsync();
-        var world = await TestWorld.CreateAsync(server);
-        var hotline = System(server, await IntakeHelpers.IssueKeyAsync(world));
-        var op = await world.PersonAsync([Role.Operator], []);
-        var (lat, lon) = world.Inside(4);
-        // Three callers report the same thing at the same place: three tickets, then one case.
-        var tickets = Enumerable.Range(1, 3).Select(i => $"12345-{Guid.NewGuid():N}"[..16] + i).ToList();
-        var cases = new List<long>();
-        foreach (var ticketId in tickets)
-        {
-            var receipt = await TestWorld.ReadAsync<TicketReceipt>(await hotline.PostAsJsonAsync("/api/hotline/tickets",
-                new { ticketId, callerName = "王五", callerPhone = "13800002222", lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Lamp post leaning" }),
-                HttpStatusCode.Created);
-            cases.Add(receipt.CaseId);
-        }
-        foreach (var later in cases.Skip(1))
-        {
-            var flags = await TestWorld.ReadAsync<List<global::Grid.Server.Intake.DuplicateView>>(await op.Client.GetAsync($"/api/duplicates?status=open&caseId={later}"));
-            var flag = flags.First(f => f.Candidate.Id == cases[0]);
-            await TestWorld.ReadAsync<global::Grid.Server.Intake.DuplicateView>(await op.Client.PostAsJsonAsync($"/api/duplicates/{flag.Id}/merge", new { }));
-        }
-        // One step on the kept case is one event that the feed tells to all three tickets.
-        await op.StepOkAsync(cases[0], "register");
-        long seq;
-        await using (var conn = await server.Db.OpenConnectionAsync())
-        {
-            seq = await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn,
-                "select seq from case_events where case_id = @Id and kind = 'case_changed' and payload->>'action' = 'register'", new { Id = cases[0] });
-        }
-
-        foreach (var limit in new[] { 1, 2 })
-        {
-            var page = await TestWorld.ReadAsync<FeedPage>(await hotline.GetAsync($"/api/hotline/feed?after={seq - 1}&limit={limit}"));
-            var ofEvent = page.Items.Where(i => i.Seq == seq).Select(i => i.TicketId).Order().ToList();
-            Assert.True(tickets.Order().SequenceEqual(ofEvent),
-                $"limit={limit}: the page told event {seq} to [{string.Join(", ", ofEvent)}] of [{string.Join(", ", tickets)}]; cursor {page.Cursor}");
-            Assert.All(page.Items.Where(i => i.Seq == seq), i => Assert.Equal("register", i.Action));
-            if (limit == 1)
-            {
-                // A page of one event holds the whole event (three items), and the cursor is that event.
-                Assert.Equal(seq, page.Cursor);
-                Assert.All(page.Items, i => Assert.Equal(seq, i.Seq));
-            }
-        }
-    }
-
-    [Fact]
     public async Task An_operator_sees_the_caller_and_a_grid_worker_sees_them_masked()
     {
         var server = await TestServer.SharedAsync();

@@ -111,7 +111,8 @@ async function loadCounts() {
     const q = new URLSearchParams(base);
     q.set("state", li.dataset.state);
     const page = await api(`/api/cases?${q}`);
-    li.querySelector("b").textContent = page.total;
+    // Past the server's cap the total only says "at least" (the list does not count a whole city).
+    li.querySelector("b").textContent = page.totalCapped ? `${page.total}+` : String(page.total);
   }));
 }
 
