@@ -115,7 +115,7 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         var cc = new CommandCenterPage(await browser.NewPageAsync());
         await cc.OpenAsync(lead.Username, TestPeople.Password, $"/command?case={reported.Id}");
         await cc.ActionButton("督办").ClickAsync();
-        var form = cc.Page.GetByRole(AriaRole.Form, new() { Name = "督办" });
+        var form = cc.ActionForm("督办");
         await form.GetByRole(AriaRole.Textbox).FillAsync("Residents called three times");
         await form.GetByRole(AriaRole.Button, new() { Name = "确认 · 督办" }).ClickAsync();
         await Assertions.Expect(cc.Detail).ToContainTextAsync("人工督办");
@@ -153,7 +153,7 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         await Assertions.Expect(mine.Detail).ToContainTextAsync(reported.CaseNo);
         await mine.ActionButton("派遣").FocusAsync();
         await mine.Page.Keyboard.PressAsync("Enter");
-        var form = mine.Page.GetByRole(AriaRole.Form, new() { Name = "派遣" });
+        var form = mine.ActionForm("派遣");
         await Assertions.Expect(form.GetByText("系统建议")).ToContainTextAsync(worker.Username);
         await Assertions.Expect(form.GetByLabel("处置人")).ToHaveValueAsync(worker.Id.ToString());
         await mine.Page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-dispatch-laptop") });
@@ -177,16 +177,19 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         await cc.OpenAsync(op.Username, TestPeople.Password);
         await cc.CaseButton(reported.CaseNo).ClickAsync();
         await cc.ActionButton("作废").ClickAsync();
-        var form = cc.Page.GetByRole(AriaRole.Form, new() { Name = "作废" });
+        var form = cc.ActionForm("作废");
         await form.GetByLabel("原因").FillAsync("duplicate");
 
-        // Someone else registers it first; this page still holds the old version.
+        // Someone else registers it first; the dialog still holds the version it was opened with.
         await op.StepOkAsync(reported.Id, "register");
         await form.GetByRole(AriaRole.Button, new() { Name = "确认 · 作废" }).ClickAsync();
-        await Assertions.Expect(cc.Detail.GetByRole(AriaRole.Alert)).ToContainTextAsync("Reload it and try again");
+        // The refusal is shown in the dialog, in the server's words; the list follows the change meanwhile.
+        await Assertions.Expect(form.GetByRole(AriaRole.Alert)).ToContainTextAsync("Reload it and try again");
         await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToContainTextAsync("已立案");
 
-        // With no form open, the detail follows changes made elsewhere.
+        // With the dialog closed, the detail follows changes made elsewhere.
+        await form.GetByRole(AriaRole.Button, new() { Name = "返回" }).ClickAsync();
+        await Assertions.Expect(form).ToHaveCountAsync(0);
         await cc.CaseButton(reported.CaseNo).ClickAsync();
         await Assertions.Expect(cc.ActionButton("派遣")).ToBeVisibleAsync();
         await op.StepOkAsync(reported.Id, "dispatch");

@@ -29,7 +29,8 @@ public sealed record FeedPage(IReadOnlyList<FeedItem> Items, long Cursor);
 /// </summary>
 public static class HotlineEndpoints
 {
-    public static IServiceCollection AddHotline(this IServiceCollection services) => services.AddSingleton<HotlineRepository>();
+    public static IServiceCollection AddHotline(this IServiceCollection services) =>
+        services.AddSingleton<HotlineRepository>().AddScoped<global::Grid.Web.Pages.Hotline.IHotlineSource, HotlineDesk>();
 
     public static void MapHotline(this IEndpointRouteBuilder app)
     {

@@ -71,8 +71,13 @@ public sealed record NewCase(double Lat, double Lon, string Address, string Cate
 /// <summary>Who may see which cases, as SQL parameters; see <see cref="CaseRepository.ScopeSql"/>.</summary>
 public sealed record Scope(Guid Me, bool All, string? Street, string? Unit);
 
+/// <param name="Offset">Rows to skip instead of whole pages (the desk's virtualised grid asks for any window).</param>
 public sealed record CaseFilter(string[]? States, string? Category, string? Cell, string? Street, Guid? Assignee, bool? Overdue,
-    double[]? Bbox, string? Text, DateTimeOffset? From, DateTimeOffset? To, int Page, int PageSize);
+    double[]? Bbox, string? Text, DateTimeOffset? From, DateTimeOffset? To, int Page, int PageSize, string? Source = null,
+    CaseOrder Order = CaseOrder.Newest, int? Offset = null);
+
+/// <summary>The orders a case list can be read in; each is a fixed ORDER BY (never built from input).</summary>
+public enum CaseOrder { Newest, Oldest, CaseNo, CaseNoDesc, State, StateDesc, Deadline, DeadlineDesc, Category, CategoryDesc }
 
 public sealed record Candidate(Guid PersonId, string Role, bool OnDuty, int OpenCases);
 
@@ -129,6 +134,7 @@ public sealed class CaseRepository(NpgsqlDataSource db, Escalation.RungClaims ru
         """ + ScopeSql + """
           and (@States::text[] is null or c.state = any(@States))
           and (@Category::text is null or c.category_code = @Category)
+          and (@Source::text is null or c.source = @Source)
           and (@Cell::text is null or c.cell_code = @Cell)
           and (@FilterStreet::text is null or c.cell_code like @FilterStreet || '%')
           and (@Assignee::uuid is null or c.assignee_id = @Assignee)
@@ -139,25 +145,49 @@ public sealed class CaseRepository(NpgsqlDataSource db, Escalation.RungClaims ru
           and (@To::timestamptz is null or c.created_at < @To)
         """;
 
-    private const string ListSql = SelectColumns + ListWhere + """
-        order by c.created_at desc, c.id desc
-        limit @PageSize offset @Offset
-        """;
+    private const string ListSql = SelectColumns + ListWhere + " order by ";
+    private const string PageSql = " limit @PageSize offset @Offset";
+
+    private static string OrderSql(CaseOrder o) => o switch
+    {
+        CaseOrder.Oldest => "c.created_at, c.id",
+        CaseOrder.CaseNo => "c.case_no, c.id",
+        CaseOrder.CaseNoDesc => "c.case_no desc, c.id desc",
+        CaseOrder.State => "c.state, c.created_at desc, c.id desc",
+        CaseOrder.StateDesc => "c.state desc, c.created_at desc, c.id desc",
+        CaseOrder.Deadline => "c.deadline nulls last, c.id",
+        CaseOrder.DeadlineDesc => "c.deadline desc nulls last, c.id desc",
+        CaseOrder.Category => "c.category_code, c.created_at desc, c.id desc",
+        CaseOrder.CategoryDesc => "c.category_code desc, c.created_at desc, c.id desc",
+        _ => "c.created_at desc, c.id desc",
+    };
 
     private const string CountSql = "select count(*) from cases c" + ListWhere;
 
+    private const string CountByStateSql = "select c.state, count(*) from cases c" + ListWhere + " group by c.state";
+
+    /// <summary>Cases per state with the filter's other conditions (its states are ignored): the command center's live counts.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountByStateAsync(CaseFilter f, Scope scope, DateTimeOffset now)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var rows = await conn.QueryAsync<(string State, long Count)>(CountByStateSql, ListArgs(f with { States = null }, scope, now));
+        return rows.ToDictionary(r => r.State, r => r.Count);
+    }
+
+    private static DynamicParameters ListArgs(CaseFilter f, Scope scope, DateTimeOffset now) => new(new
+    {
+        scope.Me, scope.All, scope.Street, scope.Unit,
+        f.States, f.Category, f.Source, f.Cell, FilterStreet = f.Street, f.Assignee, f.Overdue, Now = now,
+        HasBox = f.Bbox is not null, MinLon = f.Bbox?[0] ?? 0, MinLat = f.Bbox?[1] ?? 0, MaxLon = f.Bbox?[2] ?? 0, MaxLat = f.Bbox?[3] ?? 0,
+        f.Text, Like = f.Text is null ? null : "%" + f.Text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%",
+        f.From, f.To, f.PageSize, Offset = f.Offset ?? (f.Page - 1) * f.PageSize,
+    });
+
     public async Task<(IReadOnlyList<CaseRow> Items, long Total)> ListAsync(CaseFilter f, Scope scope, DateTimeOffset now)
     {
-        var args = new DynamicParameters(new
-        {
-            scope.Me, scope.All, scope.Street, scope.Unit,
-            f.States, f.Category, f.Cell, FilterStreet = f.Street, f.Assignee, f.Overdue, Now = now,
-            HasBox = f.Bbox is not null, MinLon = f.Bbox?[0] ?? 0, MinLat = f.Bbox?[1] ?? 0, MaxLon = f.Bbox?[2] ?? 0, MaxLat = f.Bbox?[3] ?? 0,
-            f.Text, Like = f.Text is null ? null : "%" + f.Text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%",
-            f.From, f.To, f.PageSize, Offset = (f.Page - 1) * f.PageSize,
-        });
+        var args = ListArgs(f, scope, now);
         await using var conn = await db.OpenConnectionAsync();
-        var items = (await conn.QueryAsync<CaseRow>(ListSql, args)).ToList();
+        var items = (await conn.QueryAsync<CaseRow>(ListSql + OrderSql(f.Order) + PageSql, args)).ToList();
         var total = await conn.ExecuteScalarAsync<long>(CountSql, args);
         return (items, total);
     }
