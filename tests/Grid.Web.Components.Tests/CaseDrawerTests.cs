@@ -48,17 +48,19 @@ public sealed class CaseDrawerTests : DeskContext
         Assert.Equal(expected, Offered(state, source, roles));
 
     [Fact]
-    public async Task An_action_opens_its_dialog_and_a_refusal_by_the_server_is_shown_there_in_its_words()
+    public void An_action_opens_its_dialog_and_a_refusal_by_the_server_is_shown_there_in_its_words()
     {
         SignIn("op", "operator");
         _source.Refusal = "Case 20261126000007 changed since you loaded it (your version 3, now 4, registered). Reload it and try again.";
         var provider = Render<MudDialogProvider>();
         var cut = Render<CaseDrawer>(p => p.Add(d => d.Case, CaseIn("reported", "field", "operator")));
-        await cut.FindAll(".cc-actions button").Single(b => b.TextContent.Trim() == "作废").ClickAsync(new());
+        // The click's handler runs until the dialog closes: not awaited here.
+        var click = cut.FindAll(".cc-actions button").Single(b => b.TextContent.Trim() == "作废").ClickAsync(new());
         provider.WaitForAssertion(() => Assert.NotNull(provider.Find("form[aria-label=作废]")));
         provider.Find("form[aria-label=作废] textarea").Input("duplicate of 20261126000001");
         provider.Find("form[aria-label=作废]").Submit();
         provider.WaitForAssertion(() => Assert.Contains("Reload it and try again", provider.Find("[role=alert]").TextContent));
+        Assert.False(click.IsCompleted);
         var (id, step) = Assert.Single(_source.Steps);
         Assert.Equal((7L, "cancel", 3, "duplicate of 20261126000001"), (id, step.Action, step.Version, step.Reason));
     }
@@ -70,7 +72,7 @@ public sealed class CaseDrawerTests : DeskContext
         _source.Detail = CaseIn("dispatched", "field", "dispatcher");
         var provider = Render<MudDialogProvider>();
         var cut = Render<CaseDrawer>(p => p.Add(d => d.Case, CaseIn("registered", "field", "dispatcher")));
-        await cut.FindAll(".cc-actions button").Single(b => b.TextContent.Trim() == "派遣").ClickAsync(new());
+        var click = cut.FindAll(".cc-actions button").Single(b => b.TextContent.Trim() == "派遣").ClickAsync(new());
         provider.WaitForAssertion(() => Assert.Contains("系统建议：环卫 / 王网格", provider.Find("form[aria-label=派遣]").TextContent));
         var selects = provider.FindAll("form[aria-label=派遣] select");
         Assert.Equal("sanitation", selects[0].GetAttribute("value"));
@@ -79,6 +81,7 @@ public sealed class CaseDrawerTests : DeskContext
         provider.WaitForAssertion(() => Assert.Single(_source.Steps));
         var step = _source.Steps[0].Step;
         Assert.Equal(("dispatch", "sanitation", Guid.Parse("00000000-0000-0000-0000-0000000000a1")), (step.Action, step.UnitId, step.AssigneeId!.Value));
+        await click.WaitAsync(TimeSpan.FromSeconds(5));
         cut.WaitForAssertion(() => Assert.Contains("已派遣", cut.Find("[role=status]").TextContent));
     }
 

@@ -215,16 +215,24 @@ export function dispose(el) {
  * circuit the server no longer knows makes Blazor reload the page.
  */
 export function watchConnection(status, reconnecting) {
+  let watched = null;
+  const styles = new MutationObserver(() => check());
   const check = () => {
     const dialog = document.getElementById("components-reconnect-modal");
-    const down = !!dialog && dialog.style.display !== "none" && document.body.contains(dialog);
-    if (down) {
+    if (dialog && dialog !== watched) {
+      watched = dialog;
+      styles.observe(dialog, { attributes: true, attributeFilter: ["style", "class"] });
+    }
+    const down = !!dialog && dialog.style.display !== "none" && !dialog.classList.contains("components-reconnect-hide");
+    // Only on a change: writing the status text is itself a mutation of the page.
+    if (down && status.dataset.state !== "reconnecting") {
       status.dataset.state = "reconnecting";
       status.textContent = reconnecting;
-    } else if (status.dataset.state === "reconnecting") {
+    } else if (!down && status.dataset.state === "reconnecting") {
       status.dataset.state = status.dataset.circuit;
       status.textContent = status.dataset.text;
     }
   };
-  new MutationObserver(check).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["style", "class"] });
+  new MutationObserver(check).observe(document.body, { childList: true });
+  check();
 }
