@@ -38,8 +38,11 @@ public sealed class SqlCapture : ILoggerProvider, ILogger
     /// planning and execution time as PostgreSQL measured it, and the text of each plan.</summary>
     public static async Task<(double TotalMs, List<(string Sql, double Ms)> Statements)> ExplainAsync(string cs, IReadOnlyList<CapturedSql> statements)
     {
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync();
+        // Geometry parameters (EF sends NetTopologySuite values) need the plugin on this side too.
+        var builder = new NpgsqlDataSourceBuilder(cs);
+        builder.UseNetTopologySuite();
+        await using var source = builder.Build();
+        await using var conn = await source.OpenConnectionAsync();
         var rows = new List<(string, double)>();
         double total = 0;
         foreach (var s in statements)

@@ -21,6 +21,7 @@ using Grid.Web.Layout;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Grid.Server;
@@ -48,9 +49,15 @@ public static class GridApp
         services.AddSingleton(sp =>
         {
             var source = new NpgsqlDataSourceBuilder(connectionString).UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+            source.UseNetTopologySuite();
             if (logSqlParameters) source.EnableParameterLogging();
             return source.Build();
         });
+        // EF Core runs on the same data source (one pool, one command log). Contexts are pooled and
+        // made per operation through the factory, in repositories and interactive components alike.
+        services.AddPooledDbContextFactory<GridDbContext>((sp, o) => o
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.UseNetTopologySuite())
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Migrator>();
         services.AddSingleton<CatalogueRepository>();

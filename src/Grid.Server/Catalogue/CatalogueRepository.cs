@@ -1,6 +1,6 @@
-using Dapper;
 using Grid.Domain.Time;
-using Npgsql;
+using Grid.Server.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace Grid.Server.Catalogue;
 
@@ -16,44 +16,36 @@ public sealed record CategoryRow(string Code, string Kind, string MajorCode, str
 public sealed record UnitRow(string Id, string NameZh, string NameEn, string? Phone);
 
 /// <summary>Categories, responsible units and the working calendar: small tables read often, changed rarely.</summary>
-public sealed class CatalogueRepository(NpgsqlDataSource db, TimeProvider clock)
+public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> contexts, TimeProvider clock)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
     private sealed record Cached(WorkingCalendar Calendar, DateTimeOffset LoadedAt);
     private volatile Cached? _calendar;
 
-    private const string SelectCategoriesSql = """
-        select code, kind, major_code as MajorCode, minor_code as MinorCode, major_name_zh as MajorNameZh, major_name_en as MajorNameEn,
-               name_zh as NameZh, name_en as NameEn, limit_value as LimitValue, limit_unit as LimitUnit,
-               urgent_limit_value as UrgentLimitValue, urgent_limit_unit as UrgentLimitUnit, default_unit_id as DefaultUnitId,
-               handler_role as HandlerRole, self_handle_allowed as SelfHandleAllowed,
-               registration_condition as RegistrationCondition, closing_condition as ClosingCondition
-        from categories
-        order by code
-        """;
+    // Filters go before the projection: EF cannot see through a constructor call.
+    private static IQueryable<CategoryRow> Categories(IQueryable<CategoryRecord> categories) => categories
+        .OrderBy(c => c.Code)
+        .Select(c => new CategoryRow(c.Code, c.Kind, c.MajorCode, c.MinorCode, c.MajorNameZh, c.MajorNameEn, c.NameZh, c.NameEn,
+            c.LimitValue, c.LimitUnit, c.UrgentLimitValue, c.UrgentLimitUnit, c.DefaultUnitId, c.HandlerRole, c.SelfHandleAllowed,
+            c.RegistrationCondition, c.ClosingCondition));
 
     public async Task<IReadOnlyList<CategoryRow>> ListCategoriesAsync()
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<CategoryRow>(SelectCategoriesSql)).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Categories(db.Set<CategoryRecord>()).ToListAsync();
     }
 
-    public async Task<CategoryRow?> FindCategoryAsync(string code) =>
-        (await ListCategoriesAsync()).FirstOrDefault(c => c.Code == code);
-
-    private const string SelectUnitsSql = "select id, name_zh as NameZh, name_en as NameEn, phone from units order by id";
+    public async Task<CategoryRow?> FindCategoryAsync(string code)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Categories(db.Set<CategoryRecord>().Where(c => c.Code == code)).FirstOrDefaultAsync();
+    }
 
     public async Task<IReadOnlyList<UnitRow>> ListUnitsAsync()
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<UnitRow>(SelectUnitsSql)).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<UnitRecord>().OrderBy(u => u.Id).Select(u => new UnitRow(u.Id, u.NameZh, u.NameEn, u.Phone)).ToListAsync();
     }
-
-    private const string SelectCalendarSql = """
-        select starts_at, ends_at from working_periods order by starts_at;
-        select time_zone, rest_weekdays from calendar_settings where id = 1;
-        select day, kind from calendar_days;
-        """;
 
     /// <summary>The working calendar, reloaded at most once a minute.</summary>
     public async Task<WorkingCalendar> CalendarAsync()
@@ -63,15 +55,14 @@ public sealed class CatalogueRepository(NpgsqlDataSource db, TimeProvider clock)
         {
             return cached.Calendar;
         }
-        await using var conn = await db.OpenConnectionAsync();
-        await using var multi = await conn.QueryMultipleAsync(SelectCalendarSql);
-        var periods = (await multi.ReadAsync<(TimeOnly Start, TimeOnly End)>()).Select(p => new WorkingPeriod(p.Start, p.End)).ToList();
-        var settings = await multi.ReadSingleAsync<(string Zone, int[] RestDays)>();
-        var days = (await multi.ReadAsync<(DateOnly Day, string Kind)>()).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var periods = await db.Set<WorkingPeriodRecord>().OrderBy(p => p.StartsAt).Select(p => new WorkingPeriod(p.StartsAt, p.EndsAt)).ToListAsync();
+        var settings = await db.Set<CalendarSettingsRecord>().SingleAsync(s => s.Id == 1);
+        var days = await db.Set<CalendarDayRecord>().Select(d => new { d.Day, d.Kind }).ToListAsync();
         var calendar = new WorkingCalendar(
-            TimeZoneInfo.FindSystemTimeZoneById(settings.Zone),
+            TimeZoneInfo.FindSystemTimeZoneById(settings.TimeZone),
             periods,
-            settings.RestDays.Select(d => (DayOfWeek)d).ToHashSet(),
+            settings.RestWeekdays.Select(d => (DayOfWeek)d).ToHashSet(),
             days.Where(d => d.Kind == "holiday").Select(d => d.Day).ToHashSet(),
             days.Where(d => d.Kind == "workday").Select(d => d.Day).ToHashSet());
         _calendar = new Cached(calendar, now);

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Dapper;
 using Grid.Server.Data;
 using Grid.Server.Incidents;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Grid.Server.Field;
@@ -28,141 +28,139 @@ public sealed class PointRow
     public string? CellCode { get; init; }
 }
 
-/// <summary>SQL of the field app: notes added to a case ("+1", the reporter's photos) and patrol tracks.</summary>
-public sealed class FieldRepository(NpgsqlDataSource db)
+/// <summary>Data of the field app: notes added to a case ("+1", the reporter's photos) and patrol tracks.</summary>
+public sealed class FieldRepository(IDbContextFactory<GridDbContext> contexts)
 {
     public enum NoteOutcome { Added, Replayed, KeyReused, CaseChanged }
 
     // A note changes no state: from_state = to_state. The state in the insert's where clause makes a
     // note on a case that was just closed lose cleanly instead of landing on the closed case.
+    // (jsonb_build_object() is '{}': EF runs raw SQL through string.Format, so no braces here.)
     private const string InsertNoteSql = """
         insert into case_history (case_id, at, actor_id, action, from_state, to_state, reason, evidence, details)
-        select @CaseId, @Now, @PersonId, @Action, c.state, c.state, @Note, @Evidence::jsonb, '{}'::jsonb
+        select @CaseId, @Now, @PersonId, @Action, c.state, c.state, @Note, @Evidence::jsonb, jsonb_build_object()
         from cases c where c.id = @CaseId and c.state = @State
-        """;
-
-    private const string InsertKeySql = """
-        insert into request_keys (person_id, key, case_id, action, request_hash, created_at)
-        values (@PersonId, @Key, @CaseId, @Action, @RequestHash, @Now)
         """;
 
     /// <summary>Adds a note with evidence to a case's history, once per idempotency key.</summary>
     public async Task<(NoteOutcome Outcome, long CaseId, string Action)> AddNoteAsync(CaseNote note)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await conn.ExecuteAsync("select pg_advisory_xact_lock(hashtextextended(@Lock, 0))", new { Lock = $"request:{note.PersonId}:{note.Key}" }, tx);
-        var prior = await conn.QueryFirstOrNullAsync<(long CaseId, string Action, string RequestHash)>(
-            "select case_id, action, request_hash from request_keys where person_id = @PersonId and key = @Key", new { note.PersonId, note.Key }, tx);
-        if (prior is { } p)
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync("select pg_advisory_xact_lock(hashtextextended(@Lock, 0))",
+            new NpgsqlParameter("Lock", $"request:{note.PersonId}:{note.Key}"));
+        var prior = await db.Set<RequestKeyRecord>().Where(k => k.PersonId == note.PersonId && k.Key == note.Key)
+            .Select(k => new { k.CaseId, k.Action, k.RequestHash }).FirstOrDefaultAsync();
+        if (prior is not null)
         {
             await tx.RollbackAsync();
-            var same = p.CaseId == note.CaseId && p.Action == note.Action && p.RequestHash == note.RequestHash;
-            return (same ? NoteOutcome.Replayed : NoteOutcome.KeyReused, p.CaseId, p.Action);
+            var same = prior.CaseId == note.CaseId && prior.Action == note.Action && prior.RequestHash == note.RequestHash;
+            return (same ? NoteOutcome.Replayed : NoteOutcome.KeyReused, prior.CaseId, prior.Action);
         }
-        var added = await conn.ExecuteAsync(InsertNoteSql, new
-        {
-            note.CaseId, note.Now, note.PersonId, note.Action, note.State, note.Note, Evidence = JsonSerializer.Serialize(note.Evidence),
-        }, tx);
+        var added = await db.Database.ExecuteSqlRawAsync(InsertNoteSql,
+            new NpgsqlParameter("CaseId", note.CaseId), new NpgsqlParameter("Now", note.Now), new NpgsqlParameter("PersonId", note.PersonId),
+            new NpgsqlParameter("Action", note.Action), new NpgsqlParameter("State", note.State),
+            new NpgsqlParameter("Note", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)note.Note ?? DBNull.Value },
+            new NpgsqlParameter("Evidence", JsonSerializer.Serialize(note.Evidence)));
         if (added == 0)
         {
             await tx.RollbackAsync();
             return (NoteOutcome.CaseChanged, note.CaseId, note.Action);
         }
-        await conn.ExecuteAsync(InsertKeySql, new { note.PersonId, note.Key, note.CaseId, note.Action, note.RequestHash, note.Now }, tx);
-        await conn.ExecuteAsync(CaseRepository.InsertCaseEventSql, new { At = note.Now, Kind = "case_changed", note.Action, note.CaseId }, tx);
+        db.Add(new RequestKeyRecord { PersonId = note.PersonId, Key = note.Key, CaseId = note.CaseId, Action = note.Action, RequestHash = note.RequestHash, CreatedAt = note.Now });
+        await db.SaveChangesAsync();
+        await db.Database.ExecuteSqlRawAsync(CaseRepository.InsertCaseEventSql, new NpgsqlParameter("At", note.Now),
+            new NpgsqlParameter("Kind", "case_changed"), new NpgsqlParameter("Action", note.Action), new NpgsqlParameter("CaseId", note.CaseId));
         await tx.CommitAsync();
         return (NoteOutcome.Added, note.CaseId, note.Action);
     }
 
-    private const string SelectShiftColumns = """
-        select s.id as Id, s.person_id as PersonId, s.started_at as StartedAt, s.ended_at as EndedAt, s.consent as Consent,
-               (select count(*)::int from patrol_points p where p.shift_id = s.id) as Points
-        from patrol_shifts s
-        """;
+    private static IQueryable<ShiftRow> Shifts(GridDbContext db, IQueryable<PatrolShiftRecord> shifts) => shifts.Select(s => new ShiftRow
+    {
+        Id = s.Id, PersonId = s.PersonId, StartedAt = s.StartedAt, EndedAt = s.EndedAt, Consent = s.Consent,
+        Points = db.Set<PatrolPointRecord>().Count(p => p.ShiftId == s.Id),
+    });
 
     public async Task<ShiftRow?> OpenShiftAsync(Guid person)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QuerySingleOrDefaultAsync<ShiftRow>(SelectShiftColumns + " where s.person_id = @Person and s.ended_at is null", new { Person = person });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Shifts(db, db.Set<PatrolShiftRecord>().Where(s => s.PersonId == person && s.EndedAt == null)).SingleOrDefaultAsync();
     }
 
     public async Task<ShiftRow?> FindShiftAsync(long id)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QuerySingleOrDefaultAsync<ShiftRow>(SelectShiftColumns + " where s.id = @Id", new { Id = id });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Shifts(db, db.Set<PatrolShiftRecord>().Where(s => s.Id == id)).SingleOrDefaultAsync();
     }
 
-    // The partial unique index allows one open shift per person; a second start gets the open one back.
+    // The partial unique index allows one open shift per person; a second start inserts nothing and
+    // gets the open one back.
     private const string InsertShiftSql = """
         insert into patrol_shifts (person_id, started_at, consent) values (@Person, @Now, @Consent)
         on conflict (person_id) where ended_at is null do nothing
-        returning id
         """;
 
     /// <summary>Starts a shift; false when one was already open (it is left as it is).</summary>
     public async Task<(bool Started, ShiftRow Shift)> StartShiftAsync(Guid person, bool consent, DateTimeOffset now)
     {
-        await using (var conn = await db.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        bool started;
+        await using (var db = await contexts.CreateDbContextAsync())
+        await using (var tx = await db.Database.BeginTransactionAsync())
         {
-            var id = await conn.QuerySingleOrDefaultAsync<long?>(InsertShiftSql, new { Person = person, Now = now, Consent = consent }, tx);
-            if (id is { } started)
+            started = await db.Database.ExecuteSqlRawAsync(InsertShiftSql, new NpgsqlParameter("Person", person), new NpgsqlParameter("Now", now),
+                new NpgsqlParameter("Consent", consent)) == 1;
+            if (started)
             {
-                await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = person, Action = "patrol_started", Subject = $"patrol_shift:{started}",
-                    Details = JsonSerializer.Serialize(new { consent }) }, tx);
+                var id = await db.Set<PatrolShiftRecord>().Where(s => s.PersonId == person && s.EndedAt == null).Select(s => s.Id).SingleAsync();
+                db.Add(new AuditLogRecord { At = now, ActorId = person, Action = "patrol_started", Subject = $"patrol_shift:{id}",
+                    Details = JsonSerializer.Serialize(new { consent }) });
+                await db.SaveChangesAsync();
             }
             await tx.CommitAsync();
-            if (id is null) return (false, (await OpenShiftAsync(person))!);
         }
-        return (true, (await OpenShiftAsync(person))!);
+        return (started, (await OpenShiftAsync(person))!);
     }
-
-    private const string EndShiftSql = """
-        update patrol_shifts set ended_at = @Now where person_id = @Person and ended_at is null returning id
-        """;
 
     public async Task<ShiftRow?> EndShiftAsync(Guid person, DateTimeOffset now)
     {
         long? id;
-        await using (var conn = await db.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var db = await contexts.CreateDbContextAsync())
+        await using (var tx = await db.Database.BeginTransactionAsync())
         {
-            id = await conn.QuerySingleOrDefaultAsync<long?>(EndShiftSql, new { Person = person, Now = now }, tx);
-            if (id is not null)
+            id = await db.Set<PatrolShiftRecord>().Where(s => s.PersonId == person && s.EndedAt == null).Select(s => (long?)s.Id).FirstOrDefaultAsync();
+            // Guarded by "still open": of two concurrent ends one updates the row, the other nothing.
+            if (id is not null && await db.Set<PatrolShiftRecord>().Where(s => s.Id == id && s.EndedAt == null)
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now)) == 1)
             {
-                await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = person, Action = "patrol_ended", Subject = $"patrol_shift:{id}", Details = "{}" }, tx);
+                db.Add(new AuditLogRecord { At = now, ActorId = person, Action = "patrol_ended", Subject = $"patrol_shift:{id}", Details = "{}" });
+                await db.SaveChangesAsync();
             }
+            else id = null;
             await tx.CommitAsync();
         }
         return id is null ? null : await FindShiftAsync(id.Value);
     }
 
-    // The point is kept with the shift (the track), and the same position goes out as a staff_position
-    // event for the command-center map, announced by NOTIFY at commit like every case event.
-    private const string InsertPointSql = """
-        insert into patrol_points (shift_id, at, location, accuracy_m, cell_code)
-        values (@ShiftId, @At, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @Accuracy, @Cell)
-        """;
-
+    /// <summary>The point is kept with the shift (the track), and the same position goes out as a
+    /// staff_position event for the command-center map, announced by NOTIFY at commit like every case event.</summary>
     public async Task AddPointAsync(long shiftId, Guid person, double lat, double lon, double? accuracy, string? cell, DateTimeOffset at)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var args = new { ShiftId = shiftId, Person = person, Lat = lat, Lon = lon, Accuracy = accuracy, Cell = cell, At = at };
-        await conn.ExecuteAsync(InsertPointSql, args, tx);
-        await conn.ExecuteAsync(Realtime.EventRepository.InsertPositionEventSql, args, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        db.Add(new PatrolPointRecord { ShiftId = shiftId, At = at, Location = Grid.Geo.Point(lon, lat), AccuracyM = accuracy, CellCode = cell });
+        await db.SaveChangesAsync();
+        await db.Database.ExecuteSqlRawAsync(Realtime.EventRepository.InsertPositionEventSql,
+            new NpgsqlParameter("At", at), new NpgsqlParameter("Person", person), new NpgsqlParameter("Lat", lat), new NpgsqlParameter("Lon", lon),
+            new NpgsqlParameter("Accuracy", NpgsqlTypes.NpgsqlDbType.Double) { Value = (object?)accuracy ?? DBNull.Value },
+            new NpgsqlParameter("Cell", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)cell ?? DBNull.Value });
         await tx.CommitAsync();
     }
 
-    private const string SelectTrackSql = """
-        select at as At, ST_Y(location) as Lat, ST_X(location) as Lon, accuracy_m as AccuracyM, cell_code as CellCode
-        from patrol_points where shift_id = @Id order by at, id
-        """;
-
     public async Task<IReadOnlyList<PointRow>> TrackAsync(long shiftId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<PointRow>(SelectTrackSql, new { Id = shiftId })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<PatrolPointRecord>().Where(p => p.ShiftId == shiftId).OrderBy(p => p.At).ThenBy(p => p.Id)
+            .Select(p => new PointRow { At = p.At, Lat = p.Location.Y, Lon = p.Location.X, AccuracyM = p.AccuracyM, CellCode = p.CellCode })
+            .ToListAsync();
     }
 }

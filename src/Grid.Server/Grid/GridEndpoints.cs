@@ -56,7 +56,7 @@ public static class GridEndpoints
             {
                 ["type"] = "Feature",
                 ["id"] = c.Code,
-                ["geometry"] = JsonNode.Parse(c.GeoJson),
+                ["geometry"] = Geo.ToGeoJson(c.Geom),
                 ["properties"] = new JsonObject
                 {
                     ["code"] = c.Code, ["name"] = c.Name, ["communityCode"] = c.CommunityCode, ["communityName"] = c.CommunityName,
@@ -77,7 +77,7 @@ public static class GridEndpoints
             return Problems.NotFound($"There is no grid cell with code '{code}'.");
         }
         return TypedResults.Ok(new CellDetail(cell.Code, cell.Name, cell.CommunityCode, cell.CommunityName, cell.StreetCode, cell.StreetName,
-            Math.Round(cell.AreaM2, 1), cell.OpenCases, cell.OverdueCases, JsonNode.Parse(cell.GeoJson), await staff.TeamOfCellAsync(cell.Code)));
+            Math.Round(cell.AreaM2, 1), cell.OpenCases, cell.OverdueCases, Geo.ToGeoJson(cell.Geom), await staff.TeamOfCellAsync(cell.Code)));
     }
 
     private static async Task<Results<Ok<LocateResponse>, ValidationProblem, ProblemHttpResult>> Locate(double? lat, double? lon,
@@ -114,7 +114,18 @@ public static class GridEndpoints
             var props = feature.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
             var code = props.ValueKind == JsonValueKind.Object && props.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
             var name = props.ValueKind == JsonValueKind.Object && props.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-            var geometry = feature.TryGetProperty("geometry", out var g) && g.ValueKind == JsonValueKind.Object ? g.GetRawText() : null;
+            var geometryJson = feature.TryGetProperty("geometry", out var g) && g.ValueKind == JsonValueKind.Object ? g : (JsonElement?)null;
+            NetTopologySuite.Geometries.Geometry? geometry = null;
+            string? geometryError = null;
+            if (geometryJson is { } gj)
+            {
+                // Unreadable GeoJSON is one more problem of the import, listed with the others.
+                try { geometry = Geo.FromGeoJson(gj); }
+                catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or NotSupportedException)
+                {
+                    geometryError = e.Message.TrimEnd('.');
+                }
+            }
             if (!GridCode.TryParse(code, out var parsed, out var codeError))
             {
                 errors.Add($"features[{index}].code", $"Feature {index}: {codeError}");
@@ -123,11 +134,11 @@ public static class GridEndpoints
             {
                 errors.Add($"features[{index}].name", $"Feature {index}: a name of 1 to 100 characters is required.");
             }
-            if (geometry is null)
+            if (geometryJson is null)
             {
                 errors.Add($"features[{index}].geometry", $"Feature {index}: a Polygon or MultiPolygon geometry is required.");
             }
-            cells.Add(new ImportCell(index, code is null ? null : parsed.Value ?? code, name, geometry));
+            cells.Add(new ImportCell(index, code is null ? null : parsed.Value ?? code, name, geometry, geometryError));
         }
         if (index == 0)
         {

@@ -1,5 +1,7 @@
-using Dapper;
+using System.Text.Json;
 using Grid.Server.Data;
+using Microsoft.EntityFrameworkCore;
+using NetTopologySuite.Geometries;
 using Npgsql;
 
 namespace Grid.Server.Grid;
@@ -18,63 +20,65 @@ public enum LocateMatch
 public sealed record LocatedCell(string Code, string Name, string CommunityCode, LocateMatch Match, double DistanceMeters);
 
 public sealed record CellSummary(string Code, string Name, string CommunityCode, string CommunityName, string StreetCode,
-    string StreetName, double AreaM2, int OpenCases, int OverdueCases, string GeoJson);
+    string StreetName, double AreaM2, int OpenCases, int OverdueCases, MultiPolygon Geom);
 
-public sealed record ImportCell(int Index, string? Code, string? Name, string? GeometryJson);
+/// <summary>A feature of an import: its geometry as read from GeoJSON, or why it could not be read.</summary>
+public sealed record ImportCell(int Index, string? Code, string? Name, Geometry? Geometry, string? GeometryError = null);
 
-public sealed class GridRepository(NpgsqlDataSource db)
+public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
 {
-    // ST_Covers counts boundary points, so a point on a shared border matches every cell along it;
-    // ordering by code makes the choice the same every time.
-    private const string LocateInsideSql = """
-        with p as (select ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326) as pt)
-        select g.code, g.name, g.community_code as CommunityCode, count(*) over () as Matches
-        from grid_cells g, p
-        where ST_Covers(g.geom, p.pt)
-        order by g.code
-        limit 1
-        """;
+    private sealed record NearestRow(string Code, string Name, string CommunityCode, double Distance);
 
-    // The && prefilter keeps the GiST index in play; the exact distance is on the spheroid.
+    // The distance is on the spheroid (geometry::geography), which EF's NTS functions do not
+    // translate for geometry columns; the && prefilter keeps the GiST index in play.
     private const string LocateNearestSql = """
-        with p as (select ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326) as pt)
-        select g.code, g.name, g.community_code as CommunityCode, ST_Distance(g.geom::geography, p.pt::geography) as Distance
-        from grid_cells g, p
-        where g.geom && ST_Expand(p.pt, @DegLon, @DegLat)
-          and ST_DWithin(g.geom::geography, p.pt::geography, @MaxMeters)
-        order by Distance, g.code
+        select g.code as "Code", g.name as "Name", g.community_code as "CommunityCode",
+               ST_Distance(g.geom::geography, @Point::geography) as "Distance"
+        from grid_cells g
+        where g.geom && ST_Expand(@Point, @DegLon, @DegLat)
+          and ST_DWithin(g.geom::geography, @Point::geography, @MaxMeters)
+        order by "Distance", g.code
         limit 1
         """;
 
     public async Task<LocatedCell?> LocateAsync(double lat, double lon, double maxMeters)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        var inside = await conn.QueryFirstOrNullAsync<(string Code, string Name, string CommunityCode, long Matches)>(
-            LocateInsideSql, new { Lat = lat, Lon = lon });
-        if (inside is { } hit)
+        var point = Geo.Point(lon, lat);
+        await using var db = await contexts.CreateDbContextAsync();
+        // ST_Covers counts boundary points, so a point on a shared border matches every cell along it;
+        // ordering by code makes the choice the same every time, and a second row tells a border.
+        var inside = await db.Set<GridCellRecord>()
+            .Where(g => g.Geom.Covers(point))
+            .OrderBy(g => g.Code)
+            .Select(g => new { g.Code, g.Name, g.CommunityCode })
+            .Take(2)
+            .ToListAsync();
+        if (inside.Count > 0)
         {
-            return new LocatedCell(hit.Code, hit.Name, hit.CommunityCode, hit.Matches > 1 ? LocateMatch.Border : LocateMatch.Inside, 0);
+            return new LocatedCell(inside[0].Code, inside[0].Name, inside[0].CommunityCode, inside.Count > 1 ? LocateMatch.Border : LocateMatch.Inside, 0);
         }
         var box = SearchBox.Around(lat, maxMeters);
-        var near = await conn.QueryFirstOrNullAsync<(string Code, string Name, string CommunityCode, double Distance)>(
-            LocateNearestSql, new { Lat = lat, Lon = lon, MaxMeters = maxMeters, DegLat = box.DegLat, DegLon = box.DegLon });
-        return near is { } n ? new LocatedCell(n.Code, n.Name, n.CommunityCode, LocateMatch.Nearest, Math.Round(n.Distance, 1)) : null;
+        var near = await db.Database.SqlQueryRaw<NearestRow>(LocateNearestSql,
+            new NpgsqlParameter("Point", point), new NpgsqlParameter("DegLon", box.DegLon), new NpgsqlParameter("DegLat", box.DegLat),
+            new NpgsqlParameter("MaxMeters", maxMeters)).ToListAsync();
+        return near is [var n, ..] ? new LocatedCell(n.Code, n.Name, n.CommunityCode, LocateMatch.Nearest, Math.Round(n.Distance, 1)) : null;
     }
 
-    // A cell with its community, street and current load (open and overdue cases).
+    // A cell with its community, street and current load (open and overdue cases): counts per cell,
+    // so SQL run through EF rather than LINQ.
     private const string SelectCellSummary = """
-        select g.code, g.name, g.community_code as CommunityCode, cm.name as CommunityName, s.code as StreetCode, s.name as StreetName,
-               g.area_m2 as AreaM2,
-               (select count(*)::int from cases c where c.cell_code = g.code and c.state not in ('closed','cancelled')) as OpenCases,
-               (select count(*)::int from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress') and c.deadline < @Now) as OverdueCases,
-               ST_AsGeoJSON(g.geom, 7) as GeoJson
+        select g.code as "Code", g.name as "Name", g.community_code as "CommunityCode", cm.name as "CommunityName",
+               s.code as "StreetCode", s.name as "StreetName", g.area_m2 as "AreaM2",
+               (select count(*)::int from cases c where c.cell_code = g.code and c.state not in ('closed','cancelled')) as "OpenCases",
+               (select count(*)::int from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress') and c.deadline < @Now) as "OverdueCases",
+               g.geom as "Geom"
         from grid_cells g
         join communities cm on cm.code = g.community_code
         join streets s on s.code = cm.street_code
         """;
 
     private const string SelectCellsSql = SelectCellSummary + "\n" + """
-        where (@HasBox = false or g.geom && ST_MakeEnvelope(@MinLon, @MinLat, @MaxLon, @MaxLat, 4326))
+        where (@Box::geometry is null or g.geom && @Box)
           and (@Street::text is null or g.code like @Street || '%')
           and (@OnlyCells::text[] is null or g.code = any(@OnlyCells))
         order by g.code
@@ -83,13 +87,13 @@ public sealed class GridRepository(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<CellSummary>> ListCellsAsync(double[]? bbox, string? street, string[]? onlyCells, DateTimeOffset now, int limit)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<CellSummary>(SelectCellsSql, new
-        {
-            HasBox = bbox is not null,
-            MinLon = bbox?[0] ?? 0, MinLat = bbox?[1] ?? 0, MaxLon = bbox?[2] ?? 0, MaxLat = bbox?[3] ?? 0,
-            Street = street, OnlyCells = onlyCells, Now = now, Limit = limit,
-        })).ToList();
+        Geometry? box = bbox is null ? null : Geo.Factory.ToGeometry(new Envelope(bbox[0], bbox[2], bbox[1], bbox[3]));
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<CellSummary>(SelectCellsSql,
+            new NpgsqlParameter("Box", NpgsqlTypes.NpgsqlDbType.Geometry) { Value = (object?)box ?? DBNull.Value },
+            new NpgsqlParameter("Street", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)street ?? DBNull.Value },
+            new NpgsqlParameter("OnlyCells", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)onlyCells ?? DBNull.Value },
+            new NpgsqlParameter("Now", now), new NpgsqlParameter("Limit", limit)).ToListAsync();
     }
 
     private const string SelectCellSql = SelectCellSummary + "\n" + """
@@ -98,8 +102,9 @@ public sealed class GridRepository(NpgsqlDataSource db)
 
     public async Task<CellSummary?> FindCellAsync(string code, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QuerySingleOrDefaultAsync<CellSummary>(SelectCellSql, new { Code = code, Now = now });
+        await using var db = await contexts.CreateDbContextAsync();
+        var rows = await db.Database.SqlQueryRaw<CellSummary>(SelectCellSql, new NpgsqlParameter("Code", code), new NpgsqlParameter("Now", now)).ToListAsync();
+        return rows.SingleOrDefault();
     }
 
     private const string CreateStagingSql = """
@@ -107,14 +112,14 @@ public sealed class GridRepository(NpgsqlDataSource db)
         """;
 
     private const string InsertStagingSql = """
-        insert into import_cells (idx, code, name, geom, community_code)
-        values (@Index, @Code, @Name, case when @GeometryJson::text is null then null else ST_SetSRID(ST_GeomFromGeoJSON(@GeometryJson), 4326) end, left(@Code, 12))
+        insert into import_cells (idx, code, name, geom, community_code) values (@Index, @Code, @Name, @Geom, left(@Code, 12))
         """;
 
     // Every problem of the whole import in one pass; the caller stores nothing if any row comes back.
+    // Validity and overlaps are PostGIS's verdict (ST_IsValidReason names the fault and where it is).
     private const string CheckStagingSql = """
-        select idx as Index, 'geometry' as Field,
-               'Feature ' || idx || ' (' || coalesce(code, 'no code') || '): the polygon is not valid: ' || ST_IsValidReason(geom) || '.' as Message
+        select idx as "Index", 'geometry' as "Field",
+               'Feature ' || idx || ' (' || coalesce(code, 'no code') || '): the polygon is not valid: ' || ST_IsValidReason(geom) || '.' as "Message"
         from import_cells where geom is not null and not ST_IsValid(geom)
         union all
         select idx, 'geometry', 'Feature ' || idx || ' (' || coalesce(code, 'no code') || '): geometry must be a Polygon or MultiPolygon, not ' || GeometryType(geom) || '.'
@@ -154,39 +159,37 @@ public sealed class GridRepository(NpgsqlDataSource db)
     /// <summary>Stores all cells, or none: every problem found is returned and the transaction rolls back.</summary>
     public async Task<IReadOnlyList<ImportProblem>> ImportCellsAsync(IReadOnlyList<ImportCell> cells, Guid actor, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
         // One import at a time, so two imports cannot each pass the overlap check against the other.
-        await conn.ExecuteAsync("select pg_advisory_xact_lock(7001)", transaction: tx);
-        await conn.ExecuteAsync(CreateStagingSql, transaction: tx);
-        var problems = new List<ImportProblem>();
+        await db.Database.ExecuteSqlRawAsync("select pg_advisory_xact_lock(7001)");
+        await db.Database.ExecuteSqlRawAsync(CreateStagingSql);
+        var problems = cells.Where(c => c.GeometryError is not null)
+            .Select(c => new ImportProblem(c.Index, "geometry", $"Feature {c.Index} ({c.Code ?? "no code"}): the geometry cannot be read: {c.GeometryError}."))
+            .ToList();
         foreach (var cell in cells)
         {
-            try
-            {
-                await conn.ExecuteAsync("savepoint one_cell", transaction: tx);
-                await conn.ExecuteAsync(InsertStagingSql, cell, tx);
-                await conn.ExecuteAsync("release savepoint one_cell", transaction: tx);
-            }
-            catch (PostgresException e) when (e.SqlState.StartsWith("XX") || e.SqlState.StartsWith("22"))
-            {
-                // PostGIS rejects unparseable GeoJSON here; report it with the others.
-                await conn.ExecuteAsync("rollback to savepoint one_cell", transaction: tx);
-                problems.Add(new ImportProblem(cell.Index, "geometry", $"Feature {cell.Index} ({cell.Code ?? "no code"}): the geometry cannot be read: {e.MessageText}."));
-            }
+            var geom = cell.Geometry;
+            if (geom is not null) geom.SRID = Geo.Srid;
+            await db.Database.ExecuteSqlRawAsync(InsertStagingSql,
+                new NpgsqlParameter("Index", cell.Index),
+                new NpgsqlParameter("Code", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)cell.Code ?? DBNull.Value },
+                new NpgsqlParameter("Name", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)cell.Name ?? DBNull.Value },
+                new NpgsqlParameter("Geom", NpgsqlTypes.NpgsqlDbType.Geometry) { Value = (object?)geom ?? DBNull.Value });
         }
-        problems.AddRange(await conn.QueryAsync<ImportProblem>(CheckStagingSql, transaction: tx));
+        problems.AddRange(await db.Database.SqlQueryRaw<ImportProblem>(CheckStagingSql).ToListAsync());
         if (problems.Count > 0)
         {
             await tx.RollbackAsync();
             return problems.OrderBy(p => p.Index).ToList();
         }
-        await conn.ExecuteAsync(InsertCellsSql, transaction: tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        await db.Database.ExecuteSqlRawAsync(InsertCellsSql);
+        db.Add(new AuditLogRecord
         {
-            Now = now, Actor = actor, Action = "import_cells", Subject = "grid_cells",
-            Details = System.Text.Json.JsonSerializer.Serialize(new { cells = cells.Select(c => c.Code) }),
-        }, tx);
+            At = now, ActorId = actor, Action = "import_cells", Subject = "grid_cells",
+            Details = JsonSerializer.Serialize(new { cells = cells.Select(c => c.Code) }),
+        });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return [];
     }

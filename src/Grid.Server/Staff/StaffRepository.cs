@@ -1,8 +1,7 @@
-using Dapper;
 using Grid.Server.Data;
 using Grid.Domain.People;
 using Grid.Server.Auth;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 
 namespace Grid.Server.Staff;
 
@@ -21,93 +20,85 @@ public sealed class PersonLogin
 
 public sealed record TeamMember(string Role, Guid PersonId, string DisplayName, string? Phone, bool OnDuty);
 
-public sealed class StaffRepository(NpgsqlDataSource db)
+public sealed class StaffRepository(IDbContextFactory<GridDbContext> contexts)
 {
-    private const string SelectLoginSql = """
-        select p.id, p.username, p.display_name as DisplayName, p.password_hash as PasswordHash, p.street_code as StreetCode,
-               p.unit_id as UnitId, p.failed_logins as FailedLogins, p.locked_until as LockedUntil,
-               coalesce(array_agg(r.role order by r.role) filter (where r.role is not null), '{}') as Roles
-        from people p left join person_roles r on r.person_id = p.id
-        where p.username = @Username
-        group by p.id
-        """;
-
     public async Task<PersonLogin?> FindLoginAsync(string username)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QuerySingleOrDefaultAsync<PersonLogin>(SelectLoginSql, new { Username = username });
+        await using var db = await contexts.CreateDbContextAsync();
+        var p = await db.Set<PersonRecord>()
+            .Where(p => p.Username == username)
+            .Select(p => new
+            {
+                p.Id, p.Username, p.DisplayName, p.PasswordHash, p.StreetCode, p.UnitId, p.FailedLogins, p.LockedUntil,
+                Roles = db.Set<PersonRoleRecord>().Where(r => r.PersonId == p.Id).OrderBy(r => r.Role).Select(r => r.Role).ToList(),
+            })
+            .SingleOrDefaultAsync();
+        return p is null ? null : new PersonLogin
+        {
+            Id = p.Id, Username = p.Username, DisplayName = p.DisplayName, PasswordHash = p.PasswordHash, StreetCode = p.StreetCode,
+            UnitId = p.UnitId, FailedLogins = p.FailedLogins, LockedUntil = p.LockedUntil?.UtcDateTime, Roles = [.. p.Roles],
+        };
     }
-
-    // The failure count and lock are updated in one statement so parallel guesses cannot slip past the limit.
-    private const string RecordFailedLoginSql = """
-        update people
-        set failed_logins = case when failed_logins + 1 >= @MaxFailures then 0 else failed_logins + 1 end,
-            locked_until  = case when failed_logins + 1 >= @MaxFailures then @LockUntil else locked_until end
-        where id = @Id
-        returning locked_until
-        """;
 
     /// <summary>Counts a failed sign-in; returns the lock end if this failure locked the account.</summary>
     public async Task<DateTime?> RecordFailedLoginAsync(Guid id, int maxFailures, DateTimeOffset now, DateTimeOffset lockUntil)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var locked = await conn.QuerySingleAsync<DateTime?>(RecordFailedLoginSql, new { Id = id, MaxFailures = maxFailures, LockUntil = lockUntil }, tx);
-        var lockedNow = locked is { } l && l > now.UtcDateTime;
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
-        {
-            Now = now, Actor = id, Action = lockedNow ? "account_locked" : "login_failed", Subject = $"person:{id}", Details = "{}",
-        }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        // The failure count and lock change in one UPDATE (the row lock orders parallel guesses), so
+        // parallel guesses cannot slip past the limit.
+        await db.Set<PersonRecord>().Where(p => p.Id == id).ExecuteUpdateAsync(u => u
+            .SetProperty(p => p.FailedLogins, p => p.FailedLogins + 1 >= maxFailures ? 0 : p.FailedLogins + 1)
+            .SetProperty(p => p.LockedUntil, p => p.FailedLogins + 1 >= maxFailures ? lockUntil : p.LockedUntil));
+        var locked = await db.Set<PersonRecord>().Where(p => p.Id == id).Select(p => p.LockedUntil).SingleAsync();
+        var lockedNow = locked is { } l && l > now;
+        db.Add(new AuditLogRecord { At = now, ActorId = id, Action = lockedNow ? "account_locked" : "login_failed", Subject = $"person:{id}", Details = "{}" });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
-        return lockedNow ? locked : null;
+        return lockedNow ? locked!.Value.UtcDateTime : null;
     }
-
-    private const string RecordLoginSql = "update people set failed_logins = 0, locked_until = null where id = @Id";
 
     public async Task RecordSuccessfulLoginAsync(Guid id, DateTimeOffset now)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await conn.ExecuteAsync(RecordLoginSql, new { Id = id }, tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new { Now = now, Actor = id, Action = "login", Subject = $"person:{id}", Details = "{}" }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Set<PersonRecord>().Where(p => p.Id == id).ExecuteUpdateAsync(u => u
+            .SetProperty(p => p.FailedLogins, 0)
+            .SetProperty(p => p.LockedUntil, (DateTimeOffset?)null));
+        db.Add(new AuditLogRecord { At = now, ActorId = id, Action = "login", Subject = $"person:{id}", Details = "{}" });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
     }
 
-    private const string SelectServesCellSql = "select exists (select 1 from cell_staff where cell_code = @CellCode and person_id = @PersonId)";
-
     public async Task<bool> ServesCellAsync(Guid personId, string cellCode)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<bool>(SelectServesCellSql, new { PersonId = personId, CellCode = cellCode });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<CellStaffRecord>().AnyAsync(s => s.CellCode == cellCode && s.PersonId == personId);
     }
-
-    private const string SelectCellsOfPersonSql = "select cell_code from cell_staff where person_id = @PersonId order by cell_code";
 
     public async Task<IReadOnlyList<string>> CellsServedByAsync(Guid personId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<string>(SelectCellsOfPersonSql, new { PersonId = personId })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<CellStaffRecord>().Where(s => s.PersonId == personId).OrderBy(s => s.CellCode).Select(s => s.CellCode).ToListAsync();
     }
 
-    private const string SelectTeamSql = """
-        select s.role, p.id as PersonId, p.display_name as DisplayName, p.phone, p.on_duty as OnDuty
-        from cell_staff s join people p on p.id = s.person_id
-        where s.cell_code = @CellCode
-        order by array_position(array['grid_head','grid_worker','patroller','informant','inspector','liaison'], s.role)
-        """;
+    // The team in the order of the standard's posts: head first, then the five officers.
+    private static readonly string[] PostOrder = ["grid_head", "grid_worker", "patroller", "informant", "inspector", "liaison"];
 
     public async Task<IReadOnlyList<TeamMember>> TeamOfCellAsync(string cellCode)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<TeamMember>(SelectTeamSql, new { CellCode = cellCode })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var team = await (from s in db.Set<CellStaffRecord>()
+                          join p in db.Set<PersonRecord>() on s.PersonId equals p.Id
+                          where s.CellCode == cellCode
+                          select new TeamMember(s.Role, p.Id, p.DisplayName, p.Phone, p.OnDuty)).ToListAsync();
+        return team.OrderBy(m => Array.IndexOf(PostOrder, m.Role)).ToList();
     }
-
-    private const string SelectPersonExistsSql = "select display_name from people where id = @Id";
 
     public async Task<string?> DisplayNameAsync(Guid id)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<string?>(SelectPersonExistsSql, new { Id = id });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<PersonRecord>().Where(p => p.Id == id).Select(p => p.DisplayName).SingleOrDefaultAsync();
     }
 
     public static Viewer ToViewer(PersonLogin p) =>

@@ -1,0 +1,85 @@
+// The tables this feature owns, as GridDbContext maps them. The schema itself is db/migrations/;
+// GridDbModelTests checks that every table, column, type, nullability and key here exists there.
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Grid.Server.Staff;
+
+/// <summary>A row of <c>people</c>.</summary>
+public sealed class PersonRecord
+{
+    public Guid Id { get; set; }
+    public string Username { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public string? Phone { get; set; }
+    public string PasswordHash { get; set; } = "";
+    public string? UnitId { get; set; }
+    public string? StreetCode { get; set; }
+    public bool OnDuty { get; set; }
+    public int FailedLogins { get; set; }
+    public DateTimeOffset? LockedUntil { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Changes when every session of the person must end (sign-out everywhere, reset, deactivation).</summary>
+    public Guid SecurityStamp { get; set; }
+    public DateTimeOffset? DeactivatedAt { get; set; }
+}
+
+/// <summary>A row of <c>person_roles</c>.</summary>
+public sealed class PersonRoleRecord
+{
+    public Guid PersonId { get; set; }
+    public string Role { get; set; } = "";
+}
+
+/// <summary>A row of <c>cell_staff</c>.</summary>
+public sealed class CellStaffRecord
+{
+    public string CellCode { get; set; } = "";
+    public string Role { get; set; } = "";
+    public Guid PersonId { get; set; }
+}
+
+internal sealed class PersonRecordConfiguration : IEntityTypeConfiguration<PersonRecord>
+{
+    public void Configure(EntityTypeBuilder<PersonRecord> e)
+    {
+        e.ToTable("people");
+        e.HasKey(x => x.Id);
+        e.Property(x => x.Id).HasColumnName("id").HasColumnType("uuid").IsRequired();
+        e.Property(x => x.Username).HasColumnName("username").HasColumnType("text").IsRequired();
+        e.Property(x => x.DisplayName).HasColumnName("display_name").HasColumnType("text").IsRequired();
+        e.Property(x => x.Phone).HasColumnName("phone").HasColumnType("text");
+        e.Property(x => x.PasswordHash).HasColumnName("password_hash").HasColumnType("text").IsRequired();
+        e.Property(x => x.UnitId).HasColumnName("unit_id").HasColumnType("text");
+        e.Property(x => x.StreetCode).HasColumnName("street_code").HasColumnType("text");
+        e.Property(x => x.OnDuty).HasColumnName("on_duty").HasColumnType("boolean").IsRequired();
+        e.Property(x => x.FailedLogins).HasColumnName("failed_logins").HasColumnType("integer").IsRequired().HasDefaultValueSql("0");
+        e.Property(x => x.LockedUntil).HasColumnName("locked_until").HasColumnType("timestamp with time zone");
+        e.Property(x => x.CreatedAt).HasColumnName("created_at").HasColumnType("timestamp with time zone").IsRequired().HasDefaultValueSql("now()");
+        e.Property(x => x.SecurityStamp).HasColumnName("security_stamp").HasColumnType("uuid").IsRequired().HasDefaultValueSql("gen_random_uuid()");
+        e.Property(x => x.DeactivatedAt).HasColumnName("deactivated_at").HasColumnType("timestamp with time zone");
+    }
+}
+
+internal sealed class PersonRoleRecordConfiguration : IEntityTypeConfiguration<PersonRoleRecord>
+{
+    public void Configure(EntityTypeBuilder<PersonRoleRecord> e)
+    {
+        e.ToTable("person_roles");
+        e.HasKey(x => new { x.PersonId, x.Role });
+        e.Property(x => x.PersonId).HasColumnName("person_id").HasColumnType("uuid").IsRequired();
+        e.Property(x => x.Role).HasColumnName("role").HasColumnType("text").IsRequired();
+    }
+}
+
+internal sealed class CellStaffRecordConfiguration : IEntityTypeConfiguration<CellStaffRecord>
+{
+    public void Configure(EntityTypeBuilder<CellStaffRecord> e)
+    {
+        e.ToTable("cell_staff");
+        e.HasKey(x => new { x.CellCode, x.Role });
+        e.Property(x => x.CellCode).HasColumnName("cell_code").HasColumnType("text").IsRequired();
+        e.Property(x => x.Role).HasColumnName("role").HasColumnType("text").IsRequired();
+        e.Property(x => x.PersonId).HasColumnName("person_id").HasColumnType("uuid").IsRequired();
+    }
+}
