@@ -44,6 +44,33 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [Fact]
+    public async Task On_a_wall_screen_the_page_goes_dark_and_the_list_folds_away_for_the_map()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await OperatorAsync(world);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[1]);
+        for (var i = 0; i < 4; i++) await world.ReportAsync(worker, i % world.Cells.Length);
+        var urgent = await world.ReportAsync(worker, 1);
+        await op.StepOkAsync(urgent.Id, "register");
+        await op.StepOkAsync(urgent.Id, "dispatch");
+        await worker.Client.PostAsJsonAsync("/api/staff/position", new { lat = world.Inside(2).Lat, lon = world.Inside(2).Lon, accuracy = 8 });
+        var cc = new CommandCenterPage(await browser.NewPageAsync(1920, 1080));
+        await cc.OpenAsync(op.Username, TestPeople.Password, $"/command?case={urgent.Id}");
+        await cc.Page.GetByRole(AriaRole.Button, new() { Name = "大屏模式（深色、大字）" }).ClickAsync();
+        await Assertions.Expect(cc.Page.Locator(".desk.wall")).ToHaveCountAsync(1);
+        await Assertions.Expect(cc.Detail).ToContainTextAsync(urgent.CaseNo);
+        await cc.Page.WaitForTimeoutAsync(500);
+        await cc.Page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-center-1920x1080") });
+
+        var before = await cc.Page.Locator("#cc-map").BoundingBoxAsync();
+        await cc.Page.GetByRole(AriaRole.Button, new() { Name = "收起列表" }).ClickAsync();
+        await Assertions.Expect(cc.CaseList).ToBeHiddenAsync();
+        await Assertions.Expect(cc.Page.GetByRole(AriaRole.Button, new() { Name = "展开列表" })).ToBeVisibleAsync();
+        var after = await cc.Page.Locator("#cc-map").BoundingBoxAsync();
+        Assert.True(after!.Width > before!.Width + 300, $"The map did not take the list's room ({before.Width} -> {after.Width} px).");
+    }
+
+    [Fact]
     public async Task A_link_to_a_case_opens_the_command_center_with_its_detail()
     {
         var world = await TestWorld.CreateAsync(browser.Server);
@@ -156,7 +183,7 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         var form = mine.ActionForm("派遣");
         await Assertions.Expect(form.GetByText("系统建议")).ToContainTextAsync(worker.Username);
         await Assertions.Expect(form.GetByLabel("处置人")).ToHaveValueAsync(worker.Id.ToString());
-        await mine.Page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-dispatch-laptop") });
+        await mine.Page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-center-1366x768-dispatch") });
         await form.GetByRole(AriaRole.Button, new() { Name = "确认 · 派遣" }).ClickAsync();
 
         await Assertions.Expect(mine.Detail.GetByRole(AriaRole.Status)).ToContainTextAsync("已派遣");
