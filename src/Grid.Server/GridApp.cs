@@ -6,7 +6,9 @@ using Grid.Server.Citizens;
 using Grid.Server.Data;
 using Grid.Server.Field;
 using Grid.Server.Escalation;
+using Grid.Server.Evaluation;
 using Grid.Server.Grid;
+using Grid.Server.Hotline;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Intake;
@@ -114,7 +116,9 @@ public static class GridApp
         services.AddIntakeChannels(builder.Configuration);
         services.AddPhotos(builder.Configuration).AddField();
         services.AddEscalation(builder.Configuration);
+        services.AddHotlinePush(builder.Configuration);
         services.AddBackgroundJobs(builder.Configuration);
+        services.AddEvaluation();
         services.AddStats();
         services.AddCitizens(builder.Configuration);
 
@@ -145,6 +149,7 @@ public static class GridApp
         routes.MapPhotos(); routes.MapField();
         routes.MapEscalation();
         app.MapJobsDashboard();
+        routes.MapEvaluation();
         routes.MapStats();
         routes.MapCitizens();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -8,7 +8,11 @@ public sealed class FigureCasesTests : DeskContext
 {
     private readonly FakeFigures _figures = new();
 
-    protected override void AddServices(IServiceCollection services) => services.AddSingleton<IFiguresSource>(_figures);
+    protected override void AddServices(IServiceCollection services)
+    {
+        services.AddSingleton<IFiguresSource>(_figures);
+        services.AddSingleton<IPublishedFigures>(new NothingPublished());
+    }
 
     [Fact]
     public void The_drill_down_pages_through_the_measure_on_the_server_in_Chinese()
@@ -71,5 +75,13 @@ public sealed class FigureCasesTests : DeskContext
         public Task<IndicatorTable> IndicatorsAsync(FigureQuery query) => throw new NotSupportedException();
         public Task<IReadOnlyList<StageRow>> StageTimesAsync(FigureQuery query) => throw new NotSupportedException();
         public Task<EscalationFigures> EscalationsAsync(FigureQuery query, string? level, int limit) => throw new NotSupportedException();
+    }
+
+    private sealed class NothingPublished : IPublishedFigures
+    {
+        public Task<IReadOnlyList<PublishedMonth>> MonthsAsync() => Task.FromResult<IReadOnlyList<PublishedMonth>>([]);
+        public Task<IndicatorTable?> IndicatorsAsync(DateOnly month, string group, int? version) => Task.FromResult<IndicatorTable?>(null);
+        public Task<FigureCasePage?> CasesAsync(DateOnly month, string group, int? version, string measure, string? key, int page, int pageSize) =>
+            Task.FromResult<FigureCasePage?>(null);
     }
 }

@@ -4,6 +4,7 @@ using Grid.Server.Auth;
 using Grid.Server.Http;
 using Grid.Server.Intake;
 using Grid.Server.Open311;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -32,21 +33,48 @@ public static class HotlineEndpoints
     public static IServiceCollection AddHotline(this IServiceCollection services) =>
         services.AddSingleton<HotlineRepository>().AddScoped<global::Grid.Web.Pages.Hotline.IHotlineSource, HotlineDesk>();
 
+    /// <summary>Status push to integrated 12345 systems (Grid:Hotline:Push); its jobs run on Hangfire.</summary>
+    public static IServiceCollection AddHotlinePush(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Grid:Hotline:Push");
+        services.Configure<HotlinePushOptions>(section);
+        var options = section.Get<HotlinePushOptions>() ?? new HotlinePushOptions();
+        services.AddSingleton<HotlinePushRepository>();
+        services.AddTransient<HotlineQueueJob>();
+        services.AddTransient<HotlineSendJob>();
+        // A redirect is not followed: the signed body goes only to the registered address.
+        services.AddHttpClient(HotlineSendJob.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds))
+            .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
+        return services;
+    }
+
     public static void MapHotline(this IEndpointRouteBuilder app)
     {
         // Machine-to-machine: no cookie, an API key checked in each handler.
         var api = app.MapGroup("/api/hotline").WithTags("Hotline").AllowAnonymous().DisableAntiforgery();
         api.MapPost("/tickets", PushTicket);
         api.MapGet("/feed", Feed);
+        api.MapPost("/callback", RegisterCallback);
+        api.MapGet("/callback", ShowCallback);
+        api.MapDelete("/callback", RemoveCallback);
         // The call taker's form; its antiforgery token is checked because it binds [FromForm].
         app.MapPost("/hotline/intake", FormIntake).ExcludeFromDescription();
     }
 
-    internal static async Task<IResult?> CheckKeyAsync(HttpContext http, Open311Repository keys, TimeProvider clock)
+    internal static async Task<IResult?> CheckKeyAsync(HttpContext http, Open311Repository keys, TimeProvider clock) =>
+        (await AuthenticateAsync(http, keys, clock)).Refused;
+
+    /// <summary>The hotline system's key (X-Api-Key), or the answer refusing it.</summary>
+    internal static async Task<(IResult? Refused, ApiKeyRow? Key, string Plain)> AuthenticateAsync(HttpContext http, Open311Repository keys, TimeProvider clock)
     {
         var key = http.Request.Headers["X-Api-Key"].ToString();
-        if (string.IsNullOrEmpty(key)) return Problems.Unauthorized("Send the hotline system's integration key in the X-Api-Key header.");
+        if (string.IsNullOrEmpty(key)) return (Problems.Unauthorized("Send the hotline system's integration key in the X-Api-Key header."), null, "");
         var row = await keys.FindKeyAsync(key);
+        return (await RefusalAsync(http, keys, clock, row), row, key);
+    }
+
+    private static async Task<IResult?> RefusalAsync(HttpContext http, Open311Repository keys, TimeProvider clock, ApiKeyRow? row)
+    {
         if (row is null || row.RevokedAt is not null) return Problems.Forbidden("The X-Api-Key is not valid or was revoked; ask the administrator for a key.");
         // A key issued for an Open311 citizen app may not push tickets or read the feed.
         if (!row.Allows("hotline"))
@@ -64,7 +92,8 @@ public static class HotlineEndpoints
     private static async Task<IResult> PushTicket(HotlineTicket body, HttpContext http, Open311Repository keys, HotlineRepository tickets,
         IntakeService intake, Incidents.CaseRepository cases, TimeProvider clock)
     {
-        if (await CheckKeyAsync(http, keys, clock) is { } refused) return refused;
+        var (refused, apiKey, _) = await AuthenticateAsync(http, keys, clock);
+        if (refused is not null) return refused;
         var errors = new Errors();
         if (string.IsNullOrWhiteSpace(body.TicketId) || body.TicketId.Length > 100) errors.Add("ticketId", "'ticketId' (the hotline's own ticket number, 1 to 100 characters) is required.");
         var report = new IntakeReport(body.Lat, body.Lon, body.Address, body.CategoryCode, body.Description, body.Priority ?? "normal", "hotline",
@@ -88,7 +117,7 @@ public static class HotlineEndpoints
         try
         {
             filed = await intake.FileAsync(report, channelRows: (conn, tx, caseId) => Dapper.SqlMapper.ExecuteAsync(conn, HotlineRepository.InsertTicketSql,
-                new { ExternalId = ticketId, CaseId = caseId, Hash = hash, Now = clock.GetUtcNow(), Actor = (Guid?)null }, tx));
+                new { ExternalId = ticketId, CaseId = caseId, Hash = hash, Now = clock.GetUtcNow(), Actor = (Guid?)null, KeyId = (long?)apiKey!.Id }, tx));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "hotline_tickets_pkey")
         {
@@ -114,6 +143,54 @@ public static class HotlineEndpoints
         var items = rows.Select(r => new FeedItem(r.Seq, r.At, r.TicketId, r.CaseId, r.CaseNo, r.Action, r.State,
             r.State is "closed" or "cancelled" ? "closed" : "open", r.Note, r.PublicNote)).ToList();
         return TypedResults.Ok(new FeedPage(items, items.Count == 0 ? after ?? 0 : items[^1].Seq));
+    }
+
+    public sealed record CallbackRequest(string? Url);
+
+    public sealed record DeliveryView(long Seq, string TicketId, int Attempts, DateTimeOffset? DeliveredAt, DateTimeOffset? FailedAt, string? LastError);
+
+    public sealed record CallbackView(string Url, DateTimeOffset RegisteredAt, string SignatureHeader, IReadOnlyList<DeliveryView> RecentDeliveries);
+
+    /// <summary>
+    /// POST /api/hotline/callback {url}: the 12345 system (its X-Api-Key) registers where every change of
+    /// its tickets is POSTed, signed with that key; registering again replaces the address.
+    /// </summary>
+    private static async Task<IResult> RegisterCallback(CallbackRequest? body, HttpContext http, Open311Repository keys, HotlinePushRepository push,
+        IDataProtectionProvider protection, TimeProvider clock)
+    {
+        var (refused, key, plain) = await AuthenticateAsync(http, keys, clock);
+        if (refused is not null) return refused;
+        var url = body?.Url?.Trim();
+        var errors = new Errors();
+        if (string.IsNullOrEmpty(url)) errors.Add("url", "'url' is required: the address where the changes of your tickets are POSTed.");
+        else if (url.Length > 500 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+                 || uri.UserInfo.Length > 0 || uri.Fragment.Length > 0)
+            errors.Add("url", "'url' must be an absolute http:// or https:// address of at most 500 characters, without user name or #fragment.");
+        if (errors.Any) return errors.ToProblem();
+        var cb = await push.RegisterAsync(key!.Id, url!, HotlineSendJob.Protector(protection).Protect(plain), clock.GetUtcNow(), key.KeyPrefix);
+        return TypedResults.Ok(new CallbackView(cb.Url, cb.RegisteredAt, HotlineSendJob.SignatureHeader, []));
+    }
+
+    /// <summary>GET /api/hotline/callback: the registered address and the latest deliveries (attempts, failures).</summary>
+    private static async Task<IResult> ShowCallback(HttpContext http, Open311Repository keys, HotlinePushRepository push, TimeProvider clock)
+    {
+        var (refused, key, _) = await AuthenticateAsync(http, keys, clock);
+        if (refused is not null) return refused;
+        var cb = await push.FindAsync(key!.Id);
+        if (cb is null) return Problems.NotFound("No callback is registered for this key; POST /api/hotline/callback with { \"url\": ... } registers one.");
+        var recent = (await push.RecentAsync(key.Id, 50))
+            .Select(d => new DeliveryView(d.Seq, d.TicketId, d.Attempts, d.DeliveredAt, d.FailedAt, d.LastError)).ToList();
+        return TypedResults.Ok(new CallbackView(cb.Url, cb.RegisteredAt, HotlineSendJob.SignatureHeader, recent));
+    }
+
+    /// <summary>DELETE /api/hotline/callback: stop the push (deliveries not yet sent are dropped); the pull feed stays.</summary>
+    private static async Task<IResult> RemoveCallback(HttpContext http, Open311Repository keys, HotlinePushRepository push, TimeProvider clock)
+    {
+        var (refused, key, _) = await AuthenticateAsync(http, keys, clock);
+        if (refused is not null) return refused;
+        return await push.UnregisterAsync(key!.Id, clock.GetUtcNow(), key.KeyPrefix)
+            ? TypedResults.NoContent()
+            : Problems.NotFound("No callback is registered for this key.");
     }
 
     /// <summary>The call taker's form: files the call, then shows the page again with the new case number.</summary>

@@ -27,8 +27,8 @@ public sealed class HotlineRepository(NpgsqlDataSource db)
     }
 
     public const string InsertTicketSql = """
-        insert into hotline_tickets (external_id, case_id, request_hash, received_at, created_by)
-        values (@ExternalId, @CaseId, @Hash, @Now, @Actor)
+        insert into hotline_tickets (external_id, case_id, request_hash, received_at, created_by, api_key_id)
+        values (@ExternalId, @CaseId, @Hash, @Now, @Actor, @KeyId)
         """;
 
     // The note is the staff's (the hotline system is a trusted partner that sees the case record);

@@ -1,7 +1,10 @@
 using Grid.Domain.People;
 using Grid.Server.Escalation;
+using Grid.Server.Evaluation;
+using Grid.Server.Hotline;
 using Hangfire;
 using Hangfire.AspNetCore;
+using Hangfire.Common;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -23,6 +26,8 @@ public static class JobsSetup
     {
         var section = configuration.GetSection("Grid:Jobs");
         services.Configure<JobsOptions>(section);
+        services.Configure<RetentionOptions>(configuration.GetSection("Grid:Retention"));
+        services.AddTransient<RetentionJob>();
         var options = section.Get<JobsOptions>() ?? new JobsOptions();
         var connectionString = configuration.GetConnectionString("Grid")!;
 
@@ -41,6 +46,10 @@ public static class JobsSetup
         };
         services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions));
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        // Filters of this host on top of the attributes and global ones (registered before AddHangfire,
+        // which keeps it): the hotline send job's retry delays come from configuration.
+        services.AddSingleton<IJobFilterProvider>(sp => new JobFilterProviderCollection(JobFilterProviders.Providers,
+            new HotlineSendRetry(sp.GetRequiredService<IOptions<HotlinePushOptions>>().Value)));
         services.AddHangfire((sp, c) => c
             .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -82,6 +91,10 @@ public static class JobsSetup
         var recurring = services.GetRequiredService<IRecurringJobManager>();
         var escalation = services.GetRequiredService<IOptions<EscalationOptions>>().Value;
         recurring.AddOrUpdate<ClaimDueRungsJob>(ClaimDueRungsJob.Id, j => j.RunAsync(CancellationToken.None), escalation.ClaimCron);
+        recurring.AddOrUpdate<MonthlyEvaluationJob>(MonthlyEvaluationJob.Id, j => j.RunAsync(), MonthlyEvaluationJob.Cron);
+        recurring.AddOrUpdate<RetentionJob>(RetentionJob.Id, j => j.RunAsync(CancellationToken.None), RetentionJob.Cron);
+        var push = services.GetRequiredService<IOptions<HotlinePushOptions>>().Value;
+        recurring.AddOrUpdate<HotlineQueueJob>(HotlineQueueJob.Id, j => j.RunAsync(CancellationToken.None), push.QueueCron);
     }
 
     /// <summary>The Hangfire dashboard at /jobs, for administrators only, through the app's own cookie sign-in.</summary>

@@ -56,7 +56,7 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
             union all select id::text, display_name from people where @Group = 'person')
         """;
 
-    private const string IndicatorsSql = "with counts as (select " + KeySql + """
+    internal const string IndicatorsSql = "with counts as (select " + KeySql + """
          as key,
                count(*) as reports,
                count(*) filter (where c.registered_at is not null) as registered,
@@ -136,7 +136,7 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
 
     // The cases behind one number. Closed, on time, reworked and extended are counted among the due,
     // so their lists add the due condition; a closed case is always due.
-    private const string CaseColumnsSql = """
+    internal const string CaseColumnsSql = """
         select c.id, c.case_no, c.state, c.category_code, c.cell_code, u.name_zh as unit_name, a.display_name as assignee_name,
                c.created_at, c.deadline, c.closed_at, c.extension_count, c.rework_count
         from cases c
@@ -144,7 +144,7 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
         left join people a on a.id = c.assignee_id
         """;
 
-    private const string PeriodCasesWhereSql = """
+    internal const string PeriodCasesWhereSql = """
          where c.created_at >= @From and c.created_at < @To and
         """ + StreetScopeSql + " and (@Key::text is null or " + KeySql + """
          = @Key)
@@ -178,7 +178,7 @@ public sealed class StatsRepository(NpgsqlDataSource db, Microsoft.Extensions.Op
                  else false end)
         """;
 
-    private const string OverdueCasesWhereSql = """
+    internal const string OverdueCasesWhereSql = """
          where c.state in ('dispatched','in_progress') and c.deadline < @Now and
         """ + StreetScopeSql + " and (@Key::text is null or " + KeySql + " = @Key)";
 

@@ -43,6 +43,16 @@ public sealed class IndicatorRow
     public long NoAnswer { get; init; }
 
     public static double? Rate(long numerator, long denominator) => denominator == 0 ? null : (double)numerator / denominator;
+
+    /// <summary>The total row of a table: every count summed over the groups.</summary>
+    public static IndicatorRow Sum(IReadOnlyCollection<IndicatorRow> rows) => new()
+    {
+        Reports = rows.Sum(r => r.Reports), Registered = rows.Sum(r => r.Registered), Dispatched = rows.Sum(r => r.Dispatched),
+        Due = rows.Sum(r => r.Due), Closed = rows.Sum(r => r.Closed), ClosedOnTime = rows.Sum(r => r.ClosedOnTime), Reworks = rows.Sum(r => r.Reworks),
+        Reworked = rows.Sum(r => r.Reworked), Extended = rows.Sum(r => r.Extended), Overdue = rows.Sum(r => r.Overdue),
+        FollowUpDue = rows.Sum(r => r.FollowUpDue), FollowedUp = rows.Sum(r => r.FollowedUp), Satisfied = rows.Sum(r => r.Satisfied),
+        NoAnswer = rows.Sum(r => r.NoAnswer),
+    };
 }
 
 public sealed record IndicatorTable(FigureQuery Query, IReadOnlyList<IndicatorRow> Rows, IndicatorRow Total, DateTimeOffset Now);

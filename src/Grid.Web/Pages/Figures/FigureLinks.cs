@@ -22,6 +22,24 @@ public static class FigureLinks
     public static string Cases(FigureQuery q, string measure, string? key) =>
         $"/figures/cases?{Query(q)}&measure={measure}" + (key is null ? "" : $"&key={Uri.EscapeDataString(key)}");
 
+    /// <summary>A published month's frozen table (its current version unless one is named).</summary>
+    public static string Published(DateOnly month, string group, int? version) =>
+        $"/figures/published?month={month:yyyy-MM}&group={Uri.EscapeDataString(group)}" + (version is null ? "" : $"&version={version}");
+
+    /// <summary>The cases behind a frozen number: the drill-down page over the publication's snapshot.</summary>
+    public static string PublishedCases(DateOnly month, int? version, string group, string measure, string? key) =>
+        $"/figures/cases?published={month:yyyy-MM}" + (version is null ? "" : $"&version={version}") +
+        $"&group={Uri.EscapeDataString(group)}&measure={measure}" + (key is null ? "" : $"&key={Uri.EscapeDataString(key)}");
+
+    /// <summary>The natural month the period is exactly, if it is one (local dates).</summary>
+    public static DateOnly? MonthOf(FigureQuery q)
+    {
+        var (from, to) = Period(q);
+        var first = DateOnly.ParseExact(from, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var last = DateOnly.ParseExact(to, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return first.Day == 1 && last == first.AddMonths(1).AddDays(-1) ? first : null;
+    }
+
     public static string Percent(long numerator, long denominator) =>
         IndicatorRow.Rate(numerator, denominator) is { } r ? (r * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–";
 

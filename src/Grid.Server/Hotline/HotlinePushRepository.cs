@@ -1,0 +1,237 @@
+using Dapper;
+using Grid.Server.Data;
+using Npgsql;
+
+namespace Grid.Server.Hotline;
+
+public sealed class HotlineCallback
+{
+    public string Url { get; init; } = "";
+    public DateTimeOffset RegisteredAt { get; init; }
+    public long CursorSeq { get; init; }
+}
+
+public sealed class DeliveryRow
+{
+    public long ApiKeyId { get; init; }
+    public long Seq { get; init; }
+    public string TicketId { get; init; } = "";
+    public string Body { get; init; } = "";
+    public int Attempts { get; init; }
+    public DateTimeOffset? DeliveredAt { get; init; }
+    public DateTimeOffset? FailedAt { get; init; }
+    public string? LastError { get; init; }
+    public string? Url { get; init; }
+    public string? SigningKey { get; init; }
+    public DateTimeOffset? KeyRevokedAt { get; init; }
+}
+
+public sealed record DeliveryKey(long ApiKeyId, long Seq, string TicketId);
+
+/// <summary>
+/// Callbacks of integrated 12345 systems and the deliveries of their tickets' changes. A delivery
+/// row per (key, event seq, ticket) is the at-most-once guard: queuing the same change again inserts
+/// nothing, and a send finds it delivered.
+/// </summary>
+public sealed class HotlinePushRepository(NpgsqlDataSource db)
+{
+    // A first registration starts after the newest change (the pull feed has the past); registering
+    // again (a new URL) keeps the cursor, so nothing is skipped or repeated.
+    private const string UpsertCallbackSql = """
+        insert into hotline_callbacks (api_key_id, url, signing_key, registered_at, cursor_seq)
+        values (@KeyId, @Url, @SigningKey, @Now, (select coalesce(max(seq), 0) from case_events))
+        on conflict (api_key_id) do update set url = excluded.url, signing_key = excluded.signing_key, registered_at = excluded.registered_at
+        returning url, registered_at, cursor_seq
+        """;
+
+    public async Task<HotlineCallback> RegisterAsync(long keyId, string url, string signingKey, DateTimeOffset now, string keyPrefix)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var cb = await conn.QuerySingleAsync<HotlineCallback>(UpsertCallbackSql, new { KeyId = keyId, Url = url, SigningKey = signingKey, Now = now }, tx);
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        {
+            Now = now, Actor = (Guid?)null, Action = "hotline_callback_registered", Subject = $"api_key:{keyId}",
+            Details = System.Text.Json.JsonSerializer.Serialize(new { url, keyPrefix }),
+        }, tx);
+        await tx.CommitAsync();
+        return cb;
+    }
+
+    public async Task<bool> UnregisterAsync(long keyId, DateTimeOffset now, string keyPrefix)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var url = await conn.QuerySingleOrDefaultAsync<string>("delete from hotline_callbacks where api_key_id = @KeyId returning url", new { KeyId = keyId }, tx);
+        if (url is null) return false;
+        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        {
+            Now = now, Actor = (Guid?)null, Action = "hotline_callback_removed", Subject = $"api_key:{keyId}",
+            Details = System.Text.Json.JsonSerializer.Serialize(new { url, keyPrefix }),
+        }, tx);
+        await tx.CommitAsync();
+        return true;
+    }
+
+    public async Task<HotlineCallback?> FindAsync(long keyId)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return await conn.QuerySingleOrDefaultAsync<HotlineCallback>(
+            "select url, registered_at, cursor_seq from hotline_callbacks where api_key_id = @KeyId", new { KeyId = keyId });
+    }
+
+    private const string RecentDeliveriesSql = """
+        select api_key_id, seq, ticket_id, body::text as body, attempts, delivered_at, failed_at, last_error
+        from hotline_deliveries where api_key_id = @KeyId
+        order by seq desc, ticket_id limit @Limit
+        """;
+
+    public async Task<IReadOnlyList<DeliveryRow>> RecentAsync(long keyId, int limit)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return (await conn.QueryAsync<DeliveryRow>(RecentDeliveriesSql, new { KeyId = keyId, Limit = limit })).ToList();
+    }
+
+    // One callback at a time per node (skip locked: another node is queuing it). The changes are the
+    // pull feed's (same events, same note columns), limited to the tickets this key pushed.
+    private const string ClaimCallbacksSql = """
+        select api_key_id from hotline_callbacks order by api_key_id for update skip locked
+        """;
+
+    private const string QueueChangesSql = """
+        with changes as (
+            select e.seq, e.at, t.external_id as ticket_id, c.id as case_id, c.case_no, e.payload->>'action' as action,
+                   e.payload->>'state' as state,
+                   (select h.reason from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
+                    order by h.id desc limit 1) as note,
+                   (select h.public_note from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
+                    order by h.id desc limit 1) as public_note
+            from case_events e
+            join cases c on c.id = e.case_id or c.merged_into = e.case_id
+            join hotline_tickets t on t.case_id = c.id and t.api_key_id = @KeyId
+            where e.seq > (select cursor_seq from hotline_callbacks where api_key_id = @KeyId)
+              and e.kind in ('case_reported','case_changed','case_escalated')
+            order by e.seq
+            limit @Batch
+        ), queued as (
+            insert into hotline_deliveries (api_key_id, seq, ticket_id, body, queued_at)
+            select @KeyId, ch.seq, ch.ticket_id,
+                   jsonb_build_object('seq', ch.seq, 'at', ch.at, 'ticketId', ch.ticket_id, 'caseId', ch.case_id, 'caseNo', ch.case_no,
+                                      'action', ch.action, 'state', ch.state,
+                                      'status', case when ch.state in ('closed','cancelled') then 'closed' else 'open' end,
+                                      'note', ch.note, 'publicNote', ch.public_note),
+                   @Now
+            from changes ch
+            on conflict do nothing
+            returning seq
+        )
+        select (select count(*) from queued) as queued, (select count(*) from changes) as seen, (select max(seq) from changes) as last_seq
+        """;
+
+    // With no change of its tickets in the batch, the cursor still moves to the newest event seen
+    // so the next pass does not scan the same events again.
+    private const string AdvanceCursorSql = """
+        update hotline_callbacks set cursor_seq = greatest(cursor_seq, coalesce(@LastSeq, (select coalesce(max(seq), 0) from case_events)))
+        where api_key_id = @KeyId
+        """;
+
+    /// <summary>Turns the new changes of every registered key's tickets into deliveries; returns how many were queued.</summary>
+    public async Task<int> QueueNewChangesAsync(DateTimeOffset now, int batch, CancellationToken ct)
+    {
+        var total = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            var keys = (await conn.QueryAsync<long>(ClaimCallbacksSql, transaction: tx)).ToList();
+            var full = false;
+            foreach (var key in keys)
+            {
+                var r = await conn.QuerySingleAsync<(long Queued, long Seen, long? LastSeq)>(QueueChangesSql, new { KeyId = key, Batch = batch, Now = now }, tx);
+                // A full batch: the cursor moves to just before its last change (whose other tickets may
+                // not have fitted; queuing one again inserts nothing), and the next round goes on.
+                await conn.ExecuteAsync(AdvanceCursorSql, new { KeyId = key, LastSeq = r.Seen == batch ? r.LastSeq - 1 : null }, tx);
+                total += (int)r.Queued;
+                full |= r.Seen == batch;
+            }
+            await tx.CommitAsync(ct);
+            if (!full) break;
+        }
+        return total;
+    }
+    // Deliveries not yet handed to Hangfire (just queued, or a node died between queuing and
+    // enqueueing): claimed with skip locked so two nodes do not both enqueue them.
+    private const string ClaimUnsentSql = """
+        select api_key_id, seq, ticket_id from hotline_deliveries
+        where job_id is null
+        order by queued_at, seq
+        limit @Batch
+        for update skip locked
+        """;
+
+    private const string SetJobSql = """
+        update hotline_deliveries set job_id = @JobId where api_key_id = @ApiKeyId and seq = @Seq and ticket_id = @TicketId
+        """;
+
+    /// <summary>Hands each delivery without a job to <paramref name="enqueue"/> and records the job id.</summary>
+    public async Task<int> EnqueueUnsentAsync(Func<DeliveryKey, string> enqueue, int batch, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var rows = (await conn.QueryAsync<DeliveryKey>(ClaimUnsentSql, new { Batch = batch }, tx)).ToList();
+        foreach (var row in rows)
+        {
+            // Enqueued before this commits: a send job that starts first waits on the row lock.
+            var jobId = enqueue(row);
+            await conn.ExecuteAsync(SetJobSql, new { JobId = jobId, row.ApiKeyId, row.Seq, row.TicketId }, tx);
+        }
+        await tx.CommitAsync(ct);
+        return rows.Count;
+    }
+
+    // The send holds the delivery row for the length of one POST, so two runs of the same send job
+    // (Hangfire delivers at least once) take turns, and the second finds it delivered.
+    private const string LockDeliverySql = """
+        select d.api_key_id, d.seq, d.ticket_id, d.body::text as body, d.attempts, d.delivered_at, d.failed_at, d.last_error,
+               cb.url, cb.signing_key, k.revoked_at as key_revoked_at
+        from hotline_deliveries d
+        left join hotline_callbacks cb on cb.api_key_id = d.api_key_id
+        join open311_api_keys k on k.id = d.api_key_id
+        where d.api_key_id = @ApiKeyId and d.seq = @Seq and d.ticket_id = @TicketId
+        for update of d
+        """;
+
+    private const string DeliveredSql = """
+        update hotline_deliveries set delivered_at = @Now, attempts = attempts + 1, last_error = null, failed_at = null
+        where api_key_id = @ApiKeyId and seq = @Seq and ticket_id = @TicketId
+        """;
+
+    private const string AttemptFailedSql = """
+        update hotline_deliveries set attempts = attempts + 1, last_error = @Error,
+               failed_at = case when attempts + 1 >= @MaxAttempts then @Now end
+        where api_key_id = @ApiKeyId and seq = @Seq and ticket_id = @TicketId
+        """;
+
+    /// <summary>
+    /// Sends one delivery once: under the row lock, does nothing when it is delivered already (or
+    /// its callback or key is gone), else runs <paramref name="post"/> and records the outcome.
+    /// Returns null when sent or when nothing was to be sent, else the failure (the caller throws,
+    /// so Hangfire retries it).
+    /// </summary>
+    public async Task<string?> SendOnceAsync(DeliveryKey key, Func<DeliveryRow, Task<string?>> post, int maxAttempts, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var row = await conn.QuerySingleOrDefaultAsync<DeliveryRow>(LockDeliverySql, new { key.ApiKeyId, key.Seq, key.TicketId }, tx);
+        if (row is null || row.DeliveredAt is not null || row.Url is null || row.KeyRevokedAt is not null)
+        {
+            await tx.CommitAsync(ct);
+            return null;
+        }
+        var error = await post(row);
+        await conn.ExecuteAsync(error is null ? DeliveredSql : AttemptFailedSql,
+            new { key.ApiKeyId, key.Seq, key.TicketId, Now = now, Error = error, MaxAttempts = maxAttempts }, tx);
+        await tx.CommitAsync(ct);
+        return error;
+    }
+}

@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Grid.Domain.People;
+using Grid.Server.Hotline;
+using Grid.Server.Tests.Infrastructure;
+using Grid.Server.Tests.Intake;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Grid.Server.Tests.Hotline;
+
+/// <summary>
+/// Status push to an integrated 12345 system: a real HTTP receiver (Kestrel on a loopback port)
+/// stands in for the hotline system. A server of its own whose send retries come after one second.
+/// </summary>
+public sealed class HotlinePushTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(TestServer.DatabaseName("hotpush"), settings: new Dictionary<string, string?>
+    {
+        ["Grid:Jobs:PollSeconds"] = "1",
+        ["Grid:Hotline:Push:QueueCron"] = "* * * * * *",
+        ["Grid:Hotline:Push:RetryDelaysSeconds:0"] = "1",
+        ["Grid:Hotline:Push:RetryDelaysSeconds:1"] = "1",
+        ["Grid:Hotline:Push:RetryDelaysSeconds:2"] = "1",
+    });
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private HttpClient System(string key)
+    {
+        var client = _server.Anonymous();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> done, string what, int seconds = 60)
+    {
+        var end = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await done())
+        {
+            if (DateTime.UtcNow > end) throw new TimeoutException($"Waited {seconds} s for {what}.");
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<long> FileTicketAsync(TestWorld world, HttpClient hotline, string ticketId)
+    {
+        var (lat, lon) = world.Inside(0);
+        var receipt = await TestWorld.ReadAsync<TicketReceipt>(await hotline.PostAsJsonAsync("/api/hotline/tickets", new
+        {
+            ticketId, callerName = "王五", callerPhone = "13800002222", lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Bins overflowing",
+        }), HttpStatusCode.Created);
+        return receipt.CaseId;
+    }
+
+    [Fact]
+    public async Task A_callback_that_fails_twice_then_succeeds_receives_each_change_once_signed_with_the_systems_key()
+    {
+        var world = await TestWorld.CreateAsync(_server);
+        var key = await IntakeHelpers.IssueKeyAsync(world, scope: "hotline");
+        var hotline = System(key);
+        await using var receiver = await Receiver.StartAsync(failFirst: 2);
+
+        // The address is checked; the key is required.
+        var bad = await hotline.PostAsJsonAsync("/api/hotline/callback", new { url = "ftp://example.org/x" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("http://", await bad.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _server.Anonymous().PostAsJsonAsync("/api/hotline/callback", new { url = receiver.Url })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await hotline.PostAsJsonAsync("/api/hotline/callback", new { url = receiver.Url })).StatusCode);
+
+        // Another system's ticket is not pushed to this one.
+        var other = System(await IntakeHelpers.IssueKeyAsync(world, scope: "hotline"));
+        await FileTicketAsync(world, other, "O-" + Guid.NewGuid().ToString("N")[..10]);
+
+        var ticketId = "P-" + Guid.NewGuid().ToString("N")[..10];
+        var caseId = await FileTicketAsync(world, hotline, ticketId);
+        // The report may be more than one change (filed, then routed); the receiver refuses the first two requests.
+        await UntilAllDeliveredAsync(ticketId, receiver);
+        var accepted = receiver.Accepted;
+        Assert.Equal(accepted.Count + 2, receiver.All.Count);
+        Assert.Equal(accepted.Count, accepted.Select(r => r.Seq).Distinct().Count());
+        var report = Assert.Single(accepted, r => r.Json.GetProperty("action").GetString() == "report");
+        Assert.Equal((ticketId, caseId), (report.Json.GetProperty("ticketId").GetString(), report.Json.GetProperty("caseId").GetInt64()));
+        // A refused attempt was retried with the same change: same seq, same body.
+        foreach (var refused in receiver.All.Where(r => !r.Accepted))
+            Assert.Contains(accepted, r => r.Seq == refused.Seq && r.Body == refused.Body);
+        Assert.Equal(report.Json.GetProperty("seq").GetInt64().ToString(), report.Seq);
+        // Signed: HMAC-SHA256 of "{timestamp}.{body}" with the system's own key.
+        var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(report.Timestamp + "." + report.Body)));
+        Assert.Equal(expected, report.Signature);
+
+        // A second change is pushed too, and accepted at once.
+        var op = await world.PersonAsync([Role.Operator], []);
+        await op.StepOkAsync(caseId, "register", new { note = "Registered for the street team" });
+        await UntilAsync(() => Task.FromResult(receiver.Accepted.Any(r => r.Json.GetProperty("action").GetString() == "register")), "the registration to be pushed");
+        await UntilAllDeliveredAsync(ticketId, receiver);
+        var registered = receiver.Accepted.Single(r => r.Json.GetProperty("action").GetString() == "register");
+        Assert.Equal(("register", "registered"), (registered.Json.GetProperty("action").GetString(), registered.Json.GetProperty("state").GetString()));
+
+        // Queued and sent again (a doubled delivery of either job): nothing more reaches the system.
+        using (var scope = _server.App.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<HotlineQueueJob>().RunAsync(CancellationToken.None);
+            var send = scope.ServiceProvider.GetRequiredService<HotlineSendJob>();
+            foreach (var r in receiver.Accepted.ToList())
+                await send.SendAsync(await KeyIdAsync(ticketId), long.Parse(r.Seq!), ticketId, CancellationToken.None);
+        }
+        var before = receiver.All.Count;
+        await Task.Delay(3000);
+        Assert.Equal(before, receiver.All.Count);
+        Assert.Equal(receiver.Accepted.Count, receiver.Accepted.Select(r => r.Seq).Distinct().Count());
+        Assert.DoesNotContain(receiver.All, r => r.Json.GetProperty("ticketId").GetString() != ticketId);
+
+        var view = JsonDocument.Parse(await hotline.GetStringAsync("/api/hotline/callback")).RootElement;
+        Assert.Equal(receiver.Url, view.GetProperty("url").GetString());
+        var deliveries = view.GetProperty("recentDeliveries").EnumerateArray().ToList();
+        Assert.Equal(receiver.All.Count, deliveries.Sum(d => d.GetProperty("attempts").GetInt32()));
+        Assert.All(deliveries, d => Assert.NotEqual(JsonValueKind.Null, d.GetProperty("deliveredAt").ValueKind));
+
+        // The pull feed stays.
+        var feed = await TestWorld.ReadAsync<FeedPage>(await hotline.GetAsync("/api/hotline/feed?after=0&limit=1000"));
+        Assert.Contains(feed.Items, i => i.TicketId == ticketId && i.Action == "register");
+    }
+
+    [Fact]
+    public async Task A_push_still_failing_after_the_last_retry_is_failed_in_the_dashboard_and_stops()
+    {
+        var world = await TestWorld.CreateAsync(_server);
+        var key = await IntakeHelpers.IssueKeyAsync(world, scope: "hotline");
+        var hotline = System(key);
+        await using var receiver = await Receiver.StartAsync(failFirst: int.MaxValue);
+        Assert.Equal(HttpStatusCode.OK, (await hotline.PostAsJsonAsync("/api/hotline/callback", new { url = receiver.Url })).StatusCode);
+
+        var ticketId = "F-" + Guid.NewGuid().ToString("N")[..10];
+        await FileTicketAsync(world, hotline, ticketId);
+        var keyId = await KeyIdAsync(ticketId);
+        // One attempt and three retries, then failed: in our table and in Hangfire's.
+        (DateTimeOffset? FailedAt, string? JobId, int Attempts) row = default;
+        await UntilAsync(async () =>
+        {
+            await using var conn = await _server.Db.OpenConnectionAsync();
+            row = await conn.QuerySingleOrDefaultAsync<(DateTimeOffset?, string?, int)>(
+                "select failed_at, job_id, attempts from hotline_deliveries where api_key_id = @K and ticket_id = @T", new { K = keyId, T = ticketId });
+            return row.FailedAt is not null;
+        }, "the delivery to fail for good");
+        Assert.Equal(4, row.Attempts);
+        string? state = null;
+        await UntilAsync(async () =>
+        {
+            await using var conn = await _server.Db.OpenConnectionAsync();
+            state = await conn.QuerySingleAsync<string?>("select statename from hangfire.job where id = @Id", new { Id = long.Parse(row.JobId!) });
+            return state == "Failed";
+        }, "Hangfire to mark the send job failed", 20);
+
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var failedPage = await admin.Client.GetStringAsync("/jobs/jobs/failed");
+        Assert.Contains("Hotline push: change", failedPage);
+        Assert.Contains(ticketId, failedPage);
+        var view = JsonDocument.Parse(await hotline.GetStringAsync("/api/hotline/callback")).RootElement;
+        var delivery = view.GetProperty("recentDeliveries").EnumerateArray().Single();
+        Assert.Contains("HTTP 503", delivery.GetProperty("lastError").GetString());
+        Assert.NotEqual(JsonValueKind.Null, delivery.GetProperty("failedAt").ValueKind);
+
+        await Task.Delay(3000);
+        Assert.Equal(4, receiver.All.Count);
+    }
+
+    // Every change queued for the ticket delivered, and the receiver has accepted each.
+    private async Task UntilAllDeliveredAsync(string ticketId, Receiver receiver) =>
+        await UntilAsync(async () =>
+        {
+            await using var conn = await _server.Db.OpenConnectionAsync();
+            var (queued, delivered) = await conn.QuerySingleAsync<(long, long)>(
+                "select count(*), count(delivered_at) from hotline_deliveries where ticket_id = @T", new { T = ticketId });
+            return queued > 0 && queued == delivered && receiver.Accepted.Count(r => r.Json.GetProperty("ticketId").GetString() == ticketId) == queued;
+        }, $"every change of {ticketId} to be delivered (received: {string.Join(", ", receiver.All.Select(r => r.Seq + (r.Accepted ? "" : " refused")))})");
+
+    // The key a ticket was pushed with, as recorded with the ticket.
+    private async Task<long> KeyIdAsync(string ticketId)
+    {
+        await using var conn = await _server.Db.OpenConnectionAsync();
+        return await conn.QuerySingleAsync<long>("select api_key_id from hotline_tickets where external_id = @T", new { T = ticketId });
+    }
+
+    public sealed record Received(string Body, string? Signature, string? Timestamp, string? Seq, bool Accepted)
+    {
+        public JsonElement Json => JsonDocument.Parse(Body).RootElement;
+    }
+
+    /// <summary>The hotline system's end: answers 503 to the first <c>failFirst</c> requests, then 200.</summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private WebApplication _app = null!;
+        private int _count;
+        public ConcurrentQueue<Received> Log { get; } = new();
+        public IReadOnlyList<Received> All => Log.ToList();
+        public IReadOnlyList<Received> Accepted => Log.Where(r => r.Accepted).ToList();
+        public string Url { get; private set; } = "";
+
+        public static async Task<Receiver> StartAsync(int failFirst)
+        {
+            var receiver = new Receiver();
+            var builder = WebApplication.CreateSlimBuilder(["--urls=http://127.0.0.1:0"]);
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            app.MapPost("/hook", async (HttpContext http) =>
+            {
+                using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+                var body = await reader.ReadToEndAsync();
+                var accept = Interlocked.Increment(ref receiver._count) > failFirst;
+                receiver.Log.Enqueue(new Received(body, http.Request.Headers["X-Grid-Signature"], http.Request.Headers["X-Grid-Timestamp"],
+                    http.Request.Headers["X-Grid-Event-Seq"], accept));
+                return accept ? Results.Ok() : Results.StatusCode(503);
+            });
+            await app.StartAsync();
+            receiver._app = app;
+            receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hook";
+            return receiver;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
