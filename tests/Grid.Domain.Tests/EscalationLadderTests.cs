@@ -128,6 +128,17 @@ public sealed class EscalationLadderTests
     }
 
     [Fact]
+    public void A_warning_fraction_of_zero_means_no_warning()
+    {
+        // Administrators switch the warning off with warningFraction 0 (the ladders API allows 0 to below 1).
+        var noWarning = Ladder with { WarningFraction = 0 };
+        var steps = noWarning.Steps(Standard, Monday);
+        Assert.Equal(EscalationLevels.Automatic.Skip(1), steps.Select(s => s.Level));
+        Assert.Equal(Monday.Deadline, steps[0].DueAt);
+        Assert.Equal((EscalationLevel.Assignee, Monday.Deadline), (noWarning.Next(Standard, Monday, None)!.Level, noWarning.Next(Standard, Monday, None)!.DueAt));
+    }
+
+    [Fact]
     public void Due_rungs_are_those_whose_time_came_and_that_have_not_fired()
     {
         var done = new HashSet<EscalationLevel> { EscalationLevel.Warning };

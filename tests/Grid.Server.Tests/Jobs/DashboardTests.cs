@@ -19,6 +19,9 @@ public sealed class DashboardTests
         Assert.Contains("GridCity jobs", await page.Content.ReadAsStringAsync());
         var recurring = await admin.Client.GetStringAsync("/jobs/recurring");
         Assert.Contains("escalation-claim", recurring);
+        Assert.Contains("hotline-push", recurring);
+        // Linked from the administrators' pages (the desk drawer).
+        Assert.Contains("href=\"/jobs\"", await admin.Client.GetStringAsync("/inbox"));
     }
 
     [Fact]
@@ -27,6 +30,7 @@ public sealed class DashboardTests
         var server = await TestServer.SharedAsync();
         var world = await TestWorld.CreateAsync(server);
         var supervisor = await world.PersonAsync([Role.Supervisor], []);
+        Assert.DoesNotContain("href=\"/jobs\"", await supervisor.Client.GetStringAsync("/inbox"));
 
         foreach (var path in new[] { "/jobs", "/jobs/recurring", "/jobs/jobs/failed" })
         {
