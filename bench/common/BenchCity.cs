@@ -44,7 +44,7 @@ public static class BenchCity
     {
         var app = GridApp.Build([
             "--urls=http://127.0.0.1:0", $"--ConnectionStrings:Grid={cs}", "--Logging:LogLevel:Default=Warning",
-            "--Grid:Escalation:Enabled=false", "--environment=Production",
+            "--Grid:Escalation:Enabled=false", "--Grid:Jobs:Enabled=false", "--environment=Production",
             "--Grid:MinLon=117.9", "--Grid:MaxLon=118.1", "--Grid:MinLat=28.9", "--Grid:MaxLat=29.1",
             .. extra,
         ], configure);

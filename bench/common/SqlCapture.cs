@@ -30,8 +30,13 @@ public sealed class SqlCapture : ILoggerProvider, ILogger
         var text = fields.FirstOrDefault(f => f.Key == "CommandText").Value as string;
         if (text is null || !formatter(state, exception).StartsWith("Command execution completed", StringComparison.Ordinal)) return;
         var parameters = fields.FirstOrDefault(f => f.Key == "Parameters").Value as IEnumerable<object>;
-        // Npgsql logs a null parameter as the text "NULL".
-        captured.Enqueue(new CapturedSql(text, parameters?.Select(p => p is "NULL" ? null : p).ToArray() ?? []));
+        // Npgsql logs a null parameter as the text "NULL" and an array as "[a, b, c]" (our arrays are of text).
+        captured.Enqueue(new CapturedSql(text, parameters?.Select(p => p switch
+        {
+            "NULL" => null,
+            string a when a.StartsWith('[') && a.EndsWith(']') => (object)(a.Length == 2 ? Array.Empty<string>() : a[1..^1].Split(", ")),
+            _ => p,
+        }).ToArray() ?? []));
     }
 
     /// <summary>EXPLAIN (ANALYZE) of each read the request ran, with its parameters; the sum of
@@ -51,7 +56,13 @@ public sealed class SqlCapture : ILoggerProvider, ILogger
             if (!(head.StartsWith("select") || head.StartsWith("with")) || head.Contains("insert ") || head.Contains("update ")) continue;
             await using var cmd = new NpgsqlCommand("explain (analyze, format json) " + s.Text, conn);
             foreach (var p in s.Parameters) cmd.Parameters.Add(new NpgsqlParameter { Value = p ?? DBNull.Value });
-            var json = (string)(await cmd.ExecuteScalarAsync())!;
+            string json;
+            try { json = (string)(await cmd.ExecuteScalarAsync())!; }
+            catch (PostgresException e)
+            {
+                throw new InvalidOperationException($"EXPLAIN failed ({e.MessageText}); parameters: " +
+                    string.Join(", ", s.Parameters.Select((p, i) => $"${i + 1} {p?.GetType().Name ?? "null"} {p}")), e);
+            }
             var plan = JsonDocument.Parse(json).RootElement[0];
             var ms = plan.GetProperty("Planning Time").GetDouble() + plan.GetProperty("Execution Time").GetDouble();
             total += ms;

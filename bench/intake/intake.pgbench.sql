@@ -1,6 +1,7 @@
 -- What POST /api/cases writes, as pgbench runs it: the cell lookup, the case, its first history
--- row, its event (with the NOTIFY and the commit-order lock of migration 0010), the reporter row and
--- the duplicate check (radius :radius m, as the server is started with), in one transaction.
+-- row, its event with the NOTIFY (no global lock since migration 0100; the deferred open-cases count
+-- of migration 0101 runs at commit, as in the server), the reporter row and the duplicate check
+-- (radius :radius m, as the server is started with), in one transaction.
 -- Points fall anywhere in the bench city's 300 cells.
 \set x random(1, 14999)
 \set y random(1, 19999)

@@ -29,4 +29,8 @@ public sealed class GridOptions
     /// <summary>How long a node trusts a person's security stamp before reading it again: the most a
     /// session ended on another node (sign-out, password reset, deactivation) can outlive it there.</summary>
     public int SessionCheckSeconds { get; set; } = 5;
+
+    /// <summary>The case list counts matching cases up to this many and then says "at least" (totalCapped):
+    /// an exact count of a city-wide filter reads every case it matches.</summary>
+    public int CaseCountCap { get; set; } = 1_000;
 }

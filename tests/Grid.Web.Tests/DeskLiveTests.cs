@@ -33,5 +33,8 @@ public sealed class DeskLiveTests(BrowserFixture browser) : IClassFixture<Browse
         await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 3000 });
         await Assertions.Expect(row).ToContainTextAsync(first.CaseNo);
         Assert.Equal(0, reloads);
+        // Closed before node B stops: a page left open reconnects its circuit while the node shuts down,
+        // and Kestrel then waits the whole shutdown timeout for that new connection.
+        await page.CloseAsync();
     }
 }

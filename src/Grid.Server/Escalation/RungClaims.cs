@@ -99,9 +99,9 @@ public sealed class RungClaims(NpgsqlDataSource db, CatalogueRepository catalogu
         select r.id from r
         """;
 
-    // The events go last and all at once: inserting into case_events takes the advisory lock that
-    // orders event commits (migration 0010), so it is held for one statement and the commit, not
-    // for the whole batch, and lifecycle steps of other cases are not kept waiting.
+    // The events go last and all at once, in one statement. Readers of case_events (migration 0100)
+    // deliver nothing written after this transaction's first row lock until it ends, so the batch
+    // is bounded (limit) and does no waiting of its own between claim and commit.
     private const string InsertEventsSql = """
         with e as (
             insert into case_events (at, kind, case_id, cell_code, payload)

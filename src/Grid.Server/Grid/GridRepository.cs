@@ -64,17 +64,21 @@ public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
         return near is [var n, ..] ? new LocatedCell(n.Code, n.Name, n.CommunityCode, LocateMatch.Nearest, Math.Round(n.Distance, 1)) : null;
     }
 
-    // A cell with its community, street and current load (open and overdue cases): counts per cell,
-    // so SQL run through EF rather than LINQ.
+    // A cell with its community, street and current load: SQL run through EF rather than LINQ. Open
+    // cases are kept per cell by the changes themselves (cell_case_counts, migration 0101), one row to
+    // read instead of a count over the cell's cases. Overdue depends on the clock, so it is counted,
+    // over the partial index of running cases by (cell, deadline) (the state list must stay the
+    // index's predicate word for word).
     private const string SelectCellSummary = """
         select g.code as "Code", g.name as "Name", g.community_code as "CommunityCode", cm.name as "CommunityName",
                s.code as "StreetCode", s.name as "StreetName", g.area_m2 as "AreaM2",
-               (select count(*)::int from cases c where c.cell_code = g.code and c.state not in ('closed','cancelled')) as "OpenCases",
+               coalesce(n.open_cases, 0) as "OpenCases",
                (select count(*)::int from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress') and c.deadline < @Now) as "OverdueCases",
                g.geom as "Geom"
         from grid_cells g
         join communities cm on cm.code = g.community_code
         join streets s on s.code = cm.street_code
+        left join cell_case_counts n on n.cell_code = g.code
         """;
 
     private const string SelectCellsSql = SelectCellSummary + "\n" + """

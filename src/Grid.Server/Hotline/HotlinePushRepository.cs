@@ -35,11 +35,15 @@ public sealed record DeliveryKey(long ApiKeyId, long Seq, string TicketId);
 /// </summary>
 public sealed class HotlinePushRepository(NpgsqlDataSource db)
 {
-    // A first registration starts after the newest change (the pull feed has the past); registering
-    // again (a new URL) keeps the cursor, so nothing is skipped or repeated.
+    // A first registration starts after the newest change (the pull feed has the past): the last event
+    // a reader may take now (Realtime.EventRepository's stable end), not max(seq), since an older
+    // transaction may still commit an event with a lower seq (migration 0100). Registering again (a
+    // new URL) keeps the cursor, so nothing is skipped or repeated.
     private const string UpsertCallbackSql = """
         insert into hotline_callbacks (api_key_id, url, signing_key, registered_at, cursor_seq)
-        values (@KeyId, @Url, @SigningKey, @Now, (select coalesce(max(seq), 0) from case_events))
+        values (@KeyId, @Url, @SigningKey, @Now,
+                coalesce((select e.seq from case_events e where e.xact_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+                          order by e.xact_id desc, e.seq desc limit 1), 0))
         on conflict (api_key_id) do update set url = excluded.url, signing_key = excluded.signing_key, registered_at = excluded.registered_at
         returning url, registered_at, cursor_seq
         """;
@@ -98,21 +102,33 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
         select api_key_id from hotline_callbacks order by api_key_id for update skip locked
         """;
 
+    // The cursor is the seq of the last event looked at. Events are read after that event's position
+    // in (transaction, seq) order, only of transactions that have ended (like the hub and the pull feed,
+    // Realtime.EventRepository.StableRowsAfterSql), so a change that commits late is not skipped and none
+    // is queued twice. The batch limits events, not deliveries, so every ticket of an event is in it,
+    // and the cursor moves over every event read, of this key's tickets or not.
     private const string QueueChangesSql = """
-        with changes as (
+        with after as (
+            select coalesce((select x.xact_id from case_events x where x.seq = cb.cursor_seq), '0') as xact, cb.cursor_seq as seq
+            from hotline_callbacks cb where cb.api_key_id = @KeyId
+        ), ev as (
+            select e.seq, e.xact_id, e.at, e.kind, e.case_id, e.payload
+            from case_events e, after
+            where (e.xact_id, e.seq) > (after.xact, after.seq)
+              and e.xact_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+            order by e.xact_id, e.seq
+            limit @Batch
+        ), changes as (
             select e.seq, e.at, t.external_id as ticket_id, c.id as case_id, c.case_no, e.payload->>'action' as action,
                    e.payload->>'state' as state,
                    (select h.reason from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
                     order by h.id desc limit 1) as note,
                    (select h.public_note from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
                     order by h.id desc limit 1) as public_note
-            from case_events e
+            from ev e
             join cases c on c.id = e.case_id or c.merged_into = e.case_id
             join hotline_tickets t on t.case_id = c.id and t.api_key_id = @KeyId
-            where e.seq > (select cursor_seq from hotline_callbacks where api_key_id = @KeyId)
-              and e.kind in ('case_reported','case_changed','case_escalated')
-            order by e.seq
-            limit @Batch
+            where e.kind in ('case_reported','case_changed','case_escalated')
         ), queued as (
             insert into hotline_deliveries (api_key_id, seq, ticket_id, body, queued_at)
             select @KeyId, ch.seq, ch.ticket_id,
@@ -125,14 +141,12 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
             on conflict do nothing
             returning seq
         )
-        select (select count(*) from queued) as queued, (select count(*) from changes) as seen, (select max(seq) from changes) as last_seq
+        select (select count(*) from queued) as queued, (select count(*) from ev) as seen,
+               (select seq from ev order by xact_id desc, seq desc limit 1) as last_seq
         """;
 
-    // With no change of its tickets in the batch, the cursor still moves to the newest event seen
-    // so the next pass does not scan the same events again.
     private const string AdvanceCursorSql = """
-        update hotline_callbacks set cursor_seq = greatest(cursor_seq, coalesce(@LastSeq, (select coalesce(max(seq), 0) from case_events)))
-        where api_key_id = @KeyId
+        update hotline_callbacks set cursor_seq = @LastSeq where api_key_id = @KeyId
         """;
 
     /// <summary>Turns the new changes of every registered key's tickets into deliveries; returns how many were queued.</summary>
@@ -148,9 +162,8 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
             foreach (var key in keys)
             {
                 var r = await conn.QuerySingleAsync<(long Queued, long Seen, long? LastSeq)>(QueueChangesSql, new { KeyId = key, Batch = batch, Now = now }, tx);
-                // A full batch: the cursor moves to just before its last change (whose other tickets may
-                // not have fitted; queuing one again inserts nothing), and the next round goes on.
-                await conn.ExecuteAsync(AdvanceCursorSql, new { KeyId = key, LastSeq = r.Seen == batch ? r.LastSeq - 1 : null }, tx);
+                // A full batch: the next round goes on from its last event.
+                if (r.LastSeq is { } last) await conn.ExecuteAsync(AdvanceCursorSql, new { KeyId = key, LastSeq = last }, tx);
                 total += (int)r.Queued;
                 full |= r.Seen == batch;
             }

@@ -33,8 +33,10 @@ public sealed class HotlineRepository(NpgsqlDataSource db)
 
     // The note is the staff's (the hotline system is a trusted partner that sees the case record);
     // public_note is the answer meant for the caller (12345 回复).
-    // Status changes of each ticket's case and, once merged, of the case it was merged into; the
-    // event sequence is the cursor, so the hotline never misses a change and never sees one twice.
+    // Status changes of each ticket's case and, once merged, of the case it was merged into. The
+    // cursor is the seq of the last item; rows are read in (transaction, seq) order from that event's
+    // position, only of transactions that have ended (Realtime.EventRepository.StableRowsAfterSql),
+    // so the hotline never misses a change that commits late and never sees one twice.
     private const string FeedSql = """
         select e.seq, e.at, t.external_id as ticket_id, c.id as case_id, c.case_no, e.payload->>'action' as action,
                e.payload->>'state' as state,
@@ -45,14 +47,19 @@ public sealed class HotlineRepository(NpgsqlDataSource db)
         from case_events e
         join cases c on c.id = e.case_id or c.merged_into = e.case_id
         join hotline_tickets t on t.case_id = c.id
-        where e.seq > @After and e.kind in ('case_reported','case_changed','case_escalated')
-        order by e.seq, t.external_id
+        where (e.xact_id, e.seq) > (coalesce((select x.xact_id from case_events x where x.seq = @After), '0'), @After)
+          and e.xact_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+          and e.kind in ('case_reported','case_changed','case_escalated')
+        order by e.xact_id, e.seq, t.external_id
         limit @Limit
         """;
 
     public async Task<IReadOnlyList<FeedRow>> FeedAsync(long after, int limit)
     {
         await using var conn = await db.OpenConnectionAsync();
+        // A change the hotline made (or saw answered) just before this call is in the answer,
+        // unless an older transaction runs on for seconds; then it comes in a later page.
+        await Realtime.EventRepository.WaitUntilCommittedAreReadableAsync(conn, TimeSpan.FromSeconds(3));
         return (await conn.QueryAsync<FeedRow>(FeedSql, new { After = after, Limit = limit })).ToList();
     }
 }

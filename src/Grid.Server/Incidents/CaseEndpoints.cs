@@ -38,7 +38,8 @@ public sealed record CaseView(long Id, string CaseNo, string State, double Lat, 
     DateTimeOffset? ResolvedAt, DateTimeOffset? ClosedAt, DateTimeOffset UpdatedAt, int Version, IReadOnlyList<string> Actions,
     IReadOnlyList<HistoryView>? History);
 
-public sealed record CasePage(IReadOnlyList<CaseView> Items, long Total, int Page, int PageSize);
+/// <param name="Total">How many cases match: exact, or when <paramref name="TotalCapped"/> only that there are at least this many.</param>
+public sealed record CasePage(IReadOnlyList<CaseView> Items, long Total, int Page, int PageSize, bool TotalCapped = false);
 
 public sealed record DispatchSuggestion(string UnitId, Guid? AssigneeId, string? AssigneeName, DateTimeOffset Deadline);
 
@@ -132,7 +133,7 @@ public static class CaseEndpoints
     }
 
     private static async Task<Results<Ok<CasePage>, ValidationProblem>> List(HttpContext http, CaseRepository cases,
-        CatalogueRepository catalogue, TimeProvider clock,
+        CatalogueRepository catalogue, TimeProvider clock, IOptions<GridOptions> options,
         string? state, string? category, string? cell, string? street, string? assignee, bool? overdue, string? bbox,
         string? q, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize, string? source, string? sort)
     {
@@ -168,11 +169,11 @@ public static class CaseEndpoints
         var filter = new CaseFilter(states, Blank(category), Blank(cell), Blank(street), assigneeId, overdue, box, Blank(q), from, to,
             page ?? 1, pageSize ?? 50, Blank(source), order);
         var now = clock.GetUtcNow();
-        var (items, total) = await cases.ListAsync(filter, ScopeOf(viewer), now);
+        var (items, total, capped) = await cases.ListAsync(filter, ScopeOf(viewer), now, options.Value.CaseCountCap);
         var calendar = await catalogue.CalendarAsync();
         // The list shows what each row allows only roughly (cell membership is not looked up per row).
         var views = items.Select(r => ToView(r, viewer.AsActor(false), calendar, now, null)).ToList();
-        return TypedResults.Ok(new CasePage(views, total, filter.Page, filter.PageSize));
+        return TypedResults.Ok(new CasePage(views, total, filter.Page, filter.PageSize, capped));
     }
 
     /// <summary>Open cases of the same category near a point, nearest first: "is this already reported?"</summary>

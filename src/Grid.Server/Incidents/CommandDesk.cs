@@ -21,7 +21,8 @@ namespace Grid.Server.Incidents;
 /// person as the request's user. Nothing is kept between calls: each call reads the database anew.
 /// </summary>
 public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvider services, CaseRepository cases, StaffRepository staff,
-    CatalogueRepository catalogue, GridRepository grid, EventRepository events, Photos.PhotoRepository photos, TimeProvider clock) : ICommandSource
+    CatalogueRepository catalogue, GridRepository grid, EventRepository events, Photos.PhotoRepository photos, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<GridOptions> options) : ICommandSource
 {
     private async Task<ClaimsPrincipal> UserAsync() => (await auth.GetAuthenticationStateAsync()).User;
     private async Task<Viewer> ViewerAsync() => Viewer.From(await UserAsync());
@@ -51,10 +52,12 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var viewer = await ViewerAsync();
         var now = clock.GetUtcNow();
-        var (rows, total) = await cases.ListAsync(FilterOf(query), CaseEndpoints.ScopeOf(viewer), now);
+        // The grid scrolls through its count, so it counts further than the API's page total (Grid:CaseCountCap) before
+        // it says "N+": an operator reaches any of the first ten times as many cases by scrolling, the rest by filters or sort.
+        var (rows, total, capped) = await cases.ListAsync(FilterOf(query), CaseEndpoints.ScopeOf(viewer), now, options.Value.CaseCountCap * 10);
         return new CaseSlice(rows.Select(r => new CaseItem(r.Id, r.CaseNo, r.State, r.Lat, r.Lon, r.CategoryCode,
             English ? r.CategoryNameEn : r.CategoryNameZh, r.Source, r.Priority, r.CellCode, r.Address, r.Deadline,
-            r.State is "dispatched" or "in_progress" && r.Deadline < now, r.Version, r.CreatedAt)).ToList(), total);
+            r.State is "dispatched" or "in_progress" && r.Deadline < now, r.Version, r.CreatedAt)).ToList(), total, capped);
     }
 
     public async Task<IReadOnlyDictionary<string, long>> CountsAsync(CaseQuery query) =>

@@ -69,6 +69,15 @@ public sealed class CaseEventRecord
     public string? CellCode { get; set; }
     public Guid? PersonId { get; set; }
     public string Payload { get; set; } = "";
+    /// <summary>The writing transaction (migration 0100): readers walk (XactId, Seq). Set by the database only.</summary>
+    public ulong XactId { get; set; }
+}
+
+/// <summary>A row of <c>cell_case_counts</c> (migration 0101): open cases per cell, kept by a trigger on cases.</summary>
+public sealed class CellCaseCountRecord
+{
+    public string CellCode { get; set; } = "";
+    public int OpenCases { get; set; }
 }
 
 /// <summary>A row of <c>idempotency_keys</c>.</summary>
@@ -166,6 +175,22 @@ internal sealed class CaseEventRecordConfiguration : IEntityTypeConfiguration<Ca
         e.Property(x => x.CellCode).HasColumnName("cell_code").HasColumnType("text");
         e.Property(x => x.PersonId).HasColumnName("person_id").HasColumnType("uuid");
         e.Property(x => x.Payload).HasColumnName("payload").HasColumnType("jsonb").IsRequired();
+        // Always the database's pg_current_xact_id(): an event carries the transaction that wrote it.
+        e.Property(x => x.XactId).HasColumnName("xact_id").HasColumnType("xid8").IsRequired()
+            .HasDefaultValueSql("pg_current_xact_id()").ValueGeneratedOnAdd();
+        e.HasIndex(x => new { x.XactId, x.Seq }).HasDatabaseName("case_events_xact_seq_ix");
+    }
+}
+
+internal sealed class CellCaseCountRecordConfiguration : IEntityTypeConfiguration<CellCaseCountRecord>
+{
+    public void Configure(EntityTypeBuilder<CellCaseCountRecord> e)
+    {
+        // Written only by the trigger cases_count_open; read by the cells list.
+        e.ToTable("cell_case_counts");
+        e.HasKey(x => x.CellCode);
+        e.Property(x => x.CellCode).HasColumnName("cell_code").HasColumnType("text").IsRequired();
+        e.Property(x => x.OpenCases).HasColumnName("open_cases").HasColumnType("integer").IsRequired().HasDefaultValue(0);
     }
 }
 

@@ -14,12 +14,20 @@ public sealed record Audience(Guid Me, bool All, string? Street, string? Unit, I
     /// <summary>"all", "street:320213001" or "cells:3": what the subscriber follows, for the client to show.</summary>
     public string Describe() => All ? "all" : Street is not null ? $"street:{Street}" : $"cells:{Cells.Count}";
 
-    public bool Matches(EventRow e) =>
+    public bool Matches(EventRow e) => MatchesShared(e) || MatchesPersonal(e);
+
+    /// <summary>The part of the rule every subscriber with the same <see cref="GroupKey"/> shares.</summary>
+    public bool MatchesShared(EventRow e) =>
         All
         || (Street is not null && e.CellCode is not null && e.CellCode.StartsWith(Street, StringComparison.Ordinal))
         || (Unit is not null && e.UnitId == Unit)
-        || e.ReportedBy == Me || e.AssigneeId == Me || e.PersonId == Me
         || (e.CellCode is not null && Cells.Contains(e.CellCode));
+
+    /// <summary>The part that is about the subscriber: cases they reported or hold, their own positions.</summary>
+    public bool MatchesPersonal(EventRow e) => e.ReportedBy == Me || e.AssigneeId == Me || e.PersonId == Me;
+
+    /// <summary>Subscribers with the same key follow the same thing apart from their own cases and positions.</summary>
+    public string GroupKey { get; } = All ? "all" : $"{Street}|{Unit}|{string.Join(',', Cells.Order(StringComparer.Ordinal))}";
 
     /// <summary>A staff position (or patrol point) of <paramref name="person"/> in <paramref name="cellCode"/>: the rule of the positions list.</summary>
     public bool SeesPosition(Guid person, string? cellCode) =>

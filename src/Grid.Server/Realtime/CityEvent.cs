@@ -9,6 +9,9 @@ public sealed record CityEvent(long Seq, DateTimeOffset At, string Kind, long? C
 public sealed class EventRow
 {
     public long Seq { get; init; }
+    /// <summary>The writing transaction (case_events.xact_id); with Seq the reading order.</summary>
+    public long Xact { get; init; }
+    public EventPosition Position => new(Xact, Seq);
     public DateTimeOffset At { get; init; }
     public string Kind { get; init; } = "";
     public long? CaseId { get; init; }
@@ -26,5 +29,5 @@ public sealed class EventRow
     }
 }
 
-/// <summary>An event read by a node's listener: the message (serialized once per client) plus the audience facts.</summary>
-public sealed record LiveEvent(EventRow Row, CityEvent Message);
+/// <summary>An event read by a node's listener: the message, the hub message (serialised on its first write and then shared by every connection) and the audience facts.</summary>
+public sealed record LiveEvent(EventRow Row, CityEvent Message, Microsoft.AspNetCore.SignalR.SerializedHubMessage Serialized);

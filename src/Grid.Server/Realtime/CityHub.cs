@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace Grid.Server.Realtime;
 
-/// <param name="AfterSeq">The last seq the client has; it gets every later event it may see, in order. Null: only new events.</param>
+/// <param name="AfterSeq">The seq of the last event the client received (or the FromSeq / resync lastSeq it was given); it gets
+/// every event after that one it may see. Null: only new events.</param>
 /// <param name="Street">Command center only: follow one street instead of the whole area.</param>
 public sealed record SubscribeRequest(long? AfterSeq, string? Street);
 
@@ -14,8 +15,11 @@ public sealed record SubscribeResult(string Follows, long FromSeq);
 
 /// <summary>
 /// /hubs/city: the live feed of case and staff-position events. A client calls Subscribe after every
-/// (re)connect with the last seq it holds and then receives "event" messages (see <see cref="CityEvent"/>)
-/// in seq order, and "resync" when it was too far behind to replay.
+/// (re)connect with the seq of the last event it received and then receives "event" messages (see
+/// <see cref="CityEvent"/>) each exactly once, and "resync" when it was too far behind to replay.
+/// Events come in the order their transactions began writing, not by seq: a later seq may come
+/// first when its transaction started earlier (docs/realtime.md), so a client must not drop an
+/// event for having a lower seq than the last one.
 /// </summary>
 [Authorize]
 public sealed class CityHub(CityFeed feed, EventRepository events, HubSessions sessions) : Hub
@@ -33,7 +37,15 @@ public sealed class CityHub(CityFeed feed, EventRepository events, HubSessions s
         var viewer = Viewer.From(Context.User!);
         var (audience, error) = Audience.For(viewer, request.Street, await events.CellsServedAsync(viewer.PersonId));
         if (audience is null) throw new HubException(error);
-        var from = await feed.SubscribeAsync(Context.ConnectionId, audience, request.AfterSeq);
+        long from;
+        try
+        {
+            from = await feed.SubscribeAsync(Context.ConnectionId, audience, request.AfterSeq);
+        }
+        catch (UnknownSeqException e)
+        {
+            throw new HubException(e.Message);
+        }
         return new SubscribeResult(audience.Describe(), from);
     }
 

@@ -21,20 +21,65 @@ public sealed class EventRepository(NpgsqlDataSource db)
     // The audience facts travel with the row: the reporter from the case (it never changes), the
     // assignee and unit from the payload, i.e. as they were when the event happened.
     private const string SelectEventColumns = """
-        select e.seq, e.at, e.kind, e.case_id, e.cell_code, e.person_id, e.payload::text as payload,
+        select e.seq, e.xact_id::text::bigint as xact, e.at, e.kind, e.case_id, e.cell_code, e.person_id, e.payload::text as payload,
                c.reported_by, (e.payload->>'assigneeId')::uuid as assignee_id, e.payload->>'assignedUnitId' as unit_id
         from case_events e left join cases c on c.id = e.case_id
         """;
 
-    private const string ReadAfterSql = SelectEventColumns + """
-         where e.seq > @After
-         order by e.seq
+    // The oldest transaction still running when this statement's snapshot was taken (every
+    // database of the cluster counts: transaction ids are cluster-wide). A sub-select, so it is
+    // computed once and the same snapshot decides both this bound and which rows are visible.
+    private const string HorizonSql = "(select pg_snapshot_xmin(pg_current_snapshot()))";
+
+    /// <summary>
+    /// Rows after a position, in (transaction, seq) order, of ended transactions only. A writer
+    /// commits whenever it likes; its rows are read once every older transaction has ended too,
+    /// and after that no row can appear before the reader's position (see migration 0100).
+    /// </summary>
+    public const string StableRowsAfterSql = """
+         where (e.xact_id, e.seq) > (@Xact::text::xid8, @Seq)
+           and e.xact_id < 
+        """ + HorizonSql;
+
+    private const string ReadAfterSql = SelectEventColumns + StableRowsAfterSql + """
+
+         order by e.xact_id, e.seq
          limit @Limit
         """;
 
-    /// <summary>Every event after <paramref name="after"/>, in order: what a node's listener fans out.</summary>
-    public static async Task<IReadOnlyList<EventRow>> ReadAfterAsync(NpgsqlConnection conn, long after, int limit, CancellationToken ct) =>
-        (await conn.QueryAsync<EventRow>(new CommandDefinition(ReadAfterSql, new { After = after, Limit = limit }, cancellationToken: ct))).ToList();
+    /// <summary>Every event after <paramref name="after"/> whose transaction has ended, in order: what a node's listener fans out.</summary>
+    public static async Task<IReadOnlyList<EventRow>> ReadAfterAsync(NpgsqlConnection conn, EventPosition after, int limit, CancellationToken ct) =>
+        (await conn.QueryAsync<EventRow>(new CommandDefinition(ReadAfterSql, new { after.Xact, after.Seq, Limit = limit }, cancellationToken: ct))).ToList();
+
+    // Committed rows the reader may not take yet because an older transaction is still running.
+    private const string HeldBackSql = "select exists (select 1 from case_events where xact_id >= " + HorizonSql + ")";
+
+    /// <summary>True when committed events wait for an older transaction to end: the reader should look again soon.</summary>
+    public static async Task<bool> HeldBackAsync(NpgsqlConnection conn, CancellationToken ct) =>
+        await conn.ExecuteScalarAsync<bool>(new CommandDefinition(HeldBackSql, cancellationToken: ct));
+
+    // Every event committed so far is readable once the oldest running transaction is newer than
+    // the newest writer among them.
+    private const string AllCommittedReadableSql =
+        "select coalesce((select max(xact_id) from case_events) < " + HorizonSql + ", true)";
+
+    /// <summary>
+    /// Waits (a few ms while transactions are short, at most <paramref name="max"/>) until every event
+    /// committed before the call is readable, so a poller that reads right after its own change sees
+    /// it. Returns false when it gave up; the rows then come on a later read.
+    /// </summary>
+    public static async Task<bool> WaitUntilCommittedAreReadableAsync(NpgsqlConnection conn, TimeSpan max, CancellationToken ct = default)
+    {
+        var until = DateTime.UtcNow + max;
+        var look = TimeSpan.FromMilliseconds(2);
+        while (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(AllCommittedReadableSql, cancellationToken: ct)))
+        {
+            if (DateTime.UtcNow + look > until) return false;
+            await Task.Delay(look, ct);
+            look = TimeSpan.FromTicks(Math.Min(look.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks));
+        }
+        return true;
+    }
 
     /// <summary>The rule of <see cref="Audience.Matches"/> in SQL (mirrors CaseRepository.ScopeSql).</summary>
     public const string AudienceSql = """
@@ -45,31 +90,55 @@ public sealed class EventRepository(NpgsqlDataSource db)
          or e.cell_code = any(@Cells))
         """;
 
-    public const string CatchUpSql = SelectEventColumns + """
-         where e.seq > @After and
+    public const string CatchUpSql = SelectEventColumns + StableRowsAfterSql + """
+
+           and
         """ + AudienceSql + """
-         order by e.seq
+         order by e.xact_id, e.seq
          limit @Limit
         """;
 
     /// <summary>What a subscriber missed after <paramref name="after"/>, in order, only what it may see.</summary>
-    public async Task<IReadOnlyList<EventRow>> CatchUpAsync(Audience a, long after, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<EventRow>> CatchUpAsync(Audience a, EventPosition after, int limit, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         return (await conn.QueryAsync<EventRow>(new CommandDefinition(CatchUpSql, new
         {
-            After = after, Limit = limit, a.All, a.Street, a.Unit, a.Me, Cells = a.Cells.ToArray(),
+            after.Xact, after.Seq, Limit = limit, a.All, a.Street, a.Unit, a.Me, Cells = a.Cells.ToArray(),
         }, cancellationToken: ct))).ToList();
     }
 
-    public static async Task<long> LastSeqAsync(NpgsqlConnection conn, CancellationToken ct) =>
-        await conn.ExecuteScalarAsync<long>(new CommandDefinition("select coalesce(max(seq), 0) from case_events", cancellationToken: ct));
+    private const string SelectStableEndSql = """
+        select e.xact_id::text::bigint as xact, e.seq from case_events e
+        where e.xact_id < 
+        """ + HorizonSql + """
 
-    public async Task<long> LastSeqAsync(CancellationToken ct = default)
+        order by e.xact_id desc, e.seq desc
+        limit 1
+        """;
+
+    /// <summary>The position of the last event a reader may take now: "from now on" starts after it.</summary>
+    public static async Task<EventPosition> StableEndAsync(NpgsqlConnection conn, CancellationToken ct) =>
+        await FirstPositionAsync(conn, new CommandDefinition(SelectStableEndSql, cancellationToken: ct)) ?? EventPosition.Start;
+
+    public async Task<EventPosition> StableEndAsync(CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await LastSeqAsync(conn, ct);
+        return await StableEndAsync(conn, ct);
     }
+
+    private const string SelectPositionOfSql = "select xact_id::text::bigint as xact, seq from case_events where seq = @Seq";
+
+    /// <summary>The position of event <paramref name="seq"/> (0: before everything); null when there is no such event.</summary>
+    public async Task<EventPosition?> PositionOfAsync(long seq, CancellationToken ct = default)
+    {
+        if (seq == 0) return EventPosition.Start;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await FirstPositionAsync(conn, new CommandDefinition(SelectPositionOfSql, new { Seq = seq }, cancellationToken: ct));
+    }
+
+    private static async Task<EventPosition?> FirstPositionAsync(NpgsqlConnection conn, CommandDefinition command) =>
+        (await conn.QueryAsync<(long Xact, long Seq)>(command)).Select(p => (EventPosition?)new EventPosition(p.Xact, p.Seq)).FirstOrDefault();
 
     private const string SelectCellsServedSql = "select cell_code from cell_staff where person_id = @Me order by cell_code";
 

@@ -11,8 +11,8 @@ public sealed record PositionRequest(double? Lat, double? Lon, double? Accuracy)
 
 public sealed record PositionAccepted(long Seq, string? CellCode);
 
-public sealed record RealtimeStatus(string Node, bool Listening, long LastSeq, int Subscribers, long Reconnects, long Dropped,
-    long WorkingSetBytes, long ManagedBytes);
+public sealed record RealtimeStatus(string Node, bool Listening, long LastSeq, int Subscribers, int AudienceGroups, long Reconnects, long Dropped,
+    long WorkingSetBytes, long ManagedBytes, double CpuSeconds);
 
 public static class RealtimeEndpoints
 {
@@ -26,6 +26,9 @@ public static class RealtimeEndpoints
             o.KeepAliveInterval = TimeSpan.FromSeconds(10);
             o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
         });
+        // Replaces SignalR's default for this hub (same behaviour) so the feed can write to a connection directly.
+        services.AddSingleton<CityConnections>();
+        services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<CityHub>>(sp => sp.GetRequiredService<CityConnections>());
         services.AddSingleton<EventRepository>();
         services.AddSingleton<CityFeed>();
         services.AddScoped<global::Grid.Web.Live.IDeskFeed, CircuitFeed>();
@@ -76,11 +79,12 @@ public static class RealtimeEndpoints
         return TypedResults.Ok(await events.LatestPositionsAsync(audience!, clock.GetUtcNow().AddMinutes(-(minutes ?? 120))));
     }
 
-    /// <summary>GET /api/realtime/status: this node's listener and subscribers, and its memory (for operations and the benchmark).</summary>
+    /// <summary>GET /api/realtime/status: this node's listener and subscribers, its memory and CPU time so far (for operations and the benchmark).</summary>
     private static Ok<RealtimeStatus> Status(CityFeed feed)
     {
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         return TypedResults.Ok(new RealtimeStatus(Environment.MachineName + ":" + Environment.ProcessId, feed.Listening, feed.LastSeq,
-            feed.Subscribers, feed.Reconnects, feed.Dropped, process.WorkingSet64, GC.GetTotalMemory(false)));
+            feed.Subscribers, feed.AudienceGroups, feed.Reconnects, feed.Dropped, process.WorkingSet64, GC.GetTotalMemory(false),
+            process.TotalProcessorTime.TotalSeconds));
     }
 }

@@ -1,43 +1,53 @@
 using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace Grid.Server.Realtime;
 
 /// <summary>
-/// One hub connection's stream. The node's listener offers it live events without ever waiting
-/// (a bounded queue); a single pump per connection sends them in seq order. When the queue is full
-/// (a slow client) the listener drops the event and marks the stream; the pump then reads what the
-/// client has not got from case_events instead. So a slow client only delays itself, and nothing is
-/// lost or sent twice: the pump skips every seq at or below the last one it delivered.
+/// One hub connection's stream. It first catches up from case_events after the position it was
+/// given, then takes live events, which the node's listener offers without ever waiting (a bounded
+/// queue); a single pump per connection writes them in order. When the queue is full (a slow
+/// client) the listener drops the event and marks the stream; the pump then reads what the client
+/// has not got from case_events instead. So a slow client only delays itself, and nothing is lost or
+/// sent twice: the pump skips every event at or before the position of the last one it wrote.
 /// </summary>
 public sealed class Subscriber
 {
     private const int CatchUpPage = 500;
 
+    /// <summary>A hub connection (written the shared serialised message) or a function on this node (a Blazor circuit).</summary>
+    public sealed record Sink(HubConnectionContext? Connection, Func<string, object, CancellationToken, Task>? Send);
+
+    private readonly Sink _sink;
     private readonly Channel<LiveEvent> _queue;
     private readonly CancellationTokenSource _stop = new();
-    private int _needsCatchUp;
-    private long _delivered;
+    private int _needsCatchUp = 1;
+    // Written and read by the pump only.
+    private EventPosition _delivered;
+    private long _deliveredSeq;
+    private long _dropped;
 
-    public Subscriber(string connectionId, Audience audience, long deliveredUpTo, bool catchUp, int queueCapacity)
+    public Subscriber(string connectionId, Sink sink, Audience audience, EventPosition deliveredUpTo, int queueCapacity)
     {
         _queue = Channel.CreateBounded<LiveEvent>(
             new BoundedChannelOptions(queueCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         ConnectionId = connectionId;
+        _sink = sink;
         Audience = audience;
         _delivered = deliveredUpTo;
-        _needsCatchUp = catchUp ? 1 : 0;
+        _deliveredSeq = deliveredUpTo.Seq;
     }
 
     public string ConnectionId { get; }
     public Audience Audience { get; }
-    public long Delivered => Interlocked.Read(ref _delivered);
-    private long _dropped;
+    /// <summary>The seq of the last event written.</summary>
+    public long Delivered => Interlocked.Read(ref _deliveredSeq);
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Called by the listener for every event; never blocks.</summary>
+    /// <summary>Called by the listener for every event of this subscriber's audience; never blocks.</summary>
     public void Offer(LiveEvent e)
     {
-        if (!Audience.Matches(e.Row)) return;
         if (!_queue.Writer.TryWrite(e))
         {
             Interlocked.Increment(ref _dropped);
@@ -46,10 +56,8 @@ public sealed class Subscriber
         }
     }
 
-    /// <summary>Starts the pump; <paramref name="send"/> delivers ("event", message) and ("resync", {lastSeq}) to the client
-    /// (a hub connection, or a Blazor circuit on this node).</summary>
-    public Task Start(Func<string, object, CancellationToken, Task> send, EventRepository events, int maxCatchUp, ILogger log) =>
-        Task.Run(() => PumpAsync(send, events, maxCatchUp, log));
+    public Task Start(EventRepository events, int maxCatchUp, ILogger log) =>
+        Task.Run(() => PumpAsync(events, maxCatchUp, log));
 
     public void Stop()
     {
@@ -57,7 +65,7 @@ public sealed class Subscriber
         _stop.Cancel();
     }
 
-    private async Task PumpAsync(Func<string, object, CancellationToken, Task> client, EventRepository events, int maxCatchUp, ILogger log)
+    private async Task PumpAsync(EventRepository events, int maxCatchUp, ILogger log)
     {
         var ct = _stop.Token;
         while (!ct.IsCancellationRequested)
@@ -66,12 +74,17 @@ public sealed class Subscriber
             {
                 if (Interlocked.Exchange(ref _needsCatchUp, 0) == 1)
                 {
-                    await CatchUpAsync(client, events, maxCatchUp, ct);
+                    await CatchUpAsync(events, maxCatchUp, ct);
                     continue;
                 }
                 if (_queue.Reader.TryRead(out var e))
                 {
-                    if (e.Row.Seq > _delivered) await SendAsync(client, e.Message, ct);
+                    if (e.Row.Position > _delivered)
+                    {
+                        if (_sink.Connection is { } c) await c.WriteAsync(e.Serialized, ct);
+                        else await _sink.Send!("event", e.Message, ct);
+                        MarkDelivered(e.Row.Position);
+                    }
                     continue;
                 }
                 if (!await _queue.Reader.WaitToReadAsync(ct)) return;
@@ -82,15 +95,15 @@ public sealed class Subscriber
             }
             catch (Exception ex)
             {
-                // E.g. the database was unreachable during a catch-up: try again from the last seq sent.
-                log.LogWarning(ex, "Real-time stream of connection {Connection} failed; resuming from seq {Seq}", ConnectionId, Delivered);
+                // E.g. the database was unreachable during a catch-up: try again from the last event sent.
+                log.LogWarning(ex, "Real-time stream of connection {Connection} failed; resuming after seq {Seq}", ConnectionId, Delivered);
                 Interlocked.Exchange(ref _needsCatchUp, 1);
                 try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
             }
         }
     }
 
-    private async Task CatchUpAsync(Func<string, object, CancellationToken, Task> client, EventRepository events, int maxCatchUp, CancellationToken ct)
+    private async Task CatchUpAsync(EventRepository events, int maxCatchUp, CancellationToken ct)
     {
         var sent = 0;
         while (true)
@@ -98,25 +111,32 @@ public sealed class Subscriber
             var rows = await events.CatchUpAsync(Audience, _delivered, CatchUpPage, ct);
             foreach (var row in rows)
             {
-                await SendAsync(client, row.ToMessage(), ct);
+                await SendAsync("event", row.ToMessage(), ct);
+                MarkDelivered(row.Position);
             }
             sent += rows.Count;
             if (rows.Count < CatchUpPage) return;
             if (sent >= maxCatchUp)
             {
                 // Too far behind to replay event by event: tell the client to reload its state.
-                var last = await events.LastSeqAsync(ct);
-                await client("resync", new ResyncMessage(last), ct);
-                Interlocked.Exchange(ref _delivered, last);
+                var last = await events.StableEndAsync(ct);
+                await SendAsync("resync", new ResyncMessage(last.Seq), ct);
+                MarkDelivered(last);
                 return;
             }
         }
     }
 
-    private async Task SendAsync(Func<string, object, CancellationToken, Task> client, CityEvent message, CancellationToken ct)
+    private async Task SendAsync(string method, object message, CancellationToken ct)
     {
-        await client("event", message, ct);
-        Interlocked.Exchange(ref _delivered, message.Seq);
+        if (_sink.Connection is { } c) await c.WriteAsync(new InvocationMessage(method, [message]), ct);
+        else await _sink.Send!(method, message, ct);
+    }
+
+    private void MarkDelivered(EventPosition position)
+    {
+        _delivered = position;
+        Interlocked.Exchange(ref _deliveredSeq, position.Seq);
     }
 }
 

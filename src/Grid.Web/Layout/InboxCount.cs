@@ -27,9 +27,16 @@ public sealed class InboxCount(IInboxSource inbox, IDeskFeed feed) : IAsyncDispo
         }
     }
 
+    private int _reads;
+
     public async Task RefreshAsync()
     {
-        Unread = await inbox.UnreadCountAsync();
+        // A live event and the inbox page may both ask at once; the read started last has seen the
+        // most, so an older one that answers later must not overwrite it (a stale "1" after mark-read).
+        var read = Interlocked.Increment(ref _reads);
+        var unread = await inbox.UnreadCountAsync();
+        if (read != Volatile.Read(ref _reads)) return;
+        Unread = unread;
         if (Changed is { } changed) await changed();
     }
 

@@ -14,7 +14,8 @@ public sealed record DeskEvent(long Seq, DateTimeOffset At, string Kind, long? C
 public interface IDeskFeed
 {
     /// <summary>
-    /// Calls <paramref name="onEvent"/> for every later event the signed-in person may see, in seq order, and
+    /// Calls <paramref name="onEvent"/> for every later event the signed-in person may see, once each, in the order of
+    /// the transactions that wrote them (not by seq: see docs/realtime.md), and
     /// <paramref name="onResync"/> when the circuit fell too far behind to replay (reload state then).
     /// Handlers run on the feed's thread: components marshal with InvokeAsync. Dispose to stop.
     /// </summary>

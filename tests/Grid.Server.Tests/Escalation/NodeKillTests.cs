@@ -94,13 +94,14 @@ public sealed class NodeKillTests
                 await EscalationCluster.SetClockAsync(survivor, ids[i], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4 + 2 * i));
             }
 
-            // Hold the lock that orders case_events commits (migration 0010): a claim batch stops at its
-            // event insert, its rows locked and its rungs written but not committed: mid-batch.
+            // Block inserts into case_events (migration 0100 removed 0010's global advisory lock, which
+            // this test used to hold): a claim batch stops at its event insert, its rows locked and its
+            // rungs written but not committed: mid-batch.
             await using var admin = new NpgsqlConnection(survivor.ConnectionString);
             await admin.OpenAsync();
             await admin.ExecuteAsync("create extension if not exists pgrowlocks");
             await using var gate = await admin.BeginTransactionAsync();
-            await admin.ExecuteAsync("select pg_advisory_xact_lock(7331, 1)", transaction: gate);
+            await admin.ExecuteAsync("lock table case_events in share mode", transaction: gate);
             await using var watcher = new NpgsqlConnection(survivor.ConnectionString);
             await watcher.OpenAsync();
             var held = await EscalationCluster.PollAsync(() => HeldByDoomedAsync(watcher, ids), h => h.Count > 0, TimeSpan.FromSeconds(30));
@@ -181,15 +182,19 @@ public sealed class NodeKillTests
             TimeSpan.FromSeconds(1.5), "five rungs after the outage");
     }
 
-    /// <summary>Cases of <paramref name="ids"/> whose rows the doomed node's claim holds locked while it waits at its event insert.</summary>
+    /// <summary>
+    /// Cases of <paramref name="ids"/> whose rows the doomed node's claim holds locked while it waits for the
+    /// case_events table lock (its event insert): its rungs are written, nothing of the batch is committed.
+    /// </summary>
     private static async Task<List<long>> HeldByDoomedAsync(NpgsqlConnection conn, List<long> ids) =>
         (await conn.QueryAsync<long>("""
             select c.id from cases c
             join pgrowlocks('cases') l on l.locked_row = c.ctid
             where c.id = any(@Ids)
               and exists (select 1 from pg_stat_activity a
-                          where a.application_name = 'gridcity-doomed' and a.wait_event_type = 'Lock' and a.wait_event = 'advisory'
-                            and a.pid = any(l.pids))
+                          join pg_locks k on k.pid = a.pid and not k.granted and k.locktype = 'relation'
+                                         and k.relation = 'case_events'::regclass
+                          where a.application_name = 'gridcity-doomed' and a.pid = any(l.pids))
             """, new { Ids = ids.ToArray() })).ToList();
 
     private static async Task<int> InstancesAsync(TestServer server)

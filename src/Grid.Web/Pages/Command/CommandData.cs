@@ -49,7 +49,8 @@ public sealed record CaseQuery(string? State = CaseQuery.Open, string? Category 
 public sealed record CaseItem(long Id, string CaseNo, string State, double Lat, double Lon, string CategoryCode, string CategoryName,
     string Source, string Priority, string CellCode, string Address, DateTimeOffset? Deadline, bool Overdue, int Version, DateTimeOffset CreatedAt);
 
-public sealed record CaseSlice(IReadOnlyList<CaseItem> Items, long Total);
+/// <param name="Capped">More cases match than were counted: <paramref name="Total"/> is a lower bound ("N+").</param>
+public sealed record CaseSlice(IReadOnlyList<CaseItem> Items, long Total, bool Capped = false);
 
 /// <summary>One step of a case's history. <paramref name="Photos"/> are photo references (photo:&lt;sha256&gt;) only.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string? ActorName, string Action, string ToState, string? Reason, string? PublicNote,

@@ -1,7 +1,11 @@
 // The live feed of /hubs/city: one SignalR connection that, after any drop, subscribes again with the
 // last seq it received, so the server replays exactly what was missed. Needs signalr.min.js (global signalR).
+// Events are not in seq order (a transaction that began earlier may commit later), so "seq <= last"
+// is no test for "seen"; the server sends each event once per subscription, and the few recent seqs
+// kept here only guard the moment of re-subscribing (an event in flight on the old subscription).
 export function connectLive({ street, onEvent, onResync, onStatus }) {
   let lastSeq = null;
+  const recent = new Set();
   let follow = street || null;
   const conn = new signalR.HubConnectionBuilder()
     .withUrl("/hubs/city")
@@ -10,7 +14,9 @@ export function connectLive({ street, onEvent, onResync, onStatus }) {
     .build();
 
   conn.on("event", (e) => {
-    if (lastSeq !== null && e.seq <= lastSeq) return;
+    if (recent.has(e.seq)) return;
+    recent.add(e.seq);
+    if (recent.size > 1000) recent.delete(recent.values().next().value);
     lastSeq = e.seq;
     onEvent(e);
   });
