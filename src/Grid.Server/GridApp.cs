@@ -24,6 +24,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
 namespace Grid.Server;
@@ -59,7 +60,10 @@ public static class GridApp
         // made per operation through the factory, in repositories and interactive components alike.
         services.AddPooledDbContextFactory<GridDbContext>((sp, o) => o
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.UseNetTopologySuite())
-            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking)
+            // The case list's capped total counts any N matching rows on purpose (Take without OrderBy);
+            // EF would log a warning for it on every list request.
+            .ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning)));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Migrator>();
         services.AddSingleton<CatalogueRepository>();

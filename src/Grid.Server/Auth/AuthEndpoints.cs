@@ -45,9 +45,10 @@ public static class AuthEndpoints
 
     /// <summary>
     /// An unknown name, a wrong password and a deactivated account all answer the same "wrong"
-    /// refusal after the same work (one PBKDF2 verification, one stamp read, one audited write), so
-    /// sign-in does not tell which names exist. Only the right password learns that an account is
-    /// deactivated. A locked account still answers 423.
+    /// refusal after the same work (one PBKDF2 verification, one stamp read, one lock read, one counted
+    /// and audited write), so sign-in does not tell which names exist. Only the right password learns
+    /// that an account is deactivated. A locked account answers 423; failures under a name that is no
+    /// active account are counted per name by the same rule, so an unknown name locks the same way.
     /// </summary>
     private static async Task<(LoginOutcome, Viewer?, string)> SignInAsync(HttpContext http, string? username, string? password,
         StaffRepository staff, IOptions<GridOptions> options, TimeProvider clock)
@@ -58,39 +59,29 @@ public static class AuthEndpoints
             return (LoginOutcome.Missing, null, "Enter both a username and a password.");
         }
         var now = clock.GetUtcNow();
+        var o = options.Value;
         var name = username.Trim().ToLowerInvariant();
         var person = await staff.FindLoginAsync(name);
+        var nameLock = await staff.NameLockAsync(name);
         var stamps = http.RequestServices.GetRequiredService<SessionStamps>();
         var passwordOk = Passwords.Verify(person?.PasswordHash ?? DecoyHash.Value, password) && person is not null;
         var stamp = await stamps.CurrentAsync(person?.Id ?? Guid.Empty, fresh: true);
-        if (person is null)
+        // Unknown or deactivated (no stamp): counted under the name, answered as any wrong password.
+        var lockedUntil = person is not null && stamp is not null ? person.LockedUntil : nameLock;
+        if (lockedUntil is { } until && until > now.UtcDateTime)
         {
-            await RecordUnknownNameAsync(http, name, now);
-            return (LoginOutcome.Invalid, null, wrong);
+            return (LoginOutcome.Locked, null, LockedMessage(until));
         }
-        // A locked account says so (the lockout tests pin 423 from the locking failure on); that still tells a
-        // guesser the name exists once he has locked it, which only a lock for unknown names too would hide.
-        if (person.LockedUntil is { } until && until > now.UtcDateTime)
+        if (person is null || stamp is null)
         {
-            return (LoginOutcome.Locked, null, $"This account is locked after repeated failed sign-ins until {until:HH:mm} UTC. Try again later or ask an administrator.");
+            if (passwordOk) return (LoginOutcome.Deactivated, null, "This account has been deactivated; ask an administrator.");
+            var nameLockedNow = await staff.RecordFailedNameAsync(name, o.LockoutFailures, now, now.AddMinutes(o.LockoutMinutes));
+            return nameLockedNow is null ? (LoginOutcome.Invalid, null, wrong) : (LoginOutcome.Locked, null, LockingMessage(o));
         }
         if (!passwordOk)
         {
-            var o = options.Value;
-            if (stamp is null)
-            {
-                // Deactivated: not counted, but the same audited write as any failure.
-                await RecordUnknownNameAsync(http, name, now);
-                return (LoginOutcome.Invalid, null, wrong);
-            }
             var lockedNow = await staff.RecordFailedLoginAsync(person.Id, o.LockoutFailures, now, now.AddMinutes(o.LockoutMinutes));
-            return lockedNow is null
-                ? (LoginOutcome.Invalid, null, wrong)
-                : (LoginOutcome.Locked, null, $"Too many failed sign-ins: this account is locked for {o.LockoutMinutes} minutes.");
-        }
-        if (stamp is null)
-        {
-            return (LoginOutcome.Deactivated, null, "This account has been deactivated; ask an administrator.");
+            return lockedNow is null ? (LoginOutcome.Invalid, null, wrong) : (LoginOutcome.Locked, null, LockingMessage(o));
         }
         await staff.RecordSuccessfulLoginAsync(person.Id, now);
         var viewer = StaffRepository.ToViewer(person);
@@ -100,16 +91,11 @@ public static class AuthEndpoints
         return (LoginOutcome.Ok, viewer, "");
     }
 
-    private static async Task RecordUnknownNameAsync(HttpContext http, string name, DateTimeOffset now)
-    {
-        await using var conn = await http.RequestServices.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
-        {
-            Now = now, Actor = (Guid?)null, Action = "login_failed", Subject = $"username:{(name.Length > 64 ? name[..64] : name)}", Details = "{}",
-        }, tx);
-        await tx.CommitAsync();
-    }
+    private static string LockedMessage(DateTime until) =>
+        $"This account is locked after repeated failed sign-ins until {until:HH:mm} UTC. Try again later or ask an administrator.";
+
+    private static string LockingMessage(GridOptions o) =>
+        $"Too many failed sign-ins: this account is locked for {o.LockoutMinutes} minutes.";
 
     private static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> ApiLogin(LoginRequest body, HttpContext http,
         StaffRepository staff, IOptions<GridOptions> options, TimeProvider clock)

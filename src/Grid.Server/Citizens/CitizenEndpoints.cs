@@ -134,10 +134,7 @@ public static class CitizenEndpoints
         IOptions<CitizenOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var o = photoOptions.Value;
-        if (!http.Request.HasFormContentType)
-            return Problems.BadRequest("Send the photo as multipart/form-data with a part named 'photo' and a field 'device_id'.");
-        if (http.Request.ContentLength is { } declared && declared > o.MaxBytes + o.MaxThumbBytes + 64 * 1024)
-            return TooLarge(o);
+        if (PhotoUpload.CheckRequest(http.Request, o) is { } requestProblem) return requestProblem;
         var now = clock.GetUtcNow();
         var address = ClientAddress(http);
         if (address is not null && await repo.CountUseAsync("photo:" + address, now) > options.Value.PhotosPerAddressPerHour)
@@ -146,53 +143,22 @@ public static class CitizenEndpoints
             return TypedResults.Problem($"{options.Value.PhotosPerAddressPerHour} photos came from your network in this hour, the limit. Try again later.",
                 statusCode: StatusCodes.Status429TooManyRequests, title: "Too many photos");
         }
-        IFormCollection form;
-        try { form = await http.Request.ReadFormAsync(ct); }
-        catch (InvalidDataException e) { return Problems.BadRequest($"The multipart body could not be read ({e.Message}). Send 'photo' as a file part."); }
-        var device = form["device_id"].ToString();
+        var (form, formProblem) = await PhotoUpload.ReadFormAsync(http.Request, ct);
+        if (formProblem is not null) return formProblem;
+        var device = form!["device_id"].ToString();
         if (CheckDevice(device.Length == 0 ? null : device) is { } deviceProblem) return Problems.BadRequest(deviceProblem);
-        var photoFile = form.Files.GetFile("photo");
-        if (photoFile is null) return Problems.BadRequest("The part 'photo' is missing: send the image as a file part named 'photo'.");
-        if (form.Files.Count > 2 || form.Files.Any(f => f.Name is not ("photo" or "thumb")))
-            return Problems.BadRequest("Send one photo per request: a part 'photo' and optionally a part 'thumb'.");
-        if (photoFile.Length > o.MaxBytes) return TooLarge(o);
-        var thumbFile = form.Files.GetFile("thumb");
-        if (thumbFile is { Length: var tl } && tl > o.MaxThumbBytes)
-            return TypedResults.Problem($"The thumbnail is {tl / 1024} KB; at most {o.MaxThumbBytes / 1024} KB is accepted.",
-                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Thumbnail too large");
-        var (photo, problem) = await ReadImageAsync(photoFile, "photo", ct);
-        if (problem is not null) return problem;
+        var (photo, thumb, partsProblem) = await PhotoUpload.ReadPartsAsync(form, o, ct);
+        if (partsProblem is not null) return partsProblem;
         string? thumbSha = null;
-        if (thumbFile is not null)
+        if (thumb is not null)
         {
-            var (thumb, thumbProblem) = await ReadImageAsync(thumbFile, "thumb", ct);
-            if (thumbProblem is not null) return thumbProblem;
-            thumbSha = await store.SaveAsync(thumb!.Value.Bytes, ct);
-            await repo.RecordPhotoAsync(thumb.Value.Row with { Sha256 = thumbSha }, device, address, now);
+            thumbSha = await store.SaveAsync(thumb.Bytes, ct);
+            await repo.RecordPhotoAsync(thumb.Row with { Sha256 = thumbSha }, device, address, now);
         }
-        var sha = await store.SaveAsync(photo!.Value.Bytes, ct);
-        await repo.RecordPhotoAsync(photo.Value.Row with { Sha256 = sha, ThumbSha256 = thumbSha }, device, address, now);
+        var sha = await store.SaveAsync(photo!.Bytes, ct);
+        await repo.RecordPhotoAsync(photo.Row with { Sha256 = sha, ThumbSha256 = thumbSha }, device, address, now);
         return TypedResults.Created($"/api/citizen/photos/{sha}", new CitizenPhotoUploaded(PhotoEndpoints.RefPrefix + sha, sha));
     }
-
-    private static async Task<((byte[] Bytes, PhotoRow Row)?, ProblemHttpResult?)> ReadImageAsync(IFormFile file, string part, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream((int)file.Length);
-        await file.CopyToAsync(buffer, ct);
-        var bytes = buffer.ToArray();
-        if (bytes.Length == 0) return (null, Problems.BadRequest($"The part '{part}' is empty."));
-        var type = ImageBytes.Sniff(bytes);
-        if (type is null)
-            return (null, TypedResults.Problem($"The '{part}' is not a JPEG, PNG or WebP image (checked by its content, not its name). Take the photo again or pick another.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported image type"));
-        var stripped = ImageBytes.StripMetadata(bytes);
-        if (stripped is null) return (null, Problems.BadRequest($"The '{part}' looks like {type} but is damaged or cut short; send the whole file again."));
-        return ((bytes, new PhotoRow("", type, bytes.Length, stripped.Value.Removed, null)), null);
-    }
-
-    private static ProblemHttpResult TooLarge(PhotoOptions o) =>
-        TypedResults.Problem($"The photo is larger than {o.MaxBytes / 1024 / 1024} MB. The page shrinks photos before sending; pick a smaller one.",
-            statusCode: StatusCodes.Status413PayloadTooLarge, title: "Photo too large");
 
     /// <summary>GET /api/citizen/nearby?lat=&amp;lon=&amp;category=: open cases of the same kind nearby, without any reporter details.</summary>
     private static async Task<Results<Ok<IReadOnlyList<NearbyCase>>, ValidationProblem>> Nearby(double? lat, double? lon, string? category,

@@ -64,13 +64,10 @@ public static class EscalationEndpoints
         errors.MaxLength(body?.Note, 2000, "note");
         if (errors.Any) return errors.ToProblem();
 
-        var row = await cases.FindAsync(id);
-        if (row is null) return Problems.NotFound($"There is no case {id}.");
-        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
-        if (!row.ToDomain().IsVisibleTo(actor))
-        {
-            return Problems.Forbidden($"Case {id} is in cell {row.CellCode}, outside the area you supervise.");
-        }
+        // The one scope rule of reads and steps (CaseAccess), not a copy of it.
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return problem;
+        var row = visible!.Row;
         if (row.State is "closed" or "cancelled")
         {
             return Problems.Conflict($"Case {row.CaseNo} is {row.State}; there is nothing left to supervise. Reopen it first if the problem recurred.");

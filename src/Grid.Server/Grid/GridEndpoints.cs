@@ -22,6 +22,12 @@ public static class GridEndpoints
 {
     public const int MaxCellsPerRequest = 5000;
 
+    /// <summary>Features per import: a whole district's cells (a few thousand) in one go, more in several.</summary>
+    public const int MaxImportFeatures = 5000;
+
+    /// <summary>Positions per feature: a 100 m cell needs a handful; a traced boundary a few hundred.</summary>
+    public const int MaxFeaturePositions = 2000;
+
     public static void MapGridCells(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Grid");
@@ -96,7 +102,7 @@ public static class GridEndpoints
     }
 
     /// <summary>Imports a GeoJSON FeatureCollection of cells (properties: code, name). All or nothing.</summary>
-    private static async Task<Results<Created<ImportResult>, ValidationProblem>> Import(JsonElement body, HttpContext http,
+    private static async Task<Results<Created<ImportResult>, ValidationProblem, ProblemHttpResult>> Import(JsonElement body, HttpContext http,
         GridRepository grid, TimeProvider clock)
     {
         var errors = new Errors();
@@ -106,6 +112,11 @@ public static class GridEndpoints
         {
             errors.Add("body", "Send a GeoJSON FeatureCollection: {\"type\":\"FeatureCollection\",\"features\":[...]} with properties code and name on each feature.");
             return errors.ToProblem();
+        }
+        if (features.GetArrayLength() > MaxImportFeatures)
+        {
+            return TypedResults.Problem($"The collection has {features.GetArrayLength()} features; at most {MaxImportFeatures} are imported at once. Split it (by community, for example) and import the parts one after the other.",
+                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Too many features");
         }
         var index = 0;
         foreach (var feature in features.EnumerateArray())
@@ -138,6 +149,10 @@ public static class GridEndpoints
             {
                 errors.Add($"features[{index}].geometry", $"Feature {index}: a Polygon or MultiPolygon geometry is required.");
             }
+            else if (CheckPolygonCoordinates(g) is { } shapeError)
+            {
+                errors.Add($"features[{index}].geometry", $"Feature {index} ({code ?? "no code"}): {shapeError}");
+            }
             cells.Add(new ImportCell(index, code is null ? null : parsed.Value ?? code, name, geometry, geometryError));
         }
         if (index == 0)
@@ -155,6 +170,50 @@ public static class GridEndpoints
         var codes = cells.Select(c => c.Code!).ToList();
         return TypedResults.Created($"/api/cells/{codes[0]}", new ImportResult(codes.Count, codes));
     }
+
+    /// <summary>
+    /// The shape of a Polygon's or MultiPolygon's "coordinates" (rings of [lon, lat] positions; a
+    /// MultiPolygon one level deeper) and its size, checked before PostGIS sees it: an array nested
+    /// one level too deep was a 500, and a feature of a million positions ties up the database.
+    /// Other geometry types are left to the import's type check. Null when fine.
+    /// </summary>
+    public static string? CheckPolygonCoordinates(JsonElement geometry)
+    {
+        var type = geometry.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        var depth = type switch { "Polygon" => 3, "MultiPolygon" => 4, _ => 0 };
+        if (depth == 0) return null;
+        var shape = depth == 3 ? "[[[lon, lat], ...], ...]" : "[[[[lon, lat], ...], ...], ...]";
+        if (!geometry.TryGetProperty("coordinates", out var coordinates))
+            return $"a {type} needs \"coordinates\" shaped {shape}.";
+        var positions = 0;
+        string? Walk(JsonElement e, int level)
+        {
+            if (level == depth)
+            {
+                // A position: 2 (or 3, with altitude) numbers.
+                if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() is < 2 or > 3 || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
+                    return $"the coordinates of a {type} must be shaped {shape}; found {Describe(e)} where a position [lon, lat] belongs (nested one level too deep or too shallow?).";
+                positions++;
+                return positions > MaxFeaturePositions ? $"more than {MaxFeaturePositions} positions; simplify the boundary." : null;
+            }
+            if (e.ValueKind != JsonValueKind.Array)
+                return $"the coordinates of a {type} must be shaped {shape}; found {Describe(e)} where an array belongs (nested one level too shallow?).";
+            foreach (var child in e.EnumerateArray())
+            {
+                if (Walk(child, level + 1) is { } error) return error;
+            }
+            return null;
+        }
+        return Walk(coordinates, 1);
+    }
+
+    private static string Describe(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Array => $"an array of {e.GetArrayLength()}",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.String => "a string",
+        _ => e.ValueKind.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>minLon,minLat,maxLon,maxLat with min &lt; max, as every bbox filter takes it.</summary>
     public static bool TryParseBbox(string text, out double[]? box)

@@ -59,43 +59,20 @@ public static partial class PhotoEndpoints
         if (!viewer.Roles.Any(Uploaders.Contains))
             return Problems.Forbidden("Your role does not report or handle cases, so it cannot upload evidence photos.");
         var o = options.Value;
-        if (!http.Request.HasFormContentType)
-            return Problems.BadRequest("Send the photo as multipart/form-data with a part named 'photo' (and optionally 'thumb').");
-        if (http.Request.ContentLength is { } declared && declared > o.MaxBytes + o.MaxThumbBytes + 64 * 1024)
-            return TooLarge(o);
+        if (PhotoUpload.CheckRequest(http.Request, o) is { } requestProblem) return requestProblem;
         var now = clock.GetUtcNow();
         if (await photos.UploadsSinceAsync(viewer.PersonId, now.AddDays(-1)) >= o.MaxPerPersonPerDay)
             return TypedResults.Problem($"You uploaded {o.MaxPerPersonPerDay} photos in the last 24 hours, the limit; try again later or ask an administrator.",
                 statusCode: StatusCodes.Status429TooManyRequests, title: "Too many photos");
 
-        IFormCollection form;
-        try
-        {
-            form = await http.Request.ReadFormAsync(ct);
-        }
-        catch (InvalidDataException e)
-        {
-            return Problems.BadRequest($"The multipart body could not be read ({e.Message}). Send 'photo' as a file part.");
-        }
-        var photoFile = form.Files.GetFile("photo");
-        if (photoFile is null) return Problems.BadRequest("The part 'photo' is missing: send the image as a file part named 'photo'.");
-        if (form.Files.Count > 2 || form.Files.Any(f => f.Name is not ("photo" or "thumb")))
-            return Problems.BadRequest("Send one photo per request: a part 'photo' and optionally a part 'thumb'.");
-        if (photoFile.Length > o.MaxBytes) return TooLarge(o);
-        var thumbFile = form.Files.GetFile("thumb");
-        if (thumbFile is { Length: var tl } && tl > o.MaxThumbBytes)
-            return TypedResults.Problem($"The thumbnail is {tl / 1024} KB; at most {o.MaxThumbBytes / 1024} KB is accepted. Send a smaller one (about 320 px).",
-                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Thumbnail too large");
-
-        var (photo, photoProblem) = await ReadImageAsync(photoFile, "photo", ct);
-        if (photoProblem is not null) return photoProblem;
+        var (form, formProblem) = await PhotoUpload.ReadFormAsync(http.Request, ct);
+        if (formProblem is not null) return formProblem;
+        var (photo, t, partsProblem) = await PhotoUpload.ReadPartsAsync(form!, o, ct);
+        if (partsProblem is not null) return partsProblem;
         PhotoRow? thumb = null;
-        if (thumbFile is not null)
+        if (t is not null)
         {
-            var (t, thumbProblem) = await ReadImageAsync(thumbFile, "thumb", ct);
-            if (thumbProblem is not null) return thumbProblem;
-            t!.Row = t.Row with { Sha256 = await store.SaveAsync(t.Bytes, ct) };
-            thumb = t.Row;
+            thumb = t.Row with { Sha256 = await store.SaveAsync(t.Bytes, ct) };
             await photos.RecordUploadAsync(thumb, viewer.PersonId, now);
         }
         var sha = await store.SaveAsync(photo!.Bytes, ct);
@@ -105,32 +82,6 @@ public static partial class PhotoEndpoints
         return TypedResults.Created($"/api/photos/{sha}", new PhotoUploaded(sha, RefPrefix + sha, $"/api/photos/{sha}",
             stored.ThumbSha256 is null ? null : $"/api/photos/{sha}/thumb", stored.ContentType, stored.Bytes, stored.HasMetadata));
     }
-
-    private sealed class ReadImage(byte[] bytes, PhotoRow row)
-    {
-        public byte[] Bytes { get; } = bytes;
-        public PhotoRow Row { get; set; } = row;
-    }
-
-    private static async Task<(ReadImage?, ProblemHttpResult?)> ReadImageAsync(IFormFile file, string part, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream((int)file.Length);
-        await file.CopyToAsync(buffer, ct);
-        var bytes = buffer.ToArray();
-        if (bytes.Length == 0) return (null, Problems.BadRequest($"The part '{part}' is empty."));
-        var type = ImageBytes.Sniff(bytes);
-        if (type is null)
-            return (null, TypedResults.Problem($"The '{part}' is not a JPEG, PNG or WebP image (checked by its content, not its name or declared type). Take the photo again or pick another.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported image type"));
-        var stripped = ImageBytes.StripMetadata(bytes);
-        if (stripped is null)
-            return (null, Problems.BadRequest($"The '{part}' looks like {type} but is damaged or cut short; send the whole file again."));
-        return (new ReadImage(bytes, new PhotoRow("", type, bytes.Length, stripped.Value.Removed, null)), null);
-    }
-
-    private static ProblemHttpResult TooLarge(PhotoOptions o) =>
-        TypedResults.Problem($"The photo is larger than {o.MaxBytes / 1024 / 1024} MB. The field app shrinks photos to about 1600 px before sending; other clients should do the same.",
-            statusCode: StatusCodes.Status413PayloadTooLarge, title: "Photo too large");
 
     private static async Task<IResult> Serve(string sha, bool thumb, HttpContext http, PhotoRepository photos, PhotoStore store, CancellationToken ct)
     {

@@ -58,6 +58,52 @@ public sealed class StaffRepository(IDbContextFactory<GridDbContext> contexts)
         return lockedNow ? locked!.Value.UtcDateTime : null;
     }
 
+    /// <summary>The lock of a login name that is no active account (see <see cref="RecordFailedNameAsync"/>), if any.</summary>
+    public async Task<DateTime?> NameLockAsync(string name)
+    {
+        var key = LoginKey(name);
+        await using var db = await contexts.CreateDbContextAsync();
+        var until = await db.Set<LoginNameFailureRecord>().Where(f => f.LoginName == key).Select(f => f.LockedUntil).SingleOrDefaultAsync();
+        return until?.UtcDateTime;
+    }
+
+    // The same rule as a person's count, as one statement (the row lock orders parallel guesses).
+    private const string RecordFailedNameSql = """
+        insert into login_name_failures as f (login_name, failed_logins, locked_until)
+        values (@Name, case when 1 >= @MaxFailures then 0 else 1 end, case when 1 >= @MaxFailures then @LockUntil end)
+        on conflict (login_name) do update
+        set failed_logins = case when f.failed_logins + 1 >= @MaxFailures then 0 else f.failed_logins + 1 end,
+            locked_until  = case when f.failed_logins + 1 >= @MaxFailures then @LockUntil else f.locked_until end
+        """;
+
+    /// <summary>
+    /// Counts a failed sign-in under a name that is no active account (unknown or deactivated) by the
+    /// same rule as <see cref="RecordFailedLoginAsync"/>, so such a name locks after the same number of
+    /// failures and a lock does not tell that an account exists. Returns the lock end if this failure locked it.
+    /// </summary>
+    public async Task<DateTime?> RecordFailedNameAsync(string name, int maxFailures, DateTimeOffset now, DateTimeOffset lockUntil)
+    {
+        var key = LoginKey(name);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync(RecordFailedNameSql,
+            new Npgsql.NpgsqlParameter("Name", key), new Npgsql.NpgsqlParameter("MaxFailures", maxFailures),
+            new Npgsql.NpgsqlParameter("LockUntil", lockUntil.ToUniversalTime()));
+        var locked = await db.Set<LoginNameFailureRecord>().Where(f => f.LoginName == key).Select(f => f.LockedUntil).SingleAsync();
+        var lockedNow = locked is { } l && l > now;
+        db.Add(new AuditLogRecord
+        {
+            At = now, ActorId = null, Action = lockedNow ? "account_locked" : "login_failed",
+            Subject = $"username:{(key.Length > 64 ? key[..64] : key)}", Details = "{}",
+        });
+        await db.SaveChangesAsync();
+        await tx.CommitAsync();
+        return lockedNow ? locked!.Value.UtcDateTime : null;
+    }
+
+    // The table's key is at most 200 characters; a longer name is no account anyway.
+    private static string LoginKey(string name) => name.Length > 200 ? name[..200] : name;
+
     public async Task RecordSuccessfulLoginAsync(Guid id, DateTimeOffset now)
     {
         await using var db = await contexts.CreateDbContextAsync();

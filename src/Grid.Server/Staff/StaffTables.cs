@@ -83,3 +83,23 @@ internal sealed class CellStaffRecordConfiguration : IEntityTypeConfiguration<Ce
         e.Property(x => x.PersonId).HasColumnName("person_id").HasColumnType("uuid").IsRequired();
     }
 }
+
+/// <summary>A row of <c>login_name_failures</c>: failed sign-ins under a name that is no active account.</summary>
+public sealed class LoginNameFailureRecord
+{
+    public string LoginName { get; set; } = "";
+    public int FailedLogins { get; set; }
+    public DateTimeOffset? LockedUntil { get; set; }
+}
+
+internal sealed class LoginNameFailureRecordConfiguration : IEntityTypeConfiguration<LoginNameFailureRecord>
+{
+    public void Configure(EntityTypeBuilder<LoginNameFailureRecord> e)
+    {
+        e.ToTable("login_name_failures");
+        e.HasKey(x => x.LoginName);
+        e.Property(x => x.LoginName).HasColumnName("login_name").HasColumnType("text").IsRequired();
+        e.Property(x => x.FailedLogins).HasColumnName("failed_logins").HasColumnType("integer").IsRequired().HasDefaultValueSql("0");
+        e.Property(x => x.LockedUntil).HasColumnName("locked_until").HasColumnType("timestamp with time zone");
+    }
+}

@@ -64,5 +64,49 @@ public sealed class LockoutTests
         await using var server = await TestServer.StartAsync(TestServer.DatabaseName("lockout"),
             settings: new Dictionary<string, string?> { ["Grid:LockoutFailures"] = "3" });
         await AssertLockedAfterExactlyAsync(server, 3);
+        await AssertUnknownNameLockedAfterExactlyAsync(server, 3);
+    }
+
+    [Fact]
+    public async Task An_unknown_name_locks_after_the_same_five_failures_and_answers_like_a_locked_account()
+    {
+        await AssertUnknownNameLockedAfterExactlyAsync(await TestServer.SharedAsync(), 5);
+    }
+
+    /// <summary>
+    /// A name that is no account counts failures by the same rule, so the lock (423) does not tell a
+    /// guesser the name exists: the answers match a real account's, failure by failure.
+    /// </summary>
+    private static async Task AssertUnknownNameLockedAfterExactlyAsync(TestServer server, int failures)
+    {
+        var world = await TestWorld.CreateAsync(server);
+        var user = await world.PersonAsync(Role.Informant, world.Cells[0]);
+        var unknown = "nobody-" + Guid.NewGuid().ToString("N")[..12];
+        var client = server.Anonymous();
+        for (var i = 1; i <= failures + 1; i++)
+        {
+            var real = await AnswerAsync(client, user.Username, "guess" + i);
+            var none = await AnswerAsync(client, unknown, "guess" + i);
+            var expected = i < failures ? HttpStatusCode.Unauthorized : HttpStatusCode.Locked;
+            Assert.True(real.Status == expected, $"real account, failure {i} of {failures}: {(int)real.Status} {real.Body}");
+            Assert.True(none.Status == expected, $"unknown name, failure {i} of {failures}: {(int)none.Status} {none.Body}");
+            Assert.Equal(real.Body, none.Body);
+        }
+        // Locked means locked: the name answers 423 for any password, as an account does for its right one.
+        Assert.Equal(HttpStatusCode.Locked, (await AnswerAsync(client, unknown, TestPeople.Password)).Status);
+
+        await using var conn = await server.Db.OpenConnectionAsync();
+        var audited = (await conn.QueryAsync<string>(
+            "select action from audit_log where subject = @S and action in ('login_failed', 'account_locked') order by id",
+            new { S = $"username:{unknown}" })).ToList();
+        Assert.Equal(Enumerable.Repeat("login_failed", failures - 1).Append("account_locked"), audited);
+    }
+
+    /// <summary>Status and problem body of a sign-in (its per-request trace id left out), the lock's clock time masked (it may turn a minute between two answers).</summary>
+    private static async Task<(HttpStatusCode Status, string Body)> AnswerAsync(HttpClient client, string username, string password)
+    {
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { username, password });
+        var body = System.Text.RegularExpressions.Regex.Replace(AccountDiscoveryTests.WithoutTraceId(await response.Content.ReadAsStringAsync()), @"\d\d:\d\d UTC", "HH:mm UTC");
+        return (response.StatusCode, body);
     }
 }

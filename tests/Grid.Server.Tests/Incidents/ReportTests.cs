@@ -152,6 +152,24 @@ public sealed class NearbyTests
         Assert.DoesNotContain(nearby, c => c.Id == otherCategory.Id || c.Id == farAway.Id || c.Id == closed.Id);
         Assert.Equal(HttpStatusCode.BadRequest, (await worker.Client.GetAsync($"/api/cases/nearby?lat={lat}&lon={lon}")).StatusCode);
     }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("0")]
+    [InlineData("2001")]
+    public async Task Nearby_refuses_a_radius_that_is_no_distance_naming_the_radius(string radius)
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var (lat, lon) = world.Inside(0);
+        var response = await worker.Client.GetAsync($"/api/cases/nearby?lat={lat}&lon={lon}&category={TestCatalogue.LightEvent}&radius={radius}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"radius={radius}: {(int)response.StatusCode} {body}");
+        Assert.Contains("radius", body);
+    }
 }
 
 public sealed class ListFilterTests

@@ -112,4 +112,20 @@ public sealed class MonitoringTests
         request.Headers.TransferEncodingChunked = true;
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await system.SendAsync(request)).StatusCode);
     }
+    [Fact]
+    public async Task An_xml_alarm_without_whitespace_between_elements_keeps_its_alarm_type_and_message()
+    {
+        var server = await TestServer.SharedAsync();
+        var (system, device, _) = await SetUpAsync(server);
+        // A device writing its elements back to back (no whitespace text nodes between them).
+        var xml = $"<alarm><deviceId>{device}</deviceId><alarmType>lamp_off</alarmType><message>no power</message></alarm>";
+        var receipt = await TestWorld.ReadAsync<AlarmReceipt>(await system.PostAsync("", new StringContent(xml, Encoding.UTF8, "application/xml")), HttpStatusCode.Created);
+        Assert.Equal("case_created", receipt.Outcome);
+        await using var conn = await server.Db.OpenConnectionAsync();
+        var stored = await conn.QuerySingleAsync<(string AlarmType, string Message)>(
+            "select alarm_type, message from device_alarms where device_id = @device", new { device });
+        Assert.Equal(("lamp_off", "no power"), stored);
+        var description = await conn.ExecuteScalarAsync<string>("select description from cases where id = @Id", new { Id = receipt.CaseId });
+        Assert.Contains("lamp_off", description);
+    }
 }

@@ -2,6 +2,8 @@
 // (pages, scripts, styles, map library) and the last answers for the kinds of problem and for
 // tracking pages, so the page opens and a report can be written without network. Reports are
 // never sent from here: the page's outbox (IndexedDB) sends them, once, with their tracking code.
+importScripts('/_content/Grid.Web/js/sw-common.js');
+
 const VERSION = 'v1';
 const SHELL = `gridcity-citizen-shell-${VERSION}`;
 const DATA = `gridcity-citizen-data-${VERSION}`;
@@ -13,47 +15,20 @@ const SHELL_URLS = [
   ...['common', 'outbox', 'report', 'track', 'icons'].map((m) => `${LIB}/js/citizen/${m}.js`), `${LIB}/js/field/photos.js`,
 ];
 
-const keepable = (res) => res && res.ok && !res.redirected && res.type === 'basic';
-
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL);
-    await Promise.all(SHELL_URLS.map(async (url) => {
-      try {
-        const res = await fetch(url);
-        if (keepable(res)) await cache.put(url, res);
-      } catch { /* offline at install: cached when next seen */ }
-    }));
+    await Promise.all(SHELL_URLS.map((url) => fetchInto(cache, url)));
     await self.skipWaiting();
   })());
 });
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    for (const key of await caches.keys()) {
-      if (key.startsWith('gridcity-citizen-') && key !== SHELL && key !== DATA) await caches.delete(key);
-    }
+    await dropCaches('gridcity-citizen-', [SHELL, DATA]);
     await self.clients.claim();
   })());
 });
-
-function marked(res) {
-  const headers = new Headers(res.headers);
-  headers.set('X-From-Cache', '1');
-  return res.blob().then((body) => new Response(body, { status: res.status, statusText: res.statusText, headers }));
-}
-
-async function networkFirst(request, cacheName, fallbackUrl) {
-  try {
-    const res = await fetch(request);
-    if (keepable(res)) (await caches.open(cacheName)).put(request, res.clone());
-    return res;
-  } catch (err) {
-    const hit = (await caches.match(request)) ?? (fallbackUrl && await caches.match(fallbackUrl));
-    if (hit) return marked(hit);
-    throw err;
-  }
-}
 
 self.addEventListener('fetch', (event) => {
   const req = event.request;

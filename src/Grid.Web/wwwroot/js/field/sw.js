@@ -7,6 +7,8 @@
 // the app is a new worker. A new worker installs next to the running one and WAITS: the page shows
 // "new version ready" and the person chooses when to reload (never in the middle of a form); the
 // page then sends 'skip-waiting'.
+importScripts('/_content/Grid.Web/js/sw-common.js');
+
 const VERSION = '__FIELD_APP_VERSION__';
 const SHELL = `gridcity-field-shell-${VERSION}`;
 // Not versioned: the cases kept for offline use outlive a new version of the app's code. The page
@@ -24,17 +26,6 @@ const SHELL_URLS = [
   ...['common', 'field', 'outbox', 'offline', 'photos', 'map', 'tasks', 'case', 'report', 'patrol'].map((m) => `${LIB}/js/field/${m}.js`),
 ];
 
-// Only real pages are kept: a redirect to the sign-in page must not become the cached app.
-const keepable = (res) => res && res.ok && !res.redirected && res.type === 'basic';
-
-async function fetchInto(cache, url) {
-  try {
-    const res = await fetch(url, { credentials: 'same-origin', cache: 'no-cache' });
-    if (keepable(res)) { await cache.put(url, res.clone()); return res; }
-  } catch { /* offline: kept when next seen */ }
-  return null;
-}
-
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL);
@@ -46,31 +37,10 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    for (const key of await caches.keys()) {
-      if (key.startsWith('gridcity-field-shell-') && key !== SHELL) await caches.delete(key);
-    }
+    await dropCaches('gridcity-field-shell-', [SHELL]);
     await self.clients.claim();
   })());
 });
-
-function marked(res) {
-  const headers = new Headers(res.headers);
-  headers.set('X-From-Cache', '1');
-  return res.blob().then((body) => new Response(body, { status: res.status, statusText: res.statusText, headers }));
-}
-
-async function networkFirst(request, cacheName, fallbackUrl) {
-  try {
-    const res = await fetch(request);
-    if (keepable(res)) (await caches.open(cacheName)).put(request, res.clone());
-    return res;
-  } catch (err) {
-    // ignoreVary: the phone holds one person's data at a time (sign-out forgets it).
-    const hit = await caches.match(request, { ignoreVary: true }) ?? (fallbackUrl && await caches.match(fallbackUrl));
-    if (hit) return marked(hit);
-    throw err;
-  }
-}
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;
@@ -80,12 +50,13 @@ self.addEventListener('fetch', (event) => {
   const path = url.pathname;
   if (request.mode === 'navigate' && (path === '/m' || path.startsWith('/m/'))) {
     const shell = path.startsWith('/m/cases/') ? '/m/cases/0' : '/m';
-    event.respondWith(networkFirst(request, SHELL, shell));
+    // ignoreVary: the phone holds one person's data at a time (sign-out forgets it).
+    event.respondWith(networkFirst(request, SHELL, shell, { ignoreVary: true }));
   } else if (path.startsWith(`${LIB}/`)) {
     // Network first here too: a new deployment's page never runs with the previous scripts.
-    event.respondWith(networkFirst(request, SHELL));
+    event.respondWith(networkFirst(request, SHELL, undefined, { ignoreVary: true }));
   } else if (path === '/api/cases' || /^\/api\/cases\/\d+$/.test(path) || path === '/api/categories' || path.startsWith('/api/photos/')) {
-    event.respondWith(networkFirst(request, DATA));
+    event.respondWith(networkFirst(request, DATA, undefined, { ignoreVary: true }));
   }
 });
 
