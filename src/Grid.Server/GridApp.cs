@@ -71,6 +71,7 @@ public static class GridApp
         services.AddSingleton<StaffRepository>();
         services.AddSingleton<CaseRepository>();
         services.AddScoped<StepContext>();
+        services.AddScoped<global::Grid.Web.Pages.Command.ICommandSource, CommandDesk>();
         services.AddHttpContextAccessor();
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 

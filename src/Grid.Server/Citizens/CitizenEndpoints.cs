@@ -319,7 +319,7 @@ public static class CitizenEndpoints
     private static bool IsCommandCenter(Viewer v) => v.Roles.Any(r => r is Role.Operator or Role.ShiftLead);
 
     /// <summary>POST /api/cases/{id}/spam: hidden from every public view and cancelled with the reason.</summary>
-    private static async Task<IResult> MarkSpam(long id, SpamRequest? body, HttpContext http, StepContext steps, CitizenRepository repo,
+    internal static async Task<IResult> MarkSpam(long id, SpamRequest? body, HttpContext http, StepContext steps, CitizenRepository repo,
         CaseRepository cases, StaffRepository staff, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
@@ -347,7 +347,7 @@ public static class CitizenEndpoints
     }
 
     /// <summary>POST /api/cases/{id}/publish-photo {photo: "photo:&lt;sha&gt;", kind: before|after}: shown on the tracking page.</summary>
-    private static async Task<IResult> PublishPhoto(long id, PublishPhotoRequest? body, HttpContext http, CitizenRepository repo,
+    internal static async Task<IResult> PublishPhoto(long id, PublishPhotoRequest? body, HttpContext http, CitizenRepository repo,
         CaseRepository cases, StaffRepository staff, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);

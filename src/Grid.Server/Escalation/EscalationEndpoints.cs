@@ -51,7 +51,7 @@ public static class EscalationEndpoints
     }
 
     /// <summary>POST /api/cases/{id}/supervise: 督办 ordered by a supervisor or shift lead, with a note.</summary>
-    private static async Task<Results<Created<EscalationView>, ValidationProblem, ProblemHttpResult>> Supervise(long id, SuperviseRequest? body,
+    internal static async Task<Results<Created<EscalationView>, ValidationProblem, ProblemHttpResult>> Supervise(long id, SuperviseRequest? body,
         HttpContext http, CaseRepository cases, StaffRepository staff, EscalationRepository repo, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);

@@ -49,6 +49,12 @@ public static class GridEndpoints
             return errors.ToProblem();
         }
         var cells = await grid.ListCellsAsync(box, street, null, clock.GetUtcNow(), MaxCellsPerRequest);
+        return TypedResults.Text(FeatureCollection(cells), "application/geo+json");
+    }
+
+    /// <summary>Cells as GeoJSON text (the API's answer and the desk map's cell layer).</summary>
+    internal static string FeatureCollection(IEnumerable<CellSummary> cells)
+    {
         var features = new JsonArray();
         foreach (var c in cells)
         {
@@ -66,7 +72,7 @@ public static class GridEndpoints
             });
         }
         var collection = new JsonObject { ["type"] = "FeatureCollection", ["features"] = features };
-        return TypedResults.Text(collection.ToJsonString(), "application/geo+json");
+        return collection.ToJsonString();
     }
 
     private static async Task<Results<Ok<CellDetail>, ProblemHttpResult>> GetCell(string code, GridRepository grid, StaffRepository staff, TimeProvider clock)

@@ -29,7 +29,8 @@ public sealed record FeedPage(IReadOnlyList<FeedItem> Items, long Cursor);
 /// </summary>
 public static class HotlineEndpoints
 {
-    public static IServiceCollection AddHotline(this IServiceCollection services) => services.AddSingleton<HotlineRepository>();
+    public static IServiceCollection AddHotline(this IServiceCollection services) =>
+        services.AddSingleton<HotlineRepository>().AddScoped<global::Grid.Web.Pages.Hotline.IHotlineSource, HotlineDesk>();
 
     /// <summary>Status push to integrated 12345 systems (Grid:Hotline:Push); its jobs run on Hangfire.</summary>
     public static IServiceCollection AddHotlinePush(this IServiceCollection services, IConfiguration configuration)

@@ -58,33 +58,34 @@ public static class CaseEndpoints
         group.MapGet("/nearby", Nearby);
         group.MapGet("/{id:long}/dispatch-suggestion", SuggestDispatch);
 
-        group.MapPost("/{id:long}/register", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, (c, a, _) => Task.FromResult(c.Register(a, ctx.Now))));
-        group.MapPost("/{id:long}/cancel", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Cancel(a, b.Reason, ctx.Now))));
-        group.MapPost("/{id:long}/dispatch", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, ctx.DispatchAsync));
-        group.MapPost("/{id:long}/accept", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, (c, a, _) => Task.FromResult(c.Accept(a, ctx.Now))));
-        group.MapPost("/{id:long}/feedback", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Feedback(a, b.Note ?? b.Reason, b.Evidence ?? [], ctx.Now))));
-        group.MapPost("/{id:long}/self-handle", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, ctx.SelfHandleAsync));
-        group.MapPost("/{id:long}/verify", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Verify(a, b.Note ?? b.Reason, b.Evidence ?? [], ctx.Now))));
-        group.MapPost("/{id:long}/rework", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Rework(a, b.Reason, b.Evidence ?? [], ctx.Now))));
-        group.MapPost("/{id:long}/return", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Return(a, b.Reason, ctx.Now))));
-        group.MapPost("/{id:long}/extend", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, ctx.ExtendAsync));
-        group.MapPost("/{id:long}/hold", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, async (c, a, b) => c.Hold(a, b.Reason, await ctx.Catalogue.CalendarAsync(), ctx.Now)));
-        group.MapPost("/{id:long}/resume", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, async (c, a, _) => c.Resume(a, await ctx.Catalogue.CalendarAsync(), ctx.Now)));
-        group.MapPost("/{id:long}/reopen", (long id, StepRequest? body, StepContext ctx) =>
-            ctx.RunAsync(id, body, (c, a, b) => Task.FromResult(c.Reopen(a, b.Reason, ctx.Now))));
+        foreach (var action in StepActions)
+        {
+            group.MapPost("/{id:long}/" + action, (long id, StepRequest? body, StepContext ctx) => ctx.RunAsync(id, body, StepOf(action, ctx)));
+        }
     }
+
+    /// <summary>Every lifecycle action, as its route segment.</summary>
+    public static readonly string[] StepActions =
+        ["register", "cancel", "dispatch", "accept", "feedback", "self-handle", "verify", "rework", "return", "extend", "hold", "resume", "reopen"];
+
+    /// <summary>The domain step behind each action route (the API and the desk take the same steps).</summary>
+    internal static Func<Case, Actor, StepRequest, Task<StepResult>> StepOf(string action, StepContext ctx) => action switch
+    {
+        "register" => (c, a, _) => Task.FromResult(c.Register(a, ctx.Now)),
+        "cancel" => (c, a, b) => Task.FromResult(c.Cancel(a, b.Reason, ctx.Now)),
+        "dispatch" => ctx.DispatchAsync,
+        "accept" => (c, a, _) => Task.FromResult(c.Accept(a, ctx.Now)),
+        "feedback" => (c, a, b) => Task.FromResult(c.Feedback(a, b.Note ?? b.Reason, b.Evidence ?? [], ctx.Now)),
+        "self-handle" => ctx.SelfHandleAsync,
+        "verify" => (c, a, b) => Task.FromResult(c.Verify(a, b.Note ?? b.Reason, b.Evidence ?? [], ctx.Now)),
+        "rework" => (c, a, b) => Task.FromResult(c.Rework(a, b.Reason, b.Evidence ?? [], ctx.Now)),
+        "return" => (c, a, b) => Task.FromResult(c.Return(a, b.Reason, ctx.Now)),
+        "extend" => ctx.ExtendAsync,
+        "hold" => async (c, a, b) => c.Hold(a, b.Reason, await ctx.Catalogue.CalendarAsync(), ctx.Now),
+        "resume" => async (c, a, _) => c.Resume(a, await ctx.Catalogue.CalendarAsync(), ctx.Now),
+        "reopen" => (c, a, b) => Task.FromResult(c.Reopen(a, b.Reason, ctx.Now)),
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not a lifecycle action."),
+    };
 
     /// <summary>POST /api/cases: a new report (待受理). An Idempotency-Key header makes retries safe.</summary>
     private static async Task<Results<Created<CaseView>, ValidationProblem, ProblemHttpResult>> Report(
@@ -134,7 +135,7 @@ public static class CaseEndpoints
     private static async Task<Results<Ok<CasePage>, ValidationProblem>> List(HttpContext http, CaseRepository cases,
         CatalogueRepository catalogue, TimeProvider clock, IOptions<GridOptions> options,
         string? state, string? category, string? cell, string? street, string? assignee, bool? overdue, string? bbox,
-        string? q, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize)
+        string? q, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize, string? source, string? sort)
     {
         var viewer = Viewer.From(http.User);
         var errors = new Errors();
@@ -159,10 +160,14 @@ public static class CaseEndpoints
         Paging.Check(page, pageSize, MaxPageSize, errors);
         if (q is { Length: > 100 }) errors.Add("q", "Search text is limited to 100 characters.");
         if (from is not null && to is not null && from >= to) errors.Add("from", "'from' must be before 'to'.");
+        if (Blank(source) is { } s0 && !Sources.Contains(s0)) errors.Add("source", $"Source '{s0}' is unknown; use one of {string.Join(", ", Sources)}.");
+        var order = CaseOrder.Newest;
+        if (Blank(sort) is { } by && !Enum.TryParse(by, ignoreCase: true, out order))
+            errors.Add("sort", $"Sort '{by}' is unknown; use one of {string.Join(", ", Enum.GetNames<CaseOrder>())}.");
         if (errors.Any) return errors.ToProblem();
 
         var filter = new CaseFilter(states, Blank(category), Blank(cell), Blank(street), assigneeId, overdue, box, Blank(q), from, to,
-            page ?? 1, pageSize ?? 50);
+            page ?? 1, pageSize ?? 50, Blank(source), order);
         var now = clock.GetUtcNow();
         var (items, total, capped) = await cases.ListAsync(filter, ScopeOf(viewer), now, options.Value.CaseCountCap);
         var calendar = await catalogue.CalendarAsync();

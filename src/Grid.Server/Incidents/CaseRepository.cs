@@ -77,8 +77,13 @@ public sealed record NewCase(double Lat, double Lon, string Address, string Cate
 /// <summary>Who may see which cases, as SQL parameters; see <see cref="CaseRepository.ScopeSql"/>.</summary>
 public sealed record Scope(Guid Me, bool All, string? Street, string? Unit);
 
+/// <param name="Offset">Rows to skip instead of whole pages (the desk's virtualised grid asks for any window).</param>
 public sealed record CaseFilter(string[]? States, string? Category, string? Cell, string? Street, Guid? Assignee, bool? Overdue,
-    double[]? Bbox, string? Text, DateTimeOffset? From, DateTimeOffset? To, int Page, int PageSize);
+    double[]? Bbox, string? Text, DateTimeOffset? From, DateTimeOffset? To, int Page, int PageSize, string? Source = null,
+    CaseOrder Order = CaseOrder.Newest, int? Offset = null);
+
+/// <summary>The orders a case list can be read in (a fixed set: never built from input).</summary>
+public enum CaseOrder { Newest, Oldest, CaseNo, CaseNoDesc, State, StateDesc, Deadline, DeadlineDesc, Category, CategoryDesc }
 
 public sealed record Candidate(Guid PersonId, string Role, bool OnDuty, int OpenCases);
 
@@ -170,19 +175,14 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         select * from cases where location && ST_MakeEnvelope(@MinLon, @MinLat, @MaxLon, @MaxLat, 4326)
         """;
 
-    /// <summary>
-    /// One page of the cases the viewer may see, newest first, and how many match: exact up to
-    /// <paramref name="countCap"/>, else <paramref name="countCap"/> with Capped set ("1000+"): an exact
-    /// count of a city box reads every case in it (470 ms at 1,000,000 cases) for a number the page only shows.
-    /// </summary>
-    public async Task<(IReadOnlyList<CaseRow> Items, long Total, bool Capped)> ListAsync(CaseFilter f, Scope scope, DateTimeOffset now, int countCap)
+    /// <summary>The cases of the filter that <paramref name="scope"/> may see; only the filters that were given become SQL,
+    /// so each query is planned for what it asks.</summary>
+    private static IQueryable<CaseRecord> Filtered(GridDbContext db, CaseFilter f, Scope scope, DateTimeOffset now)
     {
-        await using var db = await contexts.CreateDbContextAsync();
         var source = f.Bbox is { } b
             ? db.Set<CaseRecord>().FromSqlRaw(CasesInBoxSql, new NpgsqlParameter("MinLon", b[0]), new NpgsqlParameter("MinLat", b[1]),
                 new NpgsqlParameter("MaxLon", b[2]), new NpgsqlParameter("MaxLat", b[3]))
             : db.Set<CaseRecord>();
-        // Only the filters that were given become SQL, so each query is planned for what it asks.
         var cases = Visible(db, source, scope);
         if (f.States is { } states)
         {
@@ -194,6 +194,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
                 cases = cases.Where(c => c.State != "closed" && c.State != "cancelled");
         }
         if (f.Category is { } category) cases = cases.Where(c => c.CategoryCode == category);
+        if (f.Source is { } from0) cases = cases.Where(c => c.Source == from0);
         if (f.Cell is { } cell) cases = cases.Where(c => c.CellCode == cell);
         if (f.Street is { } street) cases = cases.Where(c => c.CellCode.StartsWith(street));
         if (f.Assignee is { } assignee) cases = cases.Where(c => c.AssigneeId == assignee);
@@ -206,11 +207,59 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         }
         if (f.From is { } from) cases = cases.Where(c => c.CreatedAt >= from);
         if (f.To is { } to) cases = cases.Where(c => c.CreatedAt < to);
-        var items = await Rows(db, cases.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).Skip((f.Page - 1) * f.PageSize).Take(f.PageSize))
-            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
-            .ToListAsync();
+        return cases;
+    }
+
+    /// <summary>The list's order; the id breaks ties so pages and windows never overlap or skip.</summary>
+    private static IQueryable<CaseRecord> Ordered(IQueryable<CaseRecord> q, CaseOrder o) => o switch
+    {
+        CaseOrder.Oldest => q.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id),
+        CaseOrder.CaseNo => q.OrderBy(c => c.CaseNo).ThenBy(c => c.Id),
+        CaseOrder.CaseNoDesc => q.OrderByDescending(c => c.CaseNo).ThenByDescending(c => c.Id),
+        CaseOrder.State => q.OrderBy(c => c.State).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+        CaseOrder.StateDesc => q.OrderByDescending(c => c.State).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+        CaseOrder.Deadline => q.OrderBy(c => c.Deadline == null).ThenBy(c => c.Deadline).ThenBy(c => c.Id),
+        CaseOrder.DeadlineDesc => q.OrderBy(c => c.Deadline == null).ThenByDescending(c => c.Deadline).ThenByDescending(c => c.Id),
+        CaseOrder.Category => q.OrderBy(c => c.CategoryCode).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+        CaseOrder.CategoryDesc => q.OrderByDescending(c => c.CategoryCode).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+        _ => q.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+    };
+
+    private static IQueryable<CaseRow> Ordered(IQueryable<CaseRow> q, CaseOrder o) => o switch
+    {
+        CaseOrder.Oldest => q.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id),
+        CaseOrder.CaseNo => q.OrderBy(c => c.CaseNo).ThenBy(c => c.Id),
+        CaseOrder.CaseNoDesc => q.OrderByDescending(c => c.CaseNo).ThenByDescending(c => c.Id),
+        CaseOrder.State => q.OrderBy(c => c.State).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+        CaseOrder.StateDesc => q.OrderByDescending(c => c.State).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+        CaseOrder.Deadline => q.OrderBy(c => c.Deadline == null).ThenBy(c => c.Deadline).ThenBy(c => c.Id),
+        CaseOrder.DeadlineDesc => q.OrderBy(c => c.Deadline == null).ThenByDescending(c => c.Deadline).ThenByDescending(c => c.Id),
+        CaseOrder.Category => q.OrderBy(c => c.CategoryCode).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+        CaseOrder.CategoryDesc => q.OrderByDescending(c => c.CategoryCode).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+        _ => q.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+    };
+
+    /// <summary>
+    /// One page (or window) of the cases the viewer may see, in the filter's order, and how many match: exact up to
+    /// <paramref name="countCap"/>, else <paramref name="countCap"/> with Capped set ("1000+"): an exact
+    /// count of a city box reads every case in it (470 ms at 1,000,000 cases) for a number the page only shows.
+    /// </summary>
+    public async Task<(IReadOnlyList<CaseRow> Items, long Total, bool Capped)> ListAsync(CaseFilter f, Scope scope, DateTimeOffset now, int countCap)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        var cases = Filtered(db, f, scope, now);
+        var window = Ordered(cases, f.Order).Skip(f.Offset ?? (f.Page - 1) * f.PageSize).Take(f.PageSize);
+        var items = await Ordered(Rows(db, window), f.Order).ToListAsync();
         var counted = await cases.Take(countCap + 1).LongCountAsync();
         return (items, Math.Min(counted, countCap), counted > countCap);
+    }
+
+    /// <summary>Cases per state with the filter's other conditions (its states are ignored): the command center's live counts.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountByStateAsync(CaseFilter f, Scope scope, DateTimeOffset now)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        return await Filtered(db, f with { States = null }, scope, now).GroupBy(c => c.State)
+            .Select(g => new { State = g.Key, Count = g.LongCount() }).ToDictionaryAsync(x => x.State, x => x.Count);
     }
 
     // The case number is the report's day in the city's time zone and the sequence, as

@@ -442,7 +442,7 @@ public static class Open311Endpoints
     }
 
     /// <summary>An operator puts an address-only Open311 request on the map; it then becomes a case like any other.</summary>
-    private static async Task<Results<Ok<PlacedView>, ValidationProblem, ProblemHttpResult>> Place(Guid token, PlaceRequest body, HttpContext http,
+    internal static async Task<Results<Ok<PlacedView>, ValidationProblem, ProblemHttpResult>> Place(Guid token, PlaceRequest body, HttpContext http,
         Open311Repository repo, IntakeService intake, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);

@@ -16,11 +16,15 @@ public sealed class CommandCenterPage(IPage page)
         await Assertions.Expect(Status).ToHaveAttributeAsync("data-state", "live");
     }
 
-    public ILocator Status => page.GetByRole(AriaRole.Status).First;
-    public ILocator CaseList => page.GetByRole(AriaRole.List, new() { Name = "案件列表" });
+    /// <summary>The live status line (the circuit's feed; "reconnecting" while the circuit's connection is down).</summary>
+    public ILocator Status => page.Locator("#command").GetByRole(AriaRole.Status).First;
+    /// <summary>The case grid (a virtualised table; each row opens its case with a button).</summary>
+    public ILocator CaseList => page.GetByRole(AriaRole.Table, new() { Name = "案件列表" });
     public ILocator CaseButton(string caseNo) => CaseList.GetByRole(AriaRole.Button).Filter(new() { HasText = caseNo });
     public ILocator CellShapes => page.Locator("#cc-map .leaflet-overlay-pane path");
     public ILocator CaseMarker(string caseNo) => page.Locator($"#cc-map .leaflet-marker-icon[title*='{caseNo}']");
     public ILocator Detail => page.GetByRole(AriaRole.Region, new() { Name = "案件详情" });
     public ILocator ActionButton(string name) => Detail.GetByRole(AriaRole.Button, new() { Name = name, Exact = true });
+    /// <summary>The dialog of an action, a form named after it.</summary>
+    public ILocator ActionForm(string name) => page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Form, new() { Name = name });
 }

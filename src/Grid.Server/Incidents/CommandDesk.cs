@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Grid.Domain.People;
+using Grid.Server.Auth;
+using Grid.Server.Catalogue;
+using Grid.Server.Citizens;
+using Grid.Server.Escalation;
+using Grid.Server.Grid;
+using Grid.Server.Realtime;
+using Grid.Server.Staff;
+using Grid.Web.Pages.Command;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Grid.Server.Incidents;
+
+/// <summary>
+/// The command center's data and steps for the circuit's person. Reads use the repositories with the API's scope rule;
+/// every step runs the API's own handler (same checks, same refusals, same audit and events), given the circuit's
+/// person as the request's user. Nothing is kept between calls: each call reads the database anew.
+/// </summary>
+public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvider services, CaseRepository cases, StaffRepository staff,
+    CatalogueRepository catalogue, GridRepository grid, EventRepository events, Photos.PhotoRepository photos, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<GridOptions> options) : ICommandSource
+{
+    private async Task<ClaimsPrincipal> UserAsync() => (await auth.GetAuthenticationStateAsync()).User;
+    private async Task<Viewer> ViewerAsync() => Viewer.From(await UserAsync());
+    private static bool English => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en";
+
+    public async Task<string?> HomeStreetAsync() => (await ViewerAsync()).AreaStreet;
+
+    private static CaseFilter FilterOf(CaseQuery q) => new(q.StateCodes, Blank(q.Category), Blank(q.Cell), q.Place, null,
+        q.Overdue ? true : null, null, Blank(q.Text) is { } t ? (t.Length > 100 ? t[..100] : t) : null, null, null, 1,
+        Math.Clamp(q.Count, 1, CaseEndpoints.MaxPageSize), Blank(q.Source), OrderOf(q.Sort, q.Descending), Math.Max(0, q.Offset));
+
+    private static CaseOrder OrderOf(CaseSort sort, bool descending) => (sort, descending) switch
+    {
+        (CaseSort.Created, false) => CaseOrder.Oldest,
+        (CaseSort.CaseNo, false) => CaseOrder.CaseNo,
+        (CaseSort.CaseNo, true) => CaseOrder.CaseNoDesc,
+        (CaseSort.State, false) => CaseOrder.State,
+        (CaseSort.State, true) => CaseOrder.StateDesc,
+        (CaseSort.Deadline, false) => CaseOrder.Deadline,
+        (CaseSort.Deadline, true) => CaseOrder.DeadlineDesc,
+        (CaseSort.Category, false) => CaseOrder.Category,
+        (CaseSort.Category, true) => CaseOrder.CategoryDesc,
+        _ => CaseOrder.Newest,
+    };
+
+    public async Task<CaseSlice> ListAsync(CaseQuery query)
+    {
+        var viewer = await ViewerAsync();
+        var now = clock.GetUtcNow();
+        // The grid scrolls through its count, so it counts further than the API's page total (Grid:CaseCountCap) before
+        // it says "N+": an operator reaches any of the first ten times as many cases by scrolling, the rest by filters or sort.
+        var (rows, total, capped) = await cases.ListAsync(FilterOf(query), CaseEndpoints.ScopeOf(viewer), now, options.Value.CaseCountCap * 10);
+        return new CaseSlice(rows.Select(r => new CaseItem(r.Id, r.CaseNo, r.State, r.Lat, r.Lon, r.CategoryCode,
+            English ? r.CategoryNameEn : r.CategoryNameZh, r.Source, r.Priority, r.CellCode, r.Address, r.Deadline,
+            r.State is "dispatched" or "in_progress" && r.Deadline < now, r.Version, r.CreatedAt)).ToList(), total, capped);
+    }
+
+    public async Task<IReadOnlyDictionary<string, long>> CountsAsync(CaseQuery query) =>
+        await cases.CountByStateAsync(FilterOf(query), CaseEndpoints.ScopeOf(await ViewerAsync()), clock.GetUtcNow());
+
+    public async Task<(CaseDetail? Case, string? Error)> FindAsync(long id)
+    {
+        var viewer = await ViewerAsync();
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return (null, ErrorOf(problem));
+        var now = clock.GetUtcNow();
+        var calendar = await catalogue.CalendarAsync();
+        var view = CaseEndpoints.ToView(visible!.Row, visible.Actor, calendar, now, await cases.HistoryAsync(id));
+        return (DetailOf(view, now, calendar.WorkingTimeBetween(now, now.AddMinutes(1)) > TimeSpan.Zero), null);
+    }
+
+    private static CaseDetail DetailOf(CaseView v, DateTimeOffset now, bool workingNow) => new(v.Id, v.CaseNo, v.State, v.Lat, v.Lon,
+        v.CategoryCode, English ? v.CategoryNameEn : v.CategoryNameZh, v.Source, v.Priority, v.Description, v.Address, v.CellCode, v.CellName,
+        v.AssignedUnitName, v.AssigneeName, v.ReporterName, v.ReporterPhone, v.Deadline, v.Clock.RemainingSeconds, v.Clock.Overdue,
+        v.Clock.Paused, workingNow && !v.Clock.Paused && v.Clock.RemainingSeconds is not null, now, v.Version, v.Actions,
+        (v.History ?? []).Select(h => new HistoryEntry(h.At, h.ActorName, h.Action, h.ToState, h.Reason, h.PublicNote, PhotosOf(h.Evidence))).ToList());
+
+    // Evidence is photo references only (checked when a step is taken); anything else from older data is left out.
+    private static IReadOnlyList<string> PhotosOf(JsonElement evidence) => evidence.ValueKind != JsonValueKind.Array ? [] :
+        evidence.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)
+            .Where(e => Photos.PhotoEndpoints.ShaOf(e) is not null).ToList();
+
+    /// <summary>A request as the API would get it from the circuit's person, for running the API's own handlers.</summary>
+    private DefaultHttpContext RequestOf(ClaimsPrincipal user) => new() { User = user, RequestServices = services };
+
+    private StepContext StepsFor(HttpContext request) =>
+        new(new HttpContextAccessor { HttpContext = request }, cases, staff, catalogue, photos, clock);
+
+    public async Task<StepOutcome> StepAsync(long id, StepInput step)
+    {
+        var request = RequestOf(await UserAsync());
+        var steps = StepsFor(request);
+        IResult result;
+        switch (step.Action)
+        {
+            case "spam":
+                result = await CitizenEndpoints.MarkSpam(id, new SpamRequest(step.Reason, step.Version), request, steps,
+                    services.GetRequiredService<CitizenRepository>(), cases, staff, clock);
+                break;
+            case "supervise":
+                result = (await EscalationEndpoints.Supervise(id, new SuperviseRequest(step.Reason), request, cases, staff,
+                    services.GetRequiredService<EscalationRepository>(), clock)).Result;
+                break;
+            default:
+                if (!CaseEndpoints.StepActions.Contains(step.Action)) return new StepOutcome(null, $"'{step.Action}' is not an action.");
+                var body = new StepRequest(step.Version, Blank(step.Reason), null, null, Blank(step.UnitId), step.AssigneeId, step.Deadline,
+                    Blank(step.PublicNote));
+                result = await steps.RunAsync(id, body, CaseEndpoints.StepOf(step.Action, steps));
+                break;
+        }
+        if (ErrorOf(result) is { } error) return new StepOutcome(null, error);
+        var (detail, readError) = await FindAsync(id);
+        return new StepOutcome(detail, readError);
+    }
+
+    public async Task<(DispatchPlan? Plan, string? Error)> DispatchPlanAsync(long id)
+    {
+        var viewer = await ViewerAsync();
+        if (!viewer.Roles.Any(Domain.Incidents.Lifecycle.AllowedRoles[Domain.Incidents.CaseAction.Dispatch].Contains))
+            return (null, "Only the command center dispatches cases.");
+        var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
+        if (problem is not null) return (null, ErrorOf(problem));
+        var row = visible!.Row;
+        var (unit, assignee, deadline) = await CaseEndpoints.SuggestAsync(row, cases, catalogue, clock.GetUtcNow());
+        var name = assignee is null ? null : await staff.DisplayNameAsync(assignee.Value);
+        var units = (await catalogue.ListUnitsAsync()).Select(u => new Choice(u.Id, English ? u.NameEn : u.NameZh)).ToList();
+        var people = (await staff.TeamOfCellAsync(row.CellCode)).DistinctBy(m => m.PersonId)
+            .Select(m => new Choice(m.PersonId.ToString(), $"{m.DisplayName} ({m.Role})")).ToList();
+        if (assignee is { } a && people.All(p => p.Value != a.ToString())) people.Add(new Choice(a.ToString(), name ?? a.ToString()));
+        return (new DispatchPlan(unit, assignee, name, deadline, units, people), null);
+    }
+
+    public async Task<string?> PublishPhotoAsync(long id, string photo, string kind)
+    {
+        var request = RequestOf(await UserAsync());
+        return ErrorOf(await CitizenEndpoints.PublishPhoto(id, new PublishPhotoRequest(photo, kind), request,
+            services.GetRequiredService<CitizenRepository>(), cases, staff, clock));
+    }
+
+    public async Task<CityLayout> LayoutAsync(string? street)
+    {
+        var cells = await grid.ListCellsAsync(null, Blank(street), null, clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest);
+        return new CityLayout(GridEndpoints.FeatureCollection(cells),
+            cells.DistinctBy(c => c.StreetCode).OrderBy(c => c.StreetCode).Select(c => new Choice(c.StreetCode, $"{c.StreetName} ({c.StreetCode})")).ToList(),
+            cells.DistinctBy(c => c.CommunityCode).OrderBy(c => c.CommunityCode).Select(c => new Choice(c.CommunityCode, $"{c.CommunityName} ({c.CommunityCode})")).ToList());
+    }
+
+    public async Task<IReadOnlyList<CellLoad>> CellLoadsAsync(string? street) =>
+        (await grid.ListCellsAsync(null, Blank(street), null, clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest))
+        .Select(c => new CellLoad(c.Code, c.OpenCases, c.OverdueCases)).ToList();
+
+    public async Task<IReadOnlyList<Choice>> CategoriesAsync() =>
+        (await catalogue.ListCategoriesAsync()).Select(c => new Choice(c.Code, $"{c.Code} {(English ? c.NameEn : c.NameZh)}")).ToList();
+
+    public async Task<IReadOnlyList<StaffSpot>> StaffAsync()
+    {
+        var viewer = await ViewerAsync();
+        var (audience, _) = Audience.For(viewer, null, await events.CellsServedAsync(viewer.PersonId));
+        if (audience is null) return [];
+        return (await events.LatestPositionsAsync(audience, clock.GetUtcNow().AddMinutes(-120)))
+            .Select(p => new StaffSpot(p.PersonId, p.DisplayName, p.Lat, p.Lon, p.At)).ToList();
+    }
+
+    /// <summary>The person-readable reason of a refused answer, or null for a success.</summary>
+    internal static string? ErrorOf(IResult result) => result switch
+    {
+        ProblemHttpResult p => p.ProblemDetails.Detail ?? p.ProblemDetails.Title,
+        ValidationProblem v => string.Join(" ", v.ProblemDetails.Errors.SelectMany(e => e.Value)),
+        INestedHttpResult n => ErrorOf(n.Result),
+        IStatusCodeHttpResult { StatusCode: >= 400 } s => $"HTTP {s.StatusCode}",
+        _ => null,
+    };
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}

@@ -1,0 +1,106 @@
+using Grid.Web.Pages.Command;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Grid.Web.Components.Tests;
+
+public sealed class CaseGridTests : DeskContext
+{
+    private readonly FakeCommand _source = new();
+
+    protected override void AddServices(IServiceCollection services) => services.AddSingleton<ICommandSource>(_source);
+
+    private IRenderedComponent<CaseGrid> RenderGrid(CaseQuery? initial = null)
+    {
+        SignIn("op", "operator");
+        for (var i = 1; i <= 30; i++)
+        {
+            _source.Items.Add(new CaseItem(i, $"2026112600{i:0000}", "reported", 31.58, 120.3, "E0102", "暴露垃圾", "hotline", "normal",
+                "320213001001012", "东河路 " + i, null, false, 1, DateTimeOffset.UtcNow.AddMinutes(-i)));
+        }
+        return Render<CaseGrid>(p => p
+            .Add(g => g.Initial, initial ?? new CaseQuery())
+            .Add(g => g.Categories, [new Choice("E0102", "E0102 暴露垃圾"), new Choice("C0101", "C0101 上水井盖")])
+            .Add(g => g.Streets, [new Choice("320213001", "崇安寺街道 (320213001)"), new Choice("320213002", "广益街道 (320213002)")])
+            .Add(g => g.Communities, [new Choice("320213001001", "东河社区 (320213001001)"), new Choice("320213002001", "西园社区 (320213002001)")]));
+    }
+
+    private static AngleSharp.Dom.IElement Field(IRenderedComponent<CaseGrid> cut, string label) =>
+        cut.FindAll(".cc-filters label").Single(l => l.TextContent.Trim().StartsWith(label, StringComparison.Ordinal))
+            .QuerySelector("select, input")!;
+
+    [Fact]
+    public void Each_filter_goes_into_the_query_the_grid_asks_the_server_for()
+    {
+        var cut = RenderGrid();
+        cut.WaitForAssertion(() => Assert.NotEmpty(_source.Lists));
+        var first = _source.Lists[^1];
+        // By default: every open state, newest first, nothing else narrowed.
+        Assert.Equal(CaseQuery.OpenStates, first.StateCodes);
+        Assert.Equal((CaseSort.Created, true), (first.Sort, first.Descending));
+        Assert.Null(first.Place);
+
+        Field(cut, "状态").Change("dispatched");
+        Field(cut, "类别").Change("C0101");
+        Field(cut, "街道").Change("320213001");
+        Field(cut, "社区").Change("320213001001");
+        Field(cut, "来源").Change("citizen");
+        Field(cut, "网格编码").Change(" 320213001001012 ");
+        Field(cut, "搜索").Change("井盖");
+        cut.Find(".cc-filters input[type=checkbox]").Change(true);
+
+        cut.WaitForAssertion(() => Assert.True(_source.Lists[^1].Overdue));
+        var q = _source.Lists[^1];
+        Assert.Equal(["dispatched"], q.StateCodes);
+        Assert.Equal("C0101", q.Category);
+        Assert.Equal("320213001", q.Street);
+        Assert.Equal("320213001001", q.Community);
+        Assert.Equal("320213001001", q.Place);
+        Assert.Equal("citizen", q.Source);
+        Assert.Equal("320213001001012", q.Cell);
+        Assert.Equal("井盖", q.Text);
+
+        // Choosing another street clears the community (a community of the old street would list nothing).
+        Field(cut, "街道").Change("320213002");
+        cut.WaitForAssertion(() => Assert.Equal("320213002", _source.Lists[^1].Place));
+        Assert.Null(_source.Lists[^1].Community);
+        // "All states" lists every state.
+        Field(cut, "状态").Change("");
+        cut.WaitForAssertion(() => Assert.Null(_source.Lists[^1].StateCodes));
+    }
+
+    [Fact]
+    public void A_count_filters_the_grid_by_its_state_and_a_second_click_lists_the_open_cases_again()
+    {
+        var cut = RenderGrid();
+        cut.WaitForAssertion(() => Assert.NotEmpty(_source.Lists));
+        cut.Find(".cc-counts li[data-state=resolved] button").Click();
+        cut.WaitForAssertion(() => Assert.Equal(["resolved"], _source.Lists[^1].StateCodes));
+        cut.Find(".cc-counts li[data-state=resolved] button").Click();
+        cut.WaitForAssertion(() => Assert.Equal(CaseQuery.OpenStates, _source.Lists[^1].StateCodes));
+    }
+
+    [Fact]
+    public void The_grid_asks_for_the_window_and_the_sort_it_shows()
+    {
+        var cut = RenderGrid(new CaseQuery(Street: "320213001"));
+        var q = cut.Instance.QueryFor(400, 37, nameof(CaseItem.Deadline), descending: false);
+        Assert.Equal((400, 37, CaseSort.Deadline, false, "320213001"), (q.Offset, q.Count, q.Sort, q.Descending, q.Street));
+        Assert.Equal((CaseSort.CaseNo, true), (cut.Instance.QueryFor(0, 10, nameof(CaseItem.CaseNo), true).Sort, true));
+        // No sort chosen: newest first. A window larger than the server allows is cut to 200 rows.
+        var plain = cut.Instance.QueryFor(0, 5000, null, false);
+        Assert.Equal((CaseSort.Created, true, 200), (plain.Sort, plain.Descending, plain.Count));
+        // The rows come from the server: the grid shows what the source answered.
+        cut.WaitForAssertion(() => Assert.Contains("2026112600" + "0001", cut.Markup));
+    }
+
+    [Fact]
+    public void A_case_matches_the_filters_the_way_the_server_filters()
+    {
+        var q = new CaseQuery(Street: "320213001", Source: "hotline", Overdue: true);
+        Assert.True(q.Matches("dispatched", "320213001001012", "E0102", "hotline", overdue: true));
+        Assert.False(q.Matches("dispatched", "320213002001012", "E0102", "hotline", overdue: true));
+        Assert.False(q.Matches("dispatched", "320213001001012", "E0102", "field", overdue: true));
+        Assert.False(q.Matches("dispatched", "320213001001012", "E0102", "hotline", overdue: false));
+        Assert.False(q.Matches("closed", "320213001001012", "E0102", "hotline", overdue: true));
+    }
+}
