@@ -1,0 +1,249 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Grid.Domain.People;
+using Grid.Server.Field;
+using Grid.Server.Incidents;
+using Grid.Server.Tests.Http;
+using Grid.Server.Tests.Infrastructure;
+using Grid.Server.Tests.Photos;
+
+namespace Grid.Server.Tests.Auth;
+
+/// <summary>
+/// Two streets with a case, a patrol shift and a photo each; one person per role serving the first
+/// street (cell posts in its cells, area roles limited to it, unit staff of the unit its case went to).
+/// The first street's resources are in scope of everyone, the second street's of nobody.
+/// </summary>
+public sealed class MatrixFixture : IAsyncLifetime
+{
+    public TestServer Server { get; private set; } = null!;
+    public TestWorld Here { get; private set; } = null!;
+    public TestWorld There { get; private set; } = null!;
+    public Dictionary<Role, TestUser> Viewers { get; } = [];
+    public RouteCatalog Routes { get; private set; } = null!;
+    public (long In, long Out) Case { get; private set; }
+    public (string In, string Out) CaseNo { get; private set; }
+    public (long In, long Out) Shift { get; private set; }
+    public (string In, string Out) Photo { get; private set; }
+    public Guid HerePatroller { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        Server = await TestServer.SharedAsync();
+        Here = await TestWorld.CreateAsync(Server);
+        There = await TestWorld.CreateAsync(Server);
+        foreach (var role in Enum.GetValues<Role>())
+        {
+            Viewers[role] = Roles.CellScoped.Contains(role) ? await Here.PersonAsync(role, Here.Cells[0])
+                : Roles.AreaWide.Contains(role) ? await Here.PersonAsync([role], [], street: Here.Street)
+                : await Here.PersonAsync([role], [], unit: TestCatalogue.Unit);
+        }
+        Routes = await RouteCatalog.LoadAsync(Viewers[Role.Admin].Client);
+        var caseIn = await MakeWorldAsync(Here, TestCatalogue.Unit);
+        var caseOut = await MakeWorldAsync(There, TestCatalogue.OtherUnit);
+        Case = (caseIn.Case, caseOut.Case);
+        CaseNo = (caseIn.CaseNo, caseOut.CaseNo);
+        Shift = (caseIn.Shift, caseOut.Shift);
+        Photo = (caseIn.Photo, caseOut.Photo);
+    }
+
+    /// <summary>A case reported with a photo and dispatched to <paramref name="unit"/>, and a patrol shift walked in the world's cells.</summary>
+    private static async Task<(long Case, string CaseNo, long Shift, string Photo)> MakeWorldAsync(TestWorld world, string unit)
+    {
+        // The reporter and the patroller hold posts in cells of their own, so the viewers' posts in cell 0 stay theirs.
+        var reporter = await world.PersonAsync(Role.GridWorker, world.Cells[3]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var c = await world.ReportAsync(reporter, 0, TestCatalogue.Component);
+        var photo = await reporter.UploadOkAsync(TestImages.Jpeg(salt: Guid.NewGuid().ToString()));
+        var added = await reporter.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/api/field/cases/{c.Id}/photos")
+        {
+            Content = JsonContent.Create(new { photos = new[] { photo.Ref } }),
+            Headers = { { "Idempotency-Key", Guid.NewGuid().ToString() } },
+        });
+        Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
+        await op.StepOkAsync(c.Id, "register");
+        await op.StepOkAsync(c.Id, "dispatch", new { unitId = unit, assigneeId = reporter.Id });
+        var patroller = await world.PersonAsync(Role.Patroller, world.Cells[4]);
+        var shift = await TestWorld.ReadAsync<ShiftView>(await patroller.Client.PostAsJsonAsync("/api/field/patrol/start", new { consent = true }), HttpStatusCode.Created);
+        var (lat, lon) = world.Inside(2);
+        await TestWorld.ReadAsync<global::Grid.Server.Field.PositionAccepted>(await patroller.Client.PostAsJsonAsync("/api/field/patrol/positions", new { lat, lon, accuracy = 5 }));
+        return (c.Id, c.CaseNo, shift.Id, photo.Sha256);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}
+
+/// <summary>
+/// Issue 14: the routes of the OpenAPI document that read (GET) or act on a case by its id, for every
+/// role, on a resource in the caller's scope and one outside it, each answered with the status of the
+/// table below. A route missing from the table fails the test, so a new read or case route cannot be
+/// added without saying who may use it. Write routes without a case id are judged by their role gate
+/// in their own tests and by <see cref="HostileInputTests"/> (no 5xx, no row changed on refusal).
+/// </summary>
+public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<MatrixFixture>
+{
+    private static readonly Role[] All = Enum.GetValues<Role>();
+    private static readonly Role[] Area = [Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor, Role.Admin];
+    private static readonly Role[] CommandCenter = [Role.Operator, Role.ShiftLead];
+    private static readonly Role[] Dispatchers = [Role.Operator, Role.Dispatcher, Role.ShiftLead];
+    private static readonly Role[] Figures = [Role.Operator, Role.ShiftLead, Role.Supervisor, Role.Admin];
+
+    /// <summary>Who may call a route, and the status each of them gets on a resource in scope and out of scope; everyone else gets <see cref="Refused"/> on both.</summary>
+    private sealed record Expect(Role[] Who, int In, int Out, int Refused = 403);
+
+    private const int Stale = 409; // a step sent with a version that is not the case's: in scope, nothing saved
+
+    /// <summary>The table. "In"/"Out" is the first/second street's case (or shift, photo, cell).</summary>
+    private static readonly Dictionary<string, Expect> Table = new()
+    {
+        // Cases by id: the scope rule of the lists (Case.IsVisibleTo) on every read and every step.
+        ["GET /api/cases/{id}"] = new(All, 200, 403),
+        ["GET /api/cases/{id}/escalations"] = new(All, 200, 403),
+        ["GET /api/cases/{id}/dispatch-suggestion"] = new(Dispatchers, 200, 403),
+        ["POST /api/cases/{id}/register"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/cancel"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/dispatch"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/accept"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/feedback"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/self-handle"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/verify"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/rework"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/return"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/extend"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/hold"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/resume"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/reopen"] = new(All, Stale, 403),
+        ["POST /api/cases/{id}/supervise"] = new([Role.Supervisor, Role.ShiftLead], 201, 403),
+        ["POST /api/cases/{id}/reveal-reporter"] = new([Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor, Role.GridHead, Role.Liaison], 200, 403),
+        ["POST /api/cases/{id}/spam"] = new(CommandCenter, 409, 403),
+        ["POST /api/cases/{id}/publish-photo"] = new([Role.Operator, Role.ShiftLead, Role.Supervisor], 204, 403),
+        ["POST /api/field/cases/{id}/support"] = new([.. global::Grid.Domain.Incidents.Lifecycle.ReportingRoles], 200, 403),
+        // The photo check comes first: a photo that is not one's own is refused before the case is looked at.
+        ["POST /api/field/cases/{id}/photos"] = new([.. global::Grid.Domain.Incidents.Lifecycle.ReportingRoles], 422, 422),
+        // A photo: its uploader, and whoever may see a case it is evidence of.
+        ["GET /api/photos/{sha}"] = new(All, 200, 403),
+        ["GET /api/photos/{sha}/thumb"] = new(All, 404, 403),
+        // A patrol track: the person who walked it and the command center of the area it was walked in.
+        ["GET /api/field/patrol/shifts/{id}/track"] = new(Area, 200, 403),
+        // The city's map: every cell is shown to every signed-in person (its team is the staff directory).
+        ["GET /api/cells/{code}"] = new(All, 200, 200),
+        ["GET /api/cells"] = new(All, 200, 200),
+        ["GET /api/locate"] = new(All, 200, 200),
+        // Lists filter by scope (the privacy matrix and the list filter tests check what they hold).
+        ["GET /api/cases"] = new(All, 200, 200),
+        ["GET /api/cases/nearby"] = new(All, 200, 200),
+        ["GET /api/inbox"] = new(All, 200, 200),
+        ["GET /api/inbox/unread-count"] = new(All, 200, 200),
+        ["GET /api/me"] = new(All, 200, 200),
+        ["GET /api/categories"] = new(All, 200, 200),
+        ["GET /api/units"] = new(All, 200, 200),
+        ["GET /api/field/patrol/current"] = new([.. Roles.CellScoped], 200, 200),
+        ["GET /api/duplicates"] = new([Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor], 200, 200),
+        ["GET /api/stats/indicators"] = new(Figures, 200, 200),
+        ["GET /api/stats/indicators.csv"] = new(Figures, 200, 200),
+        ["GET /api/stats/indicators.xlsx"] = new(Figures, 200, 200),
+        ["GET /api/stats/cases"] = new(Figures, 400, 400), // without the measure it lists
+        ["GET /api/stats/cases.csv"] = new(Figures, 400, 400), // without the measure it lists
+        ["GET /api/stats/cases.xlsx"] = new(Figures, 400, 400), // without the measure it lists
+        ["GET /api/stats/stage-times"] = new(Figures, 200, 200),
+        ["GET /api/stats/stage-times.csv"] = new(Figures, 200, 200),
+        ["GET /api/stats/stage-times.xlsx"] = new(Figures, 200, 200),
+        ["GET /api/stats/escalations"] = new(Figures, 200, 200),
+        ["GET /api/stats/escalations.csv"] = new(Figures, 200, 200),
+        ["GET /api/stats/escalations.xlsx"] = new(Figures, 200, 200),
+        ["GET /api/staff/positions"] = new(All, 200, 200),
+        ["GET /api/evaluation/months"] = new(Figures, 200, 200),
+        ["GET /api/evaluation/{month}/indicators"] = new(Figures, 404, 404),
+        ["GET /api/evaluation/{month}/cases"] = new(Figures, 400, 400), // without the measure it lists
+        // Role-gated reads.
+        ["GET /api/escalation/ladders"] = new([Role.Admin, Role.Supervisor, Role.ShiftLead], 200, 200),
+        ["GET /api/realtime/status"] = new([Role.Admin, Role.Supervisor, Role.ShiftLead, Role.Operator], 200, 200),
+        ["GET /api/open311/keys"] = new([Role.Admin], 200, 200),
+        ["GET /api/open311/pending"] = new(CommandCenter, 200, 200),
+        ["GET /api/followups"] = new(CommandCenter, 200, 200),
+        ["GET /api/monitoring/devices"] = new([Role.Admin, Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor], 200, 200),
+        ["GET /api/monitoring/devices/{id}"] = new([Role.Admin, Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor], 404, 404),
+        // Public by design (citizens, Open311 clients, the hotline system with its key).
+        ["GET /api/hotline/feed"] = new(All, 401, 401),
+        ["GET /api/hotline/callback"] = new(All, 401, 401),
+        ["GET /api/citizen/config"] = new(All, 200, 200),
+        ["GET /api/citizen/nearby"] = new(All, 200, 200),
+        ["GET /api/citizen/track/{code}"] = new(All, 404, 404),
+        ["GET /api/citizen/track/{code}/photos/{sha}"] = new(All, 404, 404),
+        ["GET /open311/v2/discovery.{format}"] = new(All, 200, 200),
+        ["GET /open311/v2/services.{format}"] = new(All, 200, 200),
+        ["GET /open311/v2/services/{code}.{format}"] = new(All, 200, 200),
+        ["GET /open311/v2/requests.{format}"] = new(All, 200, 200),
+        ["GET /open311/v2/requests/{id}.{format}"] = new(All, 200, 200),
+        ["GET /open311/v2/tokens/{token}.{format}"] = new(All, 404, 404),
+    };
+
+    private static bool InMatrix(RouteOperation op) =>
+        op.Method == "GET" || op.Path.StartsWith("/api/cases/{id}/", StringComparison.Ordinal) || op.Path.StartsWith("/api/field/cases/{id}/", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Every_read_and_every_case_route_answers_each_role_as_the_table_says_in_and_out_of_scope()
+    {
+        var routes = f.Routes.Operations.Where(InMatrix).ToList();
+        var unlisted = routes.Select(r => r.ToString()).Where(r => !Table.ContainsKey(r)).ToList();
+        Assert.True(unlisted.Count == 0, "Routes without a row in the authorization table: " + string.Join(", ", unlisted));
+        var stale = Table.Keys.Where(k => routes.All(r => r.ToString() != k)).ToList();
+        Assert.True(stale.Count == 0, "Rows for routes the OpenAPI document no longer has: " + string.Join(", ", stale));
+
+        var wrong = new List<string>();
+        var checkedPairs = 0;
+        foreach (var op in routes)
+        {
+            var expect = Table[op.ToString()];
+            foreach (var role in All)
+            {
+                foreach (var inScope in new[] { true, false })
+                {
+                    var expected = !expect.Who.Contains(role) ? expect.Refused : inScope ? expect.In : expect.Out;
+                    var response = await SendAsync(op, f.Viewers[role].Client, inScope);
+                    checkedPairs++;
+                    if ((int)response.StatusCode != expected)
+                    {
+                        var body = await response.Content.ReadAsStringAsync();
+                        wrong.Add($"{op} as {role.ToCode()} {(inScope ? "in" : "out of")} scope: expected {expected}, got {(int)response.StatusCode} {body[..Math.Min(160, body.Length)]}");
+                    }
+                }
+            }
+        }
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {checkedPairs} pairs differ from the table:\n" + string.Join("\n", wrong));
+        Assert.True(checkedPairs >= routes.Count * All.Length * 2);
+    }
+
+    private Task<HttpResponseMessage> SendAsync(RouteOperation op, HttpClient client, bool inScope)
+    {
+        var caseId = inScope ? f.Case.In : f.Case.Out;
+        var world = inScope ? f.Here : f.There;
+        var path = op.Path
+            .Replace("{id}", op.Path.Contains("/shifts/") ? (inScope ? f.Shift.In : f.Shift.Out).ToString() : op.Path.StartsWith("/open311/") ? (inScope ? f.CaseNo.In : f.CaseNo.Out) : caseId.ToString())
+            .Replace("{sha}", inScope ? f.Photo.In : f.Photo.Out)
+            .Replace("{code}", op.Path.StartsWith("/open311/") ? TestCatalogue.LightEvent : op.Path.StartsWith("/api/citizen/") ? "0" : world.Cells[1])
+            .Replace("{format}", "json").Replace("{month}", "2001-01").Replace("{token}", Guid.NewGuid().ToString());
+        var (lat, lon) = world.Inside(1);
+        path += op.Path switch
+        {
+            "/api/locate" or "/api/citizen/nearby" => $"?lat={lat}&lon={lon}&category={TestCatalogue.Component}",
+            "/api/cases/nearby" => $"?lat={lat}&lon={lon}&category={TestCatalogue.Component}&radius=50",
+            _ => "",
+        };
+        if (op.Method == "GET") return client.GetAsync(path);
+        object body = op.Path switch
+        {
+            "/api/field/cases/{id}/photos" => new { photos = new[] { "photo:" + (inScope ? f.Photo.In : f.Photo.Out) } },
+            _ when op.Path.StartsWith("/api/field/cases/", StringComparison.Ordinal) => new { note = "Seen it too" },
+            "/api/cases/{id}/supervise" => new { note = "Report back by 17:00" },
+            "/api/cases/{id}/reveal-reporter" => new { reason = "Need to call back" },
+            "/api/cases/{id}/publish-photo" => new { photo = "photo:" + (inScope ? f.Photo.In : f.Photo.Out), kind = "before" },
+            "/api/cases/{id}/spam" => new { reason = "Advertising" },
+            _ => new { version = -1, reason = "Matrix" },
+        };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (op.Path.StartsWith("/api/field/cases/", StringComparison.Ordinal)) request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        return client.SendAsync(request);
+    }
+}
