@@ -126,6 +126,7 @@ public static class GridApp
         services.AddEvaluation();
         services.AddStats();
         services.AddCitizens(builder.Configuration);
+        services.AddPeopleAdmin();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -158,6 +159,7 @@ public static class GridApp
         routes.MapEvaluation();
         routes.MapStats();
         routes.MapCitizens();
+        routes.MapPeopleAdmin();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

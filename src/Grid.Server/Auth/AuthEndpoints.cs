@@ -137,63 +137,17 @@ public static class AuthEndpoints
 
     public sealed record ResetPasswordRequest(string? Password);
 
-    private const int MinPasswordLength = 10;
+    // The account actions are the console's (PeopleAdmin): the same scope check, audit and session end as the page.
+    private static async Task<IResult> ResetPassword(Guid id, ResetPasswordRequest body, HttpContext http, PeopleAdmin people) =>
+        Answer(await people.ResetPasswordAsync(Viewer.From(http.User), id, body.Password));
 
-    /// <summary>An administrator sets a new password; every session of the person ends.</summary>
-    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ResetPassword(Guid id, ResetPasswordRequest body,
-        HttpContext http, IDbContextFactory<GridDbContext> contexts, SessionStamps stamps, TimeProvider clock)
-    {
-        var viewer = Viewer.From(http.User);
-        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators reset passwords.");
-        var errors = new Errors();
-        if (body.Password is null || body.Password.Length < MinPasswordLength)
-            errors.Add("password", $"The new password needs at least {MinPasswordLength} characters.");
-        errors.MaxLength(body.Password, 200, "password");
-        if (errors.Any) return errors.ToProblem();
-        var hash = Passwords.Hash(body.Password!);
-        return await ChangeAsync(contexts, stamps, clock, viewer, id, "password_reset", people => people.ExecuteUpdateAsync(u => u
-                .SetProperty(p => p.PasswordHash, hash).SetProperty(p => p.FailedLogins, 0).SetProperty(p => p.LockedUntil, (DateTimeOffset?)null)))
-            ? TypedResults.NoContent() : Problems.NotFound($"There is no person {id}.");
-    }
+    private static async Task<IResult> Deactivate(Guid id, HttpContext http, PeopleAdmin people) =>
+        Answer(await people.DeactivateAsync(Viewer.From(http.User), id));
 
-    /// <summary>A deactivated person cannot sign in and every session of his ends; his history stays.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> Deactivate(Guid id, HttpContext http, IDbContextFactory<GridDbContext> contexts,
-        SessionStamps stamps, TimeProvider clock)
-    {
-        var viewer = Viewer.From(http.User);
-        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators deactivate accounts.");
-        if (id == viewer.PersonId) return Problems.Conflict("You cannot deactivate your own account; ask another administrator.");
-        var now = clock.GetUtcNow();
-        // A second deactivation keeps the first moment.
-        return await ChangeAsync(contexts, stamps, clock, viewer, id, "person_deactivated", people => people.ExecuteUpdateAsync(u => u
-                .SetProperty(p => p.DeactivatedAt, p => p.DeactivatedAt ?? now)))
-            ? TypedResults.NoContent() : Problems.NotFound($"There is no person {id}.");
-    }
+    private static async Task<IResult> Reactivate(Guid id, HttpContext http, PeopleAdmin people) =>
+        Answer(await people.ReactivateAsync(Viewer.From(http.User), id));
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Reactivate(Guid id, HttpContext http, IDbContextFactory<GridDbContext> contexts,
-        SessionStamps stamps, TimeProvider clock)
-    {
-        var viewer = Viewer.From(http.User);
-        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators reactivate accounts.");
-        return await ChangeAsync(contexts, stamps, clock, viewer, id, "person_reactivated", people => people.ExecuteUpdateAsync(u => u
-                .SetProperty(p => p.DeactivatedAt, (DateTimeOffset?)null)))
-            ? TypedResults.NoContent() : Problems.NotFound($"There is no person {id}.");
-    }
-
-    /// <summary>One audited account change that also ends the person's sessions, in one transaction;
-    /// false when there is no such person (<paramref name="change"/> updated no row).</summary>
-    private static async Task<bool> ChangeAsync(IDbContextFactory<GridDbContext> contexts, SessionStamps stamps, TimeProvider clock, Viewer actor,
-        Guid person, string action, Func<IQueryable<PersonRecord>, Task<int>> change)
-    {
-        await using var db = await contexts.CreateDbContextAsync();
-        await using var tx = await db.Database.BeginTransactionAsync();
-        if (await change(db.Set<PersonRecord>().Where(p => p.Id == person)) == 0) return false;
-        await stamps.RotateAsync(db, person);
-        db.Add(new AuditLogRecord { At = clock.GetUtcNow(), ActorId = actor.PersonId, Action = action, Subject = $"person:{person}", Details = "{}" });
-        await db.SaveChangesAsync();
-        await tx.CommitAsync();
-        return true;
-    }
+    private static IResult Answer(global::Grid.Web.Pages.Admin.AdminOutcome o) => o.Ok ? TypedResults.NoContent() : PeopleEndpoints.Problem(o);
 
     private static async Task<Ok<MeResponse>> Me(HttpContext http, StaffRepository staff) =>
         TypedResults.Ok(await ToMeAsync(Viewer.From(http.User), staff));

@@ -140,54 +140,18 @@ public static partial class DemoCity
             await RunAsync(conn, tx, InsertDaySql, ct, ("Day", d.Day.ToString("yyyy-MM-dd")), ("Kind", d.Kind), ("Note", d.Note));
     }
 
-    private const string CopyPeopleSql = """
-        copy people (id, username, display_name, phone, password_hash, unit_id, street_code, on_duty, created_at) from stdin (format binary)
-        """;
-    private const string CopyRolesSql = "copy person_roles (person_id, role) from stdin (format binary)";
-    private const string CopyPostsSql = "copy cell_staff (cell_code, role, person_id) from stdin (format binary)";
-
-    /// <summary>All demo accounts share one password, so one hash (PBKDF2 is slow on purpose) serves them all.</summary>
+    /// <summary>
+    /// All demo accounts share one password, so one hash (PBKDF2 is slow on purpose) serves them all. Written
+    /// through <see cref="StaffWriter"/>, the console's import path, so the demo has no second way to write staff.
+    /// </summary>
     private static async Task InsertStaffAsync(NpgsqlConnection conn, Staffing staff, string passwordHash, DateTimeOffset now, CancellationToken ct)
     {
         var joined = now.AddDays(-180);
-        await using (var people = await conn.BeginBinaryImportAsync(CopyPeopleSql, ct))
-        {
-            foreach (var p in staff.People)
-            {
-                await people.StartRowAsync(ct);
-                await people.WriteAsync(p.Id, NpgsqlDbType.Uuid, ct);
-                await people.WriteAsync(p.Username, NpgsqlDbType.Text, ct);
-                await people.WriteAsync(p.DisplayName, NpgsqlDbType.Text, ct);
-                await people.WriteAsync(p.Phone, NpgsqlDbType.Text, ct);
-                await people.WriteAsync(passwordHash, NpgsqlDbType.Text, ct);
-                await WriteNullableAsync(people, p.UnitId, ct);
-                await WriteNullableAsync(people, p.StreetCode, ct);
-                await people.WriteAsync(p.OnDuty, NpgsqlDbType.Boolean, ct);
-                await people.WriteAsync(joined, NpgsqlDbType.TimestampTz, ct);
-            }
-            await people.CompleteAsync(ct);
-        }
-        await using (var roles = await conn.BeginBinaryImportAsync(CopyRolesSql, ct))
-        {
-            foreach (var p in staff.People)
-            {
-                await roles.StartRowAsync(ct);
-                await roles.WriteAsync(p.Id, NpgsqlDbType.Uuid, ct);
-                await roles.WriteAsync(p.Role.ToCode(), NpgsqlDbType.Text, ct);
-            }
-            await roles.CompleteAsync(ct);
-        }
-        await using (var posts = await conn.BeginBinaryImportAsync(CopyPostsSql, ct))
-        {
-            foreach (var post in staff.Posts)
-            {
-                await posts.StartRowAsync(ct);
-                await posts.WriteAsync(post.CellCode, NpgsqlDbType.Text, ct);
-                await posts.WriteAsync(post.Role.ToCode(), NpgsqlDbType.Text, ct);
-                await posts.WriteAsync(post.PersonId, NpgsqlDbType.Uuid, ct);
-            }
-            await posts.CompleteAsync(ct);
-        }
+        await StaffWriter.InsertPeopleAsync(conn, staff.People
+            .Select(p => new NewPerson(p.Id, p.Username, p.DisplayName, p.Phone, passwordHash, p.UnitId, p.StreetCode, p.OnDuty, joined,
+                [p.Role.ToCode()], MustChangePassword: false))
+            .ToList(), ct);
+        await StaffWriter.AssignPostsAsync(conn, staff.Posts.Select(p => new PostHolder(p.CellCode, p.Role.ToCode(), p.PersonId)).ToList(), ct);
     }
 
     // Inserted one by one in order of creation, so case numbers rise with time and each id is known for its history.

@@ -22,6 +22,10 @@ public sealed class PersonRecord
     /// <summary>Changes when every session of the person must end (sign-out everywhere, reset, deactivation).</summary>
     public Guid SecurityStamp { get; set; }
     public DateTimeOffset? DeactivatedAt { get; set; }
+    /// <summary>Rises with every edit from the console; an edit naming an older version loses (409).</summary>
+    public int Version { get; set; }
+    /// <summary>Set when an administrator chose the password (reset, import): the person must choose his own at the next sign-in.</summary>
+    public bool MustChangePassword { get; set; }
 }
 
 /// <summary>A row of <c>person_roles</c>.</summary>
@@ -58,6 +62,8 @@ internal sealed class PersonRecordConfiguration : IEntityTypeConfiguration<Perso
         e.Property(x => x.CreatedAt).HasColumnName("created_at").HasColumnType("timestamp with time zone").IsRequired().HasDefaultValueSql("now()");
         e.Property(x => x.SecurityStamp).HasColumnName("security_stamp").HasColumnType("uuid").IsRequired().HasDefaultValueSql("gen_random_uuid()");
         e.Property(x => x.DeactivatedAt).HasColumnName("deactivated_at").HasColumnType("timestamp with time zone");
+        e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
+        e.Property(x => x.MustChangePassword).HasColumnName("must_change_password").HasColumnType("boolean").IsRequired().HasDefaultValueSql("false");
     }
 }
 

@@ -1,0 +1,131 @@
+using Grid.Domain.People;
+using Grid.Server.Auth;
+using Grid.Server.Http;
+using Grid.Server.Stats;
+using Grid.Web.Pages.Admin;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Grid.Server.Staff;
+
+public sealed record PersonRequest(string? Username, string? DisplayName, string? Phone, List<string>? Roles, string? StreetCode, string? UnitId,
+    bool? OnDuty, string? Password, int? Version)
+{
+    public PersonForm ToForm() => new()
+    {
+        Username = Username, DisplayName = DisplayName, Phone = Phone, Roles = Roles ?? [], StreetCode = StreetCode, UnitId = UnitId,
+        OnDuty = OnDuty ?? true, Password = Password, Version = Version,
+    };
+}
+
+/// <summary>
+/// The administrators' console for people (issue 11), as routes any client can use; the /admin/people page
+/// calls the same <see cref="PeopleAdmin"/>. Only administrators; a street administrator only for his street.
+/// Import: the file is the request body (xlsx or CSV, named by ?file=); preview writes nothing, import writes
+/// all rows or none.
+/// </summary>
+public static class PeopleEndpoints
+{
+    public static IServiceCollection AddPeopleAdmin(this IServiceCollection services)
+    {
+        services.AddSingleton<PeopleAdmin>();
+        services.AddScoped<IPeopleAdminSource, PeopleAdminSource>();
+        return services;
+    }
+
+    public static void MapPeopleAdmin(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/admin/people").WithTags("Admin").RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
+        group.MapGet("", List);
+        group.MapGet("/{id:guid}", Get);
+        group.MapPost("", Create);
+        group.MapPut("/{id:guid}", Update);
+        // The body is the file itself, not a browser form: no antiforgery token applies (the cookie is SameSite=Lax).
+        group.MapPost("/import/preview", Preview).DisableAntiforgery().Accepts<byte[]>("application/octet-stream");
+        group.MapPost("/import", Import).DisableAntiforgery().Accepts<byte[]>("application/octet-stream");
+        app.MapGet("/api/admin/people.csv", Export).WithTags("Admin").RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
+        app.MapGet("/api/admin/people.xlsx", Export).WithTags("Admin").RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
+    }
+
+    /// <summary>The HTTP answer of a refused change.</summary>
+    public static IResult Problem(AdminOutcome o) => o.Refusal switch
+    {
+        AdminRefusal.Invalid => Problems.Validation(o.Fields?.ToDictionary(f => f.Key, f => f.Value) ?? new() { ["body"] = [o.Error!] }),
+        AdminRefusal.Forbidden => Problems.Forbidden(o.Error!),
+        AdminRefusal.NotFound => Problems.NotFound(o.Error!),
+        _ => TypedResults.Problem(o.Error, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+            extensions: o.Current is null ? null : new Dictionary<string, object?> { ["current"] = o.Current }),
+    };
+
+    private static async Task<IResult> List(HttpContext http, PeopleAdmin people, string? q, string? role, bool? inactive, int? page, int? size)
+    {
+        var (result, refusal) = await people.ListAsync(Viewer.From(http.User), new PeopleQuery(q, role, inactive ?? false, page ?? 0, size ?? 25));
+        return result is null ? Problem(refusal!) : TypedResults.Ok(result);
+    }
+
+    private static async Task<IResult> Get(Guid id, HttpContext http, PeopleAdmin people)
+    {
+        var (person, refusal) = await people.GetAsync(Viewer.From(http.User), id);
+        return person is null ? Problem(refusal!) : TypedResults.Ok(person);
+    }
+
+    private static async Task<IResult> Create(PersonRequest body, HttpContext http, PeopleAdmin people)
+    {
+        var o = await people.CreateAsync(Viewer.From(http.User), body.ToForm());
+        return o.Saved is { } saved ? TypedResults.Created($"/api/admin/people/{saved.Id}", saved) : Problem(o);
+    }
+
+    private static async Task<IResult> Update(Guid id, PersonRequest body, HttpContext http, PeopleAdmin people)
+    {
+        var o = await people.UpdateAsync(Viewer.From(http.User), id, body.ToForm());
+        return o.Saved is { } saved ? TypedResults.Ok(saved) : Problem(o);
+    }
+
+    private static async Task<(IReadOnlyList<StaffSheet.Row>? Rows, string? Error)> ReadFileAsync(HttpContext http, string? file)
+    {
+        if (string.IsNullOrWhiteSpace(file)) return (null, "Name the file with ?file=staff.xlsx (or .csv), and send its bytes as the body.");
+        using var buffer = new MemoryStream();
+        var limit = StaffSheet.MaxBytes + 1;
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            buffer.Write(chunk, 0, n);
+            if (buffer.Length > limit) break;
+        }
+        return StaffSheet.Read(buffer.ToArray(), file);
+    }
+
+    private static async Task<IResult> Preview(HttpContext http, PeopleAdmin people, [FromQuery] string? file)
+    {
+        var (rows, error) = await ReadFileAsync(http, file);
+        var (preview, refusal) = await people.PreviewImportAsync(Viewer.From(http.User), rows, error);
+        return preview is null ? Problem(refusal!) : preview.FileError is { } e ? Problems.BadRequest(e) : TypedResults.Ok(preview);
+    }
+
+    /// <summary>201 with the count when every row was written; 422 with the preview (nothing written) when any row has a problem.</summary>
+    private static async Task<IResult> Import(HttpContext http, PeopleAdmin people, [FromQuery] string? file)
+    {
+        var (rows, error) = await ReadFileAsync(http, file);
+        var (preview, refusal) = await people.ImportAsync(Viewer.From(http.User), rows, error);
+        if (preview is null) return Problem(refusal!);
+        if (preview.FileError is { } e) return Problems.BadRequest(e);
+        if (!preview.Valid)
+        {
+            var bad = preview.Rows.Where(r => r.Problems.Count > 0).ToList();
+            return TypedResults.Problem(
+                $"{bad.Count} of {preview.Rows.Count} rows have problems (first: line {bad[0].Line}: {bad[0].Problems[0]}); nothing was written. Correct the file and import it again.",
+                statusCode: StatusCodes.Status422UnprocessableEntity, title: "The staff list has problems",
+                extensions: new Dictionary<string, object?> { ["rows"] = preview.Rows });
+        }
+        return TypedResults.Created("/api/admin/people", preview);
+    }
+
+    private static async Task<IResult> Export(HttpContext http, PeopleAdmin people)
+    {
+        var (rows, refusal) = await people.ExportAsync(Viewer.From(http.User));
+        if (rows is null) return Problem(refusal!);
+        await Csv.WriteAsync(http, "staff.csv", StaffSheet.Header, Csv.Of(rows), StaffSheet.Fields);
+        return TypedResults.Empty;
+    }
+}
