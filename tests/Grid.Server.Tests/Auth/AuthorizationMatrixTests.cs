@@ -160,6 +160,12 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["GET /api/escalation/ladders"] = new([Role.Admin, Role.Supervisor, Role.ShiftLead], 200, 200),
         ["GET /api/realtime/status"] = new([Role.Admin, Role.Supervisor, Role.ShiftLead, Role.Operator], 200, 200),
         ["GET /api/open311/keys"] = new([Role.Admin], 200, 200),
+        // The administrators' console: the lists hold only the street administrator's people (PeopleAdminTests);
+        // the matrix's id is no person id, so that route answers 404 before anyone is asked who he is.
+        ["GET /api/admin/people"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/people/{id}"] = new([Role.Admin], 404, 404, Refused: 404),
+        ["GET /api/admin/people.csv"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/people.xlsx"] = new([Role.Admin], 200, 200),
         ["GET /api/open311/pending"] = new(CommandCenter, 200, 200),
         ["GET /api/followups"] = new(CommandCenter, 200, 200),
         ["GET /api/monitoring/devices"] = new([Role.Admin, Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor], 200, 200),
