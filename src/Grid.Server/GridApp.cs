@@ -136,6 +136,7 @@ public static class GridApp
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(PasswordChange.Gate);
         // After authorization, so that only callers allowed on a route get their body read here.
         app.UseMiddleware<InputGuard>();
         app.UseAntiforgery();

@@ -15,7 +15,7 @@ namespace Grid.Server.Auth;
 public sealed record LoginRequest(string? Username, string? Password);
 
 public sealed record MeResponse(Guid Id, string Username, string DisplayName, IReadOnlyList<string> Roles, string? StreetCode,
-    string? UnitId, IReadOnlyList<string> Cells);
+    string? UnitId, IReadOnlyList<string> Cells, bool MustChangePassword = false);
 
 /// <summary>Sign-in for browsers (form + cookie) and API clients (JSON + the same cookie).</summary>
 public static class AuthEndpoints
@@ -35,6 +35,7 @@ public static class AuthEndpoints
         people.MapPost("/{id:guid}/reset-password", ResetPassword);
         people.MapPost("/{id:guid}/deactivate", Deactivate);
         people.MapPost("/{id:guid}/reactivate", Reactivate);
+        PasswordChange.Map(app);
     }
 
     public enum LoginOutcome { Ok, Invalid, Locked, Missing, Deactivated }
@@ -86,6 +87,7 @@ public static class AuthEndpoints
         var viewer = StaffRepository.ToViewer(person);
         var principal = viewer.ToPrincipal(CookieAuthenticationDefaults.AuthenticationScheme);
         ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(SessionStamps.Claim, stamp));
+        if (person.MustChangePassword) ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(PasswordChange.Claim, "true"));
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
         return (LoginOutcome.Ok, viewer, "");
     }
@@ -115,6 +117,8 @@ public static class AuthEndpoints
     {
         var (outcome, _, _) = await SignInAsync(http, username, password, staff, options, clock);
         var safeReturn = LocalUrl.OrHome(returnUrl);
+        if (outcome == LoginOutcome.Ok && (await staff.FindLoginAsync(username!.Trim().ToLowerInvariant()))?.MustChangePassword == true)
+            return TypedResults.LocalRedirect($"{PasswordChange.Page}?returnUrl={Uri.EscapeDataString(safeReturn)}");
         return outcome == LoginOutcome.Ok
             ? TypedResults.LocalRedirect(safeReturn)
             : TypedResults.LocalRedirect($"/login?error={outcome.ToString().ToLowerInvariant()}&returnUrl={Uri.EscapeDataString(safeReturn)}");
@@ -154,5 +158,5 @@ public static class AuthEndpoints
 
     private static async Task<MeResponse> ToMeAsync(Viewer v, StaffRepository staff) =>
         new(v.PersonId, v.Username, v.DisplayName, v.Roles.Select(r => r.ToCode()).ToList(), v.StreetCode, v.UnitId,
-            await staff.CellsServedByAsync(v.PersonId));
+            await staff.CellsServedByAsync(v.PersonId), (await staff.FindLoginAsync(v.Username))?.MustChangePassword == true);
 }

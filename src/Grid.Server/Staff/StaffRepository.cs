@@ -16,6 +16,8 @@ public sealed class PersonLogin
     public int FailedLogins { get; init; }
     public DateTime? LockedUntil { get; init; }
     public string[] Roles { get; init; } = [];
+    /// <summary>An administrator chose the password: the person must choose his own before doing anything else.</summary>
+    public bool MustChangePassword { get; init; }
 }
 
 public sealed record TeamMember(string Role, Guid PersonId, string DisplayName, string? Phone, bool OnDuty);
@@ -29,7 +31,7 @@ public sealed class StaffRepository(IDbContextFactory<GridDbContext> contexts)
             .Where(p => p.Username == username)
             .Select(p => new
             {
-                p.Id, p.Username, p.DisplayName, p.PasswordHash, p.StreetCode, p.UnitId, p.FailedLogins, p.LockedUntil,
+                p.Id, p.Username, p.DisplayName, p.PasswordHash, p.StreetCode, p.UnitId, p.FailedLogins, p.LockedUntil, p.MustChangePassword,
                 Roles = db.Set<PersonRoleRecord>().Where(r => r.PersonId == p.Id).OrderBy(r => r.Role).Select(r => r.Role).ToList(),
             })
             .SingleOrDefaultAsync();
@@ -37,6 +39,7 @@ public sealed class StaffRepository(IDbContextFactory<GridDbContext> contexts)
         {
             Id = p.Id, Username = p.Username, DisplayName = p.DisplayName, PasswordHash = p.PasswordHash, StreetCode = p.StreetCode,
             UnitId = p.UnitId, FailedLogins = p.FailedLogins, LockedUntil = p.LockedUntil?.UtcDateTime, Roles = [.. p.Roles],
+            MustChangePassword = p.MustChangePassword,
         };
     }
 

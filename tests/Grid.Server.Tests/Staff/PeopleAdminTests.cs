@@ -194,4 +194,27 @@ public sealed class PeopleAdminTests
         Assert.Equal(HttpStatusCode.Forbidden, (await op.Client.GetAsync("/api/admin/people")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await op.Client.PostAsJsonAsync("/api/admin/people", new { username = "x" + Tag(), displayName = "X", roles = new[] { "operator" } })).StatusCode);
     }
+
+    [Fact]
+    public async Task After_a_reset_the_person_must_choose_his_own_password_before_anything_else()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.PostAsJsonAsync($"/api/people/{worker.Id}/reset-password", new { password = "Given@2026-pw" })).StatusCode);
+
+        var client = server.Anonymous();
+        var me = await TestWorld.ReadAsync<JsonElement>(await client.PostAsJsonAsync("/api/auth/login", new { username = worker.Username, password = "Given@2026-pw" }));
+        Assert.True(me.GetProperty("mustChangePassword").GetBoolean());
+        var blocked = await client.GetAsync("/api/cases");
+        Assert.Equal(HttpStatusCode.Forbidden, blocked.StatusCode);
+        Assert.Contains("choose your own first", await blocked.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = "wrong-one-x", newPassword = "Mine@2026-pw!" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = "Given@2026-pw", newPassword = "Mine@2026-pw!" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/cases")).StatusCode);
+        var again = server.Anonymous();
+        var after = await TestWorld.ReadAsync<JsonElement>(await again.PostAsJsonAsync("/api/auth/login", new { username = worker.Username, password = "Mine@2026-pw!" }));
+        Assert.False(after.GetProperty("mustChangePassword").GetBoolean());
+    }
 }
