@@ -32,7 +32,7 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
     }
 
     [Fact]
-    public async Task An_administrator_imports_a_staff_xlsx_after_its_preview_refused_a_bad_row()
+    public async Task An_administrator_imports_a_staff_xlsx_assigns_the_new_grid_head_on_the_posts_page_and_a_case_dispatched_there_goes_to_him()
     {
         var world = await TestWorld.CreateAsync(browser.Server);
         var admin = await world.PersonAsync([Role.Admin], []);
@@ -41,7 +41,7 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         var page = await SignedInAsync(admin, "/admin/people", "section.people");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "人员管理" })).ToBeVisibleAsync();
 
-        object?[] good = [head, "新网格长", "1" + Random.Shared.NextInt64(3_000_000_000, 9_999_999_999), "网格长", null, null, world.Cells[0], null];
+        object?[] good = [head, "新网格长", "1" + Random.Shared.NextInt64(3_000_000_000, 9_999_999_999), "网格长", null, null, null, null];
         object?[] bad = [$"worker-{tag}", "<b>王五</b>", null, "网格员", null, null, "999999999999999", null];
         await page.GetByLabel("导入名单（xlsx / CSV）").SetInputFilesAsync(new FilePayload
         {
@@ -65,7 +65,6 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         await page.GetByLabel("搜索").FillAsync(head);
         var row = page.Locator("#people-rows tr", new() { HasText = head });
         await Assertions.Expect(row).ToContainTextAsync("网格长");
-        await Assertions.Expect(row).ToContainTextAsync(world.Cells[0]);
         await Assertions.Expect(row).ToContainTextAsync("须改密码");
 
         await row.GetByRole(AriaRole.Button, new() { Name = $"编辑 {head}" }).ClickAsync();
@@ -73,6 +72,36 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
         await Assertions.Expect(page.Locator(".field-errors")).ToContainTextAsync("请填写姓名");
         await page.GetByLabel("搜索").FillAsync("");
+        await Assertions.Expect(page.Locator(".field-errors")).ToContainTextAsync("请填写姓名");
         await ShootAsync(page, "people-edit");
+
+        // The cell has no grid head: flagged on the posts page; the administrator gives the post to the imported person.
+        var cell = world.Cells[0];
+        await page.GotoAsync("/admin/posts");
+        await Assertions.Expect(page.Locator("section.posts[data-ready=true]")).ToBeAttachedAsync(new() { Timeout = 20_000 });
+        await page.GetByLabel("查找网格或人员").FillAsync(cell);
+        var cellRow = page.Locator($"#post-rows tr[data-cell='{cell}']");
+        await Assertions.Expect(cellRow.Locator("[data-no-grid-head]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".posts-map path.leaflet-interactive").First).ToBeVisibleAsync();
+        await page.GetByLabel("查找网格或人员").FillAsync("");
+        await ShootAsync(page, "posts");
+        await page.GetByLabel("查找网格或人员").FillAsync(cell);
+        await cellRow.GetByRole(AriaRole.Button, new() { Name = $"更换 {cell} 的网格长" }).ClickAsync();
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "人员" }).SelectOptionAsync(new SelectOptionValue { Label = $"新网格长 ({head}) · 已任 0 个岗位" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#posts-status")).ToContainTextAsync("网格长设为 新网格长");
+        await Assertions.Expect(cellRow.Locator("[data-no-grid-head]")).ToHaveCountAsync(0);
+
+        // A case in that cell, with no grid worker there, is dispatched to the new grid head.
+        var op = await world.PersonAsync([Role.Operator, Role.Dispatcher], []);
+        var report = await world.ReportAsync(op, 0);
+        await op.StepOkAsync(report.Id, "register");
+        var dispatched = await op.StepOkAsync(report.Id, "dispatch");
+        var newHead = await browser.Server.Db.OpenConnectionAsync();
+        await using (newHead)
+        {
+            var headId = await Dapper.SqlMapper.ExecuteScalarAsync<Guid>(newHead, "select id from people where username = @U", new { U = head });
+            Assert.Equal(headId, dispatched.AssigneeId);
+        }
     }
 }

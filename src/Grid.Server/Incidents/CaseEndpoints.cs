@@ -41,7 +41,12 @@ public sealed record CaseView(long Id, string CaseNo, string State, double Lat, 
 /// <param name="Total">How many cases match: exact, or when <paramref name="TotalCapped"/> only that there are at least this many.</param>
 public sealed record CasePage(IReadOnlyList<CaseView> Items, long Total, int Page, int PageSize, bool TotalCapped = false);
 
-public sealed record DispatchSuggestion(string UnitId, Guid? AssigneeId, string? AssigneeName, DateTimeOffset Deadline);
+/// <summary>
+/// What a dispatch would use. <see cref="Rule"/> says which step of the routing rule chose the person;
+/// <see cref="GridHeadVacant"/> flags a cell whose grid-head post has no active holder (the fallback of the rule).
+/// </summary>
+public sealed record DispatchSuggestion(string UnitId, Guid? AssigneeId, string? AssigneeName, DateTimeOffset Deadline,
+    string? Rule = null, bool GridHeadVacant = false);
 
 public static class CaseEndpoints
 {
@@ -204,20 +209,38 @@ public static class CaseEndpoints
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
         if (problem is not null) return problem;
         var row = visible!.Row;
-        var (unit, assignee, deadline) = await SuggestAsync(row, cases, catalogue, clock.GetUtcNow());
-        var name = assignee is null ? null : await http.RequestServices.GetRequiredService<StaffRepository>().DisplayNameAsync(assignee.Value);
-        return TypedResults.Ok(new DispatchSuggestion(unit, assignee, name, deadline));
+        var s = await SuggestWithRuleAsync(row, cases, catalogue, clock.GetUtcNow());
+        var name = s.Assignee is null ? null : await http.RequestServices.GetRequiredService<StaffRepository>().DisplayNameAsync(s.Assignee.Value);
+        return TypedResults.Ok(new DispatchSuggestion(s.Unit, s.Assignee, name, s.Deadline, s.Rule, s.GridHeadVacant));
     }
 
     internal static async Task<(string Unit, Guid? Assignee, DateTimeOffset Deadline)> SuggestAsync(CaseRow row, CaseRepository cases,
         CatalogueRepository catalogue, DateTimeOffset now)
     {
+        var s = await SuggestWithRuleAsync(row, cases, catalogue, now);
+        return (s.Unit, s.Assignee, s.Deadline);
+    }
+
+    /// <summary>The suggestion with the step of the routing rule that chose, in words, and whether the cell lacks a grid head.</summary>
+    internal static async Task<(string Unit, Guid? Assignee, DateTimeOffset Deadline, string Rule, bool GridHeadVacant)> SuggestWithRuleAsync(
+        CaseRow row, CaseRepository cases, CatalogueRepository catalogue, DateTimeOffset now)
+    {
         var category = (await catalogue.FindCategoryAsync(row.CategoryCode))!;
-        var staff = (await cases.CandidatesAsync(row.CellCode))
-            .Select(c => new Domain.Incidents.Candidate(c.PersonId, Roles.Parse(c.Role), c.OnDuty, c.OpenCases));
-        var chosen = AssigneeRule.Choose(staff, Roles.Parse(category.HandlerRole));
+        var candidates = await cases.CandidatesAsync(row.CellCode);
+        var staff = candidates.Select(c => new Domain.Incidents.Candidate(c.PersonId, Roles.Parse(c.Role), c.OnDuty, c.OpenCases));
+        var (chosen, step) = AssigneeRule.ChooseWithStep(staff, Roles.Parse(category.HandlerRole));
         var deadline = (await catalogue.CalendarAsync()).Deadline(now, category.Limit(row.Priority == "urgent"));
-        return (category.DefaultUnitId, chosen?.PersonId, deadline);
+        // The cell has no duty roster (rosters are not kept yet): the on-duty mark of each post holder decides.
+        const string duty = "no duty roster for this cell, so everyone holding a post and marked on duty counts as on duty";
+        var rule = step switch
+        {
+            AssigneeRuleStep.HandlerOnDuty => $"the least-loaded {category.HandlerRole} on duty in cell {row.CellCode} ({duty})",
+            AssigneeRuleStep.GridHeadFallback => $"no {category.HandlerRole} on duty in cell {row.CellCode}: its grid head answers for the cell ({duty})",
+            _ => $"neither a {category.HandlerRole} nor the grid head of cell {row.CellCode} is on duty: the responsible unit {category.DefaultUnitId} without a named person ({duty})",
+        };
+        var headVacant = !candidates.Any(c => c.Role == "grid_head");
+        if (headVacant) rule += $"; cell {row.CellCode} has no grid head, so routing has nobody in the cell to fall back to";
+        return (category.DefaultUnitId, chosen?.PersonId, deadline, rule, headVacant);
     }
 
     internal static Scope ScopeOf(Viewer v) => new(v.PersonId, v.SeesAll, v.AreaStreet, v.Has(Role.UnitStaff) ? v.UnitId : null);

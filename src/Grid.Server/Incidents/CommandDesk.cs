@@ -126,13 +126,13 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
         if (problem is not null) return (null, ErrorOf(problem));
         var row = visible!.Row;
-        var (unit, assignee, deadline) = await CaseEndpoints.SuggestAsync(row, cases, catalogue, clock.GetUtcNow());
+        var (unit, assignee, deadline, rule, headVacant) = await CaseEndpoints.SuggestWithRuleAsync(row, cases, catalogue, clock.GetUtcNow());
         var name = assignee is null ? null : await staff.DisplayNameAsync(assignee.Value);
         var units = (await catalogue.ListUnitsAsync()).Select(u => new Choice(u.Id, English ? u.NameEn : u.NameZh)).ToList();
         var people = (await staff.TeamOfCellAsync(row.CellCode)).DistinctBy(m => m.PersonId)
             .Select(m => new Choice(m.PersonId.ToString(), $"{m.DisplayName} ({m.Role})")).ToList();
         if (assignee is { } a && people.All(p => p.Value != a.ToString())) people.Add(new Choice(a.ToString(), name ?? a.ToString()));
-        return (new DispatchPlan(unit, assignee, name, deadline, units, people), null);
+        return (new DispatchPlan(unit, assignee, name, deadline, units, people, rule, headVacant), null);
     }
 
     public async Task<string?> PublishPhotoAsync(long id, string photo, string kind)

@@ -30,6 +30,8 @@ public static class PeopleEndpoints
     {
         services.AddSingleton<PeopleAdmin>();
         services.AddScoped<IPeopleAdminSource, PeopleAdminSource>();
+        services.AddSingleton<PostsAdmin>();
+        services.AddScoped<IPostsAdminSource, PostsAdminSource>();
         return services;
     }
 
@@ -43,6 +45,12 @@ public static class PeopleEndpoints
         // The body is the file itself, not a browser form: no antiforgery token applies (the cookie is SameSite=Lax).
         group.MapPost("/import/preview", Preview).DisableAntiforgery().Accepts<byte[]>("application/octet-stream");
         group.MapPost("/import", Import).DisableAntiforgery().Accepts<byte[]>("application/octet-stream");
+        var posts = app.MapGroup("/api/admin/posts").WithTags("Admin").RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
+        posts.MapGet("", ListPosts);
+        posts.MapGet("/map", PostsMap);
+        posts.MapGet("/{cell}", GetPosts);
+        posts.MapPut("/{cell}/{role}", AssignPost);
+        posts.MapGet("/{cell}/{role}/candidates", PostCandidates);
         app.MapGet("/api/admin/people.csv", Export).WithTags("Admin").RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
         app.MapGet("/api/admin/people.xlsx", Export).WithTags("Admin").RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
     }
@@ -119,6 +127,47 @@ public static class PeopleEndpoints
                 extensions: new Dictionary<string, object?> { ["rows"] = preview.Rows });
         }
         return TypedResults.Created("/api/admin/people", preview);
+    }
+
+    public sealed record AssignPostRequest(Guid? PersonId, Guid? ExpectedPersonId);
+
+    public static IResult Problem(PostOutcome o) => o.Refusal switch
+    {
+        AdminRefusal.Invalid => Problems.BadRequest(o.Error!),
+        AdminRefusal.Forbidden => Problems.Forbidden(o.Error!),
+        AdminRefusal.NotFound => Problems.NotFound(o.Error!),
+        _ => TypedResults.Problem(o.Error, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+            extensions: o.Cell is null ? null : new Dictionary<string, object?> { ["current"] = o.Cell }),
+    };
+
+    /// <summary>The cells the administrator manages with their six posts; ?vacant=true: only cells with a vacant post.</summary>
+    private static async Task<IResult> ListPosts(HttpContext http, PostsAdmin posts, string? q, bool? vacant)
+    {
+        var (cells, refusal) = await posts.CellsAsync(Viewer.From(http.User), q, vacant ?? false);
+        return cells is null ? Problem(refusal!) : TypedResults.Ok(cells);
+    }
+
+    private static async Task<IResult> PostsMap(HttpContext http, PostsAdmin posts) =>
+        TypedResults.Text(await posts.MapAsync(Viewer.From(http.User)), "application/geo+json");
+
+    private static async Task<IResult> GetPosts(string cell, HttpContext http, PostsAdmin posts)
+    {
+        var (one, refusal) = await posts.GetAsync(Viewer.From(http.User), cell);
+        return one is null ? Problem(refusal!) : TypedResults.Ok(one);
+    }
+
+    /// <summary>Active people the administrator manages who hold the post's role, fewest posts first (at most 50; ?q= narrows by name).</summary>
+    private static async Task<IResult> PostCandidates(string cell, string role, HttpContext http, PostsAdmin posts, string? q)
+    {
+        var (one, refusal) = await posts.GetAsync(Viewer.From(http.User), cell);
+        return one is null ? Problem(refusal!) : TypedResults.Ok(await posts.CandidatesAsync(Viewer.From(http.User), role, q));
+    }
+
+    /// <summary>Gives the post to personId (null leaves it vacant); expectedPersonId is the holder the caller saw (null: vacant).</summary>
+    private static async Task<IResult> AssignPost(string cell, string role, AssignPostRequest body, HttpContext http, PostsAdmin posts)
+    {
+        var o = await posts.AssignAsync(Viewer.From(http.User), cell, role, body.PersonId, body.ExpectedPersonId);
+        return o.Ok ? TypedResults.Ok(o.Cell) : Problem(o);
     }
 
     private static async Task<IResult> Export(HttpContext http, PeopleAdmin people)

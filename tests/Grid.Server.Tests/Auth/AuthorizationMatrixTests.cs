@@ -166,6 +166,11 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["GET /api/admin/people/{id}"] = new([Role.Admin], 404, 404, Refused: 404),
         ["GET /api/admin/people.csv"] = new([Role.Admin], 200, 200),
         ["GET /api/admin/people.xlsx"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/posts"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/posts/map"] = new([Role.Admin], 200, 200),
+        // The matrix's admin is limited to the first street: its cells are his, the second street's are not.
+        ["GET /api/admin/posts/{cell}"] = new([Role.Admin], 200, 403),
+        ["GET /api/admin/posts/{cell}/{role}/candidates"] = new([Role.Admin], 200, 403),
         ["GET /api/open311/pending"] = new(CommandCenter, 200, 200),
         ["GET /api/followups"] = new(CommandCenter, 200, 200),
         ["GET /api/monitoring/devices"] = new([Role.Admin, Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor], 200, 200),
@@ -229,6 +234,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
             .Replace("{id}", op.Path.Contains("/shifts/") ? (inScope ? f.Shift.In : f.Shift.Out).ToString() : op.Path.StartsWith("/open311/") ? (inScope ? f.CaseNo.In : f.CaseNo.Out) : caseId.ToString())
             .Replace("{sha}", inScope ? f.Photo.In : f.Photo.Out)
             .Replace("{code}", op.Path.StartsWith("/open311/") ? TestCatalogue.LightEvent : op.Path.StartsWith("/api/citizen/") ? "0" : world.Cells[1])
+            .Replace("{cell}", world.Cells[1]).Replace("{role}", "grid_head")
             .Replace("{format}", "json").Replace("{month}", "2001-01").Replace("{token}", Guid.NewGuid().ToString());
         var (lat, lon) = world.Inside(1);
         path += op.Path switch

@@ -77,7 +77,7 @@ public sealed record Choice(string Value, string Text);
 
 /// <summary>What a dispatch would use (the suggestion) and what may be chosen instead.</summary>
 public sealed record DispatchPlan(string UnitId, Guid? AssigneeId, string? AssigneeName, DateTimeOffset Deadline, IReadOnlyList<Choice> Units,
-    IReadOnlyList<Choice> People);
+    IReadOnlyList<Choice> People, string? Rule = null, bool GridHeadVacant = false);
 
 /// <summary>The city as the map and filters need it: cells as GeoJSON text, and the streets and communities in them.</summary>
 public sealed record CityLayout(string CellsGeoJson, IReadOnlyList<Choice> Streets, IReadOnlyList<Choice> Communities);
