@@ -104,4 +104,25 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
             Assert.Equal(headId, dispatched.AssigneeId);
         }
     }
+
+    [Fact]
+    public async Task An_administrator_puts_a_post_holder_on_a_shift_and_the_roster_shows_him_on_duty_now()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        await world.PersonAsync(Role.GridHead, world.Cells[0]);
+        var page = await SignedInAsync(admin, "/admin/duty", "section.duty");
+        await page.GetByLabel("查找网格或人员").FillAsync(world.Cells[0]);
+        await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("尚无排班");
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "人员" }).SelectOptionAsync(new SelectOptionValue { Label = $"{worker.Username} · 网格员" });
+        var now = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
+        await page.Locator("#duty-start").FillAsync(now.AddHours(-1).ToString("yyyy-MM-ddTHH:mm"));
+        await page.Locator("#duty-end").FillAsync(now.AddHours(7).ToString("yyyy-MM-ddTHH:mm"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("按排班派遣");
+        await Assertions.Expect(page.Locator("#duty-rows tr")).ToContainTextAsync(worker.Username);
+        await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = worker.Username })).ToContainTextAsync("当前在班");
+        await ShootAsync(page, "duty");
+    }
 }

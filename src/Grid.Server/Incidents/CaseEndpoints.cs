@@ -200,7 +200,7 @@ public static class CaseEndpoints
     }
 
     private static async Task<Results<Ok<DispatchSuggestion>, ProblemHttpResult>> SuggestDispatch(long id, HttpContext http,
-        CaseRepository cases, CatalogueRepository catalogue, StaffRepository staff, TimeProvider clock)
+        CaseRepository cases, CatalogueRepository catalogue, StaffRepository staff, DutyRoster duty, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
         if (!viewer.Roles.Any(Lifecycle.AllowedRoles[CaseAction.Dispatch].Contains))
@@ -209,29 +209,31 @@ public static class CaseEndpoints
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
         if (problem is not null) return problem;
         var row = visible!.Row;
-        var s = await SuggestWithRuleAsync(row, cases, catalogue, clock.GetUtcNow());
+        var s = await SuggestWithRuleAsync(row, cases, catalogue, duty, clock.GetUtcNow());
         var name = s.Assignee is null ? null : await http.RequestServices.GetRequiredService<StaffRepository>().DisplayNameAsync(s.Assignee.Value);
         return TypedResults.Ok(new DispatchSuggestion(s.Unit, s.Assignee, name, s.Deadline, s.Rule, s.GridHeadVacant));
     }
 
     internal static async Task<(string Unit, Guid? Assignee, DateTimeOffset Deadline)> SuggestAsync(CaseRow row, CaseRepository cases,
-        CatalogueRepository catalogue, DateTimeOffset now)
+        CatalogueRepository catalogue, DutyRoster duty, DateTimeOffset now)
     {
-        var s = await SuggestWithRuleAsync(row, cases, catalogue, now);
+        var s = await SuggestWithRuleAsync(row, cases, catalogue, duty, now);
         return (s.Unit, s.Assignee, s.Deadline);
     }
 
     /// <summary>The suggestion with the step of the routing rule that chose, in words, and whether the cell lacks a grid head.</summary>
     internal static async Task<(string Unit, Guid? Assignee, DateTimeOffset Deadline, string Rule, bool GridHeadVacant)> SuggestWithRuleAsync(
-        CaseRow row, CaseRepository cases, CatalogueRepository catalogue, DateTimeOffset now)
+        CaseRow row, CaseRepository cases, CatalogueRepository catalogue, DutyRoster roster, DateTimeOffset now)
     {
         var category = (await catalogue.FindCategoryAsync(row.CategoryCode))!;
         var candidates = await cases.CandidatesAsync(row.CellCode);
-        var staff = candidates.Select(c => new Domain.Incidents.Candidate(c.PersonId, Roles.Parse(c.Role), c.OnDuty, c.OpenCases));
+        var holders = candidates.Select(c => new Domain.Incidents.Candidate(c.PersonId, Roles.Parse(c.Role), c.OnDuty, c.OpenCases)).ToList();
+        // The cell's duty roster decides who is on duty now; a cell without one keeps each post holder's on-duty mark.
+        var (staff, hasRoster) = await roster.OnDutyAsync(row.CellCode, holders, now);
         var (chosen, step) = AssigneeRule.ChooseWithStep(staff, Roles.Parse(category.HandlerRole));
         var deadline = (await catalogue.CalendarAsync()).Deadline(now, category.Limit(row.Priority == "urgent"));
-        // The cell has no duty roster (rosters are not kept yet): the on-duty mark of each post holder decides.
-        const string duty = "no duty roster for this cell, so everyone holding a post and marked on duty counts as on duty";
+        var duty = hasRoster ? $"per the duty roster of cell {row.CellCode}"
+            : "no duty roster for this cell, so everyone holding a post and marked on duty counts as on duty";
         var rule = step switch
         {
             AssigneeRuleStep.HandlerOnDuty => $"the least-loaded {category.HandlerRole} on duty in cell {row.CellCode} ({duty})",

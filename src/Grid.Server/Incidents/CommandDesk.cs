@@ -89,7 +89,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     private DefaultHttpContext RequestOf(ClaimsPrincipal user) => new() { User = user, RequestServices = services };
 
     private StepContext StepsFor(HttpContext request) =>
-        new(new HttpContextAccessor { HttpContext = request }, cases, staff, catalogue, photos, clock);
+        new(new HttpContextAccessor { HttpContext = request }, cases, staff, catalogue, photos, services.GetRequiredService<Staff.DutyRoster>(), clock);
 
     public async Task<StepOutcome> StepAsync(long id, StepInput step)
     {
@@ -126,7 +126,8 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
         if (problem is not null) return (null, ErrorOf(problem));
         var row = visible!.Row;
-        var (unit, assignee, deadline, rule, headVacant) = await CaseEndpoints.SuggestWithRuleAsync(row, cases, catalogue, clock.GetUtcNow());
+        var (unit, assignee, deadline, rule, headVacant) = await CaseEndpoints.SuggestWithRuleAsync(row, cases, catalogue,
+            services.GetRequiredService<Staff.DutyRoster>(), clock.GetUtcNow());
         var name = assignee is null ? null : await staff.DisplayNameAsync(assignee.Value);
         var units = (await catalogue.ListUnitsAsync()).Select(u => new Choice(u.Id, English ? u.NameEn : u.NameZh)).ToList();
         var people = (await staff.TeamOfCellAsync(row.CellCode)).DistinctBy(m => m.PersonId)

@@ -11,7 +11,7 @@ namespace Grid.Server.Incidents;
 /// guard, answer with the new view. Each action route only says which domain step it takes.
 /// </summary>
 public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases, StaffRepository staff,
-    CatalogueRepository catalogue, Photos.PhotoRepository photos, TimeProvider clock)
+    CatalogueRepository catalogue, Photos.PhotoRepository photos, Staff.DutyRoster duty, TimeProvider clock)
 {
     public DateTimeOffset Now { get; } = clock.GetUtcNow();
     public CatalogueRepository Catalogue => catalogue;
@@ -97,7 +97,7 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
     public async Task<StepResult> DispatchAsync(Case c, Actor actor, StepRequest body)
     {
         var row = (await cases.FindAsync(c.Id))!;
-        var (suggestedUnit, suggestedAssignee, _) = await CaseEndpoints.SuggestAsync(row, cases, catalogue, Now);
+        var (suggestedUnit, suggestedAssignee, _) = await CaseEndpoints.SuggestAsync(row, cases, catalogue, duty, Now);
         var unitId = body.UnitId ?? suggestedUnit;
         if (body.UnitId is not null && (await catalogue.ListUnitsAsync()).All(u => u.Id != body.UnitId))
         {

@@ -13,7 +13,7 @@ public sealed record PersonRequest(string? Username, string? DisplayName, string
 {
     public PersonForm ToForm() => new()
     {
-        Username = Username, DisplayName = DisplayName, Phone = Phone, Roles = Roles ?? [], StreetCode = StreetCode, UnitId = UnitId,
+        Username = Username, DisplayName = DisplayName, Phone = Phone, Roles = Roles?.OfType<string>().ToList() ?? [], StreetCode = StreetCode, UnitId = UnitId,
         OnDuty = OnDuty ?? true, Password = Password, Version = Version,
     };
 }
@@ -32,6 +32,8 @@ public static class PeopleEndpoints
         services.AddScoped<IPeopleAdminSource, PeopleAdminSource>();
         services.AddSingleton<PostsAdmin>();
         services.AddScoped<IPostsAdminSource, PostsAdminSource>();
+        services.AddSingleton<DutyRoster>();
+        services.AddScoped<IDutyAdminSource, DutyAdminSource>();
         return services;
     }
 
@@ -45,6 +47,7 @@ public static class PeopleEndpoints
         // The body is the file itself, not a browser form: no antiforgery token applies (the cookie is SameSite=Lax).
         group.MapPost("/import/preview", Preview).DisableAntiforgery().Accepts<byte[]>("application/octet-stream");
         group.MapPost("/import", Import).DisableAntiforgery().Accepts<byte[]>("application/octet-stream");
+        app.MapDutyAdmin();
         var posts = app.MapGroup("/api/admin/posts").WithTags("Admin").RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
         posts.MapGet("", ListPosts);
         posts.MapGet("/map", PostsMap);

@@ -171,6 +171,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         // The matrix's admin is limited to the first street: its cells are his, the second street's are not.
         ["GET /api/admin/posts/{cell}"] = new([Role.Admin], 200, 403),
         ["GET /api/admin/posts/{cell}/{role}/candidates"] = new([Role.Admin], 200, 403),
+        ["GET /api/admin/duty/{cell}"] = new([Role.Admin], 200, 403),
         ["GET /api/open311/pending"] = new(CommandCenter, 200, 200),
         ["GET /api/followups"] = new(CommandCenter, 200, 200),
         ["GET /api/monitoring/devices"] = new([Role.Admin, Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor], 200, 200),
