@@ -44,9 +44,10 @@ public static class PeopleEndpoints
         group.MapGet("/{id:guid}", Get);
         group.MapPost("", Create);
         group.MapPut("/{id:guid}", Update);
-        // The body is the file itself, not a browser form: no antiforgery token applies (the cookie is SameSite=Lax).
-        group.MapPost("/import/preview", Preview).DisableAntiforgery().Accepts<byte[]>("application/octet-stream");
-        group.MapPost("/import", Import).DisableAntiforgery().Accepts<byte[]>("application/octet-stream");
+        // The body is the file itself (any content type; no Accepts metadata, which would answer 415 before the role check),
+        // not a browser form: no antiforgery token applies (the cookie is SameSite=Lax).
+        group.MapPost("/import/preview", Preview).DisableAntiforgery();
+        group.MapPost("/import", Import).DisableAntiforgery();
         app.MapDutyAdmin();
         var posts = app.MapGroup("/api/admin/posts").WithTags("Admin").RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
         posts.MapGet("", ListPosts);
