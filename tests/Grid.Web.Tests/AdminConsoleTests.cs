@@ -80,12 +80,15 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         await page.GotoAsync("/admin/posts");
         await Assertions.Expect(page.Locator("section.posts[data-ready=true]")).ToBeAttachedAsync(new() { Timeout = 20_000 });
         await page.GetByLabel("查找网格或人员").FillAsync(cell);
+        await Assertions.Expect(page.GetByText("显示 1 个网格")).ToBeVisibleAsync();
         var cellRow = page.Locator($"#post-rows tr[data-cell='{cell}']");
         await Assertions.Expect(cellRow.Locator("[data-no-grid-head]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".posts-map path.leaflet-interactive").First).ToBeVisibleAsync();
         await page.GetByLabel("查找网格或人员").FillAsync("");
         await ShootAsync(page, "posts");
         await page.GetByLabel("查找网格或人员").FillAsync(cell);
+        // The list is re-rendered for the search; a click on a row of the list before that would go to a replaced handler.
+        await Assertions.Expect(page.GetByText("显示 1 个网格")).ToBeVisibleAsync();
         await cellRow.GetByRole(AriaRole.Button, new() { Name = $"更换 {cell} 的网格长" }).ClickAsync();
         await page.GetByRole(AriaRole.Combobox, new() { Name = "人员" }).SelectOptionAsync(new SelectOptionValue { Label = $"新网格长 ({head}) · 已任 0 个岗位" });
         await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
