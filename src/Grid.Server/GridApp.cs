@@ -67,6 +67,7 @@ public static class GridApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Migrator>();
         services.AddSingleton<CatalogueRepository>();
+        services.AddCatalogueAdmin();
         services.AddSingleton<GridRepository>();
         services.AddSingleton<StaffRepository>();
         services.AddSingleton<CaseRepository>();
@@ -146,6 +147,7 @@ public static class GridApp
         routes.MapReadiness();
         routes.MapAuth();
         routes.MapCatalogue();
+        routes.MapCatalogueAdmin();
         routes.MapGridCells();
         routes.MapCases();
         routes.MapCulture();
