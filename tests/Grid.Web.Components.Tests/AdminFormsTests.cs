@@ -44,7 +44,7 @@ public sealed class AdminFormsTests : DeskContext
     public async Task A_new_category_without_a_valid_code_name_limit_or_unit_is_refused_in_the_form_and_nothing_is_sent()
     {
         var provider = await OpenAsync(null);
-        provider.FindAll("input")[0].Change("X12");
+        provider.FindAll("input")[0].Input("X12");
         Save(provider);
         provider.WaitForAssertion(() =>
         {

@@ -55,6 +55,7 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         await dialog.GetByLabel("处置时限").FillAsync("15");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
         await Assertions.Expect(dialog).ToContainTextAsync("必填。");
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("admin-category-dialog-1366") });
         await dialog.GetByLabel("小类名称").FillAsync("测试小类（已延长）");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);

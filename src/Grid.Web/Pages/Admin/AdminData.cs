@@ -88,3 +88,29 @@ public interface ICalendarAdmin
     Task<AdminResult<CalendarYearView>> SaveDaysAsync(int year, CalendarDaysInput input);
     Task<AdminResult<CalendarYearView>> SaveSettingsAsync(int year, CalendarSettingsInput input);
 }
+
+/// <summary>A ladder rule (督办阶梯) for a category code or prefix and/or a priority; neither = the default.
+/// Delays are working seconds of the rungs assignee, grid head, street leader, district, each after the previous.</summary>
+public sealed record LadderItem(long Id, string? CategoryPrefix, string? Priority, double WarningFraction, int[] DelaysSeconds,
+    DateTimeOffset UpdatedAt, Guid? UpdatedBy, int Version);
+
+public sealed record LadderInput(string? CategoryPrefix, string? Priority, double? WarningFraction, int[]? DelaysSeconds, int? Version = null);
+
+/// <summary>One rung of a preview: its level code (warning, assignee, grid_head, street_leader, district) and when it would fire.</summary>
+public sealed record RungPreview(string Level, DateTimeOffset DueAt, double WorkingHoursAfterDispatch);
+
+/// <summary>When each rung would fire for a case of <paramref name="CategoryCode"/> dispatched at <paramref name="DispatchedAt"/>,
+/// on the working calendar; <paramref name="RulePrefix"/>/<paramref name="RulePriority"/> say which rule applied.</summary>
+public sealed record LadderPreview(string CategoryCode, string Priority, int LimitValue, string LimitUnit, DateTimeOffset DispatchedAt,
+    DateTimeOffset Deadline, string? RulePrefix, string? RulePriority, bool Proposed, IReadOnlyList<RungPreview> Rungs);
+
+/// <summary>The ladders page's data and changes (implemented by the server for the circuit's person).</summary>
+public interface ILadderAdmin
+{
+    Task<IReadOnlyList<LadderItem>> ListAsync();
+    Task<IReadOnlyList<CategoryItem>> CategoriesAsync();
+    Task<AdminResult<LadderItem>> SaveAsync(LadderInput input);
+    Task<AdminResult<LadderItem>> DeleteAsync(long id, int? version);
+    /// <summary>The rungs for a case dispatched now; with <paramref name="proposed"/>, as that unsaved ladder would place them.</summary>
+    Task<AdminResult<LadderPreview>> PreviewAsync(string? categoryCode, string? priority, LadderInput? proposed = null);
+}
