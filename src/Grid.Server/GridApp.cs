@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Grid.Server.Admin;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
 using Grid.Server.Citizens;
@@ -68,6 +69,7 @@ public static class GridApp
         services.AddSingleton<Migrator>();
         services.AddSingleton<CatalogueRepository>();
         services.AddCatalogueAdmin();
+        services.AddAuditLog();
         services.AddSingleton<GridRepository>();
         services.AddSingleton<StaffRepository>();
         services.AddSingleton<CaseRepository>();
@@ -148,6 +150,7 @@ public static class GridApp
         routes.MapAuth();
         routes.MapCatalogue();
         routes.MapCatalogueAdmin();
+        routes.MapAuditLog();
         routes.MapGridCells();
         routes.MapCases();
         routes.MapCulture();

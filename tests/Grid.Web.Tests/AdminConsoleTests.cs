@@ -91,3 +91,32 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         Assert.Equal(4, stored.GetProperty("days").GetArrayLength());
     }
 }
+
+/// <summary>Each console page at a wall screen, a laptop and a phone: nothing wider than the screen, and a screenshot to look at.</summary>
+public sealed class AdminScreenshotTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    public static TheoryData<string, string> Pages => new()
+    {
+        { "/admin/categories", "categories" }, { "/admin/calendar", "calendar" }, { "/admin/ladders", "ladders" }, { "/admin/audit", "audit" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task A_console_page_fits_a_wall_screen_a_laptop_and_a_phone(string path, string name)
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        foreach (var (width, height) in new[] { (1920, 1080), (1366, 768), (390, 844) })
+        {
+            var page = await browser.NewPageAsync(width, height);
+            await page.GotoAsync($"/login?returnUrl={Uri.EscapeDataString(path)}");
+            await new LoginPage(page).SignInAsync(admin.Username, TestPeople.Password);
+            await Assertions.Expect(page.Locator("section.admin[data-ready=true]")).ToBeAttachedAsync(new() { Timeout = 15_000 });
+            await page.WaitForTimeoutAsync(300);
+            var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+            Assert.True(overflow <= 1, $"{path} at {width}px is {overflow}px wider than the screen");
+            await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath($"admin-{name}-{width}"), FullPage = width != 390 });
+            await page.Context.CloseAsync();
+        }
+    }
+}

@@ -158,6 +158,14 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["GET /api/evaluation/{month}/cases"] = new(Figures, 400, 400), // without the measure it lists
         // Role-gated reads.
         ["GET /api/escalation/ladders"] = new([Role.Admin, Role.Supervisor, Role.ShiftLead], 200, 200),
+        ["GET /api/escalation/ladders/preview"] = new([Role.Admin, Role.Supervisor, Role.ShiftLead], 400, 400), // without the category it previews
+        // The administrators' console (the street-scoped administrator reads; its changes are refused in the console's tests).
+        ["GET /api/admin/categories"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/calendar/{year}"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/audit"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/audit/actions"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/audit.csv"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/audit.xlsx"] = new([Role.Admin], 200, 200),
         ["GET /api/realtime/status"] = new([Role.Admin, Role.Supervisor, Role.ShiftLead, Role.Operator], 200, 200),
         ["GET /api/open311/keys"] = new([Role.Admin], 200, 200),
         ["GET /api/open311/pending"] = new(CommandCenter, 200, 200),
@@ -223,7 +231,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
             .Replace("{id}", op.Path.Contains("/shifts/") ? (inScope ? f.Shift.In : f.Shift.Out).ToString() : op.Path.StartsWith("/open311/") ? (inScope ? f.CaseNo.In : f.CaseNo.Out) : caseId.ToString())
             .Replace("{sha}", inScope ? f.Photo.In : f.Photo.Out)
             .Replace("{code}", op.Path.StartsWith("/open311/") ? TestCatalogue.LightEvent : op.Path.StartsWith("/api/citizen/") ? "0" : world.Cells[1])
-            .Replace("{format}", "json").Replace("{month}", "2001-01").Replace("{token}", Guid.NewGuid().ToString());
+            .Replace("{format}", "json").Replace("{month}", "2001-01").Replace("{year}", "2030").Replace("{token}", Guid.NewGuid().ToString());
         var (lat, lon) = world.Inside(1);
         path += op.Path switch
         {

@@ -114,3 +114,19 @@ public interface ILadderAdmin
     /// <summary>The rungs for a case dispatched now; with <paramref name="proposed"/>, as that unsaved ladder would place them.</summary>
     Task<AdminResult<LadderPreview>> PreviewAsync(string? categoryCode, string? priority, LadderInput? proposed = null);
 }
+
+/// <summary>One row of the audit log as the console shows it; <paramref name="Details"/> is the JSON as text.</summary>
+public sealed record AuditItem(long Id, DateTimeOffset At, Guid? ActorId, string? ActorUsername, string? ActorName, string Action, string Subject, string Details);
+
+/// <summary>Filters of the audit log: <paramref name="Person"/> matches a username or name (contains), <paramref name="Action"/>
+/// is one kind, <paramref name="From"/> inclusive, <paramref name="To"/> exclusive.</summary>
+public sealed record AuditFilter(string? Person, string? Action, DateTimeOffset? From, DateTimeOffset? To);
+
+public sealed record AuditPage(IReadOnlyList<AuditItem> Items, int Total, int Page, int PageSize);
+
+/// <summary>The audit page's data (implemented by the server for the circuit's person).</summary>
+public interface IAuditLog
+{
+    Task<AdminResult<AuditPage>> PageAsync(AuditFilter filter, int page, int pageSize);
+    Task<IReadOnlyList<string>> ActionsAsync();
+}
