@@ -151,6 +151,7 @@ public static class GridApp
         routes.MapCatalogue();
         routes.MapCatalogueAdmin();
         routes.MapAuditLog();
+        routes.MapConsoleRedirects();
         routes.MapGridCells();
         routes.MapCases();
         routes.MapCulture();

@@ -38,7 +38,7 @@ public sealed class AdminFormsTests : DeskContext
     }
 
     private static void Save(IRenderedComponent<MudDialogProvider> provider) =>
-        provider.FindAll("button").Single(b => b.TextContent.Trim() == "保存").Click();
+        provider.InvokeAsync(() => provider.FindAll("button").Single(b => b.TextContent.Trim() == "保存").Click()).GetAwaiter().GetResult();
 
     [Fact]
     public async Task A_new_category_without_a_valid_code_name_limit_or_unit_is_refused_in_the_form_and_nothing_is_sent()
@@ -82,7 +82,7 @@ public sealed class AdminFormsTests : DeskContext
     }
 
     [Fact]
-    public void Pasted_calendar_errors_are_listed_with_their_lines_and_the_list_is_not_replaced()
+    public async Task Pasted_calendar_errors_are_listed_with_their_lines_and_the_list_is_not_replaced()
     {
         SignIn("admin", "admin");
         _calendar.ParseAnswer = AdminResult<IReadOnlyList<CalendarDayItem>>.Invalid(new Dictionary<string, string[]>
@@ -92,7 +92,8 @@ public sealed class AdminFormsTests : DeskContext
         var page = Render<Calendar>();
         page.WaitForAssertion(() => Assert.Equal("true", page.Find("section.calendar").GetAttribute("data-ready")));
         page.Find(".paste textarea").Change("2027-01-01 holiday 元旦\n2027-13-01 holiday x");
-        page.FindAll("button").Single(b => b.TextContent.Trim() == "读取列表").Click();
+        // Found and clicked in one step: the field's change re-renders the page, and a button found before that is stale.
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Trim() == "读取列表").Click());
         page.WaitForAssertion(() =>
         {
             var alert = page.Find(".paste-errors").TextContent;
@@ -104,14 +105,14 @@ public sealed class AdminFormsTests : DeskContext
     }
 
     [Fact]
-    public void A_day_outside_the_year_is_refused_before_it_joins_the_list()
+    public async Task A_day_outside_the_year_is_refused_before_it_joins_the_list()
     {
         SignIn("admin", "admin");
         var page = Render<Calendar>();
         page.WaitForAssertion(() => Assert.Equal("true", page.Find("section.calendar").GetAttribute("data-ready")));
         var year = _calendar.LastYear;
         page.Find(".add-day input").Change($"{year + 1}-05-01");
-        page.FindAll("button").Single(b => b.TextContent.Trim() == "添加").Click();
+        await page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Trim() == "添加").Click());
         page.WaitForAssertion(() => Assert.Contains($"日期不在 {year} 年内。", page.Markup));
         Assert.Single(page.FindAll("#day-rows tr"));
     }

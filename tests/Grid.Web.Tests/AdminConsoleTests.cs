@@ -97,7 +97,7 @@ public sealed class AdminScreenshotTests(BrowserFixture browser) : IClassFixture
 {
     public static TheoryData<string, string> Pages => new()
     {
-        { "/admin/categories", "categories" }, { "/admin/calendar", "calendar" }, { "/admin/ladders", "ladders" }, { "/admin/audit", "audit" },
+        { "/admin/categories", "categories" }, { "/admin/calendar", "calendar" }, { "/admin/ladders", "ladders" }, { "/admin/audit", "audit" }, { "/admin/devices", "devices" }, { "/admin/api-keys", "api-keys" },
     };
 
     [Theory]
@@ -111,8 +111,9 @@ public sealed class AdminScreenshotTests(BrowserFixture browser) : IClassFixture
             var page = await browser.NewPageAsync(width, height);
             await page.GotoAsync($"/login?returnUrl={Uri.EscapeDataString(path)}");
             await new LoginPage(page).SignInAsync(admin.Username, TestPeople.Password);
-            await Assertions.Expect(page.Locator("section.admin[data-ready=true]")).ToBeAttachedAsync(new() { Timeout = 15_000 });
-            await page.WaitForTimeoutAsync(300);
+            await Assertions.Expect(page.Locator("section[data-ready=true]")).ToBeAttachedAsync(new() { Timeout = 15_000 });
+            // The responsive drawer slides in after the first render; wait until the slide is over before looking.
+            await page.WaitForTimeoutAsync(1000);
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
             Assert.True(overflow <= 1, $"{path} at {width}px is {overflow}px wider than the screen");
             await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath($"admin-{name}-{width}"), FullPage = width != 390 });

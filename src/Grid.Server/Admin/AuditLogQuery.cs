@@ -22,7 +22,7 @@ public sealed class AuditLogQuery(IDbContextFactory<GridDbContext> contexts)
     public static Dictionary<string, string[]> Check(AuditFilter filter, int page, int pageSize)
     {
         var errors = new Dictionary<string, string[]>();
-        if (page < 1) errors["page"] = ["'page' starts at 1."];
+        if (page is < 1 or > Http.Paging.MaxPage) errors["page"] = [$"'page' starts at 1 and goes up to {Http.Paging.MaxPage}; narrow the filters to reach older rows."];
         if (pageSize is < 1 or > MaxPageSize) errors["pageSize"] = [$"'pageSize' is 1 to {MaxPageSize}."];
         if (filter.From is { } f && filter.To is { } t && t <= f) errors["to"] = ["'to' must be after 'from'."];
         if ((filter.Person?.Length ?? 0) > 100) errors["person"] = ["'person' is at most 100 characters."];

@@ -161,4 +161,14 @@ public sealed class CatalogueAdminTests
             Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"street admin {method} {path}: {(int)response.StatusCode}");
         }
     }
+
+    [Fact]
+    public async Task The_api_keys_page_moved_into_the_console_and_its_old_address_redirects_there()
+    {
+        var (_, admin) = await AdminAsync();
+        var response = await admin.Client.GetAsync("/api-keys");
+        Assert.Equal(HttpStatusCode.MovedPermanently, response.StatusCode);
+        Assert.Equal("/admin/api-keys", response.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await admin.Client.GetAsync("/admin/api-keys")).StatusCode);
+    }
 }

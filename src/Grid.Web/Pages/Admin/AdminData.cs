@@ -130,3 +130,30 @@ public interface IAuditLog
     Task<AdminResult<AuditPage>> PageAsync(AuditFilter filter, int page, int pageSize);
     Task<IReadOnlyList<string>> ActionsAsync();
 }
+
+/// <summary>A monitoring system (public security, traffic, water, street lighting...) with how many device kinds and devices it has.</summary>
+public sealed record MonitoringSystemItem(string Id, string Name, DateTimeOffset CreatedAt, int Kinds, int Devices);
+
+/// <summary>A device kind: which system sends its alarms, which category and priority the cases get.</summary>
+public sealed record DeviceKindItem(string Kind, string SystemId, string CategoryCode, string Priority);
+
+public sealed record DeviceItem(string Id, string Kind, string SystemId, string Name, double Lat, double Lon, string CellCode, string Address);
+
+/// <summary>A system's new alarm secret: shown once, only its hash is kept.</summary>
+public sealed record NewSecret(string SystemId, string Secret);
+
+/// <summary>The devices page's data and changes (implemented by the server for the circuit's person).</summary>
+public interface IDeviceAdmin
+{
+    Task<IReadOnlyList<MonitoringSystemItem>> SystemsAsync();
+    Task<IReadOnlyList<DeviceKindItem>> KindsAsync();
+    Task<IReadOnlyList<DeviceItem>> DevicesAsync();
+    Task<IReadOnlyList<CategoryItem>> CategoriesAsync();
+    Task<string> CellsGeoJsonAsync();
+    /// <summary>Registers a new system; its first secret is in the answer.</summary>
+    Task<AdminResult<NewSecret>> CreateSystemAsync(string? id, string? name);
+    /// <summary>A new secret for the system; the old one stops working at once.</summary>
+    Task<AdminResult<NewSecret>> RotateSecretAsync(string id);
+    Task<AdminResult<DeviceKindItem>> SaveKindAsync(DeviceKindItem kind);
+    Task<AdminResult<DeviceItem>> SaveDeviceAsync(DeviceItem device);
+}
