@@ -72,7 +72,11 @@ public sealed class HistoryRow
 
 public sealed record NewCase(double Lat, double Lon, string Address, string CategoryCode, string Source, string Priority,
     string Description, string? ReporterName, string? ReporterPhone, string CellCode, Guid? ReportedBy, DateTimeOffset Now,
-    string? ReporterEmail = null);
+    string? ReporterEmail = null)
+{
+    /// <summary>A case number taken when the report arrived (an address-only Open311 request), else a new one.</summary>
+    public string? ReservedCaseNo { get; init; }
+}
 
 /// <summary>Who may see which cases, as SQL parameters; see <see cref="CaseRepository.ScopeSql"/>.</summary>
 public sealed record Scope(Guid Me, bool All, string? Street, string? Unit);
@@ -266,7 +270,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
     // to_char(.., 'YYYYMMDD') || lpad(nextval, 6, '0') made it before (lpad cuts longer numbers).
     private static readonly TimeZoneInfo CaseNoZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
-    private static string CaseNo(DateTimeOffset now, long seq)
+    internal static string CaseNo(DateTimeOffset now, long seq)
     {
         var n = seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TimeZoneInfo.ConvertTime(now, CaseNoZone).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)
@@ -334,10 +338,11 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
                 return new ReportOutcome(prior.CaseId, true, prior.RequestHash != requestHash);
             }
         }
-        var seq = await db.Database.SqlQueryRaw<long>("select nextval('case_no_seq') as \"Value\"").SingleAsync();
+        var caseNo = report.ReservedCaseNo
+            ?? CaseNo(report.Now, await db.Database.SqlQueryRaw<long>("select nextval('case_no_seq') as \"Value\"").SingleAsync());
         var row = new CaseRecord
         {
-            CaseNo = CaseNo(report.Now, seq), Location = Grid.Geo.Point(report.Lon, report.Lat), Address = report.Address,
+            CaseNo = caseNo, Location = Grid.Geo.Point(report.Lon, report.Lat), Address = report.Address,
             CategoryCode = report.CategoryCode, Source = report.Source, Priority = report.Priority, Description = report.Description,
             ReporterName = report.ReporterName, ReporterPhone = report.ReporterPhone, ReporterEmail = report.ReporterEmail,
             State = "reported", CellCode = report.CellCode, ReportedBy = report.ReportedBy, CreatedAt = report.Now, UpdatedAt = report.Now,
