@@ -73,7 +73,6 @@ public static class GridApp
         services.AddScoped<StepContext>();
         services.AddScoped<global::Grid.Web.Pages.Command.ICommandSource, CommandDesk>();
         services.AddHttpContextAccessor();
-        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
         services.Configure<JsonOptions>(o =>
         {
