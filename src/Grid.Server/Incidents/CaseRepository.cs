@@ -13,7 +13,7 @@ using Npgsql;
 namespace Grid.Server.Incidents;
 
 /// <summary>A case row as the API shows it.</summary>
-public sealed class CaseRow
+public sealed class CaseRow : ICaseOrderKeys
 {
     public long Id { get; init; }
     public string CaseNo { get; init; } = "";
@@ -81,6 +81,17 @@ public sealed record Scope(Guid Me, bool All, string? Street, string? Unit);
 public sealed record CaseFilter(string[]? States, string? Category, string? Cell, string? Street, Guid? Assignee, bool? Overdue,
     double[]? Bbox, string? Text, DateTimeOffset? From, DateTimeOffset? To, int Page, int PageSize, string? Source = null,
     CaseOrder Order = CaseOrder.Newest, int? Offset = null);
+
+/// <summary>The columns a case list is ordered by, shared by <see cref="CaseRecord"/> and <see cref="CaseRow"/>.</summary>
+public interface ICaseOrderKeys
+{
+    long Id { get; }
+    string CaseNo { get; }
+    string State { get; }
+    string CategoryCode { get; }
+    DateTimeOffset? Deadline { get; }
+    DateTimeOffset CreatedAt { get; }
+}
 
 /// <summary>The orders a case list can be read in (a fixed set: never built from input).</summary>
 public enum CaseOrder { Newest, Oldest, CaseNo, CaseNoDesc, State, StateDesc, Deadline, DeadlineDesc, Category, CategoryDesc }
@@ -210,22 +221,10 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         return cases;
     }
 
-    /// <summary>The list's order; the id breaks ties so pages and windows never overlap or skip.</summary>
-    private static IQueryable<CaseRecord> Ordered(IQueryable<CaseRecord> q, CaseOrder o) => o switch
-    {
-        CaseOrder.Oldest => q.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id),
-        CaseOrder.CaseNo => q.OrderBy(c => c.CaseNo).ThenBy(c => c.Id),
-        CaseOrder.CaseNoDesc => q.OrderByDescending(c => c.CaseNo).ThenByDescending(c => c.Id),
-        CaseOrder.State => q.OrderBy(c => c.State).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-        CaseOrder.StateDesc => q.OrderByDescending(c => c.State).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-        CaseOrder.Deadline => q.OrderBy(c => c.Deadline == null).ThenBy(c => c.Deadline).ThenBy(c => c.Id),
-        CaseOrder.DeadlineDesc => q.OrderBy(c => c.Deadline == null).ThenByDescending(c => c.Deadline).ThenByDescending(c => c.Id),
-        CaseOrder.Category => q.OrderBy(c => c.CategoryCode).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-        CaseOrder.CategoryDesc => q.OrderByDescending(c => c.CategoryCode).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-        _ => q.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-    };
-
-    private static IQueryable<CaseRow> Ordered(IQueryable<CaseRow> q, CaseOrder o) => o switch
+    /// <summary>The list's order; the id breaks ties so pages and windows never overlap or skip. One definition for
+    /// the table rows (the page is cut in SQL on them) and the API rows (the joined page keeps that order): both
+    /// implement <see cref="ICaseOrderKeys"/>, and EF translates the interface's members to the same columns.</summary>
+    private static IQueryable<T> Ordered<T>(IQueryable<T> q, CaseOrder o) where T : class, ICaseOrderKeys => o switch
     {
         CaseOrder.Oldest => q.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id),
         CaseOrder.CaseNo => q.OrderBy(c => c.CaseNo).ThenBy(c => c.Id),

@@ -7,7 +7,7 @@ using NetTopologySuite.Geometries;
 namespace Grid.Server.Incidents;
 
 /// <summary>A row of <c>cases</c>.</summary>
-public sealed class CaseRecord
+public sealed class CaseRecord : ICaseOrderKeys
 {
     public long Id { get; set; }
     public string CaseNo { get; set; } = "";
