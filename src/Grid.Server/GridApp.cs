@@ -110,6 +110,8 @@ public static class GridApp
         services.AddSingleton<SessionStamps>();
         services.AddSingleton<HubSessions>();
         services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
+        services.AddSingleton<OverdueCounts>();
+        services.AddHostedService(sp => sp.GetRequiredService<OverdueCounts>());
         services.AddAntiforgery();
         services.AddCascadingAuthenticationState();
         services.AddRazorComponents().AddInteractiveServerComponents();
