@@ -98,6 +98,15 @@ for trx in "$RESULTS"/*.trx; do
   done < <(grep -o '<UnitTestResult [^>]*>' "$trx" \
              | grep -E 'outcome="(Failed|Error|Timeout|Aborted)"' \
              | sed -n 's/.* testName="\([^"]*\)".*/\1/p' | unescape || true)
+  # The start of each failure's message, so a CI log that keeps only the tail still says why.
+  while IFS= read -r m; do
+    [[ -n $m ]] && notes+=("  why: $m")
+  done < <(awk '
+      /<UnitTestResult / { failing = ($0 ~ /outcome="(Failed|Error|Timeout|Aborted)"/) }
+      failing && /<Message>/ { inmsg = 1; msg = "" }
+      inmsg { line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line); msg = msg " " line }
+      inmsg && /<\/Message>/ { inmsg = 0; failing = 0; gsub(/[ \t]+/, " ", msg); print substr(msg, 1, 400) }
+    ' "$trx" | unescape || true)
 done
 failed=$((failed + aborted))   # an aborted run counts as (at least) one failure
 

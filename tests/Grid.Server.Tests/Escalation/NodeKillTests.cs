@@ -66,16 +66,21 @@ public sealed class NodeKillTests
     [Fact]
     public async Task Of_two_running_nodes_the_one_killed_mid_batch_leaves_its_claimed_rungs_to_the_other_once()
     {
-        // Both nodes run Hangfire from the start: this in-process server and a server process beside it.
-        await using var survivor = await TestServer.StartAsync(TestServer.DatabaseName("kill2"), settings: EscalationCluster.Settings);
-        await EscalationCluster.UseSecondScaleLadderAsync(survivor.ConnectionString);
-        var doomedConnection = new NpgsqlConnectionStringBuilder(survivor.ConnectionString) { ApplicationName = "gridcity-doomed" }.ConnectionString;
+        // The in-process host serves HTTP only at first; the doomed node (a process of its own) is the only
+        // scheduler until it is caught mid-batch, so it is the one that claims (with both running from the
+        // start, either may claim every due case and the other never gets one). Then the survivor starts
+        // beside it, and both run when the doomed node is killed.
+        var quiet = new Dictionary<string, string?>(EscalationCluster.Settings) { ["Grid:Jobs:Enabled"] = "false" };
+        await using var web = await TestServer.StartAsync(TestServer.DatabaseName("kill2"), settings: quiet);
+        await EscalationCluster.UseSecondScaleLadderAsync(web.ConnectionString);
+        var doomedConnection = new NpgsqlConnectionStringBuilder(web.ConnectionString) { ApplicationName = "gridcity-doomed" }.ConnectionString;
         using var node = StartNodeProcess(doomedConnection);
+        TestServer? survivorNode = null;
         try
         {
-            Assert.Equal(2, await EscalationCluster.PollAsync(() => InstancesAsync(survivor), n => n >= 2, TimeSpan.FromSeconds(90)));
+            Assert.Equal(1, await EscalationCluster.PollAsync(() => InstancesAsync(web), n => n >= 1, TimeSpan.FromSeconds(90)));
 
-            var world = await TestWorld.CreateAsync(survivor);
+            var world = await TestWorld.CreateAsync(web);
             var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
             await world.PersonAsync(Role.GridHead, world.Cells[0]);
             var op = await world.PersonAsync([Role.Operator], []);
@@ -87,25 +92,30 @@ public sealed class NodeKillTests
                 await op.StepOkAsync(c.Id, "dispatch");
                 ids.Add(c.Id);
             }
-            // Warnings fall due one a second from about 1.5 s on, so runs of the claim job on both nodes
-            // claim them while the event lock below is held.
+            // Warnings fall due one a second from about 1.5 s on, so the doomed node's claim runs take
+            // them while the event lock below is held.
             for (var i = 0; i < ids.Count; i++)
             {
-                await EscalationCluster.SetClockAsync(survivor, ids[i], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4 + 2 * i));
+                await EscalationCluster.SetClockAsync(web, ids[i], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4 + 2 * i));
             }
 
             // Block inserts into case_events (migration 0100 removed 0010's global advisory lock, which
             // this test used to hold): a claim batch stops at its event insert, its rows locked and its
             // rungs written but not committed: mid-batch.
-            await using var admin = new NpgsqlConnection(survivor.ConnectionString);
+            await using var admin = new NpgsqlConnection(web.ConnectionString);
             await admin.OpenAsync();
             await admin.ExecuteAsync("create extension if not exists pgrowlocks");
             await using var gate = await admin.BeginTransactionAsync();
             await admin.ExecuteAsync("lock table case_events in share mode", transaction: gate);
-            await using var watcher = new NpgsqlConnection(survivor.ConnectionString);
+            await using var watcher = new NpgsqlConnection(web.ConnectionString);
             await watcher.OpenAsync();
-            var held = await EscalationCluster.PollAsync(() => HeldByDoomedAsync(watcher, ids), h => h.Count > 0, TimeSpan.FromSeconds(30));
+            var held = await EscalationCluster.PollAsync(() => HeldByDoomedAsync(watcher, ids), h => h.Count > 0, TimeSpan.FromSeconds(30),
+                _ => "the other node to hold cases mid-batch; " + DescribeAsync(watcher, ids).GetAwaiter().GetResult());
             Assert.True(held.Count > 0, "The other node never stopped mid-batch holding cases of the ladders.");
+
+            // The second node starts and runs beside the doomed one (its claims, too, wait at the gate).
+            survivorNode = await TestServer.StartAsync("survivor", web.ConnectionString, EscalationCluster.Settings);
+            Assert.Equal(2, await EscalationCluster.PollAsync(() => InstancesAsync(web), n => n >= 2, TimeSpan.FromSeconds(90)));
 
             // The kill takes effect when sent (SIGKILL); waiting to see the exit can take long on a busy machine.
             var killedAt = DateTimeOffset.UtcNow;
@@ -115,15 +125,15 @@ public sealed class NodeKillTests
 
             foreach (var id in ids)
             {
-                var rungs = await EscalationCluster.WaitForRungsAsync(survivor, id, 5, TimeSpan.FromSeconds(40));
+                var rungs = await EscalationCluster.WaitForRungsAsync(web, id, 5, TimeSpan.FromSeconds(40));
                 Assert.Equal(["warning", "assignee", "grid_head", "street_leader", "district"], rungs.Select(r => r.Level));
             }
             foreach (var id in ids)
             {
-                await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(survivor, id)).Count, n => n == 5,
+                await EscalationCluster.AssertStaysAsync(async () => (await EscalationCluster.RungsAsync(web, id)).Count, n => n == 5,
                     TimeSpan.FromSeconds(0.5), $"five rungs of case {id}");
             }
-            await using var conn = await survivor.Db.OpenConnectionAsync();
+            await using var conn = await web.Db.OpenConnectionAsync();
             var perCase = await conn.QueryAsync<(long CaseId, int Rungs, int Events, int History)>("""
                 select c.id, (select count(*)::int from escalations e where e.case_id = c.id),
                        (select count(*)::int from case_events v where v.case_id = c.id and v.kind = 'case_escalated'),
@@ -136,13 +146,14 @@ public sealed class NodeKillTests
             // The warnings the dead node had written but not committed fired once, after the kill, by the node still running.
             foreach (var id in held)
             {
-                var warning = Assert.Single(await EscalationCluster.RungsAsync(survivor, id), r => r.Level == "warning");
+                var warning = Assert.Single(await EscalationCluster.RungsAsync(web, id), r => r.Level == "warning");
                 Assert.True(warning.At > killedAt, $"Case {id}'s warning fired at {warning.At:O}, before the kill at {killedAt:O}.");
             }
         }
         finally
         {
             if (!node.HasExited) node.Kill(entireProcessTree: true);
+            if (survivorNode is not null) await survivorNode.DisposeAsync();
         }
     }
 
@@ -185,17 +196,38 @@ public sealed class NodeKillTests
     /// <summary>
     /// Cases of <paramref name="ids"/> whose rows the doomed node's claim holds locked while it waits for the
     /// case_events table lock (its event insert): its rungs are written, nothing of the batch is committed.
+    /// Only cases without a committed rung count, so what is held is their first rung, the warning.
     /// </summary>
     private static async Task<List<long>> HeldByDoomedAsync(NpgsqlConnection conn, List<long> ids) =>
         (await conn.QueryAsync<long>("""
             select c.id from cases c
             join pgrowlocks('cases') l on l.locked_row = c.ctid
             where c.id = any(@Ids)
+              and not exists (select 1 from escalations e where e.case_id = c.id)
               and exists (select 1 from pg_stat_activity a
                           join pg_locks k on k.pid = a.pid and not k.granted and k.locktype = 'relation'
                                          and k.relation = 'case_events'::regclass
                           where a.application_name = 'gridcity-doomed' and a.pid = any(l.pids))
             """, new { Ids = ids.ToArray() })).ToList();
+
+    /// <summary>What the connections of the test database are doing and who holds which case: said when the wait fails.</summary>
+    private static async Task<string> DescribeAsync(NpgsqlConnection conn, List<long> ids)
+    {
+        var activity = await conn.QueryAsync<string>("""
+            select a.pid || ' ' || coalesce(a.application_name, '') || ' ' || coalesce(a.state, '') || ' '
+                   || coalesce(a.wait_event_type || ':' || a.wait_event, '-') || ' ' || left(regexp_replace(a.query, '\s+', ' ', 'g'), 60)
+            from pg_stat_activity a where a.datname = current_database() and a.pid <> pg_backend_pid() and a.state <> 'idle'
+            """);
+        var locks = await conn.QueryAsync<string>("""
+            select c.id || ' by ' || array_to_string(l.pids, ',') from cases c
+            join pgrowlocks('cases') l on l.locked_row = c.ctid where c.id = any(@Ids)
+            """, new { Ids = ids.ToArray() });
+        var rungs = await conn.QueryAsync<string>("select case_id || ':' || level from escalations where case_id = any(@Ids) order by id", new { Ids = ids.ToArray() });
+        var servers = await conn.QueryAsync<string>("select id from hangfire.server");
+        var apps = await conn.QueryAsync<string>("select coalesce(application_name,'?') || ':' || count(*) from pg_stat_activity where datname = current_database() group by application_name");
+        var jobs = await conn.QueryAsync<string>("select coalesce(statename,'?') || ':' || count(*) from hangfire.job group by statename");
+        return $"servers [{string.Join("; ", servers)}], apps [{string.Join("; ", apps)}], jobs [{string.Join("; ", jobs)}], busy connections [{string.Join("; ", activity)}], case row locks [{string.Join("; ", locks)}], rungs [{string.Join(" ", rungs)}]";
+    }
 
     private static async Task<int> InstancesAsync(TestServer server)
     {
