@@ -11,7 +11,8 @@
 --   moves a case out of / into the kept number when it was / is running with a deadline before the
 --   row's overdue_as_of. The comparison is in the UPDATE's WHERE, so when the row was moved on by a
 --   concurrent catch-up (below), PostgreSQL re-evaluates it against the row as committed;
--- - a catch-up (OverdueCounts, every few seconds) that locks the rows it moves, and then, in a new
+-- - a catch-up (OverdueCounts, every few seconds) that locks the rows where a deadline passed since
+--   their overdue_as_of, and then, in a new
 --   statement (a snapshot that sees every change whose trigger ran before it got the lock), adds the
 --   running cases whose deadline passed since overdue_as_of and sets overdue_as_of forward. A change
 --   that commits after the catch-up's snapshot still had its old row counted by the catch-up, and its

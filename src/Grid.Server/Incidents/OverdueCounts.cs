@@ -17,9 +17,16 @@ public sealed class OverdueCounts(IDbContextFactory<GridDbContext> contexts, IOp
     ILogger<OverdueCounts> log) : BackgroundService
 {
     // Locked first, counted in a later statement: its snapshot then sees every change whose trigger
-    // had already moved the row (see migration 0102).
+    // had already moved the row (see migration 0102). Only rows with a deadline to take in: what the
+    // list reads costs the deadlines since overdue_as_of, not the time since, so a cell where none
+    // passed is left as it is (no write every few seconds per cell for nothing).
     private const string LockSql = """
-        select cell_code as "Value" from cell_case_counts where overdue_as_of < @Now order by cell_code for update skip locked
+        select n.cell_code as "Value" from cell_case_counts n
+        where n.overdue_as_of < @Now
+          and exists (select 1 from cases c where c.cell_code = n.cell_code and c.state in ('dispatched','in_progress')
+                        and c.deadline >= n.overdue_as_of and c.deadline < @Now)
+        order by n.cell_code
+        for update of n skip locked
         """;
 
     private const string MoveSql = """
