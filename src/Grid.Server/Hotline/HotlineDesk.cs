@@ -98,7 +98,7 @@ public sealed class HotlineDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var viewer = await ViewerAsync();
         if (!viewer.Roles.Any(r => r is Role.Operator or Role.ShiftLead)) return [];
-        return (await open311.PendingAsync()).Select(p => new PendingRequest(p.Token, p.ServiceCode, p.AddressString, p.Description)).ToList();
+        return (await open311.PendingAsync()).Select(p => new PendingRequest(p.Token, p.ServiceCode, p.AddressString, p.Description) { CaseNo = p.CaseNo }).ToList();
     }
 
     public async Task<(long? CaseId, string? Error)> PlaceAsync(Guid token, double lat, double lon)

@@ -137,7 +137,7 @@ public static class HotlineEndpoints
     {
         if (await CheckKeyAsync(http, keys, clock) is { } refused) return refused;
         if (after is < 0) return Problems.BadRequest("'after' is the cursor of the previous page (0 for the beginning).");
-        if (limit is < 1 or > 1000) return Problems.BadRequest("'limit' must be between 1 and 1000.");
+        if (limit is < 1 or > 1000) return Problems.BadRequest("'limit' (changes per page; a change of a merged case gives one item per ticket) must be between 1 and 1000.");
         var rows = await tickets.FeedAsync(after ?? 0, limit ?? 200);
         var items = rows.Select(r => new FeedItem(r.Seq, r.At, r.TicketId, r.CaseId, r.CaseNo, r.Action, r.State,
             r.State is "closed" or "cancelled" ? "closed" : "open", r.Note, r.PublicNote)).ToList();

@@ -40,22 +40,30 @@ public sealed class HotlineRepository(IDbContextFactory<GridDbContext> contexts)
     // Status changes of each ticket's case and, once merged, of the case it was merged into. The
     // cursor is the seq of the last item; rows are read in (transaction, seq) order from that event's
     // position, only of transactions that have ended (Realtime.EventRepository.StableRowsAfterSql),
-    // so the hotline never misses a change that commits late and never sees one twice.
+    // so the hotline never misses a change that commits late and never sees one twice. The limit
+    // counts events, not rows: one event of a case that several tickets were merged into gives a row
+    // per ticket, and all of them come in the same page (the cursor moves past the whole event).
     private const string FeedSql = """
+        with ev as (
+            select e.* from case_events e
+            where (e.xact_id, e.seq) > (coalesce((select x.xact_id from case_events x where x.seq = @After), '0'), @After)
+              and e.xact_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+              and e.kind in ('case_reported','case_changed','case_escalated')
+              and exists (select 1 from cases c join hotline_tickets t on t.case_id = c.id
+                          where c.id = e.case_id or c.merged_into = e.case_id)
+            order by e.xact_id, e.seq
+            limit @Limit
+        )
         select e.seq as "Seq", e.at as "At", t.external_id as "TicketId", c.id as "CaseId", c.case_no as "CaseNo",
                e.payload->>'action' as "Action", e.payload->>'state' as "State",
                (select h.reason from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
                 order by h.id desc limit 1) as "Note",
                (select h.public_note from case_history h where h.case_id = e.case_id and h.at = e.at and h.action = e.payload->>'action'
                 order by h.id desc limit 1) as "PublicNote"
-        from case_events e
+        from ev e
         join cases c on c.id = e.case_id or c.merged_into = e.case_id
         join hotline_tickets t on t.case_id = c.id
-        where (e.xact_id, e.seq) > (coalesce((select x.xact_id from case_events x where x.seq = @After), '0'), @After)
-          and e.xact_id < (select pg_snapshot_xmin(pg_current_snapshot()))
-          and e.kind in ('case_reported','case_changed','case_escalated')
         order by e.xact_id, e.seq, t.external_id
-        limit @Limit
         """;
 
     public async Task<IReadOnlyList<FeedRow>> FeedAsync(long after, int limit)

@@ -73,7 +73,11 @@ public sealed class HistoryRow
 
 public sealed record NewCase(double Lat, double Lon, string Address, string CategoryCode, string Source, string Priority,
     string Description, string? ReporterName, string? ReporterPhone, string CellCode, Guid? ReportedBy, DateTimeOffset Now,
-    string? ReporterEmail = null);
+    string? ReporterEmail = null)
+{
+    /// <summary>A case number taken when the report arrived (an address-only Open311 request), else a new one.</summary>
+    public string? ReservedCaseNo { get; init; }
+}
 
 /// <summary>Who may see which cases, as SQL parameters; see <see cref="CaseRepository.ScopeSql"/>.</summary>
 public sealed record Scope(Guid Me, bool All, string? Street, string? Unit);
@@ -262,6 +266,17 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
             .Select(g => new { State = g.Key, Count = g.LongCount() }).ToDictionaryAsync(x => x.State, x => x.Count);
     }
 
+    // The case number is the report's day in the city's time zone and the sequence, as
+    // to_char(.., 'YYYYMMDD') || lpad(nextval, 6, '0') made it before (lpad cuts longer numbers).
+    private static readonly TimeZoneInfo CaseNoZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+
+    internal static string CaseNo(DateTimeOffset now, long seq)
+    {
+        var n = seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TimeZoneInfo.ConvertTime(now, CaseNoZone).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)
+            + (n.Length > 6 ? n[..6] : n.PadLeft(6, '0'));
+    }
+
     public const string InsertHistorySql = """
         insert into case_history (case_id, at, actor_id, action, from_state, to_state, reason, evidence, details)
         values (@CaseId, @At, @ActorId, @Action, @FromState, @ToState, @Reason, @Evidence::jsonb, @Details::jsonb)
@@ -303,8 +318,9 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
     /// <paramref name="Meters"/> (on the spheroid) reported since <paramref name="Since"/>.</summary>
     public sealed record DuplicateSearch(double Meters, DateTimeOffset Since);
 
-    // A report is one statement: the case (its number: the report's day in the city's time zone and the
-    // sequence, lpad cutting longer numbers, as it always was), its first history row, the reporter row, the idempotency key when one was sent,
+    // A report is one statement: the case (its number: the one reserved on arrival, else the report's
+    // day in the city's time zone and the sequence, as CaseNo() makes it; coalesce evaluates nextval only
+    // when there is no reserved number), its first history row, the reporter row, the idempotency key when one was sent,
     // the likely-duplicate flags and the case_reported event with its NOTIFY (delivered at commit). One
     // round trip instead of one per SaveChanges. All parts share one snapshot, so each reads the new case
     // from "c" (the INSERT's RETURNING: the row as stored, after its triggers), never from the table;
@@ -314,7 +330,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         with c as (
             insert into cases (case_no, location, address, category_code, source, priority, description, reporter_name, reporter_phone,
                                reporter_email, state, cell_code, reported_by, created_at, updated_at, version)
-            values (to_char(@Now at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0'),
+            values (coalesce(@ReservedCaseNo, to_char(@Now at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0')),
                     ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @Address, @Category, @Source, @Priority, @Description,
                     @ReporterName, @ReporterPhone, @ReporterEmail, 'reported', @Cell, @ReportedBy, @Now, @Now, 1)
             returning *
@@ -394,7 +410,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
             Text("ReporterEmail", report.ReporterEmail), Text("Cell", report.CellCode),
             new NpgsqlParameter("ReportedBy", NpgsqlDbType.Uuid) { Value = (object?)report.ReportedBy ?? DBNull.Value },
             Text("Details", JsonSerializer.Serialize(new { source = report.Source, cell = report.CellCode })),
-            Text("Key", idempotencyKey), Text("RequestHash", requestHash), Text("Action", "report"),
+            Text("Key", idempotencyKey), Text("RequestHash", requestHash), Text("Action", "report"), Text("ReservedCaseNo", report.ReservedCaseNo),
             new NpgsqlParameter("Since", NpgsqlDbType.TimestampTz) { Value = duplicates.Since },
             new NpgsqlParameter("Meters", NpgsqlDbType.Double) { Value = duplicates.Meters },
             new NpgsqlParameter("DegLat", NpgsqlDbType.Double) { Value = box.DegLat }, new NpgsqlParameter("DegLon", NpgsqlDbType.Double) { Value = box.DegLon })

@@ -13,7 +13,11 @@ namespace Grid.Server.Intake;
 /// <summary>A report as any channel hands it in: field app, command center, Open311, hotline, monitoring system.</summary>
 /// <param name="ReportedBy">The signed-in reporter; null for citizens, hotline callers and devices.</param>
 public sealed record IntakeReport(double? Lat, double? Lon, string? Address, string? CategoryCode, string? Description,
-    string Priority, string Source, string? ReporterName, string? ReporterPhone, string? ReporterEmail, Guid? ReportedBy);
+    string Priority, string Source, string? ReporterName, string? ReporterPhone, string? ReporterEmail, Guid? ReportedBy)
+{
+    /// <summary>The case number answered when the report arrived, before it had a place (Open311 address-only).</summary>
+    public string? ReservedCaseNo { get; init; }
+}
 
 /// <summary>How a channel names the fields, so error messages use the names its clients send.</summary>
 public sealed record IntakeFields(string Lat, string Lon, string Category, string Description, string Address, string Name,
@@ -70,7 +74,10 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         }
         var now = clock.GetUtcNow();
         var report = new NewCase(r.Lat.Value, r.Lon.Value, r.Address?.Trim() ?? "", r.CategoryCode!.Trim(), r.Source, r.Priority,
-            r.Description!.Trim(), Blank(r.ReporterName), Blank(r.ReporterPhone), located.Code, r.ReportedBy, now, Blank(r.ReporterEmail));
+            r.Description!.Trim(), Blank(r.ReporterName), Blank(r.ReporterPhone), located.Code, r.ReportedBy, now, Blank(r.ReporterEmail))
+        {
+            ReservedCaseNo = r.ReservedCaseNo,
+        };
         var outcome = await cases.InsertReportAsync(report, idempotencyKey, requestHash ?? "",
             new CaseRepository.DuplicateSearch(City.DuplicateRadiusMeters, now.AddDays(-City.DuplicateWindowDays)), async (db, id, candidates) =>
         {

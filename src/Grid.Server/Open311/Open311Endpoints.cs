@@ -28,7 +28,8 @@ public sealed record IssuedKey(long Id, string Name, string Key, int RatePerMinu
 public sealed record ApiKeyView(long Id, string Name, string KeyPrefix, int RatePerMinute, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string Scope);
 public sealed record KeyScopeRequest(string? Scope);
 public sealed record PlaceRequest(double? Lat, double? Lon);
-public sealed record PendingView(Guid Token, string ServiceCode, string? AddressString, string Description, DateTimeOffset CreatedAt, string? MediaUrl);
+public sealed record PendingView(Guid Token, string ServiceCode, string? AddressString, string Description, DateTimeOffset CreatedAt, string? MediaUrl,
+    string? CaseNo);
 public sealed record PlacedView(Guid Token, long CaseId);
 
 /// <summary>
@@ -228,9 +229,11 @@ public static class Open311Endpoints
             first, last, F("phone"), F("email"), F("device_id"), F("account_id"), now);
         if (lat is null)
         {
-            await repo.InsertPendingAsync(request);
-            return Open311Format.Write(xml, "service_requests", new O311List("request", [new O311Obj().Add("token", request.Token.ToString())
-                .Add("service_notice", "The address will be placed on the map by the command center; ask tokens/{token} for the service_request_id.")
+            // Services are advertised as realtime, so the id is answered at once here too: the case number
+            // is taken now and carried by the case made when an operator places the address on the map.
+            var reserved = await repo.InsertPendingAsync(request);
+            return Open311Format.Write(xml, "service_requests", new O311List("request", [new O311Obj().Add("service_request_id", reserved)
+                .Add("service_notice", "Received. The command center will place the address on the map; the request keeps this service_request_id.")
                 .Add("account_id", request.AccountId)]), StatusCodes.Status201Created);
         }
         // The page makes the tracking code when the citizen presses send and resends it from its offline
@@ -438,7 +441,7 @@ public static class Open311Endpoints
     {
         if (!Viewer.From(http.User).Roles.Any(r => r is Role.Operator or Role.ShiftLead)) return Problems.Forbidden("Only operators place Open311 requests.");
         return TypedResults.Ok<IReadOnlyList<PendingView>>((await repo.PendingAsync())
-            .Select(p => new PendingView(p.Token, p.ServiceCode, p.AddressString, p.Description, p.CreatedAt, p.MediaUrl)).ToList());
+            .Select(p => new PendingView(p.Token, p.ServiceCode, p.AddressString, p.Description, p.CreatedAt, p.MediaUrl, p.CaseNo)).ToList());
     }
 
     /// <summary>An operator puts an address-only Open311 request on the map; it then becomes a case like any other.</summary>
@@ -451,7 +454,7 @@ public static class Open311Endpoints
         if (pending is null) return Problems.Conflict($"Request {token} does not exist or was already placed.");
         var name = string.Join(" ", new[] { pending.FirstName, pending.LastName }.Where(s => s is not null));
         var report = new IntakeReport(body.Lat, body.Lon, pending.AddressString, pending.ServiceCode, pending.Description, "normal", "open311",
-            name.Length == 0 ? null : name, pending.Phone, pending.Email, null);
+            name.Length == 0 ? null : name, pending.Phone, pending.Email, null) { ReservedCaseNo = pending.CaseNo };
         var errors = new Errors();
         await intake.CheckAsync(report, errors, IntakeFields.Api);
         if (errors.Any) return errors.ToProblem();

@@ -58,14 +58,17 @@ public sealed class RequestRow
     public DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? ExpectedAt { get; init; }
     public string Address { get; init; } = "";
-    public double Lat { get; init; }
-    public double Lon { get; init; }
+    /// <summary>Null while an address-only request waits to be placed on the map.</summary>
+    public double? Lat { get; init; }
+    public double? Lon { get; init; }
     public string? MediaUrl { get; init; }
 }
 
 public sealed class PendingRow
 {
     public Guid Token { get; init; }
+    /// <summary>The service_request_id the client was given (null for requests from before migration 0052).</summary>
+    public string? CaseNo { get; init; }
     public long ApiKeyId { get; init; }
     public string ServiceCode { get; init; } = "";
     public string? AddressString { get; init; }
@@ -211,10 +214,23 @@ public sealed class Open311Repository(IDbContextFactory<GridDbContext> contexts)
         return db.SaveChangesAsync();
     }
 
-    public async Task InsertPendingAsync(NewOpen311Request r)
+    /// <summary>
+    /// Stores an address-only request until an operator places it, with the case number its case will
+    /// carry, taken now: the client gets its service_request_id at once and has no reason to post again.
+    /// </summary>
+    public async Task<string> InsertPendingAsync(NewOpen311Request r)
     {
         await using var db = await contexts.CreateDbContextAsync();
-        await InsertRequestAsync(db, r, null);
+        var seq = await db.Database.SqlQueryRaw<long>("select nextval('case_no_seq') as \"Value\"").SingleAsync();
+        var caseNo = Incidents.CaseRepository.CaseNo(r.Now, seq);
+        db.Add(new Open311RequestRecord
+        {
+            Token = r.Token, ApiKeyId = r.ApiKeyId, ServiceCode = r.ServiceCode, AddressString = r.AddressString,
+            Description = r.Description, MediaUrl = r.MediaUrl, Attributes = r.Attributes, FirstName = r.FirstName, LastName = r.LastName,
+            Phone = r.Phone, Email = r.Email, DeviceId = r.DeviceId, AccountId = r.AccountId, CreatedAt = r.Now, CaseNo = caseNo,
+        });
+        await db.SaveChangesAsync();
+        return caseNo;
     }
 
     public async Task<(bool Found, string? CaseNo)> TokenAsync(Guid token)
@@ -224,14 +240,14 @@ public sealed class Open311Repository(IDbContextFactory<GridDbContext> contexts)
                          where r.Token == token
                          join c0 in db.Set<Incidents.CaseRecord>() on r.CaseId equals c0.Id into cases
                          from c in cases.DefaultIfEmpty()
-                         select new { r.Token, CaseNo = c.CaseNo }).FirstOrDefaultAsync();
+                         select new { r.Token, CaseNo = c.CaseNo ?? r.CaseNo }).FirstOrDefaultAsync();
         return row is null ? (false, null) : (true, row.CaseNo);
     }
 
     private static IQueryable<PendingRow> Pending(GridDbContext db) =>
         db.Set<Open311RequestRecord>().Where(r => r.CaseId == null).Select(r => new PendingRow
         {
-            Token = r.Token, ApiKeyId = r.ApiKeyId, ServiceCode = r.ServiceCode, AddressString = r.AddressString, Description = r.Description,
+            Token = r.Token, CaseNo = r.CaseNo, ApiKeyId = r.ApiKeyId, ServiceCode = r.ServiceCode, AddressString = r.AddressString, Description = r.Description,
             MediaUrl = r.MediaUrl, Attributes = r.Attributes, FirstName = r.FirstName, LastName = r.LastName, Phone = r.Phone, Email = r.Email,
             CreatedAt = r.CreatedAt,
         });
@@ -278,7 +294,21 @@ public sealed class Open311Repository(IDbContextFactory<GridDbContext> contexts)
           and (@Codes::text[] is null or c.category_code = any(@Codes))
           and (@Ids::text[] is not null or (c.created_at >= @Start and c.created_at <= @End))
           and (@Open::boolean is null or (@Open = (coalesce(m.state, c.state) not in ('closed','cancelled'))))
-        order by c.created_at desc, c.id desc
+        union all
+        -- Address-only requests not yet placed on the map: open, under the number they were given, without a position.
+        select 0, r.case_no, 'reported', null, 'reported',
+               'Received; waiting for the command center to place the address on the map.',
+               r.service_code, k.name_zh, r.description, du.name_zh, r.created_at, r.created_at, null, coalesce(r.address_string, ''),
+               null, null, r.media_url
+        from open311_requests r
+        join categories k on k.code = r.service_code
+        join units du on du.id = k.default_unit_id
+        where r.case_id is null and r.case_no is not null
+          and (@Ids::text[] is null or r.case_no = any(@Ids))
+          and (@Codes::text[] is null or r.service_code = any(@Codes))
+          and (@Ids::text[] is not null or (r.created_at >= @Start and r.created_at <= @End))
+          and (@Open::boolean is null or @Open)
+        order by "RequestedAt" desc, "CaseNo" desc
         limit @Limit
         """;
 

@@ -49,6 +49,8 @@ public sealed class Open311RequestRecord
     public string? AccountId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? PlacedAt { get; set; }
+    /// <summary>The case number reserved for an address-only request when it arrived; its case gets it when placed.</summary>
+    public string? CaseNo { get; set; }
     public Guid? PlacedBy { get; set; }
 }
 
@@ -108,5 +110,7 @@ internal sealed class Open311RequestRecordConfiguration : IEntityTypeConfigurati
         e.Property(x => x.CreatedAt).HasColumnName("created_at").HasColumnType("timestamp with time zone").IsRequired();
         e.Property(x => x.PlacedAt).HasColumnName("placed_at").HasColumnType("timestamp with time zone");
         e.Property(x => x.PlacedBy).HasColumnName("placed_by").HasColumnType("uuid");
+        e.Property(x => x.CaseNo).HasColumnName("case_no").HasColumnType("text");
+        e.HasIndex(x => x.CaseNo).IsUnique().HasDatabaseName("open311_requests_case_no_key");
     }
 }

@@ -68,6 +68,51 @@ public sealed class HotlineTests
     }
 
     [Fact]
+    public async Task A_change_of_a_case_two_tickets_were_merged_into_comes_for_both_tickets_on_one_page_even_with_limit_one()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var hotline = System(server, await IntakeHelpers.IssueKeyAsync(world));
+        var start = await TestWorld.ReadAsync<FeedPage>(await hotline.GetAsync("/api/hotline/feed?after=0&limit=1000"));
+        var (lat, lon) = world.Inside(0);
+        var tickets = new[] { "12345-a-" + Guid.NewGuid().ToString("N")[..8], "12345-b-" + Guid.NewGuid().ToString("N")[..8] };
+        var cases = new List<long>();
+        foreach (var id in tickets)
+        {
+            var r = await hotline.PostAsJsonAsync("/api/hotline/tickets", new { ticketId = id, callerName = "王五", callerPhone = "13800002222",
+                lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Garbage piles up by the gate" });
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+            cases.Add((await r.Content.ReadFromJsonAsync<TicketReceipt>(TestWorld.Json))!.CaseId);
+        }
+        // The second ticket's case is flagged as a duplicate of the first and merged into it.
+        var op = await world.PersonAsync([Role.Operator, Role.ShiftLead], []);
+        var flags = await TestWorld.ReadAsync<System.Text.Json.JsonElement>(await op.Client.GetAsync($"/api/duplicates?status=open&caseId={cases[1]}"));
+        var flag = flags.EnumerateArray().Single(f => f.GetProperty("candidate").GetProperty("id").GetInt64() == cases[0]);
+        var merged = await op.Client.PostAsJsonAsync($"/api/duplicates/{flag.GetProperty("id").GetInt64()}/merge", new { reason = "Same pile" });
+        Assert.Equal(HttpStatusCode.OK, merged.StatusCode);
+        await op.StepOkAsync(cases[0], "register");
+
+        // Walk the feed one change per page: the registration of the surviving case comes for both tickets.
+        var seen = new List<FeedItem>();
+        var after = start.Cursor;
+        for (var page = 0; page < 2000; page++)
+        {
+            var p = await TestWorld.ReadAsync<FeedPage>(await hotline.GetAsync($"/api/hotline/feed?after={after}&limit=1"));
+            seen.AddRange(p.Items.Where(i => tickets.Contains(i.TicketId)));
+            if (p.Items.Count == 0) break;
+            Assert.Single(p.Items.Select(i => i.Seq).Distinct());
+            after = p.Cursor;
+        }
+        var register = seen.Where(i => i.Action == "register").ToList();
+        Assert.Equal(tickets.Order(), register.Select(i => i.TicketId).Order());
+        Assert.Single(register.Select(i => i.Seq).Distinct());
+        // Each ticket's item names the ticket's own case; the change is the surviving case's.
+        Assert.Equal(cases.Order(), register.Select(i => i.CaseId).Order());
+        // Every (change, ticket) item exactly once.
+        Assert.Equal(seen.Count, seen.Select(i => (i.Seq, i.TicketId)).Distinct().Count());
+    }
+
+    [Fact]
     public async Task An_operator_sees_the_caller_and_a_grid_worker_sees_them_masked()
     {
         var server = await TestServer.SharedAsync();

@@ -1,3 +1,4 @@
+using Dapper;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -314,7 +315,7 @@ public sealed class Open311SpecTests
     }
 
     [Fact]
-    public async Task The_token_flow_answers_like_the_spec_examples()
+    public async Task An_address_only_request_answers_like_the_realtime_spec_example_and_its_token_still_resolves()
     {
         var server = await TestServer.SharedAsync();
         var world = await TestWorld.CreateAsync(server);
@@ -326,15 +327,22 @@ public sealed class Open311SpecTests
             new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"));
         var text = await posted.Content.ReadAsStringAsync();
         Assert.True(posted.IsSuccessStatusCode, text);
-        // A token is answered instead of a service_request_id ("this should not be returned if token is returned").
-        AssertXmlShape(PostXml.Replace("service_request_id>293944</service_request_id", "token>12345</token"), XDocument.Parse(text));
-        var token = XDocument.Parse(text).Root!.Element("request")!.Element("token")!.Value;
+        // Services are advertised as realtime: the service_request_id is answered at once, address only or not,
+        // and no token ("this should not be returned if token is returned").
+        AssertXmlShape(PostXml, XDocument.Parse(text));
+        var request = XDocument.Parse(text).Root!.Element("request")!;
+        Assert.Null(request.Element("token"));
+        var id = request.Element("service_request_id")!.Value;
+        Assert.Matches("^[0-9]{14}$", id);
 
+        // Tokens handed out before (the request row keeps one) answer the same id in the spec's token shape.
+        await using var conn = await server.Db.OpenConnectionAsync();
+        var token = (await conn.ExecuteScalarAsync<Guid>("select token from open311_requests where case_no = @Id", new { Id = id })).ToString();
         var waiting = await GetXmlAsync(client, $"/open311/v2/tokens/{token}.xml?jurisdiction_id={Jurisdiction}");
         AssertXmlShape(TokenXml, waiting);
         var waitingJson = await GetJsonAsync(client, $"/open311/v2/tokens/{token}.json?jurisdiction_id={Jurisdiction}");
         AssertJsonShape(TokenJson, waitingJson);
-        Assert.Equal(JsonValueKind.Null, waitingJson[0].GetProperty("service_request_id").ValueKind);
+        Assert.Equal(id, waitingJson[0].GetProperty("service_request_id").GetString());
         Assert.Equal(token, waitingJson[0].GetProperty("token").GetString());
     }
 

@@ -112,31 +112,52 @@ public sealed class Open311Tests
     }
 
     [Fact]
-    public async Task An_address_only_request_gets_a_token_that_leads_to_the_request_once_placed()
+    public async Task An_address_only_request_gets_its_service_request_id_at_once_and_its_case_keeps_it_once_placed()
     {
         var server = await TestServer.SharedAsync();
         var world = await TestWorld.CreateAsync(server);
         var key = await IssueKeyAsync(world);
         var client = server.Anonymous();
+        var address = $"North gate of block {Guid.NewGuid():N}";
         var posted = await client.PostAsync("/open311/v2/requests.json", Form(("api_key", key), ("service_code", "E9901"),
-            ("address_string", "North gate of the test block"), ("description", "Garbage")));
+            ("address_string", address), ("description", "Garbage")));
         Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
-        var token = JsonDocument.Parse(await posted.Content.ReadAsStringAsync()).RootElement[0].GetProperty("token").GetString()!;
+        var answer = JsonDocument.Parse(await posted.Content.ReadAsStringAsync()).RootElement[0];
+        Assert.False(answer.TryGetProperty("token", out _), "An id is answered, not a token.");
+        var id = answer.GetProperty("service_request_id").GetString()!;
+        Assert.Matches("^[0-9]{14}$", id);
 
-        var before = XDocument.Parse(await client.GetStringAsync($"/open311/v2/tokens/{token}.xml")).Root!.Element("request")!;
-        Assert.Equal(token, before.Element("token")!.Value);
-        Assert.Equal("", before.Element("service_request_id")!.Value);
+        // Before anyone placed it: open, under that id, with the address and no position; in the list too.
+        var before = XDocument.Parse(await client.GetStringAsync($"/open311/v2/requests/{id}.xml")).Root!.Element("request")!;
+        Assert.Equal(id, before.Element("service_request_id")!.Value);
+        Assert.Equal("open", before.Element("status")!.Value);
+        Assert.Equal(address, before.Element("address")!.Value);
+        Assert.Equal("", before.Element("lat")!.Value);
+        Assert.Contains("place", before.Element("status_notes")!.Value);
+        var listed = JsonDocument.Parse(await client.GetStringAsync("/open311/v2/requests.json?service_code=E9901")).RootElement;
+        Assert.Single(listed.EnumerateArray(), r => r.GetProperty("service_request_id").GetString() == id);
 
         var op = await world.PersonAsync([Role.Operator], []);
+        var pending = JsonDocument.Parse(await op.Client.GetStringAsync("/api/open311/pending")).RootElement;
+        var mine = Assert.Single(pending.EnumerateArray(), p => p.GetProperty("caseNo").GetString() == id);
+        var token = mine.GetProperty("token").GetString()!;
         var (lat, lon) = world.Inside(1);
         var placed = await op.Client.PostAsJsonAsync($"/api/open311/pending/{token}/place", new { lat, lon });
         Assert.Equal(HttpStatusCode.OK, placed.StatusCode);
         var again = await op.Client.PostAsJsonAsync($"/api/open311/pending/{token}/place", new { lat, lon });
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
-        var after = JsonDocument.Parse(await client.GetStringAsync($"/open311/v2/tokens/{token}.json")).RootElement[0];
-        var id = after.GetProperty("service_request_id").GetString();
-        Assert.Matches("^[0-9]{14}$", id);
+        // Placed: the case carries the number the client was given, once, with the position the operator chose.
+        var caseId = JsonDocument.Parse(await placed.Content.ReadAsStringAsync()).RootElement.GetProperty("caseId").GetInt64();
+        var detail = JsonDocument.Parse(await op.Client.GetStringAsync($"/api/cases/{caseId}")).RootElement;
+        Assert.Equal(id, detail.GetProperty("caseNo").GetString());
+        var after = JsonDocument.Parse(await client.GetStringAsync($"/open311/v2/requests/{id}.json")).RootElement;
+        var one = Assert.Single(after.EnumerateArray());
+        Assert.Equal(lat, one.GetProperty("lat").GetDouble(), 6);
+        var relisted = JsonDocument.Parse(await client.GetStringAsync("/open311/v2/requests.json?service_code=E9901")).RootElement;
+        Assert.Single(relisted.EnumerateArray(), r => r.GetProperty("service_request_id").GetString() == id);
+        var byToken = JsonDocument.Parse(await client.GetStringAsync($"/open311/v2/tokens/{token}.json")).RootElement[0];
+        Assert.Equal(id, byToken.GetProperty("service_request_id").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/open311/v2/tokens/{Guid.NewGuid()}.json")).StatusCode);
     }
 

@@ -17,7 +17,11 @@ public sealed record SimilarCase(long Id, string CaseNo, string State, string Ad
 public sealed record HotlineOutcome(long? CaseId, string? CaseNo, int LikelyDuplicates, string? Error);
 
 /// <summary>An Open311 request that came with an address only, waiting to be placed on the map.</summary>
-public sealed record PendingRequest(Guid Token, string ServiceCode, string? Address, string Description);
+public sealed record PendingRequest(Guid Token, string ServiceCode, string? Address, string Description)
+{
+    /// <summary>The number the client was given when it sent the request; the case gets it when placed.</summary>
+    public string? CaseNo { get; init; }
+}
 
 /// <summary>The hotline page's data and steps for the circuit's person (implemented by the server, through the one intake path).</summary>
 public interface IHotlineSource

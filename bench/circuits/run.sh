@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Starts the demo server (its own process, so its CPU is measured apart from the loader's) on the
+# demo PostgreSQL cluster (.gridcity/pg-demo, port GRID_DEMO_PG_PORT, default 55432) at GRID_URLS
+# (default http://127.0.0.1:5080), runs the desk-circuit benchmark against it and stops the server.
+# Each run adds about rate x seconds cases to the demo city.
+#   bench/circuits/run.sh [--circuits 50] [--rate 50] [--seconds 20] [--sample 5]
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+cd "$GRID_ROOT"
+PG_PORT="${GRID_DEMO_PG_PORT:-55432}"
+URL="${GRID_URLS:-http://127.0.0.1:5080}"
+ensure_packages chromium
+ensure_cluster .gridcity/pg-demo "$PG_PORT" gridcity
+ensure_npm
+dotnet build src/Grid.Server -c Release -v q -nologo
+dotnet build bench/circuits -c Release -v q -nologo
+
+ConnectionStrings__Grid="Host=127.0.0.1;Port=$PG_PORT;Database=gridcity;Username=postgres" Grid__SeedDemo=true \
+  ASPNETCORE_URLS="$URL" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+  dotnet src/Grid.Server/bin/Release/net10.0/Grid.Server.dll > .gridcity/bench-circuits-server.log 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 240); do
+  curl -fs "$URL/health" >/dev/null 2>&1 && break
+  kill -0 "$server" 2>/dev/null || { cat .gridcity/bench-circuits-server.log; exit 1; }
+  sleep 0.5
+done
+grid_log "server pid $server at $URL; uptime: $(uptime)"
+GRID_CHROMIUM="${GRID_CHROMIUM:-/usr/bin/chromium}" dotnet bench/circuits/bin/Release/net10.0/Circuits.Bench.dll --url "$URL" \
+  --db "Host=127.0.0.1;Port=$PG_PORT;Database=gridcity;Username=postgres" "$@"
+grid_log "uptime: $(uptime)"
