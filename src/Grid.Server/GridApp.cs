@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Grid.Server.Admin;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
 using Grid.Server.Citizens;
@@ -67,6 +68,8 @@ public static class GridApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Migrator>();
         services.AddSingleton<CatalogueRepository>();
+        services.AddCatalogueAdmin();
+        services.AddAuditLog();
         services.AddSingleton<GridRepository>();
         services.AddSingleton<StaffRepository>();
         services.AddSingleton<CaseRepository>();
@@ -147,6 +150,9 @@ public static class GridApp
         routes.MapReadiness();
         routes.MapAuth();
         routes.MapCatalogue();
+        routes.MapCatalogueAdmin();
+        routes.MapAuditLog();
+        routes.MapConsoleRedirects();
         routes.MapGridCells();
         routes.MapCases();
         routes.MapCulture();

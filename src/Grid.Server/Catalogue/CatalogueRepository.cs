@@ -21,6 +21,7 @@ public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> context
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
     private sealed record Cached(WorkingCalendar Calendar, DateTimeOffset LoadedAt);
     private volatile Cached? _calendar;
+    private long _generation;
 
     // Filters go before the projection: EF cannot see through a constructor call.
     private static IQueryable<CategoryRow> Categories(IQueryable<CategoryRecord> categories) => categories
@@ -47,7 +48,18 @@ public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> context
         return await db.Set<UnitRecord>().OrderBy(u => u.Id).Select(u => new UnitRow(u.Id, u.NameZh, u.NameEn, u.Phone)).ToListAsync();
     }
 
-    /// <summary>The working calendar, reloaded at most once a minute.</summary>
+    /// <summary>
+    /// Forgets the cached calendar: called when an administrator changed it, on this node directly and on
+    /// every other node through <see cref="CalendarChanges"/> (NOTIFY grid_calendar). The minute of
+    /// <see cref="CacheFor"/> is only the backstop for a node whose listening connection was down.
+    /// </summary>
+    public void InvalidateCalendar()
+    {
+        Interlocked.Increment(ref _generation);
+        _calendar = null;
+    }
+
+    /// <summary>The working calendar, reloaded at most once a minute or when it was changed.</summary>
     public async Task<WorkingCalendar> CalendarAsync()
     {
         var now = clock.GetUtcNow();
@@ -55,6 +67,8 @@ public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> context
         {
             return cached.Calendar;
         }
+        // A load that began before a change was announced must not put the old calendar back in the cache.
+        var generation = Interlocked.Read(ref _generation);
         await using var db = await contexts.CreateDbContextAsync();
         var periods = await db.Set<WorkingPeriodRecord>().OrderBy(p => p.StartsAt).Select(p => new WorkingPeriod(p.StartsAt, p.EndsAt)).ToListAsync();
         var settings = await db.Set<CalendarSettingsRecord>().SingleAsync(s => s.Id == 1);
@@ -65,7 +79,7 @@ public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> context
             settings.RestWeekdays.Select(d => (DayOfWeek)d).ToHashSet(),
             days.Where(d => d.Kind == "holiday").Select(d => d.Day).ToHashSet(),
             days.Where(d => d.Kind == "workday").Select(d => d.Day).ToHashSet());
-        _calendar = new Cached(calendar, now);
+        if (Interlocked.Read(ref _generation) == generation) _calendar = new Cached(calendar, now);
         return calendar;
     }
 }

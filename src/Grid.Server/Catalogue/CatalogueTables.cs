@@ -34,6 +34,9 @@ public sealed class CategoryRecord
     public bool SelfHandleAllowed { get; set; }
     public string RegistrationCondition { get; set; } = "";
     public string ClosingCondition { get; set; } = "";
+    public int Version { get; set; } = 1;
+    public DateTimeOffset? UpdatedAt { get; set; }
+    public Guid? UpdatedBy { get; set; }
 }
 
 /// <summary>A row of <c>category_attributes</c>.</summary>
@@ -63,6 +66,16 @@ public sealed class CalendarSettingsRecord
     public int Id { get; set; }
     public string TimeZone { get; set; } = "Asia/Shanghai";
     public int[] RestWeekdays { get; set; } = [];
+    public int Version { get; set; } = 1;
+}
+
+/// <summary>A row of <c>calendar_years</c>: the version of one year's list of holidays and make-up days.</summary>
+public sealed class CalendarYearRecord
+{
+    public int Year { get; set; }
+    public int Version { get; set; } = 1;
+    public DateTimeOffset UpdatedAt { get; set; }
+    public Guid? UpdatedBy { get; set; }
 }
 
 /// <summary>A row of <c>calendar_days</c>.</summary>
@@ -109,6 +122,9 @@ internal sealed class CategoryRecordConfiguration : IEntityTypeConfiguration<Cat
         e.Property(x => x.SelfHandleAllowed).HasColumnName("self_handle_allowed").HasColumnType("boolean").IsRequired();
         e.Property(x => x.RegistrationCondition).HasColumnName("registration_condition").HasColumnType("text").IsRequired().HasDefaultValueSql("''::text");
         e.Property(x => x.ClosingCondition).HasColumnName("closing_condition").HasColumnType("text").IsRequired().HasDefaultValueSql("''::text");
+        e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
+        e.Property(x => x.UpdatedAt).HasColumnName("updated_at").HasColumnType("timestamp with time zone");
+        e.Property(x => x.UpdatedBy).HasColumnName("updated_by").HasColumnType("uuid");
     }
 }
 
@@ -150,6 +166,20 @@ internal sealed class CalendarSettingsRecordConfiguration : IEntityTypeConfigura
         e.Property(x => x.Id).HasColumnName("id").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
         e.Property(x => x.TimeZone).HasColumnName("time_zone").HasColumnType("text").IsRequired().HasDefaultValueSql("'Asia/Shanghai'::text");
         e.Property(x => x.RestWeekdays).HasColumnName("rest_weekdays").HasColumnType("integer[]").IsRequired().HasDefaultValueSql("'{0,6}'::integer[]");
+        e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
+    }
+}
+
+internal sealed class CalendarYearRecordConfiguration : IEntityTypeConfiguration<CalendarYearRecord>
+{
+    public void Configure(EntityTypeBuilder<CalendarYearRecord> e)
+    {
+        e.ToTable("calendar_years");
+        e.HasKey(x => x.Year);
+        e.Property(x => x.Year).HasColumnName("year").HasColumnType("integer").IsRequired();
+        e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
+        e.Property(x => x.UpdatedAt).HasColumnName("updated_at").HasColumnType("timestamp with time zone").IsRequired().HasDefaultValueSql("now()");
+        e.Property(x => x.UpdatedBy).HasColumnName("updated_by").HasColumnType("uuid");
     }
 }
 

@@ -44,6 +44,7 @@ public static class CitizenEndpoints
     {
         services.Configure<CitizenOptions>(config.GetSection("Grid:Citizens"));
         services.AddSingleton<CitizenRepository>();
+        services.AddScoped<global::Grid.Web.Pages.IFollowUpSource, FollowUpDesk>();
         return services;
     }
 
@@ -366,7 +367,7 @@ public static class CitizenEndpoints
     }
 
     /// <summary>GET /api/followups: the call takers' list of closed citizen cases whose follow-up is unanswered.</summary>
-    private static async Task<IResult> DueFollowUps(HttpContext http, CitizenRepository repo, IOptions<CitizenOptions> options, TimeProvider clock)
+    internal static async Task<IResult> DueFollowUps(HttpContext http, CitizenRepository repo, IOptions<CitizenOptions> options, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
         if (!IsCommandCenter(viewer)) return Problems.Forbidden("Only the command center's call takers see the follow-up list.");
@@ -376,7 +377,7 @@ public static class CitizenEndpoints
     }
 
     /// <summary>POST /api/followups/{caseId}: the call taker records the answer given on the phone.</summary>
-    private static async Task<IResult> RecordByPhone(long id, FollowUpAnswer? body, HttpContext http, CitizenRepository repo,
+    internal static async Task<IResult> RecordByPhone(long id, FollowUpAnswer? body, HttpContext http, CitizenRepository repo,
         CaseRepository cases, StaffRepository staff, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);

@@ -1,7 +1,9 @@
 using Grid.Domain.Incidents;
 using Grid.Domain.People;
 using Grid.Domain.Time;
+using Grid.Server.Catalogue;
 using Grid.Server.Staff;
+using Grid.Web.Pages.Admin;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -97,15 +99,6 @@ public static partial class DemoCity
 
     private const string InsertUnitSql = "insert into units (id, name_zh, name_en, phone) values (@Id, @NameZh, @NameEn, @Phone)";
 
-    private const string InsertCategorySql = """
-        insert into categories (code, kind, major_code, minor_code, major_name_zh, major_name_en, name_zh, name_en,
-                                limit_value, limit_unit, urgent_limit_value, urgent_limit_unit, default_unit_id, handler_role,
-                                self_handle_allowed, registration_condition, closing_condition)
-        values (@Code, @Kind, @MajorCode, @MinorCode, @MajorZh, @MajorEn, @NameZh, @NameEn,
-                @Limit, @Unit, @UrgentLimit, @UrgentUnit, @UnitId, @HandlerRole,
-                @SelfHandle, @RegistrationCondition, @ClosingCondition)
-        """;
-
     // The migration already writes the standard working periods and settings row; the demo states them again
     // so it does not depend on that, and keeps any calendar day a migration may have written.
     private const string UpsertPeriodSql = """
@@ -125,13 +118,21 @@ public static partial class DemoCity
     {
         foreach (var u in Units)
             await RunAsync(conn, tx, InsertUnitSql, ct, ("Id", u.Id), ("NameZh", u.NameZh), ("NameEn", u.NameEn), ("Phone", u.Phone));
+        // Through the console's own validation and insert: the seeder is one more user of that one way to write categories.
+        var unitIds = Units.Select(u => u.Id).ToHashSet();
+        var hoursPerDay = Periods.Aggregate(TimeSpan.Zero, (sum, p) => sum + (p.End - p.Start));
         foreach (var c in Categories)
         {
-            await RunAsync(conn, tx, InsertCategorySql, ct, ("Code", c.Code), ("Kind", c.Kind), ("MajorCode", c.Code[1..3]), ("MinorCode", c.Code[3..5]),
-                ("MajorZh", c.MajorZh), ("MajorEn", c.MajorEn), ("NameZh", c.NameZh), ("NameEn", c.NameEn), ("Limit", c.Limit),
-                ("Unit", c.Unit.ToCode()), ("UrgentLimit", c.UrgentLimit), ("UrgentUnit", c.UrgentUnit.ToCode()), ("UnitId", c.UnitId),
-                ("HandlerRole", c.HandlerRole), ("SelfHandle", c.SelfHandle), ("RegistrationCondition", c.RegistrationCondition),
-                ("ClosingCondition", c.ClosingCondition));
+            var input = new CategoryInput
+            {
+                Code = c.Code, MajorNameZh = c.MajorZh, MajorNameEn = c.MajorEn, NameZh = c.NameZh, NameEn = c.NameEn,
+                LimitValue = c.Limit, LimitUnit = c.Unit.ToCode(), UrgentLimitValue = c.UrgentLimit, UrgentLimitUnit = c.UrgentUnit.ToCode(),
+                DefaultUnitId = c.UnitId, HandlerRole = c.HandlerRole, SelfHandleAllowed = c.SelfHandle,
+                RegistrationCondition = c.RegistrationCondition, ClosingCondition = c.ClosingCondition,
+            };
+            var (valid, errors) = CategoryAdmin.Validate(input, unitIds, hoursPerDay);
+            if (valid is null) throw new InvalidOperationException($"Demo category {c.Code} is invalid: {string.Join(" ", errors.Values.SelectMany(e => e))}");
+            await CategoryAdmin.InsertAsync(conn, tx, valid, actor: null, now: null, ct);
         }
         foreach (var p in Periods)
             await RunAsync(conn, tx, UpsertPeriodSql, ct, ("Start", p.Start.ToString("HH:mm")), ("End", p.End.ToString("HH:mm")));

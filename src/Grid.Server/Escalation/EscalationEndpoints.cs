@@ -1,6 +1,8 @@
 using Grid.Domain.Escalation;
 using Grid.Domain.People;
+using Grid.Server.Admin;
 using Grid.Server.Auth;
+using Grid.Web.Pages.Admin;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Staff;
@@ -23,7 +25,7 @@ public sealed record UnreadCount(long Unread);
 /// <summary>A ladder rule: for a category code or prefix and/or a priority (neither = the default). Offsets are
 /// working time: the warning when (1 - warningFraction) of the limit is left; delaysSeconds of the rungs assignee
 /// (after the deadline), grid head, street leader, district supervision, each after the previous one.</summary>
-public sealed record LadderRequest(string? CategoryPrefix, string? Priority, double? WarningFraction, int[]? DelaysSeconds);
+public sealed record LadderRequest(string? CategoryPrefix, string? Priority, double? WarningFraction, int[]? DelaysSeconds, int? Version = null);
 
 public static class EscalationEndpoints
 {
@@ -40,6 +42,8 @@ public static class EscalationEndpoints
         ladders.MapGet("/", Ladders).RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode(), Role.Supervisor.ToCode(), Role.ShiftLead.ToCode()));
         ladders.MapPost("/", SaveLadder).RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
         ladders.MapDelete("/{id:long}", DeleteLadder).RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
+        ladders.MapGet("/preview", Preview).RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode(), Role.Supervisor.ToCode(), Role.ShiftLead.ToCode()));
+        ladders.MapPost("/preview", PreviewProposed).RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
 
         var inbox = app.MapGroup("/api/inbox").WithTags("Inbox");
         inbox.MapGet("/", List);
@@ -121,33 +125,23 @@ public static class EscalationEndpoints
     private static async Task<Ok<IReadOnlyList<LadderRow>>> Ladders(LadderRepository repo) => TypedResults.Ok(await repo.ListAsync());
 
     /// <summary>POST /api/escalation/ladders: creates or replaces the ladder of (categoryPrefix, priority); it applies
-    /// to the next rung of every open case it concerns.</summary>
-    private static async Task<Results<Ok<LadderRow>, ValidationProblem>> SaveLadder(LadderRequest? body, HttpContext http, LadderRepository repo,
-        TimeProvider clock)
-    {
-        var errors = new Errors();
-        var prefix = string.IsNullOrWhiteSpace(body?.CategoryPrefix) ? null : body.CategoryPrefix.Trim().ToUpperInvariant();
-        var priority = string.IsNullOrWhiteSpace(body?.Priority) ? null : body.Priority.Trim();
-        if (prefix is not null && !System.Text.RegularExpressions.Regex.IsMatch(prefix, "^[CE][0-9]{0,4}$"))
-        {
-            errors.Add("categoryPrefix", $"'{prefix}' is not a category code or prefix: C or E followed by up to 4 digits (E01 = all 市容环境 events, E0102 = 暴露垃圾).");
-        }
-        if (priority is not null and not ("normal" or "urgent")) errors.Add("priority", "'priority' is normal or urgent, or empty for both.");
-        if (body?.WarningFraction is not { } fraction || fraction is < 0 or >= 1 || double.IsNaN(fraction))
-        {
-            errors.Add("warningFraction", "'warningFraction' is the share of the limit after which the assignee is warned, from 0 (no warning) to below 1, e.g. 0.8.");
-        }
-        var delays = body?.DelaysSeconds ?? [];
-        if (delays.Length > 4) errors.Add("delaysSeconds", $"'delaysSeconds' has {delays.Length} entries; the ladder has 4 rungs after the warning (assignee, grid head, street leader, district).");
-        if (delays.Any(d => d is < 0 or > 30 * 24 * 3600)) errors.Add("delaysSeconds", "Each delay is 0 to 2592000 working seconds (30 days).");
-        if (errors.Any) return errors.ToProblem();
+    /// to the next rung of every open case it concerns. With <c>version</c>, a rule changed meanwhile answers 409.</summary>
+    private static async Task<IResult> SaveLadder(LadderRequest? body, HttpContext http, LadderAdmin admin, TimeProvider clock) =>
+        AdminAnswers.ToHttp(await admin.SaveAsync(Viewer.From(http.User),
+            body is null ? null : new LadderInput(body.CategoryPrefix, body.Priority, body.WarningFraction, body.DelaysSeconds, body.Version), clock.GetUtcNow()));
 
-        var id = await repo.SaveAsync(prefix, priority, body!.WarningFraction!.Value, delays, Viewer.From(http.User).PersonId, clock.GetUtcNow());
-        return TypedResults.Ok((await repo.ListAsync()).Single(l => l.Id == id));
+    private static async Task<IResult> DeleteLadder(long id, int? version, HttpContext http, LadderAdmin admin, TimeProvider clock)
+    {
+        var result = await admin.DeleteAsync(Viewer.From(http.User), id, version, clock.GetUtcNow());
+        return result.Ok ? TypedResults.NoContent() : AdminAnswers.ToHttp(result);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteLadder(long id, HttpContext http, LadderRepository repo, TimeProvider clock) =>
-        await repo.DeleteAsync(id, Viewer.From(http.User).PersonId, clock.GetUtcNow())
-            ? TypedResults.NoContent()
-            : Problems.NotFound($"There is no ladder rule {id} to delete (the default ladder can be changed, not deleted).");
+    /// <summary>GET /api/escalation/ladders/preview?category=&amp;priority=: when each rung would fire for a case dispatched now.</summary>
+    private static async Task<IResult> Preview(string? category, string? priority, LadderAdmin admin, TimeProvider clock) =>
+        AdminAnswers.ToHttp(await admin.PreviewAsync(category, priority, null, clock.GetUtcNow()));
+
+    /// <summary>POST /api/escalation/ladders/preview?category=&amp;priority= with a ladder: the same for that ladder, unsaved.</summary>
+    private static async Task<IResult> PreviewProposed(string? category, string? priority, LadderRequest? body, LadderAdmin admin, TimeProvider clock) =>
+        AdminAnswers.ToHttp(await admin.PreviewAsync(category, priority,
+            new LadderInput(body?.CategoryPrefix, body?.Priority, body?.WarningFraction, body?.DelaysSeconds), clock.GetUtcNow()));
 }

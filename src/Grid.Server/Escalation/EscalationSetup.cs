@@ -9,6 +9,8 @@ public static class EscalationSetup
         services.AddSingleton<EscalationRepository>();
         services.AddSingleton<RungClaims>();
         services.AddSingleton<LadderRepository>();
+        services.AddSingleton<LadderAdmin>();
+        services.AddScoped<global::Grid.Web.Pages.Admin.ILadderAdmin, LadderAdminSource>();
         services.AddTransient<ClaimDueRungsJob>();
         services.AddScoped<global::Grid.Web.Pages.IInboxSource, InboxSource>();
         return services;

@@ -42,6 +42,7 @@ public sealed class EscalationLadderRecord
     public int[] DelaysS { get; set; } = [];
     public DateTimeOffset UpdatedAt { get; set; }
     public Guid? UpdatedBy { get; set; }
+    public int Version { get; set; } = 1;
 }
 
 internal sealed class EscalationRecordConfiguration : IEntityTypeConfiguration<EscalationRecord>
@@ -93,5 +94,6 @@ internal sealed class EscalationLadderRecordConfiguration : IEntityTypeConfigura
         e.Property(x => x.DelaysS).HasColumnName("delays_s").HasColumnType("integer[]").IsRequired();
         e.Property(x => x.UpdatedAt).HasColumnName("updated_at").HasColumnType("timestamp with time zone").IsRequired().HasDefaultValueSql("now()");
         e.Property(x => x.UpdatedBy).HasColumnName("updated_by").HasColumnType("uuid");
+        e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
     }
 }

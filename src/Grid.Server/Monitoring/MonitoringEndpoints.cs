@@ -42,6 +42,8 @@ public static class MonitoringEndpoints
     {
         services.Configure<MonitoringOptions>(config.GetSection("Grid:Monitoring"));
         services.AddSingleton<MonitoringRepository>();
+        services.AddSingleton<MonitoringAdmin>();
+        services.AddScoped<global::Grid.Web.Pages.Admin.IDeviceAdmin, DeviceAdminSource>();
         return services;
     }
 
@@ -49,6 +51,7 @@ public static class MonitoringEndpoints
     {
         var admin = app.MapGroup("/api/monitoring").WithTags("Monitoring");
         admin.MapPost("/systems", SaveSystem);
+        admin.MapPost("/systems/{id}/rotate-secret", RotateSecret);
         admin.MapPost("/kinds", SaveKind);
         admin.MapPost("/devices", SaveDevice);
         admin.MapGet("/devices", ListDevices);
@@ -59,7 +62,7 @@ public static class MonitoringEndpoints
 
     private static bool IsCode(string? s) => s is { Length: > 0 and <= 40 } && s[0] is >= 'a' and <= 'z' && s.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_');
 
-    private static async Task<Results<Created<SystemSecret>, ProblemHttpResult>> SaveSystem(SystemRequest body, HttpContext http, MonitoringRepository repo, TimeProvider clock)
+    internal static async Task<Results<Created<SystemSecret>, ProblemHttpResult>> SaveSystem(SystemRequest body, HttpContext http, MonitoringRepository repo, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
         if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators register monitoring systems.");
@@ -69,7 +72,7 @@ public static class MonitoringEndpoints
         return TypedResults.Created($"/api/monitoring/systems/{body.Id}", new SystemSecret(body.Id!, body.Name.Trim(), secret));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> SaveKind(KindRequest body, HttpContext http, MonitoringRepository repo,
+    internal static async Task<Results<NoContent, ProblemHttpResult>> SaveKind(KindRequest body, HttpContext http, MonitoringRepository repo,
         CatalogueRepository catalogue, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
@@ -82,7 +85,7 @@ public static class MonitoringEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<DeviceView>, ValidationProblem, ProblemHttpResult>> SaveDevice(DeviceRequest body, HttpContext http,
+    internal static async Task<Results<Ok<DeviceView>, ValidationProblem, ProblemHttpResult>> SaveDevice(DeviceRequest body, HttpContext http,
         MonitoringRepository repo, GridRepository grid, IOptions<GridOptions> options, TimeProvider clock)
     {
         var viewer = Viewer.From(http.User);
@@ -99,6 +102,15 @@ public static class MonitoringEndpoints
         await repo.SaveDeviceAsync(body.Id!.Trim(), body.Kind!, body.Name?.Trim() ?? "", body.Lat.Value, body.Lon.Value, cell.Code, body.Address?.Trim() ?? "",
             viewer.PersonId, clock.GetUtcNow());
         return TypedResults.Ok(ToView((await repo.FindDeviceAsync(body.Id.Trim()))!, null));
+    }
+
+    /// <summary>POST /api/monitoring/systems/{id}/rotate-secret: a new alarm secret, shown once; the old one is refused from now on.</summary>
+    private static async Task<IResult> RotateSecret(string id, HttpContext http, MonitoringAdmin admin, TimeProvider clock)
+    {
+        var viewer = Viewer.From(http.User);
+        if (!viewer.Has(Role.Admin)) return Problems.Forbidden("Only administrators rotate alarm secrets.");
+        var result = await admin.RotateSecretAsync(viewer, id, clock.GetUtcNow());
+        return result.Ok ? TypedResults.Ok(new SystemSecret(id, "", result.Value!.Secret)) : Admin.AdminAnswers.ToHttp(result);
     }
 
     private static DeviceView ToView(DeviceRow d, IReadOnlyDictionary<string, int>? alarms) =>

@@ -5,6 +5,12 @@ namespace Grid.Web.Pages.Figures;
 /// <summary>Links and number formats shared by the figures pages.</summary>
 public static class FigureLinks
 {
+    /// <summary>
+    /// Axis labels for MudChart, escaped: MudBlazor writes them into the SVG as markup (a
+    /// MarkupString <c>&lt;text&gt;</c>), so a street or unit name is encoded here to be shown as text.
+    /// </summary>
+    public static string[] SvgText(IEnumerable<string> labels) => labels.Select(System.Net.WebUtility.HtmlEncode).ToArray();
+
     private static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
     public static string LocalDate(DateTimeOffset utc) => TimeZoneInfo.ConvertTime(utc, Zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

@@ -1,0 +1,18 @@
+namespace Grid.Web.Pages;
+
+/// <summary>A closed case with a citizen reporter whose follow-up answer (回访) is still missing.</summary>
+public sealed record FollowUpDue(long CaseId, string CaseNo, string Category, string Address, string? ReporterName, string? ReporterPhone,
+    string? TicketId, DateTimeOffset ClosedAt, bool NoAnswer);
+
+/// <summary>The answer recorded (and whether "not solved" reopened the case), or the server's reason it was not.</summary>
+public sealed record FollowUpOutcome(bool Recorded, bool Reopened, string? Error);
+
+/// <summary>The call takers' follow-up list for the circuit's person; implemented by the server over the API's own handlers.</summary>
+public interface IFollowUpSource
+{
+    /// <summary>The cases waiting for a follow-up call in the person's area, or none when the person may not see them.</summary>
+    Task<IReadOnlyList<FollowUpDue>> DueAsync();
+
+    /// <summary>Records what the reporter said on the phone (solved, satisfaction, a comment).</summary>
+    Task<FollowUpOutcome> RecordAsync(long caseId, bool? solved, string? satisfaction, string? comment);
+}
