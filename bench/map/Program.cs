@@ -3,7 +3,8 @@
 // city-sized boxes, signed in as a district supervisor. The case list both as first asked (every
 // state) and as the command center's map asks it (open cases, newest 200). Each figure is printed
 // beside the SQL the request ran, measured in the same run: the server logs its commands with their
-// parameters, and each read is run again under EXPLAIN ANALYZE (planning + execution time as
+// parameters, and each read is run again under EXPLAIN ANALYZE on one warm connection, planned once
+// first as the server's pooled connections have it (planning + execution time as
 // PostgreSQL counts it). The loader is one curl process (one kept-alive connection, requests one
 // after another), so its CPU is its own; the server is this process.
 // Limits (issues 9 and 17): p99 under 100 ms and at most 1.5 x the SQL time.

@@ -76,7 +76,6 @@ public static class GridApp
         services.AddScoped<StepContext>();
         services.AddScoped<global::Grid.Web.Pages.Command.ICommandSource, CommandDesk>();
         services.AddHttpContextAccessor();
-        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
         services.Configure<JsonOptions>(o =>
         {
@@ -114,6 +113,8 @@ public static class GridApp
         services.AddSingleton<SessionStamps>();
         services.AddSingleton<HubSessions>();
         services.AddHostedService(sp => sp.GetRequiredService<HubSessions>());
+        services.AddSingleton<OverdueCounts>();
+        services.AddHostedService(sp => sp.GetRequiredService<OverdueCounts>());
         services.AddAntiforgery();
         services.AddCascadingAuthenticationState();
         services.AddRazorComponents().AddInteractiveServerComponents();

@@ -33,4 +33,8 @@ public sealed class GridOptions
     /// <summary>The case list counts matching cases up to this many and then says "at least" (totalCapped):
     /// an exact count of a city-wide filter reads every case it matches.</summary>
     public int CaseCountCap { get; set; } = 1_000;
+
+    /// <summary>How often a node moves the kept overdue counts per cell forward to its clock (migration 0102):
+    /// the cells list counts only the running cases whose deadline passed since then.</summary>
+    public int OverdueCatchUpSeconds { get; set; } = 10;
 }

@@ -20,6 +20,17 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         return page;
     }
 
+    /// <summary>
+    /// MudBlazor applies a typed value in an async input handler; a click sent right after it can be handled before
+    /// the value lands in the model (the circuit runs the next event when the handler yields). Leaving the field and
+    /// a short pause let the values land first, as a person's pause between typing and clicking does.
+    /// </summary>
+    private static async Task SettleAsync(IPage page)
+    {
+        await page.Keyboard.PressAsync("Tab");
+        await page.WaitForTimeoutAsync(700);
+    }
+
     [Fact]
     public async Task An_administrator_lengthens_a_limit_on_the_categories_page_and_the_next_dispatched_case_gets_it()
     {
@@ -53,10 +64,12 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         // The form refuses an empty name before asking the server.
         await dialog.GetByLabel("小类名称").FillAsync("");
         await dialog.GetByLabel("处置时限").FillAsync("15");
+        await SettleAsync(page);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
         await Assertions.Expect(dialog).ToContainTextAsync("必填。");
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("admin-category-dialog-1366") });
         await dialog.GetByLabel("小类名称").FillAsync("测试小类（已延长）");
+        await SettleAsync(page);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
         await Assertions.Expect(row).ToContainTextAsync("15 工作日");

@@ -12,6 +12,7 @@ public static class AuditEndpoints
     public static IServiceCollection AddAuditLog(this IServiceCollection services)
     {
         services.AddSingleton<AuditLogQuery>();
+        services.AddSingleton<CellAdmin>();
         services.AddScoped<IAuditLog, AuditLogSource>();
         return services;
     }
@@ -23,6 +24,7 @@ public static class AuditEndpoints
         group.MapGet("/audit/actions", async (AuditLogQuery query) => TypedResults.Ok(await query.ActionsAsync()));
         group.MapGet("/audit.csv", Export);
         group.MapGet("/audit.xlsx", Export);
+        CellAdmin.MapCellAdmin(app);
     }
 
     private static async Task<IResult> Page(string? person, string? action, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize,

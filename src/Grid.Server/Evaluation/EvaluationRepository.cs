@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Dapper;
 using Grid.Server.Data;
 using Grid.Server.Stats;
 using Grid.Web.Pages;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -17,7 +17,7 @@ public sealed record Publication(long Id, DateOnly Month, int Version, DateTimeO
 /// (Stats/StatsRepository) over that snapshot instead of over cases and followups, so frozen and live
 /// numbers share one definition.
 /// </summary>
-public sealed class EvaluationRepository(NpgsqlDataSource db, Microsoft.Extensions.Options.IOptions<Citizens.CitizenOptions> citizens)
+public sealed class EvaluationRepository(IDbContextFactory<GridDbContext> contexts, Microsoft.Extensions.Options.IOptions<Citizens.CitizenOptions> citizens)
 {
     // The live figures' statements read "from cases c" and "from followups f" and decide who has a
     // citizen reporter from live tables; over a publication each reads its snapshot. Built once from
@@ -50,24 +50,14 @@ public sealed class EvaluationRepository(NpgsqlDataSource db, Microsoft.Extensio
     private static readonly string FrozenIndicatorsSql = Frozen(StatsRepository.IndicatorsSql);
     private static readonly string FrozenPeriodCasesSql = Frozen(StatsRepository.CaseColumnsSql + StatsRepository.PeriodCasesWhereSql)
         + " order by c.created_at, c.id limit @Limit offset @Offset";
-    private static readonly string FrozenPeriodCountSql = Frozen("select count(*) from cases c" + StatsRepository.PeriodCasesWhereSql);
+    private static readonly string FrozenPeriodCountSql = Frozen("select count(*) as \"Value\" from cases c" + StatsRepository.PeriodCasesWhereSql);
     private static readonly string FrozenOverdueCasesSql = Frozen(StatsRepository.CaseColumnsSql + StatsRepository.OverdueCasesWhereSql)
         + " order by c.deadline, c.id limit @Limit offset @Offset";
-    private static readonly string FrozenOverdueCountSql = Frozen("select count(*) from cases c" + StatsRepository.OverdueCasesWhereSql);
+    private static readonly string FrozenOverdueCountSql = Frozen("select count(*) as \"Value\" from cases c" + StatsRepository.OverdueCasesWhereSql);
 
     // Two publications of one month at once (the job on two nodes, a supervisor): the month's row
     // lock-free guard is the advisory lock below plus the unique (month, version).
     private const string LockMonthSql = "select pg_advisory_xact_lock(4719, (extract(year from @Month::date) * 12 + extract(month from @Month::date))::int)";
-
-    private const string LatestVersionSql = "select coalesce(max(version), 0) from evaluation_publications where month = @Month";
-
-    private const string RetireSql = "update evaluation_publications set is_current = false where month = @Month and is_current";
-
-    private const string InsertPublicationSql = """
-        insert into evaluation_publications (month, version, published_at, published_by, reason, is_current, no_answer_before)
-        values (@Month, @Version, @Now, @By, @Reason, true, @NoAnswerBefore)
-        returning id
-        """;
 
     // Cases reported in the month, and cases open past their deadline at publication (the overdue count).
     private const string SnapshotSql = """
@@ -92,13 +82,6 @@ public sealed class EvaluationRepository(NpgsqlDataSource db, Microsoft.Extensio
         where f.answered_at <= @Now
         """;
 
-    private const string SelectPublicationsSql = """
-        select e.id, e.month, e.version, e.published_at, e.published_by, p.display_name as published_by_name, e.reason, e.is_current,
-               e.no_answer_before
-        from evaluation_publications e left join people p on p.id = e.published_by
-        order by e.month desc, e.version desc
-        """;
-
     /// <summary>
     /// Publishes <paramref name="month"/> (its first day): version 1, or with a reason a new version
     /// replacing the current one. <paramref name="onlyIfUnpublished"/> (the monthly job) makes it a
@@ -106,62 +89,58 @@ public sealed class EvaluationRepository(NpgsqlDataSource db, Microsoft.Extensio
     /// </summary>
     public async Task<Publication?> PublishAsync(DateOnly month, FigureQuery period, Guid? by, string? reason, DateTimeOffset now, bool onlyIfUnpublished)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        await Exec(conn, tx, LockMonthSql, ("Month", month));
-        var latest = Convert.ToInt32(await Scalar(conn, tx, LatestVersionSql, ("Month", month)));
-        if (latest > 0 && onlyIfUnpublished)
+        long id;
+        await using (var db = await contexts.CreateDbContextAsync())
         {
-            await tx.RollbackAsync();
-            return null;
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await db.Database.ExecuteSqlRawAsync(LockMonthSql, new NpgsqlParameter("Month", NpgsqlDbType.Date) { Value = month });
+            var publications = db.Set<EvaluationPublicationRecord>();
+            var latest = await publications.Where(p => p.Month == month).MaxAsync(p => (int?)p.Version) ?? 0;
+            if (latest > 0 && onlyIfUnpublished)
+            {
+                await tx.RollbackAsync();
+                return null;
+            }
+            await publications.Where(p => p.Month == month && p.IsCurrent).ExecuteUpdateAsync(u => u.SetProperty(p => p.IsCurrent, false));
+            var pub = new EvaluationPublicationRecord
+            {
+                Month = month, Version = latest + 1, PublishedAt = now, PublishedBy = by, Reason = reason, IsCurrent = true,
+                NoAnswerBefore = now.AddDays(-citizens.Value.FollowUpDays),
+            };
+            db.Add(pub);
+            await db.SaveChangesAsync();
+            id = pub.Id;
+            await db.Database.ExecuteSqlRawAsync(SnapshotSql, new NpgsqlParameter("Publication", id), new NpgsqlParameter("From", period.From),
+                new NpgsqlParameter("To", period.To), new NpgsqlParameter("Now", now));
+            await db.Database.ExecuteSqlRawAsync(FollowUpSnapshotSql, new NpgsqlParameter("Publication", id), new NpgsqlParameter("Now", now));
+            db.Add(new AuditLogRecord
+            {
+                At = now, ActorId = by, Action = latest == 0 ? "evaluation_published" : "evaluation_republished", Subject = $"evaluation:{month:yyyy-MM}",
+                Details = JsonSerializer.Serialize(new { version = latest + 1, reason, publicationId = id }),
+            });
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
         }
-        await Exec(conn, tx, RetireSql, ("Month", month));
-        var id = (long)(await Scalar(conn, tx, InsertPublicationSql, ("Month", month), ("Version", latest + 1), ("Now", now),
-            ("By", (object?)by ?? DBNull.Value), ("Reason", (object?)reason ?? DBNull.Value),
-            ("NoAnswerBefore", now.AddDays(-citizens.Value.FollowUpDays))))!;
-        await Exec(conn, tx, SnapshotSql, ("Publication", id), ("From", period.From), ("To", period.To), ("Now", now));
-        await Exec(conn, tx, FollowUpSnapshotSql, ("Publication", id), ("Now", now));
-        await using (var audit = new NpgsqlCommand(AuditLog.InsertSql, conn, tx))
-        {
-            audit.Parameters.AddWithValue("Now", now);
-            audit.Parameters.Add(new NpgsqlParameter("Actor", NpgsqlDbType.Uuid) { Value = (object?)by ?? DBNull.Value });
-            audit.Parameters.AddWithValue("Action", latest == 0 ? "evaluation_published" : "evaluation_republished");
-            audit.Parameters.AddWithValue("Subject", $"evaluation:{month:yyyy-MM}");
-            audit.Parameters.AddWithValue("Details", JsonSerializer.Serialize(new { version = latest + 1, reason, publicationId = id }));
-            await audit.ExecuteNonQueryAsync();
-        }
-        await tx.CommitAsync();
         return (await ListAsync()).Single(p => p.Id == id);
     }
 
     public async Task<IReadOnlyList<Publication>> ListAsync()
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<PublicationRow>(SelectPublicationsSql)).Select(r => r.ToPublication()).ToList();
-    }
-
-    // Dapper fills settable members; the record is positional.
-    private sealed class PublicationRow
-    {
-        public long Id { get; init; }
-        public DateOnly Month { get; init; }
-        public int Version { get; init; }
-        public DateTimeOffset PublishedAt { get; init; }
-        public Guid? PublishedBy { get; init; }
-        public string? PublishedByName { get; init; }
-        public string? Reason { get; init; }
-        public bool IsCurrent { get; init; }
-        public DateTimeOffset NoAnswerBefore { get; init; }
-
-        public Publication ToPublication() =>
-            new(Id, Month, Version, PublishedAt, PublishedBy, PublishedByName, Reason, IsCurrent, NoAnswerBefore);
+        await using var db = await contexts.CreateDbContextAsync();
+        return await (from e in db.Set<EvaluationPublicationRecord>()
+                      join p in db.Set<Staff.PersonRecord>() on e.PublishedBy equals p.Id into publishers
+                      from p in publishers.DefaultIfEmpty()
+                      orderby e.Month descending, e.Version descending
+                      select new Publication(e.Id, e.Month, e.Version, e.PublishedAt, e.PublishedBy, p.DisplayName, e.Reason, e.IsCurrent,
+                          e.NoAnswerBefore))
+            .ToListAsync();
     }
 
     /// <summary>The frozen indicators of a publication, for its month and the chosen grouping.</summary>
     public async Task<IndicatorTable> IndicatorsAsync(Publication pub, FigureQuery q, string? street)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        var rows = (await conn.QueryAsync<IndicatorRow>(FrozenIndicatorsSql, Args(pub, q, street))).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        var rows = await db.Database.SqlQueryRaw<IndicatorRow>(FrozenIndicatorsSql, Args(pub, q, street)).ToListAsync();
         return new IndicatorTable(q, rows, IndicatorRow.Sum(rows), pub.PublishedAt);
     }
 
@@ -169,33 +148,26 @@ public sealed class EvaluationRepository(NpgsqlDataSource db, Microsoft.Extensio
     public async Task<FigureCasePage> CasesAsync(Publication pub, FigureQuery q, string? street, string measure, string? key, int page, int pageSize)
     {
         var overdue = measure == Measures.Overdue;
-        var args = Args(pub, q, street);
-        args.AddDynamicParams(new { Measure = measure, Key = key, Limit = pageSize, Offset = (page - 1) * pageSize });
-        await using var conn = await db.OpenConnectionAsync();
-        var items = (await conn.QueryAsync<FigureCase>(overdue ? FrozenOverdueCasesSql : FrozenPeriodCasesSql, args)).ToList();
-        var total = await conn.ExecuteScalarAsync<long>(overdue ? FrozenOverdueCountSql : FrozenPeriodCountSql, args);
+        // A parameter list belongs to one command, so each statement gets its own.
+        object[] CaseArgs() =>
+        [
+            .. Args(pub, q, street), new NpgsqlParameter("Measure", measure), Text("Key", key),
+            new NpgsqlParameter("Limit", NpgsqlDbType.Integer) { Value = pageSize }, new NpgsqlParameter("Offset", NpgsqlDbType.Integer) { Value = (page - 1) * pageSize },
+        ];
+        await using var db = await contexts.CreateDbContextAsync();
+        var items = await db.Database.SqlQueryRaw<FigureCase>(overdue ? FrozenOverdueCasesSql : FrozenPeriodCasesSql, CaseArgs()).ToListAsync();
+        var total = (await db.Database.SqlQueryRaw<long>(overdue ? FrozenOverdueCountSql : FrozenPeriodCountSql, CaseArgs()).ToListAsync()).Single();
         return new FigureCasePage(items, total, page, pageSize);
     }
 
     // The live figures' parameters, with "now" = the moment of publication and the follow-up cut-off
     // as it was then.
-    private static DynamicParameters Args(Publication pub, FigureQuery q, string? street) => new(new
-    {
-        Publication = pub.Id, q.From, q.To, q.Group, Street = street, Now = pub.PublishedAt,
-        DueBy = q.To < pub.PublishedAt ? q.To : pub.PublishedAt, NoAnswerBefore = pub.NoAnswerBefore,
-    });
+    private static object[] Args(Publication pub, FigureQuery q, string? street) =>
+    [
+        new NpgsqlParameter("Publication", pub.Id), new NpgsqlParameter("From", q.From), new NpgsqlParameter("To", q.To),
+        new NpgsqlParameter("Group", q.Group), Text("Street", street), new NpgsqlParameter("Now", pub.PublishedAt),
+        new NpgsqlParameter("DueBy", q.To < pub.PublishedAt ? q.To : pub.PublishedAt), new NpgsqlParameter("NoAnswerBefore", pub.NoAnswerBefore),
+    ];
 
-    private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, params (string Name, object Value)[] args)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> Scalar(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, params (string Name, object Value)[] args)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
-        return await cmd.ExecuteScalarAsync();
-    }
+    private static NpgsqlParameter Text(string name, string? value) => new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
 }

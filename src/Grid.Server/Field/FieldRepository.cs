@@ -150,9 +150,7 @@ public sealed class FieldRepository(IDbContextFactory<GridDbContext> contexts)
         db.Add(new PatrolPointRecord { ShiftId = shiftId, At = at, Location = Grid.Geo.Point(lon, lat), AccuracyM = accuracy, CellCode = cell });
         await db.SaveChangesAsync();
         await db.Database.ExecuteSqlRawAsync(Realtime.EventRepository.InsertPositionEventSql,
-            new NpgsqlParameter("At", at), new NpgsqlParameter("Person", person), new NpgsqlParameter("Lat", lat), new NpgsqlParameter("Lon", lon),
-            new NpgsqlParameter("Accuracy", NpgsqlTypes.NpgsqlDbType.Double) { Value = (object?)accuracy ?? DBNull.Value },
-            new NpgsqlParameter("Cell", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)cell ?? DBNull.Value });
+            Realtime.EventRepository.PositionEventArgs(person, lat, lon, accuracy, cell, at));
         await tx.CommitAsync();
     }
 

@@ -66,14 +66,19 @@ public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
 
     // A cell with its community, street and current load: SQL run through EF rather than LINQ. Open
     // cases are kept per cell by the changes themselves (cell_case_counts, migration 0101), one row to
-    // read instead of a count over the cell's cases. Overdue depends on the clock, so it is counted,
-    // over the partial index of running cases by (cell, deadline) (the state list must stay the
-    // index's predicate word for word).
+    // read instead of a count over the cell's cases. Overdue depends on the clock: the row keeps it
+    // exact as of overdue_as_of (migration 0102, moved forward by Incidents.OverdueCounts), and only
+    // the running cases whose deadline lies between then and @Now are counted, on the partial index of
+    // running cases by (cell, deadline) (the state list must stay the index's predicate word for word).
     private const string SelectCellSummary = """
         select g.code as "Code", g.name as "Name", g.community_code as "CommunityCode", cm.name as "CommunityName",
                s.code as "StreetCode", s.name as "StreetName", g.area_m2 as "AreaM2",
                coalesce(n.open_cases, 0) as "OpenCases",
-               (select count(*)::int from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress') and c.deadline < @Now) as "OverdueCases",
+               (coalesce(n.overdue_cases, 0)
+                + (select count(*) from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress')
+                     and c.deadline >= coalesce(n.overdue_as_of, '-infinity') and c.deadline < @Now)
+                - (select count(*) from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress')
+                     and c.deadline >= @Now and c.deadline < n.overdue_as_of))::int as "OverdueCases",
                g.geom as "Geom"
         from grid_cells g
         join communities cm on cm.code = g.community_code

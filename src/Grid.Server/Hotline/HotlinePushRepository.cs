@@ -1,6 +1,7 @@
-using Dapper;
 using Grid.Server.Data;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Grid.Server.Hotline;
 
@@ -33,7 +34,7 @@ public sealed record DeliveryKey(long ApiKeyId, long Seq, string TicketId);
 /// row per (key, event seq, ticket) is the at-most-once guard: queuing the same change again inserts
 /// nothing, and a send finds it delivered.
 /// </summary>
-public sealed class HotlinePushRepository(NpgsqlDataSource db)
+public sealed class HotlinePushRepository(IDbContextFactory<GridDbContext> contexts)
 {
     // A first registration starts after the newest change (the pull feed has the past): the last event
     // a reader may take now (Realtime.EventRepository's stable end), not max(seq), since an older
@@ -45,61 +46,70 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
                 coalesce((select e.seq from case_events e where e.xact_id < (select pg_snapshot_xmin(pg_current_snapshot()))
                           order by e.xact_id desc, e.seq desc limit 1), 0))
         on conflict (api_key_id) do update set url = excluded.url, signing_key = excluded.signing_key, registered_at = excluded.registered_at
-        returning url, registered_at, cursor_seq
+        returning url as "Url", registered_at as "RegisteredAt", cursor_seq as "CursorSeq"
         """;
 
     public async Task<HotlineCallback> RegisterAsync(long keyId, string url, string signingKey, DateTimeOffset now, string keyPrefix)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var cb = await conn.QuerySingleAsync<HotlineCallback>(UpsertCallbackSql, new { KeyId = keyId, Url = url, SigningKey = signingKey, Now = now }, tx);
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var cb = (await db.Database.SqlQueryRaw<HotlineCallback>(UpsertCallbackSql, new NpgsqlParameter("KeyId", keyId), new NpgsqlParameter("Url", url),
+            new NpgsqlParameter("SigningKey", signingKey), new NpgsqlParameter("Now", now)).ToListAsync()).Single();
+        db.Add(new AuditLogRecord
         {
-            Now = now, Actor = (Guid?)null, Action = "hotline_callback_registered", Subject = $"api_key:{keyId}",
+            At = now, ActorId = null, Action = "hotline_callback_registered", Subject = $"api_key:{keyId}",
             Details = System.Text.Json.JsonSerializer.Serialize(new { url, keyPrefix }),
-        }, tx);
+        });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return cb;
     }
 
+    private const string DeleteCallbackSql = "delete from hotline_callbacks where api_key_id = @KeyId returning url as \"Value\"";
+
     public async Task<bool> UnregisterAsync(long keyId, DateTimeOffset now, string keyPrefix)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var url = await conn.QuerySingleOrDefaultAsync<string>("delete from hotline_callbacks where api_key_id = @KeyId returning url", new { KeyId = keyId }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var url = (await db.Database.SqlQueryRaw<string>(DeleteCallbackSql, new NpgsqlParameter("KeyId", keyId)).ToListAsync()).SingleOrDefault();
         if (url is null) return false;
-        await conn.ExecuteAsync(AuditLog.InsertSql, new
+        db.Add(new AuditLogRecord
         {
-            Now = now, Actor = (Guid?)null, Action = "hotline_callback_removed", Subject = $"api_key:{keyId}",
+            At = now, ActorId = null, Action = "hotline_callback_removed", Subject = $"api_key:{keyId}",
             Details = System.Text.Json.JsonSerializer.Serialize(new { url, keyPrefix }),
-        }, tx);
+        });
+        await db.SaveChangesAsync();
         await tx.CommitAsync();
         return true;
     }
 
     public async Task<HotlineCallback?> FindAsync(long keyId)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return await conn.QuerySingleOrDefaultAsync<HotlineCallback>(
-            "select url, registered_at, cursor_seq from hotline_callbacks where api_key_id = @KeyId", new { KeyId = keyId });
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<HotlineCallbackRecord>().Where(c => c.ApiKeyId == keyId)
+            .Select(c => new HotlineCallback { Url = c.Url, RegisteredAt = c.RegisteredAt, CursorSeq = c.CursorSeq })
+            .SingleOrDefaultAsync();
     }
 
     private const string RecentDeliveriesSql = """
-        select api_key_id, seq, ticket_id, body::text as body, attempts, delivered_at, failed_at, last_error
+        select api_key_id as "ApiKeyId", seq as "Seq", ticket_id as "TicketId", body::text as "Body", attempts as "Attempts",
+               delivered_at as "DeliveredAt", failed_at as "FailedAt", last_error as "LastError",
+               null::text as "Url", null::text as "SigningKey", null::timestamptz as "KeyRevokedAt"
         from hotline_deliveries where api_key_id = @KeyId
         order by seq desc, ticket_id limit @Limit
         """;
 
     public async Task<IReadOnlyList<DeliveryRow>> RecentAsync(long keyId, int limit)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<DeliveryRow>(RecentDeliveriesSql, new { KeyId = keyId, Limit = limit })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<DeliveryRow>(RecentDeliveriesSql, new NpgsqlParameter("KeyId", keyId),
+            new NpgsqlParameter("Limit", NpgsqlDbType.Integer) { Value = limit }).ToListAsync();
     }
 
     // One callback at a time per node (skip locked: another node is queuing it). The changes are the
     // pull feed's (same events, same note columns), limited to the tickets this key pushed.
     private const string ClaimCallbacksSql = """
-        select api_key_id from hotline_callbacks order by api_key_id for update skip locked
+        select api_key_id as "Value" from hotline_callbacks order by api_key_id for update skip locked
         """;
 
     // The cursor is the seq of the last event looked at. Events are read after that event's position
@@ -141,13 +151,20 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
             on conflict do nothing
             returning seq
         )
-        select (select count(*) from queued) as queued, (select count(*) from ev) as seen,
-               (select seq from ev order by xact_id desc, seq desc limit 1) as last_seq
+        select (select count(*) from queued) as "Queued", (select count(*) from ev) as "Seen",
+               (select seq from ev order by xact_id desc, seq desc limit 1) as "LastSeq"
         """;
 
     private const string AdvanceCursorSql = """
         update hotline_callbacks set cursor_seq = @LastSeq where api_key_id = @KeyId
         """;
+
+    private sealed class QueueResult
+    {
+        public long Queued { get; init; }
+        public long Seen { get; init; }
+        public long? LastSeq { get; init; }
+    }
 
     /// <summary>Turns the new changes of every registered key's tickets into deliveries; returns how many were queued.</summary>
     public async Task<int> QueueNewChangesAsync(DateTimeOffset now, int batch, CancellationToken ct)
@@ -155,15 +172,19 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
         var total = 0;
         while (!ct.IsCancellationRequested)
         {
-            await using var conn = await db.OpenConnectionAsync(ct);
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            var keys = (await conn.QueryAsync<long>(ClaimCallbacksSql, transaction: tx)).ToList();
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var keys = await db.Database.SqlQueryRaw<long>(ClaimCallbacksSql).ToListAsync(ct);
             var full = false;
             foreach (var key in keys)
             {
-                var r = await conn.QuerySingleAsync<(long Queued, long Seen, long? LastSeq)>(QueueChangesSql, new { KeyId = key, Batch = batch, Now = now }, tx);
+                var r = (await db.Database.SqlQueryRaw<QueueResult>(QueueChangesSql, new NpgsqlParameter("KeyId", key),
+                    new NpgsqlParameter("Batch", NpgsqlDbType.Integer) { Value = batch }, new NpgsqlParameter("Now", now)).ToListAsync(ct)).Single();
                 // A full batch: the next round goes on from its last event.
-                if (r.LastSeq is { } last) await conn.ExecuteAsync(AdvanceCursorSql, new { KeyId = key, LastSeq = last }, tx);
+                if (r.LastSeq is { } last)
+                {
+                    await db.Database.ExecuteSqlRawAsync(AdvanceCursorSql, [new NpgsqlParameter("KeyId", key), new NpgsqlParameter("LastSeq", last)], ct);
+                }
                 total += (int)r.Queued;
                 full |= r.Seen == batch;
             }
@@ -172,10 +193,11 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
         }
         return total;
     }
+
     // Deliveries not yet handed to Hangfire (just queued, or a node died between queuing and
     // enqueueing): claimed with skip locked so two nodes do not both enqueue them.
     private const string ClaimUnsentSql = """
-        select api_key_id, seq, ticket_id from hotline_deliveries
+        select api_key_id as "ApiKeyId", seq as "Seq", ticket_id as "TicketId" from hotline_deliveries
         where job_id is null
         order by queued_at, seq
         limit @Batch
@@ -186,17 +208,27 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
         update hotline_deliveries set job_id = @JobId where api_key_id = @ApiKeyId and seq = @Seq and ticket_id = @TicketId
         """;
 
+    private sealed class KeyRow
+    {
+        public long ApiKeyId { get; init; }
+        public long Seq { get; init; }
+        public string TicketId { get; init; } = "";
+    }
+
+    private static object[] KeyArgs(long apiKeyId, long seq, string ticketId) =>
+        [new NpgsqlParameter("ApiKeyId", apiKeyId), new NpgsqlParameter("Seq", seq), new NpgsqlParameter("TicketId", ticketId)];
+
     /// <summary>Hands each delivery without a job to <paramref name="enqueue"/> and records the job id.</summary>
     public async Task<int> EnqueueUnsentAsync(Func<DeliveryKey, string> enqueue, int batch, CancellationToken ct)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var rows = (await conn.QueryAsync<DeliveryKey>(ClaimUnsentSql, new { Batch = batch }, tx)).ToList();
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var rows = await db.Database.SqlQueryRaw<KeyRow>(ClaimUnsentSql, new NpgsqlParameter("Batch", NpgsqlDbType.Integer) { Value = batch }).ToListAsync(ct);
         foreach (var row in rows)
         {
             // Enqueued before this commits: a send job that starts first waits on the row lock.
-            var jobId = enqueue(row);
-            await conn.ExecuteAsync(SetJobSql, new { JobId = jobId, row.ApiKeyId, row.Seq, row.TicketId }, tx);
+            var jobId = enqueue(new DeliveryKey(row.ApiKeyId, row.Seq, row.TicketId));
+            await db.Database.ExecuteSqlRawAsync(SetJobSql, [.. KeyArgs(row.ApiKeyId, row.Seq, row.TicketId), new NpgsqlParameter("JobId", jobId)], ct);
         }
         await tx.CommitAsync(ct);
         return rows.Count;
@@ -205,8 +237,9 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
     // The send holds the delivery row for the length of one POST, so two runs of the same send job
     // (Hangfire delivers at least once) take turns, and the second finds it delivered.
     private const string LockDeliverySql = """
-        select d.api_key_id, d.seq, d.ticket_id, d.body::text as body, d.attempts, d.delivered_at, d.failed_at, d.last_error,
-               cb.url, cb.signing_key, k.revoked_at as key_revoked_at
+        select d.api_key_id as "ApiKeyId", d.seq as "Seq", d.ticket_id as "TicketId", d.body::text as "Body", d.attempts as "Attempts",
+               d.delivered_at as "DeliveredAt", d.failed_at as "FailedAt", d.last_error as "LastError",
+               cb.url as "Url", cb.signing_key as "SigningKey", k.revoked_at as "KeyRevokedAt"
         from hotline_deliveries d
         left join hotline_callbacks cb on cb.api_key_id = d.api_key_id
         join open311_api_keys k on k.id = d.api_key_id
@@ -233,17 +266,21 @@ public sealed class HotlinePushRepository(NpgsqlDataSource db)
     /// </summary>
     public async Task<string?> SendOnceAsync(DeliveryKey key, Func<DeliveryRow, Task<string?>> post, int maxAttempts, DateTimeOffset now, CancellationToken ct)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var row = await conn.QuerySingleOrDefaultAsync<DeliveryRow>(LockDeliverySql, new { key.ApiKeyId, key.Seq, key.TicketId }, tx);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var row = (await db.Database.SqlQueryRaw<DeliveryRow>(LockDeliverySql, KeyArgs(key.ApiKeyId, key.Seq, key.TicketId)).ToListAsync(ct)).SingleOrDefault();
         if (row is null || row.DeliveredAt is not null || row.Url is null || row.KeyRevokedAt is not null)
         {
             await tx.CommitAsync(ct);
             return null;
         }
         var error = await post(row);
-        await conn.ExecuteAsync(error is null ? DeliveredSql : AttemptFailedSql,
-            new { key.ApiKeyId, key.Seq, key.TicketId, Now = now, Error = error, MaxAttempts = maxAttempts }, tx);
+        await db.Database.ExecuteSqlRawAsync(error is null ? DeliveredSql : AttemptFailedSql,
+        [
+            .. KeyArgs(key.ApiKeyId, key.Seq, key.TicketId), new NpgsqlParameter("Now", now),
+            new NpgsqlParameter("Error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value },
+            new NpgsqlParameter("MaxAttempts", NpgsqlDbType.Integer) { Value = maxAttempts },
+        ], ct);
         await tx.CommitAsync(ct);
         return error;
     }

@@ -72,7 +72,7 @@ public sealed class HotlineRepository(IDbContextFactory<GridDbContext> contexts)
         await db.Database.OpenConnectionAsync();
         // A change the hotline made (or saw answered) just before this call is in the answer,
         // unless an older transaction runs on for seconds; then it comes in a later page.
-        await Realtime.EventRepository.WaitUntilCommittedAreReadableAsync((NpgsqlConnection)db.Database.GetDbConnection(), TimeSpan.FromSeconds(3));
+        await Realtime.EventRepository.WaitUntilCommittedAreReadableAsync(db, TimeSpan.FromSeconds(3));
         return await db.Database.SqlQueryRaw<FeedRow>(FeedSql, new NpgsqlParameter("After", after), new NpgsqlParameter("Limit", limit))
             .ToListAsync();
     }

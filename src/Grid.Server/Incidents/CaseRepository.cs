@@ -9,11 +9,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using NetTopologySuite.Geometries;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Grid.Server.Incidents;
 
 /// <summary>A case row as the API shows it.</summary>
-public sealed class CaseRow
+public sealed class CaseRow : ICaseOrderKeys
 {
     public long Id { get; init; }
     public string CaseNo { get; init; } = "";
@@ -85,6 +86,17 @@ public sealed record Scope(Guid Me, bool All, string? Street, string? Unit);
 public sealed record CaseFilter(string[]? States, string? Category, string? Cell, string? Street, Guid? Assignee, bool? Overdue,
     double[]? Bbox, string? Text, DateTimeOffset? From, DateTimeOffset? To, int Page, int PageSize, string? Source = null,
     CaseOrder Order = CaseOrder.Newest, int? Offset = null);
+
+/// <summary>The columns a case list is ordered by, shared by <see cref="CaseRecord"/> and <see cref="CaseRow"/>.</summary>
+public interface ICaseOrderKeys
+{
+    long Id { get; }
+    string CaseNo { get; }
+    string State { get; }
+    string CategoryCode { get; }
+    DateTimeOffset? Deadline { get; }
+    DateTimeOffset CreatedAt { get; }
+}
 
 /// <summary>The orders a case list can be read in (a fixed set: never built from input).</summary>
 public enum CaseOrder { Newest, Oldest, CaseNo, CaseNoDesc, State, StateDesc, Deadline, DeadlineDesc, Category, CategoryDesc }
@@ -214,22 +226,10 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         return cases;
     }
 
-    /// <summary>The list's order; the id breaks ties so pages and windows never overlap or skip.</summary>
-    private static IQueryable<CaseRecord> Ordered(IQueryable<CaseRecord> q, CaseOrder o) => o switch
-    {
-        CaseOrder.Oldest => q.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id),
-        CaseOrder.CaseNo => q.OrderBy(c => c.CaseNo).ThenBy(c => c.Id),
-        CaseOrder.CaseNoDesc => q.OrderByDescending(c => c.CaseNo).ThenByDescending(c => c.Id),
-        CaseOrder.State => q.OrderBy(c => c.State).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-        CaseOrder.StateDesc => q.OrderByDescending(c => c.State).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-        CaseOrder.Deadline => q.OrderBy(c => c.Deadline == null).ThenBy(c => c.Deadline).ThenBy(c => c.Id),
-        CaseOrder.DeadlineDesc => q.OrderBy(c => c.Deadline == null).ThenByDescending(c => c.Deadline).ThenByDescending(c => c.Id),
-        CaseOrder.Category => q.OrderBy(c => c.CategoryCode).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-        CaseOrder.CategoryDesc => q.OrderByDescending(c => c.CategoryCode).ThenByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-        _ => q.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
-    };
-
-    private static IQueryable<CaseRow> Ordered(IQueryable<CaseRow> q, CaseOrder o) => o switch
+    /// <summary>The list's order; the id breaks ties so pages and windows never overlap or skip. One definition for
+    /// the table rows (the page is cut in SQL on them) and the API rows (the joined page keeps that order): both
+    /// implement <see cref="ICaseOrderKeys"/>, and EF translates the interface's members to the same columns.</summary>
+    private static IQueryable<T> Ordered<T>(IQueryable<T> q, CaseOrder o) where T : class, ICaseOrderKeys => o switch
     {
         CaseOrder.Oldest => q.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id),
         CaseOrder.CaseNo => q.OrderBy(c => c.CaseNo).ThenBy(c => c.Id),
@@ -311,21 +311,84 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         db.Database.ExecuteSqlRawAsync(InsertCaseEventSql, new NpgsqlParameter("At", at), new NpgsqlParameter("Kind", kind),
             new NpgsqlParameter("Action", action), new NpgsqlParameter("CaseId", caseId));
 
-    public sealed record ReportOutcome(long CaseId, bool Replayed, bool KeyReusedForOtherRequest);
+    /// <param name="Candidates">The likely duplicates flagged for the new case, nearest first (none for a replay).</param>
+    public sealed record ReportOutcome(long CaseId, bool Replayed, bool KeyReusedForOtherRequest, IReadOnlyList<long> Candidates);
+
+    /// <summary>Where a new report's likely duplicates are looked for: open, unmerged cases of its category within
+    /// <paramref name="Meters"/> (on the spheroid) reported since <paramref name="Since"/>.</summary>
+    public sealed record DuplicateSearch(double Meters, DateTimeOffset Since);
+
+    // A report is one statement: the case (its number: the one reserved on arrival, else the report's
+    // day in the city's time zone and the sequence, as CaseNo() makes it; coalesce evaluates nextval only
+    // when there is no reserved number), its first history row, the reporter row, the idempotency key when one was sent,
+    // the likely-duplicate flags and the case_reported event with its NOTIFY (delivered at commit). One
+    // round trip instead of one per SaveChanges. All parts share one snapshot, so each reads the new case
+    // from "c" (the INSERT's RETURNING: the row as stored, after its triggers), never from the table;
+    // the duplicate search reads the table, where the new case is not yet visible, so it cannot flag
+    // itself. The flags' own history, audit and event rows follow only when there are flags.
+    private const string InsertReportSql = """
+        with c as (
+            insert into cases (case_no, location, address, category_code, source, priority, description, reporter_name, reporter_phone,
+                               reporter_email, state, cell_code, reported_by, created_at, updated_at, version)
+            values (coalesce(@ReservedCaseNo, to_char(@Now at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0')),
+                    ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @Address, @Category, @Source, @Priority, @Description,
+                    @ReporterName, @ReporterPhone, @ReporterEmail, 'reported', @Cell, @ReportedBy, @Now, @Now, 1)
+            returning *
+        ), h as (
+            insert into case_history (case_id, at, actor_id, action, to_state, evidence, details)
+            select c.id, @Now, @ReportedBy, 'report', 'reported', '[]'::jsonb, @Details::jsonb from c
+        ), k as (
+            insert into idempotency_keys (person_id, key, request_hash, case_id, created_at)
+            select @ReportedBy, @Key, @RequestHash, c.id, @Now from c where @Key::text is not null
+        ), r as (
+            insert into case_reporters (case_id, from_case_id, source, name, phone, email, person_id, added_at)
+            select c.id, c.id, @Source, @ReporterName, @ReporterPhone, @ReporterEmail, @ReportedBy, @Now from c
+        ), d as (
+            insert into duplicate_flags (case_id, candidate_id, distance_m, flagged_at)
+            select n.id, o.id, ST_Distance(o.location::geography, n.location::geography), @Now
+            from c n
+            join cases o on o.category_code = n.category_code
+            where o.state not in ('closed','cancelled') and o.merged_into is null
+              and o.created_at >= @Since
+              and o.location && ST_Expand(n.location, @DegLon, @DegLat)
+              and ST_DWithin(o.location::geography, n.location::geography, @Meters)
+            order by ST_Distance(o.location::geography, n.location::geography), o.id
+            limit 5
+            returning candidate_id, distance_m
+        ), e as (
+            insert into case_events (at, kind, case_id, cell_code, payload)
+            select @Now, 'case_reported', c.id, c.cell_code,
+        """ + CaseEventPayloadSql + """
+
+            from c
+            returning seq
+        )
+        select c.id as "Id", array_to_string(array(select d.candidate_id from d order by d.distance_m, d.candidate_id), ',') as "Candidates"
+        from c, lateral (select pg_notify('grid_events', e.seq::text) from e) n
+        """;
+
+    private sealed class InsertedReport
+    {
+        public long Id { get; init; }
+        public string Candidates { get; init; } = "";
+    }
 
     /// <summary>
-    /// Stores a new report and its first history row. With an idempotency key, a retry of the same
+    /// Stores a new report with its first history row, reporter row, event and likely-duplicate flags
+    /// (one statement, see <see cref="InsertReportSql"/>). With an idempotency key, a retry of the same
     /// request returns the case made the first time; the advisory lock serializes concurrent retries.
-    /// <paramref name="alsoInsert"/> writes a channel's own rows (duplicate flags, ticket ids) in the same
-    /// transaction, through the same context.
+    /// <paramref name="alsoInsert"/> writes a channel's own rows (ticket ids, device alarms) and what
+    /// follows from the flags in the same transaction, through the same context.
     /// </summary>
-    public async Task<ReportOutcome> InsertReportAsync(NewCase report, string? idempotencyKey, string requestHash,
-        Func<GridDbContext, long, Task>? alsoInsert = null)
+    public async Task<ReportOutcome> InsertReportAsync(NewCase report, string? idempotencyKey, string requestHash, DuplicateSearch duplicates,
+        Func<GridDbContext, long, IReadOnlyList<long>, Task>? alsoInsert = null)
     {
         await using var db = await contexts.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
         if (idempotencyKey is not null)
         {
+            // Two statements on purpose: the lookup's snapshot must be taken after the lock is held, so
+            // that it sees the key of a concurrent retry that committed while this one waited.
             await db.Database.ExecuteSqlRawAsync("select pg_advisory_xact_lock(hashtextextended(@Lock, 0))",
                 new NpgsqlParameter("Lock", $"report:{report.ReportedBy}:{idempotencyKey}"));
             var prior = await db.Set<IdempotencyKeyRecord>()
@@ -335,39 +398,34 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
             if (prior is not null)
             {
                 await tx.RollbackAsync();
-                return new ReportOutcome(prior.CaseId, true, prior.RequestHash != requestHash);
+                return new ReportOutcome(prior.CaseId, true, prior.RequestHash != requestHash, []);
             }
         }
-        var caseNo = report.ReservedCaseNo
-            ?? CaseNo(report.Now, await db.Database.SqlQueryRaw<long>("select nextval('case_no_seq') as \"Value\"").SingleAsync());
-        var row = new CaseRecord
-        {
-            CaseNo = caseNo, Location = Grid.Geo.Point(report.Lon, report.Lat), Address = report.Address,
-            CategoryCode = report.CategoryCode, Source = report.Source, Priority = report.Priority, Description = report.Description,
-            ReporterName = report.ReporterName, ReporterPhone = report.ReporterPhone, ReporterEmail = report.ReporterEmail,
-            State = "reported", CellCode = report.CellCode, ReportedBy = report.ReportedBy, CreatedAt = report.Now, UpdatedAt = report.Now,
-            Version = 1,
-        };
-        db.Add(row);
-        await db.SaveChangesAsync();
-        db.Add(new CaseHistoryRecord
-        {
-            CaseId = row.Id, At = report.Now, ActorId = report.ReportedBy, Action = "report", ToState = "reported",
-            Evidence = "[]", Details = JsonSerializer.Serialize(new { source = report.Source, cell = report.CellCode }),
-        });
-        if (idempotencyKey is not null)
-        {
-            db.Add(new IdempotencyKeyRecord { PersonId = report.ReportedBy!.Value, Key = idempotencyKey, RequestHash = requestHash, CaseId = row.Id, CreatedAt = report.Now });
-        }
-        await db.SaveChangesAsync();
-        await InsertCaseEventAsync(db, report.Now, "case_reported", "report", row.Id);
+        var box = Grid.SearchBox.Around(report.Lat, duplicates.Meters);
+        var inserted = (await db.Database.SqlQueryRaw<InsertedReport>(InsertReportSql,
+            new NpgsqlParameter("Now", NpgsqlDbType.TimestampTz) { Value = report.Now },
+            new NpgsqlParameter("Lat", NpgsqlDbType.Double) { Value = report.Lat }, new NpgsqlParameter("Lon", NpgsqlDbType.Double) { Value = report.Lon },
+            Text("Address", report.Address), Text("Category", report.CategoryCode), Text("Source", report.Source), Text("Priority", report.Priority),
+            Text("Description", report.Description), Text("ReporterName", report.ReporterName), Text("ReporterPhone", report.ReporterPhone),
+            Text("ReporterEmail", report.ReporterEmail), Text("Cell", report.CellCode),
+            new NpgsqlParameter("ReportedBy", NpgsqlDbType.Uuid) { Value = (object?)report.ReportedBy ?? DBNull.Value },
+            Text("Details", JsonSerializer.Serialize(new { source = report.Source, cell = report.CellCode })),
+            Text("Key", idempotencyKey), Text("RequestHash", requestHash), Text("Action", "report"), Text("ReservedCaseNo", report.ReservedCaseNo),
+            new NpgsqlParameter("Since", NpgsqlDbType.TimestampTz) { Value = duplicates.Since },
+            new NpgsqlParameter("Meters", NpgsqlDbType.Double) { Value = duplicates.Meters },
+            new NpgsqlParameter("DegLat", NpgsqlDbType.Double) { Value = box.DegLat }, new NpgsqlParameter("DegLon", NpgsqlDbType.Double) { Value = box.DegLon })
+            .ToListAsync()).Single();
+        IReadOnlyList<long> candidates = inserted.Candidates.Length == 0 ? []
+            : inserted.Candidates.Split(',').Select(x => long.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         if (alsoInsert is not null)
         {
-            await alsoInsert(db, row.Id);
+            await alsoInsert(db, inserted.Id, candidates);
         }
         await tx.CommitAsync();
-        return new ReportOutcome(row.Id, false, false);
+        return new ReportOutcome(inserted.Id, false, false, candidates);
     }
+
+    private static NpgsqlParameter Text(string name, string? value) => new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
 
     /// <summary>An Idempotency-Key sent with a step: stored with the step, in its transaction.</summary>
     public sealed record RequestKey(Guid PersonId, string Key, string Action, string RequestHash);

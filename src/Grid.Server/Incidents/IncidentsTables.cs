@@ -7,7 +7,7 @@ using NetTopologySuite.Geometries;
 namespace Grid.Server.Incidents;
 
 /// <summary>A row of <c>cases</c>.</summary>
-public sealed class CaseRecord
+public sealed class CaseRecord : ICaseOrderKeys
 {
     public long Id { get; set; }
     public string CaseNo { get; set; } = "";
@@ -73,11 +73,14 @@ public sealed class CaseEventRecord
     public ulong XactId { get; set; }
 }
 
-/// <summary>A row of <c>cell_case_counts</c> (migration 0101): open cases per cell, kept by a trigger on cases.</summary>
+/// <summary>A row of <c>cell_case_counts</c> (migrations 0101, 0102): open cases per cell, and running cases past their
+/// deadline as of <see cref="OverdueAsOf"/>, kept by a trigger on cases.</summary>
 public sealed class CellCaseCountRecord
 {
     public string CellCode { get; set; } = "";
     public int OpenCases { get; set; }
+    public int OverdueCases { get; set; }
+    public DateTimeOffset OverdueAsOf { get; set; }
 }
 
 /// <summary>A row of <c>idempotency_keys</c>.</summary>
@@ -186,11 +189,14 @@ internal sealed class CellCaseCountRecordConfiguration : IEntityTypeConfiguratio
 {
     public void Configure(EntityTypeBuilder<CellCaseCountRecord> e)
     {
-        // Written only by the trigger cases_count_open; read by the cells list.
+        // Written only by the trigger cases_count_open and OverdueCounts (migration 0102); read by the cells list.
         e.ToTable("cell_case_counts");
         e.HasKey(x => x.CellCode);
         e.Property(x => x.CellCode).HasColumnName("cell_code").HasColumnType("text").IsRequired();
         e.Property(x => x.OpenCases).HasColumnName("open_cases").HasColumnType("integer").IsRequired().HasDefaultValue(0);
+        e.Property(x => x.OverdueCases).HasColumnName("overdue_cases").HasColumnType("integer").IsRequired().HasDefaultValue(0);
+        e.Property(x => x.OverdueAsOf).HasColumnName("overdue_as_of").HasColumnType("timestamp with time zone").IsRequired()
+            .HasDefaultValueSql("'-infinity'::timestamp with time zone");
     }
 }
 

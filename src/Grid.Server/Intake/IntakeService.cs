@@ -78,53 +78,25 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         {
             ReservedCaseNo = r.ReservedCaseNo,
         };
-        var flagged = new List<long>();
-        var outcome = await cases.InsertReportAsync(report, idempotencyKey, requestHash ?? "", async (db, id) =>
+        var outcome = await cases.InsertReportAsync(report, idempotencyKey, requestHash ?? "",
+            new CaseRepository.DuplicateSearch(City.DuplicateRadiusMeters, now.AddDays(-City.DuplicateWindowDays)), async (db, id, candidates) =>
         {
-            db.Add(new CaseReporterRecord
-            {
-                CaseId = id, FromCaseId = id, Source = report.Source, Name = report.ReporterName, Phone = report.ReporterPhone,
-                Email = report.ReporterEmail, PersonId = report.ReportedBy, AddedAt = now,
-            });
-            await db.SaveChangesAsync();
             if (channelRows is not null) await channelRows(db, id);
-            flagged.AddRange(await FlagDuplicatesAsync(db, id, r.ReportedBy, now));
+            if (candidates.Count > 0) await RecordFlagsAsync(db, id, candidates, r.ReportedBy, now);
         });
         if (outcome.KeyReusedForOtherRequest)
             return new IntakeResult(IntakeStatus.KeyReusedForOtherRequest, outcome.CaseId, [], null);
-        return new IntakeResult(outcome.Replayed ? IntakeStatus.Replayed : IntakeStatus.Filed, outcome.CaseId, flagged, null);
+        return new IntakeResult(outcome.Replayed ? IntakeStatus.Replayed : IntakeStatus.Filed, outcome.CaseId, outcome.Candidates, null);
     }
-
-    // Same category, still open, not itself merged away, within the radius and the time window.
-    private const string FlagDuplicatesSql = """
-        insert into duplicate_flags (case_id, candidate_id, distance_m, flagged_at)
-        select @CaseId, c.id, ST_Distance(c.location::geography, n.location::geography), @Now
-        from cases n
-        join cases c on c.category_code = n.category_code and c.id <> n.id
-        where n.id = @CaseId
-          and c.state not in ('closed','cancelled') and c.merged_into is null
-          and c.created_at >= @Since
-          and c.location && ST_Expand(n.location, @DegLon, @DegLat)
-          and ST_DWithin(c.location::geography, n.location::geography, @Meters)
-        order by ST_Distance(c.location::geography, n.location::geography), c.id
-        limit 5
-        returning candidate_id as "Value"
-        """;
 
     /// <summary>The history action of a duplicate flag; not a lifecycle step (state and version unchanged).</summary>
     public const string FlagHistoryAction = "duplicate_flagged";
 
-    private async Task<IReadOnlyList<long>> FlagDuplicatesAsync(GridDbContext db, long caseId, Guid? actor, DateTimeOffset now)
+    // The flags themselves are written with the report (CaseRepository.InsertReportSql: same category,
+    // still open, not itself merged away, within the radius and the time window, nearest five).
+    private async Task RecordFlagsAsync(GridDbContext db, long caseId, IReadOnlyList<long> candidates, Guid? actor, DateTimeOffset now)
     {
         var meters = City.DuplicateRadiusMeters;
-        var lat = await db.Set<CaseRecord>().Where(c => c.Id == caseId).Select(c => c.Location.Y).SingleAsync();
-        var box = Grid.SearchBox.Around(lat, meters);
-        // An INSERT .. RETURNING: EF runs it as written (nothing composed on it).
-        var candidates = await db.Database.SqlQueryRaw<long>(FlagDuplicatesSql, new NpgsqlParameter("CaseId", caseId),
-            new NpgsqlParameter("Now", now), new NpgsqlParameter("Since", now.AddDays(-City.DuplicateWindowDays)),
-            new NpgsqlParameter("Meters", meters), new NpgsqlParameter("DegLat", box.DegLat), new NpgsqlParameter("DegLon", box.DegLon))
-            .ToListAsync();
-        if (candidates.Count == 0) return candidates;
         // A flag is not a lifecycle step: the case's state and version stay as they are. It is
         // audited, announced, and written to the new case's history (same state before and after)
         // so that whoever opens the case sees which case it probably repeats; the operator's
@@ -150,7 +122,6 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         });
         await db.SaveChangesAsync();
         await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", "duplicate_flagged", caseId);
-        return candidates;
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

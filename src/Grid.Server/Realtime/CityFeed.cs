@@ -97,9 +97,11 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
             try
             {
                 await using var conn = await OpenListenerAsync(ct);
+                // The reads go through EF on the listener's own connection (the context does not own it).
+                await using var db = EventRepository.ContextOn(conn);
                 if (_position is null)
                 {
-                    _position = await EventRepository.StableEndAsync(conn, ct);
+                    _position = await EventRepository.StableEndAsync(db, ct);
                     Interlocked.Exchange(ref _lastSeq, _position.Value.Seq);
                 }
                 Listening = true;
@@ -109,7 +111,7 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
                 while (!ct.IsCancellationRequested)
                 {
                     // First pass: whatever was committed while we were not listening.
-                    var held = await ReadNewAsync(conn, ct);
+                    var held = await ReadNewAsync(db, ct);
                     look = held ? TimeSpan.FromTicks(Math.Min(look.Ticks * 2, HeldLastLook.Ticks)) : HeldFirstLook;
                     await conn.WaitAsync(held ? look : poll, ct);
                 }
@@ -151,11 +153,11 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
     }
 
     /// <summary>Offers every readable row after the position; true when committed rows still wait for an older transaction.</summary>
-    private async Task<bool> ReadNewAsync(NpgsqlConnection conn, CancellationToken ct)
+    private async Task<bool> ReadNewAsync(Data.GridDbContext db, CancellationToken ct)
     {
         while (true)
         {
-            var rows = await EventRepository.ReadAfterAsync(conn, _position!.Value, ReadPage, ct);
+            var rows = await EventRepository.ReadAfterAsync(db, _position!.Value, ReadPage, ct);
             // Taken after the read: see SubscribeAsync.
             var groups = _groups;
             foreach (var row in rows)
@@ -173,7 +175,7 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
                 _position = row.Position;
                 Interlocked.Exchange(ref _lastSeq, row.Seq);
             }
-            if (rows.Count < ReadPage) return await EventRepository.HeldBackAsync(conn, ct);
+            if (rows.Count < ReadPage) return await EventRepository.HeldBackAsync(db, ct);
         }
     }
 

@@ -1,5 +1,8 @@
-using Dapper;
+using Grid.Server.Data;
+using Grid.Server.Staff;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Grid.Server.Realtime;
 
@@ -15,14 +18,19 @@ public sealed class StaffPosition
     public double? Accuracy { get; init; }
 }
 
-/// <summary>Reads case_events for the real-time channel and writes staff positions into it.</summary>
-public sealed class EventRepository(NpgsqlDataSource db)
+/// <summary>
+/// Reads case_events for the real-time channel and writes staff positions into it. The SQL is run
+/// through EF (<c>SqlQueryRaw</c>, named parameters): the reading rule is one statement per read, so
+/// the same snapshot decides both which rows are visible and how far a reader may go.
+/// </summary>
+public sealed class EventRepository(IDbContextFactory<GridDbContext> contexts)
 {
     // The audience facts travel with the row: the reporter from the case (it never changes), the
     // assignee and unit from the payload, i.e. as they were when the event happened.
     private const string SelectEventColumns = """
-        select e.seq, e.xact_id::text::bigint as xact, e.at, e.kind, e.case_id, e.cell_code, e.person_id, e.payload::text as payload,
-               c.reported_by, (e.payload->>'assigneeId')::uuid as assignee_id, e.payload->>'assignedUnitId' as unit_id
+        select e.seq as "Seq", e.xact_id::text::bigint as "Xact", e.at as "At", e.kind as "Kind", e.case_id as "CaseId",
+               e.cell_code as "CellCode", e.person_id as "PersonId", e.payload::text as "Payload",
+               c.reported_by as "ReportedBy", (e.payload->>'assigneeId')::uuid as "AssigneeId", e.payload->>'assignedUnitId' as "UnitId"
         from case_events e left join cases c on c.id = e.case_id
         """;
 
@@ -47,32 +55,48 @@ public sealed class EventRepository(NpgsqlDataSource db)
          limit @Limit
         """;
 
+    /// <summary>
+    /// A context on a connection this code opened itself (the node's LISTEN connection, which is not
+    /// pooled): the feed's reads run through EF on it. The caller keeps owning the connection.
+    /// </summary>
+    public static GridDbContext ContextOn(NpgsqlConnection conn) =>
+        new(new DbContextOptionsBuilder<GridDbContext>()
+            .UseNpgsql(conn, npgsql => npgsql.UseNetTopologySuite())
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking)
+            .Options);
+
+    private static NpgsqlParameter[] PositionArgs(EventPosition after, int limit) =>
+    [
+        new("Xact", NpgsqlDbType.Bigint) { Value = after.Xact }, new("Seq", NpgsqlDbType.Bigint) { Value = after.Seq },
+        new("Limit", NpgsqlDbType.Integer) { Value = limit },
+    ];
+
     /// <summary>Every event after <paramref name="after"/> whose transaction has ended, in order: what a node's listener fans out.</summary>
-    public static async Task<IReadOnlyList<EventRow>> ReadAfterAsync(NpgsqlConnection conn, EventPosition after, int limit, CancellationToken ct) =>
-        (await conn.QueryAsync<EventRow>(new CommandDefinition(ReadAfterSql, new { after.Xact, after.Seq, Limit = limit }, cancellationToken: ct))).ToList();
+    public static async Task<IReadOnlyList<EventRow>> ReadAfterAsync(GridDbContext db, EventPosition after, int limit, CancellationToken ct) =>
+        await db.Database.SqlQueryRaw<EventRow>(ReadAfterSql, PositionArgs(after, limit)).ToListAsync(ct);
 
     // Committed rows the reader may not take yet because an older transaction is still running.
-    private const string HeldBackSql = "select exists (select 1 from case_events where xact_id >= " + HorizonSql + ")";
+    private const string HeldBackSql = "select exists (select 1 from case_events where xact_id >= " + HorizonSql + ") as \"Value\"";
 
     /// <summary>True when committed events wait for an older transaction to end: the reader should look again soon.</summary>
-    public static async Task<bool> HeldBackAsync(NpgsqlConnection conn, CancellationToken ct) =>
-        await conn.ExecuteScalarAsync<bool>(new CommandDefinition(HeldBackSql, cancellationToken: ct));
+    public static async Task<bool> HeldBackAsync(GridDbContext db, CancellationToken ct) =>
+        (await db.Database.SqlQueryRaw<bool>(HeldBackSql).ToListAsync(ct)).Single();
 
     // Every event committed so far is readable once the oldest running transaction is newer than
     // the newest writer among them.
     private const string AllCommittedReadableSql =
-        "select coalesce((select max(xact_id) from case_events) < " + HorizonSql + ", true)";
+        "select coalesce((select max(xact_id) from case_events) < " + HorizonSql + ", true) as \"Value\"";
 
     /// <summary>
     /// Waits (a few ms while transactions are short, at most <paramref name="max"/>) until every event
     /// committed before the call is readable, so a poller that reads right after its own change sees
     /// it. Returns false when it gave up; the rows then come on a later read.
     /// </summary>
-    public static async Task<bool> WaitUntilCommittedAreReadableAsync(NpgsqlConnection conn, TimeSpan max, CancellationToken ct = default)
+    public static async Task<bool> WaitUntilCommittedAreReadableAsync(GridDbContext db, TimeSpan max, CancellationToken ct = default)
     {
         var until = DateTime.UtcNow + max;
         var look = TimeSpan.FromMilliseconds(2);
-        while (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(AllCommittedReadableSql, cancellationToken: ct)))
+        while (!(await db.Database.SqlQueryRaw<bool>(AllCommittedReadableSql).ToListAsync(ct)).Single())
         {
             if (DateTime.UtcNow + look > until) return false;
             await Task.Delay(look, ct);
@@ -90,6 +114,16 @@ public sealed class EventRepository(NpgsqlDataSource db)
          or e.cell_code = any(@Cells))
         """;
 
+    // A parameter list belongs to one command, so each statement gets its own.
+    private static NpgsqlParameter[] AudienceArgs(Audience a) =>
+    [
+        new("All", NpgsqlDbType.Boolean) { Value = a.All },
+        new("Street", NpgsqlDbType.Text) { Value = (object?)a.Street ?? DBNull.Value },
+        new("Unit", NpgsqlDbType.Text) { Value = (object?)a.Unit ?? DBNull.Value },
+        new("Me", NpgsqlDbType.Uuid) { Value = a.Me },
+        new("Cells", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = a.Cells.ToArray() },
+    ];
+
     public const string CatchUpSql = SelectEventColumns + StableRowsAfterSql + """
 
            and
@@ -101,15 +135,18 @@ public sealed class EventRepository(NpgsqlDataSource db)
     /// <summary>What a subscriber missed after <paramref name="after"/>, in order, only what it may see.</summary>
     public async Task<IReadOnlyList<EventRow>> CatchUpAsync(Audience a, EventPosition after, int limit, CancellationToken ct)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        return (await conn.QueryAsync<EventRow>(new CommandDefinition(CatchUpSql, new
-        {
-            after.Xact, after.Seq, Limit = limit, a.All, a.Street, a.Unit, a.Me, Cells = a.Cells.ToArray(),
-        }, cancellationToken: ct))).ToList();
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Database.SqlQueryRaw<EventRow>(CatchUpSql, [.. PositionArgs(after, limit), .. AudienceArgs(a)]).ToListAsync(ct);
+    }
+
+    private sealed class PositionRow
+    {
+        public long Xact { get; init; }
+        public long Seq { get; init; }
     }
 
     private const string SelectStableEndSql = """
-        select e.xact_id::text::bigint as xact, e.seq from case_events e
+        select e.xact_id::text::bigint as "Xact", e.seq as "Seq" from case_events e
         where e.xact_id < 
         """ + HorizonSql + """
 
@@ -118,39 +155,40 @@ public sealed class EventRepository(NpgsqlDataSource db)
         """;
 
     /// <summary>The position of the last event a reader may take now: "from now on" starts after it.</summary>
-    public static async Task<EventPosition> StableEndAsync(NpgsqlConnection conn, CancellationToken ct) =>
-        await FirstPositionAsync(conn, new CommandDefinition(SelectStableEndSql, cancellationToken: ct)) ?? EventPosition.Start;
+    public static async Task<EventPosition> StableEndAsync(GridDbContext db, CancellationToken ct) =>
+        await FirstPositionAsync(db, SelectStableEndSql, [], ct) ?? EventPosition.Start;
 
     public async Task<EventPosition> StableEndAsync(CancellationToken ct = default)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        return await StableEndAsync(conn, ct);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await StableEndAsync(db, ct);
     }
 
-    private const string SelectPositionOfSql = "select xact_id::text::bigint as xact, seq from case_events where seq = @Seq";
+    private const string SelectPositionOfSql = "select xact_id::text::bigint as \"Xact\", seq as \"Seq\" from case_events where seq = @Seq";
 
     /// <summary>The position of event <paramref name="seq"/> (0: before everything); null when there is no such event.</summary>
     public async Task<EventPosition?> PositionOfAsync(long seq, CancellationToken ct = default)
     {
         if (seq == 0) return EventPosition.Start;
-        await using var conn = await db.OpenConnectionAsync(ct);
-        return await FirstPositionAsync(conn, new CommandDefinition(SelectPositionOfSql, new { Seq = seq }, cancellationToken: ct));
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await FirstPositionAsync(db, SelectPositionOfSql, [new NpgsqlParameter("Seq", NpgsqlDbType.Bigint) { Value = seq }], ct);
     }
 
-    private static async Task<EventPosition?> FirstPositionAsync(NpgsqlConnection conn, CommandDefinition command) =>
-        (await conn.QueryAsync<(long Xact, long Seq)>(command)).Select(p => (EventPosition?)new EventPosition(p.Xact, p.Seq)).FirstOrDefault();
-
-    private const string SelectCellsServedSql = "select cell_code from cell_staff where person_id = @Me order by cell_code";
+    // Not composed (no FirstOrDefault in SQL): the statement is run exactly as written.
+    private static async Task<EventPosition?> FirstPositionAsync(GridDbContext db, string sql, object[] args, CancellationToken ct) =>
+        (await db.Database.SqlQueryRaw<PositionRow>(sql, args).ToListAsync(ct))
+            .Select(p => (EventPosition?)new EventPosition(p.Xact, p.Seq)).FirstOrDefault();
 
     public async Task<IReadOnlyList<string>> CellsServedAsync(Guid me)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<string>(SelectCellsServedSql, new { Me = me })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<CellStaffRecord>().Where(s => s.PersonId == me).OrderBy(s => s.CellCode).Select(s => s.CellCode).ToListAsync();
     }
 
     /// <summary>
     /// A staff position as a staff_position event, announced by NOTIFY at commit. Every writer of
     /// positions (this endpoint, the field app's patrol track) uses it, so the map reads one shape.
+    /// Parameters: @At, @Cell (text), @Person, @Lat, @Lon, @Accuracy (float8).
     /// </summary>
     public const string InsertPositionEventSql = """
         with e as (
@@ -161,22 +199,32 @@ public sealed class EventRepository(NpgsqlDataSource db)
             from people p where p.id = @Person
             returning seq
         )
-        select seq from e, pg_notify('grid_events', seq::text)
+        select seq as "Value" from e, pg_notify('grid_events', seq::text)
         """;
+
+    /// <summary>The parameters of <see cref="InsertPositionEventSql"/>.</summary>
+    public static NpgsqlParameter[] PositionEventArgs(Guid person, double lat, double lon, double? accuracy, string? cell, DateTimeOffset at) =>
+    [
+        new("At", NpgsqlDbType.TimestampTz) { Value = at }, new("Person", NpgsqlDbType.Uuid) { Value = person },
+        new("Lat", NpgsqlDbType.Double) { Value = lat }, new("Lon", NpgsqlDbType.Double) { Value = lon },
+        new("Accuracy", NpgsqlDbType.Double) { Value = (object?)accuracy ?? DBNull.Value },
+        new("Cell", NpgsqlDbType.Text) { Value = (object?)cell ?? DBNull.Value },
+    ];
 
     /// <summary>Stores a position as a staff_position event and announces it like every other event.</summary>
     public async Task<long> InsertPositionAsync(Guid person, double lat, double lon, double? accuracy, string? cell, DateTimeOffset at)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var seq = await conn.ExecuteScalarAsync<long>(InsertPositionEventSql, new { At = at, Cell = cell, Person = person, Lat = lat, Lon = lon, Accuracy = accuracy }, tx);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var seq = (await db.Database.SqlQueryRaw<long>(InsertPositionEventSql, PositionEventArgs(person, lat, lon, accuracy, cell, at)).ToListAsync()).Single();
         await tx.CommitAsync();
         return seq;
     }
 
     private const string SelectLatestPositionsSql = """
-        select distinct on (e.person_id) e.seq, e.at, e.person_id, p.display_name, e.cell_code,
-               (e.payload->>'lat')::float8 as lat, (e.payload->>'lon')::float8 as lon, (e.payload->>'accuracy')::float8 as accuracy
+        select distinct on (e.person_id) e.seq as "Seq", e.at as "At", e.person_id as "PersonId", p.display_name as "DisplayName",
+               e.cell_code as "CellCode", (e.payload->>'lat')::float8 as "Lat", (e.payload->>'lon')::float8 as "Lon",
+               (e.payload->>'accuracy')::float8 as "Accuracy"
         from case_events e
         join people p on p.id = e.person_id
         left join cases c on c.id = e.case_id
@@ -188,10 +236,8 @@ public sealed class EventRepository(NpgsqlDataSource db)
     /// <summary>The latest position of each person this audience may see, if reported since <paramref name="since"/>.</summary>
     public async Task<IReadOnlyList<StaffPosition>> LatestPositionsAsync(Audience a, DateTimeOffset since)
     {
-        await using var conn = await db.OpenConnectionAsync();
-        return (await conn.QueryAsync<StaffPosition>(SelectLatestPositionsSql, new
-        {
-            Since = since, a.All, a.Street, a.Unit, a.Me, Cells = a.Cells.ToArray(),
-        })).ToList();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<StaffPosition>(SelectLatestPositionsSql,
+            [new NpgsqlParameter("Since", NpgsqlDbType.TimestampTz) { Value = since }, .. AudienceArgs(a)]).ToListAsync();
     }
 }

@@ -287,6 +287,8 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["POST /api/admin/calendar/{year}/paste"] = [],
         ["PUT /api/admin/calendar/{year}/settings"] = [],
         ["POST /api/monitoring/systems/{id}/rotate-secret"] = [],
+        // A street administrator renames its street's cells; the walk's cell code names no cell (404, not a refusal).
+        ["PUT /api/admin/cells/{code}/name"] = [Role.Admin],
         ["POST /api/monitoring/systems"] = [Role.Admin],
         ["POST /api/monitoring/kinds"] = [Role.Admin],
         ["POST /api/monitoring/devices"] = [Role.Admin],

@@ -1,6 +1,9 @@
 using Dapper;
 using Grid.Domain.People;
+using Grid.Server.Grid;
+using Grid.Server.Incidents;
 using Grid.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Grid.Server.Tests.Grid;
 
@@ -67,5 +70,78 @@ public sealed class CellCaseCountsTests
         var props = Assert.Single(cells.GetProperty("features").EnumerateArray()).GetProperty("properties");
         Assert.Equal(world.Cells[0], props.GetProperty("code").GetString());
         Assert.Equal((2, 1), (props.GetProperty("openCases").GetInt32(), props.GetProperty("overdueCases").GetInt32()));
+    }
+
+    [Fact]
+    public async Task The_kept_overdue_count_plus_the_deadlines_since_it_equals_a_count_of_the_cases_at_any_clock()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator, Role.Dispatcher], [], street: world.Street);
+        var ids = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            var c = await world.ReportAsync(worker, i < 5 ? 0 : 1);
+            await op.StepOkAsync(c.Id, "register");
+            await op.StepOkAsync(c.Id, "dispatch");
+            ids.Add(c.Id);
+        }
+        await using var conn = await server.Db.OpenConnectionAsync();
+        var now = new DateTimeOffset(DateTime.UtcNow.Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        async Task Deadline(int i, double hours) =>
+            await conn.ExecuteAsync("update cases set deadline = @D where id = @Id", new { D = now.AddHours(hours), Id = ids[i] });
+        await Deadline(0, -2);
+        await Deadline(1, -0.5);
+        await Deadline(2, 0.5);
+        await Deadline(3, 2);
+        await Deadline(5, -1);
+
+        var counts = server.App.Services.GetRequiredService<OverdueCounts>();
+        var grid = server.App.Services.GetRequiredService<GridRepository>();
+        async Task Check(string when)
+        {
+            foreach (var hours in new[] { -3, -1.5, -0.25, 0, 0.25, 1, 1.5, 3 })
+            {
+                var at = now.AddHours(hours);
+                var kept = (await grid.ListCellsAsync(null, null, world.Cells, at, 100)).ToDictionary(c => c.Code, c => c.OverdueCases);
+                foreach (var cell in world.Cells)
+                {
+                    var counted = await conn.QuerySingleAsync<int>("""
+                        select count(*)::int from cases where cell_code = @Cell and state in ('dispatched','in_progress') and deadline < @At
+                        """, new { Cell = cell, At = at });
+                    Assert.True(counted == kept.GetValueOrDefault(cell), $"{when}: cell {cell} at now{hours:+0.##;-0.##;+0} h: kept {kept.GetValueOrDefault(cell)}, counted {counted}");
+                }
+            }
+        }
+
+        // Moved forward to now (or a moment later by the server's own catch-up): the kept number holds
+        // the past, the list counts only what came after.
+        await counts.CatchUpAsync(now);
+        Assert.Equal(2, await conn.QuerySingleAsync<int>("select overdue_cases from cell_case_counts where cell_code = @C and overdue_as_of >= @Now",
+            new { C = world.Cells[0], Now = now }));
+        await Check("after the catch-up");
+
+        // Changes after it: an overdue case closed, a deadline moved back over the kept moment and one
+        // moved forward over it, a case moved to another cell, and a change rolled back.
+        await conn.ExecuteAsync("update cases set state = 'closed' where id = @Id", new { Id = ids[1] });
+        await Deadline(2, -0.2);
+        await Check("after a deadline moved back over the kept moment");
+        await Deadline(0, 1);
+        await conn.ExecuteAsync("update cases set cell_code = @Cell where id = @Id", new { Cell = world.Cells[1], Id = ids[3] });
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            await conn.ExecuteAsync("update cases set state = 'closed' where cell_code = @Cell", new { Cell = world.Cells[0] }, tx);
+            await tx.RollbackAsync();
+        }
+        await Check("after changes");
+
+        // Moved forward past the clock of the list: it takes away what is not yet due at its own clock.
+        await counts.CatchUpAsync(now.AddHours(1.25));
+        await Check("kept ahead of the clock");
+        await Deadline(4, 0.5);
+        await conn.ExecuteAsync("update cases set state = 'in_progress' where id = @Id", new { Id = ids[2] });
+        await conn.ExecuteAsync("update cases set state = 'resolved' where id = @Id", new { Id = ids[5] });
+        await Check("after changes ahead of the clock");
     }
 }

@@ -176,6 +176,69 @@ public sealed class HotlinePushTests : IAsyncLifetime
         Assert.Equal(4, receiver.All.Count);
     }
 
+    [Fact]
+    public async Task A_change_whose_transaction_commits_after_a_later_one_is_still_pushed_exactly_once()
+    {
+        var world = await TestWorld.CreateAsync(_server);
+        var hotline = System(await IntakeHelpers.IssueKeyAsync(world, scope: "hotline"));
+        await using var receiver = await Receiver.StartAsync(failFirst: 0);
+        Assert.Equal(HttpStatusCode.OK, (await hotline.PostAsJsonAsync("/api/hotline/callback", new { url = receiver.Url })).StatusCode);
+        var ticketId = "L-" + Guid.NewGuid().ToString("N")[..10];
+        var caseId = await FileTicketAsync(world, hotline, ticketId);
+        await UntilAllDeliveredAsync(ticketId, receiver);
+
+        // Two changes of the ticket's case: A's transaction starts and writes first (lower seq) but
+        // commits last; B's writes later and commits first.
+        await using var connA = await _server.Db.OpenConnectionAsync();
+        await using var txA = await connA.BeginTransactionAsync();
+        var seqA = await InsertChangeAsync(connA, txA, caseId, "late_commit");
+        long seqB;
+        await using (var connB = await _server.Db.OpenConnectionAsync())
+        await using (var txB = await connB.BeginTransactionAsync())
+        {
+            seqB = await InsertChangeAsync(connB, txB, caseId, "early_commit");
+            await txB.CommitAsync();
+        }
+        Assert.True(seqB > seqA);
+
+        // Queue rounds while A is still open (besides the job's own, every second): B has committed,
+        // but taking it now would move the cursor past A's position.
+        using (var scope = _server.App.Services.CreateScope())
+        {
+            var queue = scope.ServiceProvider.GetRequiredService<HotlineQueueJob>();
+            await queue.RunAsync(CancellationToken.None);
+            await queue.RunAsync(CancellationToken.None);
+        }
+        await using (var conn = await _server.Db.OpenConnectionAsync())
+        {
+            Assert.Equal(0L, await conn.QuerySingleAsync<long>(
+                "select count(*) from hotline_deliveries where ticket_id = @T and seq = any(@Seqs)", new { T = ticketId, Seqs = new[] { seqA, seqB } }));
+        }
+
+        await txA.CommitAsync();
+        await UntilAsync(() => Task.FromResult(receiver.Accepted.Count(r => r.Seq == seqA.ToString()) > 0 && receiver.Accepted.Count(r => r.Seq == seqB.ToString()) > 0),
+            $"both changes to be pushed (received: {string.Join(", ", receiver.All.Select(r => r.Seq))}; A {seqA}, B {seqB})");
+        using (var scope = _server.App.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<HotlineQueueJob>().RunAsync(CancellationToken.None);
+        }
+        await UntilAllDeliveredAsync(ticketId, receiver);
+        var mine = receiver.Accepted.Where(r => r.Json.GetProperty("ticketId").GetString() == ticketId).ToList();
+        Assert.Equal(1, mine.Count(r => r.Seq == seqA.ToString()));
+        Assert.Equal(1, mine.Count(r => r.Seq == seqB.ToString()));
+        Assert.Equal("late_commit", mine.Single(r => r.Seq == seqA.ToString()).Json.GetProperty("action").GetString());
+        Assert.Equal(mine.Count, mine.Select(r => r.Seq).Distinct().Count());
+    }
+
+    // A change of the case as the lifecycle writes one (event row from the case row, NOTIFY at commit); its seq.
+    private static async Task<long> InsertChangeAsync(Npgsql.NpgsqlConnection conn, Npgsql.NpgsqlTransaction tx, long caseId, string action)
+    {
+        await conn.ExecuteAsync(global::Grid.Server.Incidents.CaseRepository.InsertCaseEventSql,
+            new { At = DateTimeOffset.UtcNow, Kind = "case_changed", Action = action, CaseId = caseId }, tx);
+        return await conn.QuerySingleAsync<long>(
+            "select max(seq) from case_events where case_id = @CaseId and payload->>'action' = @Action", new { CaseId = caseId, Action = action }, tx);
+    }
+
     // Every change queued for the ticket delivered, and the receiver has accepted each.
     private async Task UntilAllDeliveredAsync(string ticketId, Receiver receiver) =>
         await UntilAsync(async () =>

@@ -81,7 +81,8 @@ public sealed class GapFreeReadingTests
         var world = await TestWorld.CreateAsync(server);
         var tag = Guid.NewGuid().ToString("N");
         await using var conn = await server.Db.OpenConnectionAsync();
-        var start = await EventRepository.StableEndAsync(conn, default);
+        await using var db = EventRepository.ContextOn(conn);
+        var start = await EventRepository.StableEndAsync(db, default);
 
         // The listener's algorithm, as fast as it can go, while the writers run.
         var seen = new List<EventRow>();
@@ -91,7 +92,7 @@ public sealed class GapFreeReadingTests
         {
             while (true)
             {
-                var rows = await EventRepository.ReadAfterAsync(conn, position, 500, default);
+                var rows = await EventRepository.ReadAfterAsync(db, position, 500, default);
                 foreach (var r in rows)
                 {
                     Assert.True(r.Position > position, $"event {r.Seq} read out of order");
@@ -109,7 +110,7 @@ public sealed class GapFreeReadingTests
         var committed = await writing;
         var until = DateTime.UtcNow.AddSeconds(20);
         do await ReadAsync();
-        while (await EventRepository.HeldBackAsync(conn, default) && DateTime.UtcNow < until && seen.Count < committed.Seqs.Count);
+        while (await EventRepository.HeldBackAsync(db, default) && DateTime.UtcNow < until && seen.Count < committed.Seqs.Count);
         await ReadAsync();
 
         Assert.True(committed.RolledBack.Count > 0 && committed.Seqs.Count > 100, "the race needs commits and rollbacks");
