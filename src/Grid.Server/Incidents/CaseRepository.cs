@@ -555,7 +555,8 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         var open = db.Set<CaseRecord>().Where(c => !Finished.Contains(c.State));
         return await (from s in db.Set<CellStaffRecord>()
                       join p in db.Set<PersonRecord>() on s.PersonId equals p.Id
-                      where s.CellCode == cellCode
+                      // A deactivated holder keeps his post row (history) but takes no new cases; the posts page shows the post as vacant.
+                      where s.CellCode == cellCode && p.DeactivatedAt == null
                       select new Candidate(s.PersonId, s.Role, p.OnDuty, open.Count(c => c.AssigneeId == s.PersonId))).ToListAsync();
     }
 }

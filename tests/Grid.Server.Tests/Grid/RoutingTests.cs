@@ -101,6 +101,25 @@ public sealed class RoutingTests
         Assert.Equal(TestCatalogue.Unit, suggestion.UnitId);
     }
 
+    [Fact]
+    public async Task A_deactivated_post_holder_is_never_suggested_and_the_next_rule_applies()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[2]);
+        var head = await world.PersonAsync(Role.GridHead, world.Cells[2]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var c = await world.ReportAsync(op, 2);
+        await op.StepOkAsync(c.Id, "register");
+        var before = await TestWorld.ReadAsync<DispatchSuggestionView>(await op.Client.GetAsync($"/api/cases/{c.Id}/dispatch-suggestion"));
+        Assert.Equal(worker.Id, before.AssigneeId);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.PostAsync($"/api/people/{worker.Id}/deactivate", null)).StatusCode);
+        var after = await TestWorld.ReadAsync<DispatchSuggestionView>(await op.Client.GetAsync($"/api/cases/{c.Id}/dispatch-suggestion"));
+        Assert.Equal(head.Id, after.AssigneeId);
+    }
+
     private sealed record DispatchSuggestionView(string UnitId, Guid? AssigneeId, string? AssigneeName, DateTimeOffset Deadline);
 }
 
