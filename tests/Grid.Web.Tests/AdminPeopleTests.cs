@@ -83,9 +83,9 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
         await Assertions.Expect(page.GetByText("显示 1 个网格")).ToBeVisibleAsync();
         var cellRow = page.Locator($"#post-rows tr[data-cell='{cell}']");
         await Assertions.Expect(cellRow.Locator("[data-no-grid-head]")).ToBeVisibleAsync();
-        // The map fits every cell of the (shared) test database: cells of far-away test worlds shrink to nothing, so
-        // what is asserted is that some cell is drawn, not that the first one in the DOM is.
-        await Assertions.Expect(page.Locator(".posts-map path.leaflet-interactive").Filter(new() { Visible = true }).First).ToBeVisibleAsync();
+        // The map fits every cell of the (shared) test database, and test worlds lie far apart, so in a full run each
+        // cell is drawn smaller than a pixel: what is asserted is that the cells are drawn (in the DOM), not their size.
+        await Assertions.Expect(page.Locator(".posts-map path.leaflet-interactive").First).ToBeAttachedAsync();
         await page.GetByLabel("查找网格或人员").FillAsync("");
         await ShootAsync(page, "posts");
         await page.GetByLabel("查找网格或人员").FillAsync(cell);
