@@ -92,50 +92,9 @@ foreach (var page in pages.Take(sample))
 }
 var open = await QuietStatusAsync();
 
-// The stream: one change every 1/rate s, never waiting for the previous answer.
 var loadBefore = LoadAverage();
-var wall = Stopwatch.StartNew();
-var reported = new System.Collections.Concurrent.ConcurrentBag<string>();
-var toRegister = new System.Collections.Concurrent.ConcurrentQueue<long>();
-int ok = 0, refused = 0, failed = 0;
-var total = (int)(rate * seconds);
-var requests = new List<Task>();
-for (var i = 0; i < total; i++)
-{
-    var due = TimeSpan.FromSeconds(i / rate) - wall.Elapsed;
-    if (due > TimeSpan.Zero) await Task.Delay(due);
-    var index = i;
-    requests.Add(Task.Run(async () =>
-    {
-        try
-        {
-            HttpResponseMessage res;
-            long id = 0;
-            var register = index % 2 == 1 && toRegister.TryDequeue(out id);
-            if (register) res = await http.PostAsJsonAsync($"/api/cases/{id}/register", new { });
-            else
-            {
-                var cell = cells[index % cells.Count];
-                res = await http.PostAsJsonAsync("/api/cases", new { lat = cell.Lat, lon = cell.Lon, categoryCode = categories[index % categories.Count], description = "bench", source = "hotline" });
-            }
-            if (res.IsSuccessStatusCode)
-            {
-                Interlocked.Increment(ref ok);
-                if (!register)
-                {
-                    var body = await res.Content.ReadFromJsonAsync<JsonElement>();
-                    reported.Add(body.GetProperty("caseNo").GetString()!);
-                    toRegister.Enqueue(body.GetProperty("id").GetInt64());
-                }
-            }
-            else if ((int)res.StatusCode == 503) Interlocked.Increment(ref refused);
-            else Interlocked.Increment(ref failed);
-        }
-        catch (Exception) { Interlocked.Increment(ref failed); }
-    }));
-}
-await Task.WhenAll(requests);
-var streamSeconds = wall.Elapsed.TotalSeconds;
+var stream = await GridBench.ChangeStream.RunAsync(http, cells, categories, rate, seconds);
+var (ok, refused, failed, streamSeconds) = (stream.Ok, stream.Refused, stream.Failed, stream.Seconds);
 await Task.Delay(TimeSpan.FromSeconds(5));
 var after = await StatusAsync();
 var loadAfter = LoadAverage();
@@ -146,7 +105,7 @@ await using (var conn = new NpgsqlConnection(db))
 {
     await conn.OpenAsync();
     await using var cmd = new NpgsqlCommand("select case_no, created_at from cases where case_no = any(@nos)", conn);
-    cmd.Parameters.AddWithValue("nos", reported.ToArray());
+    cmd.Parameters.AddWithValue("nos", stream.ReportedNos.ToArray());
     await using var r = await cmd.ExecuteReaderAsync();
     while (await r.ReadAsync()) committed[r.GetString(0)] = r.GetFieldValue<DateTimeOffset>(1);
 }

@@ -60,47 +60,11 @@ foreach (var n in sizes)
     var wall = Stopwatch.StartNew();
 
     // The stream: one change every 1/rate s, never waiting for the previous answer.
-    var ours = new System.Collections.Concurrent.ConcurrentBag<long>();
-    var toRegister = new System.Collections.Concurrent.ConcurrentQueue<long>();
-    int ok = 0, refused = 0, failed = 0;
-    var total = (int)(rate * seconds);
-    var requests = new List<Task>();
-    for (var i = 0; i < total; i++)
-    {
-        var due = TimeSpan.FromSeconds(i / rate) - wall.Elapsed;
-        if (due > TimeSpan.Zero) await Task.Delay(due);
-        var index = i;
-        requests.Add(Task.Run(async () =>
-        {
-            try
-            {
-                HttpResponseMessage res;
-                long id = 0;
-                var register = index % 2 == 1 && toRegister.TryDequeue(out id);
-                if (register) res = await http.PostAsJsonAsync($"/api/cases/{id}/register", new { });
-                else
-                {
-                    var cell = cells[index % cells.Count];
-                    res = await http.PostAsJsonAsync("/api/cases", new { lat = cell.Lat, lon = cell.Lon, categoryCode = categories[index % categories.Count], description = "bench", source = "hotline" });
-                }
-                if (res.IsSuccessStatusCode)
-                {
-                    var caseId = (await res.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-                    Interlocked.Increment(ref ok);
-                    ours.Add(caseId);
-                    if (!register) toRegister.Enqueue(caseId);
-                }
-                else if ((int)res.StatusCode == 503) Interlocked.Increment(ref refused);
-                else Interlocked.Increment(ref failed);
-            }
-            catch (Exception) { Interlocked.Increment(ref failed); }
-        }));
-    }
-    await Task.WhenAll(requests);
-    var streamSeconds = wall.Elapsed.TotalSeconds;
+    var stream = await GridBench.ChangeStream.RunAsync(http, cells.Select(c => (c.Lat, c.Lon)).ToList(), categories, rate, seconds);
+    var (ok, refused, failed, streamSeconds) = (stream.Ok, stream.Refused, stream.Failed, stream.Seconds);
 
     // What those changes committed: every event of our cases, by seq, with the cell (for street followers).
-    var ids = ours.Distinct().ToArray();
+    var ids = stream.CaseIds.ToArray();
     var expected = new List<(long Seq, string? Cell)>();
     await using (var conn = new NpgsqlConnection(db))
     {
