@@ -203,13 +203,14 @@ public sealed class Open311Repository(IDbContextFactory<GridDbContext> contexts)
     // ---- requests ----
 
     /// <summary>Writes a request; with <paramref name="caseId"/> inside the case's transaction (the intake's context).</summary>
-    public static Task InsertRequestAsync(GridDbContext db, NewOpen311Request r, long? caseId)
+    /// <param name="caseNo">The number reserved for an address-only request that has no case yet.</param>
+    public static Task InsertRequestAsync(GridDbContext db, NewOpen311Request r, long? caseId, string? caseNo = null)
     {
         db.Add(new Open311RequestRecord
         {
             Token = r.Token, ApiKeyId = r.ApiKeyId, CaseId = caseId, ServiceCode = r.ServiceCode, AddressString = r.AddressString,
             Description = r.Description, MediaUrl = r.MediaUrl, Attributes = r.Attributes, FirstName = r.FirstName, LastName = r.LastName,
-            Phone = r.Phone, Email = r.Email, DeviceId = r.DeviceId, AccountId = r.AccountId, CreatedAt = r.Now,
+            Phone = r.Phone, Email = r.Email, DeviceId = r.DeviceId, AccountId = r.AccountId, CreatedAt = r.Now, CaseNo = caseNo,
         });
         return db.SaveChangesAsync();
     }
@@ -223,13 +224,7 @@ public sealed class Open311Repository(IDbContextFactory<GridDbContext> contexts)
         await using var db = await contexts.CreateDbContextAsync();
         var seq = await db.Database.SqlQueryRaw<long>("select nextval('case_no_seq') as \"Value\"").SingleAsync();
         var caseNo = Incidents.CaseRepository.CaseNo(r.Now, seq);
-        db.Add(new Open311RequestRecord
-        {
-            Token = r.Token, ApiKeyId = r.ApiKeyId, ServiceCode = r.ServiceCode, AddressString = r.AddressString,
-            Description = r.Description, MediaUrl = r.MediaUrl, Attributes = r.Attributes, FirstName = r.FirstName, LastName = r.LastName,
-            Phone = r.Phone, Email = r.Email, DeviceId = r.DeviceId, AccountId = r.AccountId, CreatedAt = r.Now, CaseNo = caseNo,
-        });
-        await db.SaveChangesAsync();
+        await InsertRequestAsync(db, r, null, caseNo);
         return caseNo;
     }
 
