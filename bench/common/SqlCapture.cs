@@ -87,6 +87,7 @@ public sealed class SqlCapture : ILoggerProvider, ILogger
     {
         var builder = new NpgsqlDataSourceBuilder(cs);
         builder.UseNetTopologySuite();
+        builder.ConnectionStringBuilder.Options = "-c jit=off"; // as the server runs its SQL (GridApp)
         return builder.Build();
     }
 

@@ -63,7 +63,7 @@ internal sealed class PersonRecordConfiguration : IEntityTypeConfiguration<Perso
         e.Property(x => x.SecurityStamp).HasColumnName("security_stamp").HasColumnType("uuid").IsRequired().HasDefaultValueSql("gen_random_uuid()");
         e.Property(x => x.DeactivatedAt).HasColumnName("deactivated_at").HasColumnType("timestamp with time zone");
         e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
-        e.Property(x => x.MustChangePassword).HasColumnName("must_change_password").HasColumnType("boolean").IsRequired().HasDefaultValueSql("false");
+        e.Property(x => x.MustChangePassword).HasColumnName("must_change_password").HasColumnType("boolean").IsRequired();
     }
 }
 
