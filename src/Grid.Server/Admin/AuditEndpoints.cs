@@ -13,6 +13,7 @@ public static class AuditEndpoints
     {
         services.AddSingleton<AuditLogQuery>();
         services.AddSingleton<CellAdmin>();
+        services.AddCellImports();
         services.AddScoped<IAuditLog, AuditLogSource>();
         return services;
     }
@@ -25,6 +26,7 @@ public static class AuditEndpoints
         group.MapGet("/audit.csv", Export);
         group.MapGet("/audit.xlsx", Export);
         CellAdmin.MapCellAdmin(app);
+        app.MapCellImports();
     }
 
     private static async Task<IResult> Page(string? person, string? action, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize,

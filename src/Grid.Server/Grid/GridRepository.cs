@@ -36,6 +36,7 @@ public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
                ST_Distance(g.geom::geography, @Point::geography) as "Distance"
         from grid_cells g
         where g.geom && ST_Expand(@Point, @DegLon, @DegLat)
+          and g.retired_at is null
           and ST_DWithin(g.geom::geography, @Point::geography, @MaxMeters)
         order by "Distance", g.code
         limit 1
@@ -48,7 +49,7 @@ public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
         // ST_Covers counts boundary points, so a point on a shared border matches every cell along it;
         // ordering by code makes the choice the same every time, and a second row tells a border.
         var inside = await db.Set<GridCellRecord>()
-            .Where(g => g.Geom.Covers(point))
+            .Where(g => g.RetiredAt == null && g.Geom.Covers(point))
             .OrderBy(g => g.Code)
             .Select(g => new { g.Code, g.Name, g.CommunityCode })
             .Take(2)
@@ -87,7 +88,8 @@ public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
         """;
 
     private const string SelectCellsSql = SelectCellSummary + "\n" + """
-        where (@Box::geometry is null or g.geom && @Box)
+        where g.retired_at is null
+          and (@Box::geometry is null or g.geom && @Box)
           and (@Street::text is null or g.code like @Street || '%')
           and (@OnlyCells::text[] is null or g.code = any(@OnlyCells))
         order by g.code
@@ -153,7 +155,7 @@ public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
         select i.idx, 'geometry', 'Feature ' || i.idx || ' (' || i.code || ') overlaps existing cell ' || g.code || ' by ' ||
                round(ST_Area(ST_Intersection(i.geom, g.geom)::geography)::numeric, 1) || ' m².'
         from import_cells i join grid_cells g on i.geom && g.geom
-        where ST_IsValid(i.geom) and GeometryType(i.geom) in ('POLYGON', 'MULTIPOLYGON')
+        where g.retired_at is null and ST_IsValid(i.geom) and GeometryType(i.geom) in ('POLYGON', 'MULTIPOLYGON')
           and ST_Relate(i.geom, g.geom, '2********')
         union all
         select b.idx, 'geometry', 'Feature ' || b.idx || ' (' || b.code || ') overlaps feature ' || a.idx || ' (' || a.code || ') of this import by ' ||

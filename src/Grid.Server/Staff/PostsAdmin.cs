@@ -31,7 +31,8 @@ public sealed class PostsAdmin(IDbContextFactory<GridDbContext> contexts, Npgsql
     {
         if (!viewer.Has(Role.Admin)) return (null, Refused(AdminRefusal.Forbidden, "Only administrators manage posts."));
         await using var db = await contexts.CreateDbContextAsync();
-        var cells = db.Set<GridCellRecord>().AsQueryable();
+        // A retired cell (no longer in the imported grid) has no posts to fill.
+        var cells = db.Set<GridCellRecord>().Where(c => c.RetiredAt == null);
         if (viewer.AreaStreet is { } street) cells = cells.Where(c => c.Code.StartsWith(street));
         if (!string.IsNullOrWhiteSpace(text))
         {
@@ -185,7 +186,7 @@ public sealed class PostsAdmin(IDbContextFactory<GridDbContext> contexts, Npgsql
             from cell_staff s join people p on p.id = s.person_id
             where s.cell_code = c.code and p.deactivated_at is null
         ) h on true
-        where @Street::text is null or c.code like @Street::text || '%'
+        where c.retired_at is null and (@Street::text is null or c.code like @Street::text || '%')
         """;
 
     public async Task<string> MapAsync(Viewer viewer)

@@ -173,6 +173,8 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         // the matrix's id is no person id, so that route answers 404 before anyone is asked who he is.
         ["GET /api/admin/people"] = new([Role.Admin], 200, 200),
         ["GET /api/admin/people/{id}"] = new([Role.Admin], 404, 404, Refused: 404),
+        // A cell import by id: the matrix's id names none (the import tests follow real ones).
+        ["GET /api/admin/cells/imports/{id}"] = new([Role.Admin], 404, 404),
         ["GET /api/admin/people.csv"] = new([Role.Admin], 200, 200),
         ["GET /api/admin/people.xlsx"] = new([Role.Admin], 200, 200),
         ["GET /api/admin/posts"] = new([Role.Admin], 200, 200),
@@ -289,6 +291,8 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["POST /api/monitoring/systems/{id}/rotate-secret"] = [],
         // A street administrator renames its street's cells; the walk's cell code names no cell (404, not a refusal).
         ["PUT /api/admin/cells/{code}/name"] = [Role.Admin],
+        ["POST /api/admin/cells/import/preview"] = [Role.Admin],
+        ["POST /api/admin/cells/imports"] = [Role.Admin],
         ["POST /api/monitoring/systems"] = [Role.Admin],
         ["POST /api/monitoring/kinds"] = [Role.Admin],
         ["POST /api/monitoring/devices"] = [Role.Admin],
