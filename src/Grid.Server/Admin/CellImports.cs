@@ -16,11 +16,8 @@ namespace Grid.Server.Admin;
 /// </summary>
 public sealed class CellImports(CellImportRepository repo, IBackgroundJobClient jobs, TimeProvider clock)
 {
-    /// <summary>A district of some thousands of cells, or a city of tens of thousands, in one file.</summary>
-    public const int MaxFeatures = 50_000;
-
-    /// <summary>About 25 MB: 50,000 cells of a few dozen positions each.</summary>
-    public const int MaxFileBytes = 25 * 1024 * 1024;
+    public const int MaxFeatures = CellImportLimits.MaxFeatures;
+    public const int MaxFileBytes = CellImportLimits.MaxFileBytes;
 
     private const string OnlyAdmins = "Only administrators import grid cells.";
 

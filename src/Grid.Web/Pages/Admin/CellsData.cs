@@ -1,5 +1,15 @@
 namespace Grid.Web.Pages.Admin;
 
+/// <summary>The size of a cell import, the same on the page and the API.</summary>
+public static class CellImportLimits
+{
+    /// <summary>About 25 MB: tens of thousands of cells of a few dozen positions each.</summary>
+    public const int MaxFileBytes = 25 * 1024 * 1024;
+
+    /// <summary>A city of tens of thousands of cells in one file.</summary>
+    public const int MaxFeatures = 50_000;
+}
+
 /// <summary>
 /// One problem of a cell import: <see cref="Feature"/> is the feature's 1-based place in the file (0: not a
 /// feature of the file, e.g. a cell of today that the file would retire while it has open cases).

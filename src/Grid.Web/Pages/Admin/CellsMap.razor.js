@@ -1,0 +1,85 @@
+// The cells page's map: Leaflet with each cell coloured by what an import does to it (added, changed, removed,
+// unchanged). .NET (CellsMap.razor) sends the cells as GeoJSON; a click on a cell goes back through the
+// DotNetObjectReference. Names from data go into tooltips as text nodes, never as HTML. Each cell's path carries
+// data-cell and data-diff (the browser tests find a cell by its code).
+const maps = new WeakMap();
+let library = null;
+
+function leaflet() {
+  library ??= window.L ? Promise.resolve() : new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = "_content/Grid.Web/lib/leaflet/leaflet.js";
+    s.onload = resolve;
+    s.onerror = () => reject(new Error("could not load leaflet"));
+    document.head.append(s);
+  });
+  return library;
+}
+
+function textBlock(...lines) {
+  const el = document.createElement("span");
+  lines.filter((l) => l !== null && l !== undefined && l !== "").forEach((line, i) => {
+    if (i > 0) el.append(document.createElement("br"));
+    el.append(document.createTextNode(String(line)));
+  });
+  return el;
+}
+
+function style(f, colours) {
+  const diff = f.properties.diff;
+  const colour = colours[diff] ?? colours.unchanged;
+  return {
+    color: colour,
+    weight: diff === "unchanged" ? 0.8 : 2,
+    dashArray: diff === "removed" ? "4 3" : null,
+    fillColor: colour,
+    fillOpacity: diff === "unchanged" ? 0.15 : diff === "removed" ? 0.25 : 0.5,
+  };
+}
+
+export async function create(el, dotnet, texts) {
+  await leaflet();
+  const map = L.map(el, { zoomSnap: 0.25, minZoom: 3, maxZoom: 19, attributionControl: false });
+  map.setView([31.58, 120.3], 13);
+  const state = { map, dotnet, texts };
+  state.cells = L.geoJSON(null, {
+    style: (f) => style(f, texts.colours),
+    onEachFeature: (f, layer) => {
+      layer.bindTooltip(() => textBlock(`${f.properties.name} (${f.properties.code})`, texts.labels[f.properties.diff] ?? ""), { sticky: true });
+      layer.on("click", () => dotnet.invokeMethodAsync("CellClicked", f.properties.code));
+      layer.on("add", () => {
+        const path = layer.getElement();
+        if (!path) return;
+        path.setAttribute("data-cell", String(f.properties.code));
+        path.setAttribute("data-diff", String(f.properties.diff));
+      });
+    },
+  }).addTo(map);
+  maps.set(el, state);
+}
+
+export function setCells(el, geojson) {
+  const s = maps.get(el);
+  if (!s) return;
+  s.cells.clearLayers();
+  const fc = JSON.parse(geojson);
+  // Changes on top of the unchanged cells around them.
+  const order = { unchanged: 0, removed: 1, changed: 2, added: 3 };
+  fc.features.sort((a, b) => (order[a.properties.diff] ?? 0) - (order[b.properties.diff] ?? 0));
+  s.cells.addData(fc);
+  const changed = L.latLngBounds([]);
+  s.cells.eachLayer((layer) => { if (layer.feature.properties.diff !== "unchanged") changed.extend(layer.getBounds()); });
+  const bounds = changed.isValid() ? changed : s.cells.getBounds();
+  if (bounds.isValid()) s.map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17 });
+}
+
+export function resize(el) {
+  maps.get(el)?.map.invalidateSize({ animate: false });
+}
+
+export function dispose(el) {
+  const s = maps.get(el);
+  if (!s) return;
+  s.map.remove();
+  maps.delete(el);
+}
