@@ -55,6 +55,12 @@ export async function create(el, dotnet, texts) {
       });
     },
   }).addTo(map);
+  // The page moves the map between a side column and the top as the window narrows: keep what was fitted in view.
+  state.observer = new ResizeObserver(() => {
+    map.invalidateSize({ animate: false });
+    if (state.bounds) map.fitBounds(state.bounds, { padding: [12, 12], maxZoom: 17, animate: false });
+  });
+  state.observer.observe(el);
   maps.set(el, state);
 }
 
@@ -70,7 +76,8 @@ export function setCells(el, geojson) {
   const changed = L.latLngBounds([]);
   s.cells.eachLayer((layer) => { if (layer.feature.properties.diff !== "unchanged") changed.extend(layer.getBounds()); });
   const bounds = changed.isValid() ? changed : s.cells.getBounds();
-  if (bounds.isValid()) s.map.fitBounds(bounds, { padding: [12, 12], maxZoom: 17 });
+  s.bounds = bounds.isValid() ? bounds : null;
+  if (s.bounds) s.map.fitBounds(s.bounds, { padding: [12, 12], maxZoom: 17, animate: false });
 }
 
 export function resize(el) {
@@ -80,6 +87,7 @@ export function resize(el) {
 export function dispose(el) {
   const s = maps.get(el);
   if (!s) return;
+  s.observer.disconnect();
   s.map.remove();
   maps.delete(el);
 }
