@@ -145,6 +145,8 @@ public sealed class CellImportRepository(NpgsqlDataSource dataSource)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // No import lock: a preview only reads, and one made while an import is written sees the cells as they
+        // were (its fingerprint then no longer matches, and the apply refuses it).
         await StageAsync(conn, tx, cells, null, ct);
         var preview = await AnalyseAsync(conn, tx, cells.Count, readProblems, fileHash, street, withMap, ct);
         await tx.RollbackAsync(ct);
@@ -153,7 +155,6 @@ public sealed class CellImportRepository(NpgsqlDataSource dataSource)
 
     private static async Task StageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<ImportCell> cells, Func<int, Task>? progress, CancellationToken ct)
     {
-        await Exec(conn, tx, LockSql, ct);
         await Exec(conn, tx, CreateStagingSql, ct);
         var wkb = new WKBWriter();
         for (var start = 0; start < cells.Count; start += Batch)
@@ -294,6 +295,7 @@ public sealed class CellImportRepository(NpgsqlDataSource dataSource)
             }
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
+            await Exec(conn, tx, LockSql, ct);
             await StageAsync(conn, tx, cells, done => Progress(importId, "reading", done, ct), ct);
             await Progress(importId, "checking", cells.Count, ct);
             var preview = await AnalyseAsync(conn, tx, cells.Count, readProblems, fileHash, street, false, ct);
