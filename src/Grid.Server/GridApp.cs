@@ -139,6 +139,7 @@ public static class GridApp
         services.AddPeopleAdmin();
 
         var app = builder.Build();
+        app.UseNodeDraining();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStaticFiles();
