@@ -122,7 +122,7 @@ public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
          as "Overdue"
         from grid_cells g
         left join cell_case_counts n on n.cell_code = g.code
-        where (@Street::text is null or g.code like @Street || '%')
+        where g.retired_at is null and (@Street::text is null or g.code like @Street || '%')
         order by g.code
         limit @Limit
         """;
