@@ -100,6 +100,17 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         return (await RowsAsync(db, ids), null);
     }
 
+    /// <summary>The staff of a unit (people with the unit_staff role whose unit it is, deactivated ones too) that the administrator manages.</summary>
+    public async Task<IReadOnlyList<PersonRow>> UnitMembersAsync(Viewer viewer, string unitId)
+    {
+        if (!viewer.Has(Role.Admin)) return [];
+        await using var db = await contexts.CreateDbContextAsync();
+        var staff = Role.UnitStaff.ToCode();
+        var ids = await Managed(db, viewer).Where(p => p.UnitId == unitId && db.Set<PersonRoleRecord>().Any(r => r.PersonId == p.Id && r.Role == staff))
+            .OrderBy(p => p.DeactivatedAt != null).ThenBy(p => p.Username).Select(p => p.Id).Take(500).ToListAsync();
+        return await RowsAsync(db, ids);
+    }
+
     public async Task<PeopleChoices> ChoicesAsync(Viewer viewer)
     {
         await using var db = await contexts.CreateDbContextAsync();
@@ -107,7 +118,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         if (viewer.AreaStreet is { } s) streets = streets.Where(x => x.Code == s);
         return new PeopleChoices(
             await streets.OrderBy(x => x.Code).Select(x => new Choice(x.Code, x.Name)).ToListAsync(),
-            await db.Set<UnitRecord>().OrderBy(u => u.Id).Select(u => new Choice(u.Id, u.NameZh)).ToListAsync(),
+            await db.Set<UnitRecord>().Where(u => u.DeactivatedAt == null).OrderBy(u => u.Id).Select(u => new Choice(u.Id, u.NameZh)).ToListAsync(),
             viewer.AreaStreet is null);
     }
 
@@ -194,7 +205,14 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             Add("streetCode", $"You manage street {own} only; the person's street must be {own}.");
 
         var unit = Blank(form.UnitId);
-        if (unit is not null && !await db.Set<UnitRecord>().AnyAsync(u => u.Id == unit)) Add("unitId", $"There is no responsible unit '{Shown(unit)}'.");
+        if (unit is not null)
+        {
+            var known = await db.Set<UnitRecord>().Where(u => u.Id == unit).Select(u => new { u.NameZh, Active = u.DeactivatedAt == null }).FirstOrDefaultAsync();
+            if (known is null) Add("unitId", $"There is no responsible unit '{Shown(unit)}'.");
+            // A deactivated unit takes no new staff; those who were its staff may stay (history), so an unchanged unit passes.
+            else if (!known.Active && !(editing is { } who && await db.Set<PersonRecord>().AnyAsync(p => p.Id == who && p.UnitId == unit)))
+                Add("unitId", $"{known.NameZh} is deactivated; choose an active unit, or reactivate it on the units page.");
+        }
         if (roles.Contains(Role.UnitStaff) && unit is null) Add("unitId", "Unit staff need their responsible unit.");
         return errors;
     }
