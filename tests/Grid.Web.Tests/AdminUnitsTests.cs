@@ -72,7 +72,7 @@ public sealed class AdminUnitsTests(BrowserFixture browser) : IClassFixture<Brow
         await Assertions.Expect(conflict).ToContainTextAsync($"name is now '已被改名{id}'");
         await Assertions.Expect(page.Locator("#uf-name")).ToHaveValueAsync("已被改名" + id);
         // The snackbars of the earlier saves would cover the form in the pictures.
-        await page.Locator(".mud-snackbar button").EvaluateAllAsync("els => els.forEach(e => e.click())");
+        await page.Locator(".mud-snackbar button").EvaluateAllAsync<int>("els => { els.forEach(e => e.click()); return els.length; }");
         await Assertions.Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0);
         await ShootAsync(page, "units");
 

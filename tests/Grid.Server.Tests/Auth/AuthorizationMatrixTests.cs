@@ -199,6 +199,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["GET /api/admin/units"] = new([Role.Admin], 200, 200),
         ["GET /api/admin/units/{unit}"] = new([Role.Admin], 200, 403),
         ["GET /api/admin/units/{unit}/candidates"] = new([Role.Admin], 200, 403),
+        ["GET /api/admin/unit-duty/{unit}"] = new([Role.Admin], 200, 403),
         ["GET /api/open311/pending"] = new(CommandCenter, 200, 200),
         ["GET /api/followups"] = new(CommandCenter, 200, 200),
         ["GET /api/monitoring/devices"] = new([Role.Admin, Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor], 200, 200),
@@ -296,6 +297,8 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["POST /api/admin/units/{unit}/reactivate"] = [Role.Admin],
         ["POST /api/admin/units/{unit}/members"] = [Role.Admin],
         ["POST /api/admin/units/{unit}/members/remove"] = [Role.Admin],
+        ["POST /api/admin/unit-duty/{unit}/shifts"] = [Role.Admin],
+        ["DELETE /api/admin/unit-duty/{unit}/shifts/{id}"] = [Role.Admin],
         // One's own password (required after an administrator set it).
         ["POST /api/auth/change-password"] = All,
         ["POST /api/cells/import"] = [Role.Admin],
