@@ -27,6 +27,24 @@ public sealed class DeskLayoutTests : DeskContext
     }
 
     [Fact]
+    public void The_drawer_marks_the_open_page_and_follows_navigation()
+    {
+        SignIn("op1", "operator");
+        var nav = Services.GetRequiredService<NavigationManager>();
+        nav.NavigateTo("/command?case=5");
+        var cut = Render<DeskLayout>(p => p.Add(l => l.Body, (RenderFragment)(b => b.AddContent(0, "page"))));
+        string[] Active() => cut.FindAll("a.mud-nav-link.active").Select(a => a.GetAttribute("href")!).ToArray();
+        Assert.Equal(["/command"], Active());
+        Assert.Equal("page", cut.Find("a.mud-nav-link.active").GetAttribute("aria-current"));
+        Assert.Null(cut.Find("a.mud-nav-link[href='/']").GetAttribute("aria-current"));
+
+        nav.NavigateTo("/figures/cases?measure=due");
+        cut.WaitForAssertion(() => Assert.Equal(["/figures"], Active()));
+        nav.NavigateTo("/");
+        cut.WaitForAssertion(() => Assert.Equal(["/"], Active()));
+    }
+
+    [Fact]
     public void The_app_bar_names_the_person_and_offers_English_and_sign_out()
     {
         SignIn("op1", "operator");

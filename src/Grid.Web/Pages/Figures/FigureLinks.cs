@@ -9,7 +9,7 @@ public static class FigureLinks
     /// Axis labels for MudChart, escaped: MudBlazor writes them into the SVG as markup (a
     /// MarkupString <c>&lt;text&gt;</c>), so a street or unit name is encoded here to be shown as text.
     /// </summary>
-    public static string[] SvgText(IEnumerable<string> labels) => labels.Select(System.Net.WebUtility.HtmlEncode).ToArray();
+    public static string[] SvgText(IEnumerable<string> labels) => labels.Select(l => System.Net.WebUtility.HtmlEncode(l) ?? "").ToArray();
 
     private static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
