@@ -269,7 +269,8 @@ public static class CaseEndpoints
         return new Suggestion(category.DefaultUnitId, chosen?.PersonId, deadline, rule, headVacant, step);
     }
 
-    internal static Scope ScopeOf(Viewer v) => new(v.PersonId, v.SeesAll, v.AreaStreet, v.Has(Role.UnitStaff) ? v.UnitId : null);
+    /// <summary>The viewer's case scope; <see cref="Scope.Street"/> is his area's cell-code prefix (a street, or a community).</summary>
+    internal static Scope ScopeOf(Viewer v) => new(v.PersonId, v.SeesAll, v.AreaPrefix, v.Has(Role.UnitStaff) ? v.UnitId : null);
 
     internal static async Task<CaseView?> LoadViewAsync(long id, Viewer viewer, CaseRepository cases, CatalogueRepository catalogue,
         StaffRepository staff, DateTimeOffset now, bool withHistory)
