@@ -141,6 +141,7 @@ public static class GridApp
         services.AddUnitsAdmin();
 
         var app = builder.Build();
+        app.UseNodeDraining();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStaticFiles();

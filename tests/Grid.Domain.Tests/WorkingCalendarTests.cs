@@ -185,6 +185,53 @@ public class WorkingCalendarTests
         Assert.Equal(new DateTimeOffset(2026, 3, 4, 11, 0, 0, TimeSpan.Zero), utc.AddWorkingTime(start, H(2)));
     }
 
+    // 2027 works 09:00-12:00 and 13:00-17:00 (7 hours); 2026 keeps the default 8-hour day.
+    private static readonly WorkingCalendar ShorterDaysFrom2027 = new(
+        Shanghai,
+        Standard.Periods,
+        new HashSet<DayOfWeek> { DayOfWeek.Saturday, DayOfWeek.Sunday },
+        new HashSet<DateOnly>(),
+        new HashSet<DateOnly>(),
+        new Dictionary<int, IReadOnlyList<WorkingPeriod>>
+        {
+            [2027] = [new(new(13, 0), new(17, 0)), new(new(9, 0), new(12, 0))],
+        });
+
+    [Fact]
+    public void A_year_with_periods_of_its_own_works_them_and_other_years_work_the_default()
+    {
+        Assert.Equal(H(7), ShorterDaysFrom2027.WorkingHoursPerDayIn(2027));
+        Assert.Equal(H(8), ShorterDaysFrom2027.WorkingHoursPerDayIn(2026));
+        Assert.Equal([new(new(9, 0), new(12, 0)), new(new(13, 0), new(17, 0))], ShorterDaysFrom2027.PeriodsIn(2027));
+        // Wednesday 2027-03-03: 3 hours from 11:00 crosses the 2027 lunch (12:00-13:00), not the default one.
+        Assert.Equal(At("2027-03-03 15:00"), ShorterDaysFrom2027.AddWorkingTime(At("2027-03-03 11:00"), H(3)));
+        Assert.Equal(At("2026-03-04 14:30"), ShorterDaysFrom2027.AddWorkingTime(At("2026-03-04 10:00"), H(3)));
+        Assert.Equal(H(7), ShorterDaysFrom2027.WorkingTimeBetween(At("2027-03-03 00:00"), At("2027-03-04 00:00")));
+    }
+
+    [Fact]
+    public void A_deadline_walks_each_day_on_the_periods_of_its_year_and_counts_days_of_the_year_it_starts_in()
+    {
+        // Thursday 2026-12-31 17:00: one hour of 2026 is left (to 18:00); the rest is walked on 2027's periods
+        // (Friday 1 January 2027 is a working day on this calendar): 08:30 would be the default's start, 09:00 is 2027's.
+        Assert.Equal(At("2027-01-01 10:00"), ShorterDaysFrom2027.Deadline(At("2026-12-31 17:00"), new TimeLimit(2, LimitUnit.WorkingHours)));
+        // A working day started in 2027 is a 2027 day (7 h), whole: Wednesday 09:00 + 1 day = Wednesday 17:00.
+        Assert.Equal(At("2027-03-03 17:00"), ShorterDaysFrom2027.Deadline(At("2027-03-03 09:00"), new TimeLimit(1, LimitUnit.WorkingDays)));
+        Assert.Equal(H(7), ShorterDaysFrom2027.Duration(new TimeLimit(1, LimitUnit.WorkingDays), At("2027-03-03 09:00")));
+        Assert.Equal(H(8), ShorterDaysFrom2027.Duration(new TimeLimit(1, LimitUnit.WorkingDays), At("2026-03-04 09:00")));
+    }
+
+    [Fact]
+    public void A_year_whose_own_periods_overlap_is_refused_like_the_default_periods()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new WorkingCalendar(Shanghai, Standard.Periods, new HashSet<DayOfWeek>(),
+            new HashSet<DateOnly>(), new HashSet<DateOnly>(),
+            new Dictionary<int, IReadOnlyList<WorkingPeriod>> { [2027] = [new(new(8, 0), new(12, 0)), new(new(11, 30), new(14, 0))] }));
+        Assert.Contains("08:00-12:00 and 11:30-14:00 overlap", ex.Message);
+        Assert.Contains("at most 6", WorkingCalendar.Problem([.. Enumerable.Range(1, 7).Select(h => new WorkingPeriod(new(h, 0), new(h, 30)))]));
+        Assert.Null(WorkingCalendar.Problem([new(new(8, 0), new(12, 0)), new(new(12, 0), new(13, 0))]));
+    }
+
     [Fact]
     public void Periods_may_be_given_in_any_order()
     {

@@ -117,6 +117,48 @@ public sealed class AdminFormsTests : DeskContext
         Assert.Single(page.FindAll("#day-rows tr"));
     }
 
+    private static Task ClickAsync(IRenderedComponent<Calendar> page, string text) =>
+        page.InvokeAsync(() => page.FindAll("button").Single(b => b.TextContent.Trim() == text).Click());
+
+    [Theory]
+    [InlineData("08:30-12:00, 11:30-17:30", "overlap")]
+    [InlineData("13:30-12:00", "must end after it starts")]
+    [InlineData("08:30-12:00, 9点-10点", "不是时段")]
+    public async Task A_years_working_periods_that_overlap_run_backwards_or_are_not_times_are_refused_before_anything_is_sent(string typed, string message)
+    {
+        SignIn("admin", "admin");
+        var page = Render<Calendar>();
+        page.WaitForAssertion(() => Assert.Equal("true", page.Find("section.calendar").GetAttribute("data-ready")));
+        page.Find(".year-periods-field input").Change(typed);
+        await ClickAsync(page, $"保存 {_calendar.LastYear} 年时段");
+        page.WaitForAssertion(() => Assert.Contains(message, page.Find(".year-periods-message").TextContent));
+        Assert.Empty(_calendar.PeriodSaves);
+    }
+
+    [Fact]
+    public async Task A_year_without_periods_of_its_own_says_it_works_the_default_ones_and_saves_its_own_on_its_version()
+    {
+        SignIn("admin", "admin");
+        var page = Render<Calendar>();
+        page.WaitForAssertion(() => Assert.Contains("尚未单独设置时段，按默认时段 08:30-12:00", page.Find(".year-periods-status").TextContent));
+        var year = _calendar.LastYear;
+        var mine = new[] { new WorkingPeriodItem(new(9, 0), new(12, 0)), new WorkingPeriodItem(new(13, 0), new(17, 0)) };
+        // Someone else saved 08:00-12:00 meanwhile: the page says so, keeps what was typed, and the next save is made on their version.
+        var theirs = new CalendarYearView(year, 1, [], "Asia/Shanghai", [new WorkingPeriodItem(new(8, 30), new(12, 0))], [0, 6], 1,
+            [new WorkingPeriodItem(new(8, 0), new(12, 0))], 3);
+        _calendar.PeriodAnswers.Enqueue(AdminResult<CalendarYearView>.Conflict("changed meanwhile", theirs));
+        _calendar.PeriodAnswers.Enqueue(AdminResult<CalendarYearView>.Success(theirs with { YearPeriods = mine, PeriodsVersion = 4 }));
+        page.Find(".year-periods-field input").Change("13:00-17:00, 9:00-12:00");
+        await ClickAsync(page, $"保存 {year} 年时段");
+        page.WaitForAssertion(() => Assert.Contains($"他人已修改 {year} 年时段为：08:00-12:00", page.Find(".year-periods-message").TextContent));
+        Assert.Equal("13:00-17:00, 9:00-12:00", page.Find(".year-periods-field input").GetAttribute("value"));
+        await ClickAsync(page, $"保存 {year} 年时段");
+        page.WaitForAssertion(() => Assert.Contains($"{year} 年派遣的案件按这些时段计算时限", page.Find(".year-periods-status").TextContent));
+        Assert.Equal([2, 3], _calendar.PeriodSaves.Select(s => s.Version));
+        Assert.Equal(mine, _calendar.PeriodSaves[^1].Periods);
+        Assert.Contains("每日 7 小时", page.Find(".year-periods-status").TextContent);
+    }
+
     private sealed class FakeCalendar : ICalendarAdmin
     {
         public AdminResult<IReadOnlyList<CalendarDayItem>>? ParseAnswer { get; set; }
@@ -127,7 +169,7 @@ public sealed class AdminFormsTests : DeskContext
         {
             LastYear = year;
             return Task.FromResult(new CalendarYearView(year, 1, [new CalendarDayItem(new DateOnly(year, 1, 1), "holiday", "元旦")], "Asia/Shanghai",
-                [new WorkingPeriodItem(new(8, 30), new(12, 0))], [0, 6], 1));
+                [new WorkingPeriodItem(new(8, 30), new(12, 0))], [0, 6], 1, YearPeriods, 2));
         }
 
         public Task<AdminResult<IReadOnlyList<CalendarDayItem>>> ParseAsync(int year, string? text) => Task.FromResult(ParseAnswer!);
@@ -140,5 +182,15 @@ public sealed class AdminFormsTests : DeskContext
 
         public Task<AdminResult<CalendarYearView>> SaveSettingsAsync(int year, CalendarSettingsInput input) =>
             Task.FromResult(AdminResult<CalendarYearView>.Forbidden("not in this test"));
+
+        public IReadOnlyList<WorkingPeriodItem> YearPeriods { get; set; } = [];
+        public List<CalendarPeriodsInput> PeriodSaves { get; } = [];
+        public Queue<AdminResult<CalendarYearView>> PeriodAnswers { get; } = new();
+
+        public Task<AdminResult<CalendarYearView>> SavePeriodsAsync(int year, CalendarPeriodsInput input)
+        {
+            PeriodSaves.Add(input);
+            return Task.FromResult(PeriodAnswers.Count > 0 ? PeriodAnswers.Dequeue() : AdminResult<CalendarYearView>.Forbidden("not in this test"));
+        }
     }
 }

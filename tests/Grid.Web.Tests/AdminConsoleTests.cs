@@ -103,6 +103,31 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         var stored = await TestWorld.ReadAsync<JsonElement>(await admin.Client.GetAsync($"/api/admin/calendar/{year}"));
         Assert.Equal(4, stored.GetProperty("days").GetArrayLength());
     }
+
+    [Fact]
+    public async Task An_administrator_gives_a_year_its_own_working_periods_after_an_overlap_is_refused()
+    {
+        // A year far ahead: no deadline of another test reaches it.
+        const int year = 2098;
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var before = await TestWorld.ReadAsync<JsonElement>(await admin.Client.GetAsync($"/api/admin/calendar/{year}"));
+        var page = await SignedInAsync(admin, $"/admin/calendar?year={year}");
+        await Assertions.Expect(page.Locator("section.calendar[data-ready=true]")).ToBeAttachedAsync(new() { Timeout = 15_000 });
+        var field = page.GetByLabel("工作时段", new() { Exact = true });
+        var save = page.GetByRole(AriaRole.Button, new() { Name = $"保存 {year} 年时段" });
+        await field.FillAsync("08:30-12:00, 11:00-17:00");
+        await SettleAsync(page);
+        await save.ClickAsync();
+        await Assertions.Expect(page.Locator(".year-periods-message")).ToContainTextAsync("08:30-12:00 and 11:00-17:00 overlap");
+        await field.FillAsync("09:00-12:00, 13:00-17:00");
+        await SettleAsync(page);
+        await save.ClickAsync();
+        await Assertions.Expect(page.Locator(".year-periods-status")).ToContainTextAsync("每日 7 小时");
+        var stored = await TestWorld.ReadAsync<JsonElement>(await admin.Client.GetAsync($"/api/admin/calendar/{year}"));
+        Assert.Equal(["09:00:00", "13:00:00"], stored.GetProperty("yearPeriods").EnumerateArray().Select(p => p.GetProperty("start").GetString()));
+        Assert.Equal(before.GetProperty("periodsVersion").GetInt32() + 1, stored.GetProperty("periodsVersion").GetInt32());
+    }
 }
 
 /// <summary>Each console page at a wall screen, a laptop and a phone: nothing wider than the screen, and a screenshot to look at.</summary>

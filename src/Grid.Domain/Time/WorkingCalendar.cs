@@ -6,40 +6,68 @@ public sealed record WorkingPeriod(TimeOnly Start, TimeOnly End);
 /// <summary>
 /// The working calendar time limits are counted on: working periods of a day, weekly rest days,
 /// public holidays and make-up working days (调休). All arithmetic happens in the calendar's local time.
+/// A year may have working periods of its own (a city moves its office hours from one year to the next);
+/// a day of a year without them works the default periods.
 /// </summary>
 public sealed class WorkingCalendar
 {
     /// <summary>How many consecutive days without working time a walk tolerates before it gives up.</summary>
     public const int MaxDaysWithoutWork = 3660;
 
+    /// <summary>At most this many working periods in a day (a split shift has two or three).</summary>
+    public const int MaxPeriods = 6;
+
     private readonly WorkingPeriod[] _periods;
+    private readonly Dictionary<int, WorkingPeriod[]> _yearPeriods;
     private readonly HashSet<DayOfWeek> _restDays;
     private readonly HashSet<DateOnly> _holidays;
     private readonly HashSet<DateOnly> _makeUpWorkdays;
 
     public WorkingCalendar(TimeZoneInfo zone, IReadOnlyList<WorkingPeriod> periods, IReadOnlySet<DayOfWeek> restDays,
-                           IReadOnlySet<DateOnly> holidays, IReadOnlySet<DateOnly> makeUpWorkdays)
+                           IReadOnlySet<DateOnly> holidays, IReadOnlySet<DateOnly> makeUpWorkdays,
+                           IReadOnlyDictionary<int, IReadOnlyList<WorkingPeriod>>? yearPeriods = null)
     {
         ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(periods);
-        if (periods.Count == 0)
-            throw new ArgumentException("A working calendar needs at least one working period.", nameof(periods));
-        _periods = [.. periods.OrderBy(p => p.Start)];
-        for (var i = 0; i < _periods.Length; i++)
-        {
-            var p = _periods[i];
-            if (p.End <= p.Start)
-                throw new ArgumentException($"Working period {p.Start:HH\\:mm}-{p.End:HH\\:mm} must end after it starts.", nameof(periods));
-            if (i > 0 && p.Start < _periods[i - 1].End)
-                throw new ArgumentException(
-                    $"Working periods {_periods[i - 1].Start:HH\\:mm}-{_periods[i - 1].End:HH\\:mm} and {p.Start:HH\\:mm}-{p.End:HH\\:mm} overlap.", nameof(periods));
-        }
+        _periods = Checked(periods, nameof(periods));
+        _yearPeriods = (yearPeriods ?? new Dictionary<int, IReadOnlyList<WorkingPeriod>>())
+            .ToDictionary(y => y.Key, y => Checked(y.Value, nameof(yearPeriods)));
         Zone = zone;
         _restDays = [.. restDays];
         _holidays = [.. holidays];
         _makeUpWorkdays = [.. makeUpWorkdays];
-        WorkingHoursPerDay = _periods.Aggregate(TimeSpan.Zero, (sum, p) => sum + (p.End - p.Start));
+        WorkingHoursPerDay = Length(_periods);
     }
+
+    /// <summary>
+    /// Why a day's working periods cannot be used, or null when they can: at least one, at most
+    /// <see cref="MaxPeriods"/>, each ending after it starts on the same day, none overlapping another
+    /// (they are taken in order of their start; touching periods are allowed).
+    /// </summary>
+    public static string? Problem(IReadOnlyList<WorkingPeriod>? periods)
+    {
+        if (periods is null || periods.Count == 0) return "A working day needs at least one working period, e.g. 08:30-12:00.";
+        if (periods.Count > MaxPeriods) return $"A working day has at most {MaxPeriods} working periods; {periods.Count} were given.";
+        var ordered = periods.OrderBy(p => p.Start).ToArray();
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            var p = ordered[i];
+            if (p.End <= p.Start)
+                return $"Working period {p.Start:HH\\:mm}-{p.End:HH\\:mm} must end after it starts, on the same day (a period cannot run past midnight).";
+            if (i > 0 && p.Start < ordered[i - 1].End)
+                return $"Working periods {ordered[i - 1].Start:HH\\:mm}-{ordered[i - 1].End:HH\\:mm} and {p.Start:HH\\:mm}-{p.End:HH\\:mm} overlap.";
+        }
+        return null;
+    }
+
+    private static WorkingPeriod[] Checked(IReadOnlyList<WorkingPeriod> periods, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(periods, parameter);
+        if (Problem(periods) is { } problem) throw new ArgumentException(problem, parameter);
+        return [.. periods.OrderBy(p => p.Start)];
+    }
+
+    private static TimeSpan Length(IEnumerable<WorkingPeriod> periods) => periods.Aggregate(TimeSpan.Zero, (sum, p) => sum + (p.End - p.Start));
 
     /// <summary>08:30-12:00 and 13:30-18:00 (8 hours), Saturday and Sunday off, no holidays.</summary>
     public static WorkingCalendar Standard(TimeZoneInfo zone) => new(
@@ -50,20 +78,43 @@ public sealed class WorkingCalendar
         new HashSet<DateOnly>());
 
     public TimeZoneInfo Zone { get; }
+
+    /// <summary>Length of a working day on the default periods.</summary>
     public TimeSpan WorkingHoursPerDay { get; }
+
+    /// <summary>The default working periods (of a year without its own).</summary>
     public IReadOnlyList<WorkingPeriod> Periods => _periods;
+
+    /// <summary>The working periods of the days of <paramref name="year"/>: its own, else the default.</summary>
+    public IReadOnlyList<WorkingPeriod> PeriodsIn(int year) => PeriodsOf(year);
+
+    /// <summary>Length of a working day in <paramref name="year"/>.</summary>
+    public TimeSpan WorkingHoursPerDayIn(int year) => _yearPeriods.TryGetValue(year, out var own) ? Length(own) : WorkingHoursPerDay;
+
+    private WorkingPeriod[] PeriodsOf(int year) => _yearPeriods.TryGetValue(year, out var own) ? own : _periods;
 
     public bool IsWorkingDay(DateOnly day) =>
         !_holidays.Contains(day) && (_makeUpWorkdays.Contains(day) || !_restDays.Contains(day.DayOfWeek));
 
-    public TimeSpan Duration(TimeLimit limit) => limit.Unit switch
+    /// <summary>The working time of a limit, a working day being as long as one on the default periods.</summary>
+    public TimeSpan Duration(TimeLimit limit) => Duration(limit, WorkingHoursPerDay);
+
+    /// <summary>The working time of a limit counted from <paramref name="start"/>: a working day is as long as one of the year it starts in.</summary>
+    public TimeSpan Duration(TimeLimit limit, DateTimeOffset start) =>
+        Duration(limit, WorkingHoursPerDayIn(TimeZoneInfo.ConvertTime(start, Zone).Year));
+
+    private static TimeSpan Duration(TimeLimit limit, TimeSpan day) => limit.Unit switch
     {
         LimitUnit.WorkingHours => TimeSpan.FromHours(limit.Value),
-        LimitUnit.WorkingDays => limit.Value * WorkingHoursPerDay,
+        LimitUnit.WorkingDays => limit.Value * day,
         _ => throw new ArgumentOutOfRangeException(nameof(limit)),
     };
 
-    public DateTimeOffset Deadline(DateTimeOffset start, TimeLimit limit) => AddWorkingTime(start, Duration(limit));
+    /// <summary>
+    /// <paramref name="start"/> plus the limit in working time, walked through the working periods of each
+    /// day's own year (a case dispatched in a year of shorter days runs on those days).
+    /// </summary>
+    public DateTimeOffset Deadline(DateTimeOffset start, TimeLimit limit) => AddWorkingTime(start, Duration(limit, start));
 
     /// <summary>
     /// Walks <paramref name="working"/> through the working periods. A walk that uses up exactly the
@@ -83,7 +134,8 @@ public sealed class WorkingCalendar
             if (IsWorkingDay(day))
             {
                 idle = 0;
-                foreach (var p in forward ? _periods : Enumerable.Reverse(_periods))
+                var periods = PeriodsOf(day.Year);
+                foreach (var p in forward ? periods : Enumerable.Reverse(periods))
                 {
                     var (from, to) = (p.Start.ToTimeSpan(), p.End.ToTimeSpan());
                     if (forward ? cursor >= to : cursor <= from) continue;
@@ -114,7 +166,7 @@ public sealed class WorkingCalendar
         for (var day = DateOnly.FromDateTime(a); day <= DateOnly.FromDateTime(b); day = day.AddDays(1))
         {
             if (!IsWorkingDay(day)) continue;
-            foreach (var p in _periods)
+            foreach (var p in PeriodsOf(day.Year))
             {
                 var s = Max(day.ToDateTime(p.Start), a);
                 var e = Min(day.ToDateTime(p.End), b);

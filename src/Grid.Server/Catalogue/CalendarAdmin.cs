@@ -11,7 +11,8 @@ namespace Grid.Server.Catalogue;
 
 /// <summary>
 /// The working calendar as administrators keep it: per year the list of holidays and make-up working days
-/// (调休), typed in or pasted as lines; for all years the working periods of a day and the weekly rest days.
+/// (调休), typed in or pasted as lines, and the working periods of that year's days; for all years the
+/// weekly rest days and the default working periods (of a year that has none of its own).
 /// A year can be prepared ahead: its days count once they come. Every change is one transaction, audited
 /// with before and after, guarded by a version (409), and announced to every node (NOTIFY grid_calendar)
 /// so running deadline and ladder computations use it at once.
@@ -26,10 +27,13 @@ public sealed class CalendarAdmin(IDbContextFactory<GridDbContext> contexts, Cat
         var (from, to) = (new DateOnly(year, 1, 1), new DateOnly(year, 12, 31));
         var days = await db.Set<CalendarDayRecord>().Where(d => d.Day >= from && d.Day <= to).OrderBy(d => d.Day)
             .Select(d => new CalendarDayItem(d.Day, d.Kind, d.Note)).ToListAsync();
-        var version = await db.Set<CalendarYearRecord>().Where(y => y.Year == year).Select(y => (int?)y.Version).SingleOrDefaultAsync() ?? 0;
+        var versions = await db.Set<CalendarYearRecord>().Where(y => y.Year == year).Select(y => new { y.Version, y.PeriodsVersion }).SingleOrDefaultAsync();
         var settings = await db.Set<CalendarSettingsRecord>().SingleAsync(s => s.Id == 1);
         var periods = await db.Set<WorkingPeriodRecord>().OrderBy(p => p.StartsAt).Select(p => new WorkingPeriodItem(p.StartsAt, p.EndsAt)).ToListAsync();
-        return new CalendarYearView(year, version, days, settings.TimeZone, periods, settings.RestWeekdays.OrderBy(d => d).ToList(), settings.Version);
+        var own = await db.Set<CalendarYearPeriodRecord>().Where(p => p.Year == year).OrderBy(p => p.StartsAt)
+            .Select(p => new WorkingPeriodItem(p.StartsAt, p.EndsAt)).ToListAsync();
+        return new CalendarYearView(year, versions?.Version ?? 0, days, settings.TimeZone, periods, settings.RestWeekdays.OrderBy(d => d).ToList(),
+            settings.Version, own, versions?.PeriodsVersion ?? 0);
     }
 
     public static string? CheckYear(int year) =>
@@ -207,18 +211,7 @@ public sealed class CalendarAdmin(IDbContextFactory<GridDbContext> contexts, Cat
         var errors = new Dictionary<string, string[]>();
         var periods = input?.Periods?.OrderBy(p => p.Start).ToList() ?? [];
         var rest = input?.RestWeekdays?.Distinct().OrderBy(d => d).ToArray() ?? [];
-        if (periods.Count is 0 or > 6) errors["periods"] = ["Give 1 to 6 working periods of a day, e.g. 08:30-12:00 and 13:30-18:00."];
-        else
-        {
-            try
-            {
-                _ = new WorkingCalendar(TimeZoneInfo.Utc, periods.Select(p => new WorkingPeriod(p.Start, p.End)).ToList(), new HashSet<DayOfWeek>(), new HashSet<DateOnly>(), new HashSet<DateOnly>());
-            }
-            catch (ArgumentException e)
-            {
-                errors["periods"] = [e.Message.Split(" (Parameter")[0]];
-            }
-        }
+        if (PeriodsProblem(periods) is { } badPeriods) errors["periods"] = [badPeriods];
         if (rest.Any(d => d is < 0 or > 6)) errors["restWeekdays"] = ["Rest weekdays are 0 (Sunday) to 6 (Saturday)."];
         else if (rest.Length == 7) errors["restWeekdays"] = ["A week needs at least one working weekday; make-up days alone cannot carry the limits."];
         if (input?.Version is not { } version) errors["version"] = ["'version' is required: the settings version the change was made on (from GET)."];
@@ -249,6 +242,79 @@ public sealed class CalendarAdmin(IDbContextFactory<GridDbContext> contexts, Cat
         }
         await CategoryAdmin.AuditAsync(conn, ntx, viewer.PersonId, "calendar_settings_saved", "settings",
             new { before.Periods, before.RestWeekdays }, new { periods, restWeekdays = rest }, now, "calendar");
+        await NotifyAsync(conn, ntx);
+        await tx.CommitAsync();
+        catalogue.InvalidateCalendar();
+        return AdminResult<CalendarYearView>.Success(await YearAsync(year));
+    }
+
+    /// <summary>Why a day's working periods cannot be used (the domain's rule), or null.</summary>
+    public static string? PeriodsProblem(IReadOnlyList<WorkingPeriodItem>? periods) =>
+        periods is null || periods.Count == 0
+            ? "Give 1 to 6 working periods of a day, e.g. 08:30-12:00 and 13:30-18:00."
+            : WorkingCalendar.Problem([.. periods.Select(p => new WorkingPeriod(p.Start, p.End))]);
+
+    // Version 0 means "this year's periods were never set": the year's row is made (its list of days still
+    // unsaved, version 0) or the existing row's periods_version moves from 0; a second administrator doing
+    // the same at the same moment loses (0 rows).
+    private const string ClaimYearPeriodsSql = """
+        insert into calendar_years (year, version, periods_version, updated_at, updated_by) values (@Year, 0, 1, @Now, @Actor)
+        on conflict (year) do update set periods_version = calendar_years.periods_version + 1, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+            where calendar_years.periods_version = @Version
+        """;
+    private const string DeleteYearPeriodsSql = "delete from calendar_year_periods where year = @Year";
+    private const string InsertYearPeriodsSql = """
+        insert into calendar_year_periods (year, starts_at, ends_at) select @Year, s, e from unnest(@Starts::time[], @Ends::time[]) as p(s, e)
+        """;
+
+    /// <summary>
+    /// Sets the working periods of the days of <paramref name="year"/> (an empty list: the year works the default
+    /// periods again). Cases dispatched in that year get their deadlines, remaining time and ladder rungs on them.
+    /// </summary>
+    public async Task<AdminResult<CalendarYearView>> SavePeriodsAsync(Viewer viewer, int year, CalendarPeriodsInput? input, DateTimeOffset now)
+    {
+        if (CategoryAdmin.RefuseStreetAdmin(viewer, "The working calendar") is { } refused) return AdminResult<CalendarYearView>.Forbidden(refused);
+        if (CheckYear(year) is { } badYear) return AdminResult<CalendarYearView>.Invalid(new Dictionary<string, string[]> { ["year"] = [badYear] });
+        var errors = new Dictionary<string, string[]>();
+        if (input?.Periods is null) errors["periods"] = ["'periods' is required: the working periods of a day of this year (an empty list: the default periods)."];
+        else if (input.Periods.Count > 0 && PeriodsProblem(input.Periods) is { } bad) errors["periods"] = [bad];
+        if (input?.Version is null) errors["version"] = ["'version' is required: the periodsVersion of the year the change was made on (0 for periods never set)."];
+        if (errors.Count > 0) return AdminResult<CalendarYearView>.Invalid(errors);
+
+        var periods = input!.Periods!.OrderBy(p => p.Start).ToList();
+        var before = await YearAsync(year);
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var (conn, ntx) = Raw(db, tx);
+        await using (var claim = new NpgsqlCommand(ClaimYearPeriodsSql, conn, ntx))
+        {
+            claim.Parameters.AddWithValue("Year", year);
+            claim.Parameters.AddWithValue("Version", input.Version!.Value);
+            claim.Parameters.AddWithValue("Now", now);
+            claim.Parameters.AddWithValue("Actor", viewer.PersonId);
+            if (await claim.ExecuteNonQueryAsync() != 1)
+            {
+                await tx.RollbackAsync();
+                var current = await YearAsync(year);
+                return AdminResult<CalendarYearView>.Conflict(
+                    $"The working periods of {year} were changed by someone else meanwhile (version {current.PeriodsVersion}, you edited version {input.Version}). Look at them now and save again.", current);
+            }
+        }
+        await using (var delete = new NpgsqlCommand(DeleteYearPeriodsSql, conn, ntx))
+        {
+            delete.Parameters.AddWithValue("Year", year);
+            await delete.ExecuteNonQueryAsync();
+        }
+        if (periods.Count > 0)
+        {
+            await using var insert = new NpgsqlCommand(InsertYearPeriodsSql, conn, ntx);
+            insert.Parameters.AddWithValue("Year", year);
+            insert.Parameters.AddWithValue("Starts", periods.Select(p => p.Start).ToArray());
+            insert.Parameters.AddWithValue("Ends", periods.Select(p => p.End).ToArray());
+            await insert.ExecuteNonQueryAsync();
+        }
+        await CategoryAdmin.AuditAsync(conn, ntx, viewer.PersonId, "calendar_periods_saved", $"{year.ToString(CultureInfo.InvariantCulture)}/periods",
+            new { periods = before.YearPeriods, effective = before.Effective }, new { periods, effective = periods.Count > 0 ? periods : before.Periods }, now, "calendar");
         await NotifyAsync(conn, ntx);
         await tx.CommitAsync();
         catalogue.InvalidateCalendar();

@@ -33,6 +33,7 @@ public static class CatalogueAdminEndpoints
         calendar.MapPut("/{year:int}/days", SaveDays);
         calendar.MapPost("/{year:int}/paste", Paste);
         calendar.MapPut("/{year:int}/settings", SaveSettings);
+        calendar.MapPut("/{year:int}/periods", SavePeriods);
     }
 
     private static async Task<IResult> CreateCategory(CategoryInput? body, HttpContext http, CategoryAdmin admin, TimeProvider clock)
@@ -65,4 +66,7 @@ public static class CatalogueAdminEndpoints
 
     private static async Task<IResult> SaveSettings(int year, CalendarSettingsInput? body, HttpContext http, CalendarAdmin admin, TimeProvider clock) =>
         AdminAnswers.ToHttp(await admin.SaveSettingsAsync(Viewer.From(http.User), year, body, clock.GetUtcNow()));
+
+    private static async Task<IResult> SavePeriods(int year, CalendarPeriodsInput? body, HttpContext http, CalendarAdmin admin, TimeProvider clock) =>
+        AdminAnswers.ToHttp(await admin.SavePeriodsAsync(Viewer.From(http.User), year, body, clock.GetUtcNow()));
 }

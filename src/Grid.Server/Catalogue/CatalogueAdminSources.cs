@@ -35,4 +35,7 @@ public sealed class CalendarAdminSource(AuthenticationStateProvider auth, Calend
 
     public async Task<AdminResult<CalendarYearView>> SaveSettingsAsync(int year, CalendarSettingsInput input) =>
         await admin.SaveSettingsAsync(await ViewerAsync(), year, input, clock.GetUtcNow());
+
+    public async Task<AdminResult<CalendarYearView>> SavePeriodsAsync(int year, CalendarPeriodsInput input) =>
+        await admin.SavePeriodsAsync(await ViewerAsync(), year, input, clock.GetUtcNow());
 }

@@ -74,12 +74,16 @@ public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> context
         var periods = await db.Set<WorkingPeriodRecord>().OrderBy(p => p.StartsAt).Select(p => new WorkingPeriod(p.StartsAt, p.EndsAt)).ToListAsync();
         var settings = await db.Set<CalendarSettingsRecord>().SingleAsync(s => s.Id == 1);
         var days = await db.Set<CalendarDayRecord>().Select(d => new { d.Day, d.Kind }).ToListAsync();
+        var yearPeriods = await db.Set<CalendarYearPeriodRecord>().OrderBy(p => p.Year).ThenBy(p => p.StartsAt)
+            .Select(p => new { p.Year, p.StartsAt, p.EndsAt }).ToListAsync();
         var calendar = new WorkingCalendar(
             TimeZoneInfo.FindSystemTimeZoneById(settings.TimeZone),
             periods,
             settings.RestWeekdays.Select(d => (DayOfWeek)d).ToHashSet(),
             days.Where(d => d.Kind == "holiday").Select(d => d.Day).ToHashSet(),
-            days.Where(d => d.Kind == "workday").Select(d => d.Day).ToHashSet());
+            days.Where(d => d.Kind == "workday").Select(d => d.Day).ToHashSet(),
+            yearPeriods.GroupBy(p => p.Year).ToDictionary(
+                y => y.Key, y => (IReadOnlyList<WorkingPeriod>)[.. y.Select(p => new WorkingPeriod(p.StartsAt, p.EndsAt))]));
         if (Interlocked.Read(ref _generation) == generation) _calendar = new Cached(calendar, now);
         return calendar;
     }

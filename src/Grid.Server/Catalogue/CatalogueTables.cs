@@ -84,6 +84,16 @@ public sealed class CalendarYearRecord
     public int Version { get; set; } = 1;
     public DateTimeOffset UpdatedAt { get; set; }
     public Guid? UpdatedBy { get; set; }
+    /// <summary>Version of the year's own working periods (0: never set; the year works the default periods).</summary>
+    public int PeriodsVersion { get; set; }
+}
+
+/// <summary>A row of <c>calendar_year_periods</c>: one working period of the days of one year.</summary>
+public sealed class CalendarYearPeriodRecord
+{
+    public int Year { get; set; }
+    public TimeOnly StartsAt { get; set; }
+    public TimeOnly EndsAt { get; set; }
 }
 
 /// <summary>A row of <c>calendar_days</c>.</summary>
@@ -193,6 +203,19 @@ internal sealed class CalendarYearRecordConfiguration : IEntityTypeConfiguration
         e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
         e.Property(x => x.UpdatedAt).HasColumnName("updated_at").HasColumnType("timestamp with time zone").IsRequired().HasDefaultValueSql("now()");
         e.Property(x => x.UpdatedBy).HasColumnName("updated_by").HasColumnType("uuid");
+        e.Property(x => x.PeriodsVersion).HasColumnName("periods_version").HasColumnType("integer").IsRequired().HasDefaultValueSql("0");
+    }
+}
+
+internal sealed class CalendarYearPeriodRecordConfiguration : IEntityTypeConfiguration<CalendarYearPeriodRecord>
+{
+    public void Configure(EntityTypeBuilder<CalendarYearPeriodRecord> e)
+    {
+        e.ToTable("calendar_year_periods");
+        e.HasKey(x => new { x.Year, x.StartsAt });
+        e.Property(x => x.Year).HasColumnName("year").HasColumnType("integer").IsRequired();
+        e.Property(x => x.StartsAt).HasColumnName("starts_at").HasColumnType("time without time zone").IsRequired();
+        e.Property(x => x.EndsAt).HasColumnName("ends_at").HasColumnType("time without time zone").IsRequired();
     }
 }
 

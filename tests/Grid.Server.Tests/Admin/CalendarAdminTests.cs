@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Grid.Domain.People;
+using Grid.Domain.Time;
+using Grid.Server.Incidents;
 using Grid.Server.Tests.Infrastructure;
 
 namespace Grid.Server.Tests.Admin;
@@ -17,8 +19,102 @@ public sealed class CalendarAdminTests(CalendarNodes nodes) : IClassFixture<Cale
     private TestServer _a => nodes.A;
     private TestServer _b => nodes.B;
 
-    private sealed record Year(int year, int version, List<Day> days, int settingsVersion);
+    private sealed record Year(int year, int version, List<Day> days, int settingsVersion, List<Period> periods, List<Period> yearPeriods,
+        int periodsVersion, List<int> restWeekdays);
     private sealed record Day(string day, string kind, string note);
+    private sealed record Period(TimeOnly start, TimeOnly end);
+
+    private static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+
+    /// <summary>The calendar as the API describes these years, built the way the server builds it.</summary>
+    private static WorkingCalendar CalendarOf(params Year[] years)
+    {
+        var days = years.SelectMany(y => y.days).ToList();
+        return new WorkingCalendar(Shanghai, [.. years[0].periods.Select(p => new WorkingPeriod(p.start, p.end))],
+            years[0].restWeekdays.Select(d => (DayOfWeek)d).ToHashSet(),
+            days.Where(d => d.kind == "holiday").Select(d => DateOnly.Parse(d.day)).ToHashSet(),
+            days.Where(d => d.kind == "workday").Select(d => DateOnly.Parse(d.day)).ToHashSet(),
+            years.Where(y => y.yearPeriods.Count > 0).ToDictionary(y => y.year,
+                y => (IReadOnlyList<WorkingPeriod>)[.. y.yearPeriods.Select(p => new WorkingPeriod(p.start, p.end))]));
+    }
+
+    [Fact]
+    public async Task A_years_own_working_periods_are_checked_versioned_audited_and_a_case_dispatched_that_year_gets_its_deadline_on_them()
+    {
+        var world = await TestWorld.CreateAsync(_a);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var year = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, Shanghai).Year;
+        var view = await TestWorld.ReadAsync<Year>(await admin.Client.GetAsync($"/api/admin/calendar/{year}"));
+        var path = $"/api/admin/calendar/{year}/periods";
+
+        // Refused with a reason, nothing saved: overlapping, backwards (past midnight), no version.
+        var overlapping = await admin.Client.PutAsJsonAsync(path, new { version = view.periodsVersion, periods = new[] { new { start = "09:00", end = "12:00" }, new { start = "11:59", end = "13:00" } } });
+        Assert.Equal(HttpStatusCode.BadRequest, overlapping.StatusCode);
+        Assert.Contains("09:00-12:00 and 11:59-13:00 overlap", await overlapping.Content.ReadAsStringAsync());
+        var backwards = await admin.Client.PutAsJsonAsync(path, new { version = view.periodsVersion, periods = new[] { new { start = "22:00", end = "02:00" } } });
+        Assert.Equal(HttpStatusCode.BadRequest, backwards.StatusCode);
+        Assert.Contains("must end after it starts", await backwards.Content.ReadAsStringAsync());
+        var unversioned = await admin.Client.PutAsJsonAsync(path, new { periods = new[] { new { start = "09:00", end = "12:00" } } });
+        Assert.Equal(HttpStatusCode.BadRequest, unversioned.StatusCode);
+        Assert.Equal(view.periodsVersion, (await TestWorld.ReadAsync<Year>(await admin.Client.GetAsync($"/api/admin/calendar/{year}"))).periodsVersion);
+
+        // This year works half an hour a day (given out of order); next year another half hour, so a deadline
+        // running into next year follows that year's periods. Neither is the default 08:30-12:00, 13:30-18:00.
+        var saved = await TestWorld.ReadAsync<Year>(await admin.Client.PutAsJsonAsync(path, new
+        {
+            version = view.periodsVersion,
+            periods = new[] { new { start = "10:22", end = "10:37" }, new { start = "10:07", end = "10:22" } },
+        }));
+        Assert.Equal(view.periodsVersion + 1, saved.periodsVersion);
+        Assert.Equal([new Period(new(10, 7), new(10, 22)), new Period(new(10, 22), new(10, 37))], saved.yearPeriods);
+        Assert.Equal(view.version, saved.version);
+        var next = await TestWorld.ReadAsync<Year>(await admin.Client.GetAsync($"/api/admin/calendar/{year + 1}"));
+        next = await TestWorld.ReadAsync<Year>(await admin.Client.PutAsJsonAsync($"/api/admin/calendar/{year + 1}/periods", new
+        {
+            version = next.periodsVersion, periods = new[] { new { start = "15:13", end = "15:43" } },
+        }));
+
+        // A second administrator who started from the old version loses cleanly and is shown what is stored.
+        var stale = await admin.Client.PutAsJsonAsync(path, new { version = view.periodsVersion, periods = new[] { new { start = "08:00", end = "17:00" } } });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal("10:07:00", (await stale.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("current").GetProperty("yearPeriods")[0].GetProperty("start").GetString());
+
+        try
+        {
+            // 4 working hours are eight half-hour days.
+            var reported = await world.ReportAsync(worker, 0, TestCatalogue.Component);
+            await op.StepOkAsync(reported.Id, "register");
+            var limit = new TimeLimit(4, LimitUnit.WorkingHours);
+            var calendar = CalendarOf(await TestWorld.ReadAsync<Year>(await admin.Client.GetAsync($"/api/admin/calendar/{year}")),
+                await TestWorld.ReadAsync<Year>(await admin.Client.GetAsync($"/api/admin/calendar/{year + 1}")));
+            var dispatched = await op.StepOkAsync(reported.Id, "dispatch");
+            Assert.Equal(calendar.Deadline(dispatched.DispatchedAt!.Value, limit).UtcDateTime, dispatched.Deadline!.Value.UtcDateTime, TimeSpan.FromMilliseconds(1));
+            var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(dispatched.Deadline.Value, Shanghai).DateTime);
+            Assert.True(local is { Hour: 10, Minute: > 7 and <= 37 } or { Hour: 15, Minute: > 13 and <= 43 },
+                $"the deadline {dispatched.Deadline:u} is not inside the year's working periods");
+            var byDefault = CalendarOf(view with { yearPeriods = [] }).Deadline(dispatched.DispatchedAt.Value, limit);
+            Assert.NotEqual(byDefault, dispatched.Deadline.Value);
+
+            await using var conn = await _a.Db.OpenConnectionAsync();
+            var details = await conn.QuerySingleAsync<string>("""
+                select details::text from audit_log where action = 'calendar_periods_saved' and subject = @Subject and actor_id = @Id
+                """, new { Subject = $"calendar:{year}/periods", admin.Id });
+            var audit = JsonDocument.Parse(details).RootElement;
+            Assert.Equal(2, audit.GetProperty("after").GetProperty("periods").GetArrayLength());
+            Assert.Equal(view.yearPeriods.Count, audit.GetProperty("before").GetProperty("periods").GetArrayLength());
+        }
+        finally
+        {
+            // The other tests of this database compute deadlines on this year: back to the default periods.
+            foreach (var (y, v) in new[] { (year, saved.periodsVersion), (year + 1, next.periodsVersion) })
+            {
+                var back = await TestWorld.ReadAsync<Year>(await admin.Client.PutAsJsonAsync($"/api/admin/calendar/{y}/periods", new { version = v, periods = Array.Empty<object>() }));
+                Assert.Empty(back.yearPeriods);
+            }
+        }
+    }
 
     [Fact]
     public async Task A_pasted_list_with_mistakes_is_refused_naming_each_line_and_writes_nothing()

@@ -313,6 +313,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["PUT /api/admin/calendar/{year}/days"] = [],
         ["POST /api/admin/calendar/{year}/paste"] = [],
         ["PUT /api/admin/calendar/{year}/settings"] = [],
+        ["PUT /api/admin/calendar/{year}/periods"] = [],
         ["POST /api/monitoring/systems/{id}/rotate-secret"] = [],
         // A street administrator renames its street's cells; the walk's cell code names no cell (404, not a refusal).
         ["PUT /api/admin/cells/{code}/name"] = [Role.Admin],

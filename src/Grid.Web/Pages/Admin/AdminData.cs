@@ -70,14 +70,26 @@ public sealed record WorkingPeriodItem(TimeOnly Start, TimeOnly End);
 
 /// <summary>The working calendar as it applies to one year: the city-wide working periods and weekly rest
 /// days (with their version) and the year's own list of holidays and make-up days (with its version).</summary>
+/// <param name="Periods">The default working periods (city-wide, of a year without its own; versioned by <paramref name="SettingsVersion"/>).</param>
+/// <param name="YearPeriods">The year's own working periods; empty when the year works the default ones.</param>
+/// <param name="PeriodsVersion">Version of the year's own periods (0: never set).</param>
 public sealed record CalendarYearView(int Year, int Version, IReadOnlyList<CalendarDayItem> Days, string TimeZone,
-    IReadOnlyList<WorkingPeriodItem> Periods, IReadOnlyList<int> RestWeekdays, int SettingsVersion);
+    IReadOnlyList<WorkingPeriodItem> Periods, IReadOnlyList<int> RestWeekdays, int SettingsVersion,
+    IReadOnlyList<WorkingPeriodItem> YearPeriods, int PeriodsVersion)
+{
+    /// <summary>The periods the days of this year are worked on.</summary>
+    public IReadOnlyList<WorkingPeriodItem> Effective => YearPeriods.Count > 0 ? YearPeriods : Periods;
+}
 
 public sealed record CalendarDaysInput(int? Version, IReadOnlyList<CalendarDayItem>? Days);
 
 public sealed record CalendarPasteInput(int? Version, string? Text);
 
 public sealed record CalendarSettingsInput(int? Version, IReadOnlyList<WorkingPeriodItem>? Periods, IReadOnlyList<int>? RestWeekdays);
+
+/// <summary>A year's own working periods: <paramref name="Version"/> is the year's <c>periodsVersion</c>; an empty list
+/// makes the year work the default periods again.</summary>
+public sealed record CalendarPeriodsInput(int? Version, IReadOnlyList<WorkingPeriodItem>? Periods);
 
 /// <summary>The calendar page's data and changes (implemented by the server for the circuit's person).</summary>
 public interface ICalendarAdmin
@@ -87,6 +99,7 @@ public interface ICalendarAdmin
     Task<AdminResult<IReadOnlyList<CalendarDayItem>>> ParseAsync(int year, string? text);
     Task<AdminResult<CalendarYearView>> SaveDaysAsync(int year, CalendarDaysInput input);
     Task<AdminResult<CalendarYearView>> SaveSettingsAsync(int year, CalendarSettingsInput input);
+    Task<AdminResult<CalendarYearView>> SavePeriodsAsync(int year, CalendarPeriodsInput input);
 }
 
 /// <summary>A ladder rule (督办阶梯) for a category code or prefix and/or a priority; neither = the default.
