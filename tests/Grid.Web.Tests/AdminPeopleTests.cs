@@ -43,16 +43,21 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
 
         object?[] good = [head, "新网格长", "1" + Random.Shared.NextInt64(3_000_000_000, 9_999_999_999), "网格长", null, null, null, null];
         object?[] bad = [$"worker-{tag}", "<b>王五</b>", null, "网格员", null, null, "999999999999999", null];
+        // An existing person's row: the preview says what it would change of him.
+        var existing = await world.PersonAsync(Role.Informant, world.Cells[1]);
+        object?[] renamed = [existing.Username, "改名的信息员", null, "信息员", null, null, null, null];
         await page.GetByLabel("导入名单（xlsx / CSV）").SetInputFilesAsync(new FilePayload
         {
-            Name = "staff.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = StaffSheet.Xlsx([good, bad]),
+            Name = "staff.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = StaffSheet.Xlsx([good, renamed, bad]),
         });
         var summary = page.Locator("[data-import-summary]");
-        await Assertions.Expect(summary).ToContainTextAsync("2 行中有 1 行有问题");
+        await Assertions.Expect(summary).ToContainTextAsync("3 行中有 1 行有问题");
+        await Assertions.Expect(summary).ToContainTextAsync("新增 2 人，修改 1 人，无变化 0 人");
+        await Assertions.Expect(page.Locator(".preview-table td.status.changed")).ToContainTextAsync($"name: {existing.Username} → 改名的信息员");
         await Assertions.Expect(page.Locator(".preview-table tr.bad")).ToContainTextAsync("Unknown cell code '999999999999999'");
         // The name from the file is text, not markup.
         await Assertions.Expect(page.Locator(".preview-table tr.bad")).ToContainTextAsync("<b>王五</b>");
-        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "写入 2 人" })).ToBeDisabledAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "写入 3 人" })).ToBeDisabledAsync();
         await ShootAsync(page, "people-import-preview");
 
         await page.GetByLabel("导入名单（xlsx / CSV）").SetInputFilesAsync(new FilePayload

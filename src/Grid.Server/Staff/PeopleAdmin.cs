@@ -402,21 +402,23 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         if (Gate(viewer) is { } no) return (null, no);
         if (fileError is not null || rows is null) return (new ImportPreview([], fileError ?? "The file could not be read.", 0), null);
         await using var db = await contexts.CreateDbContextAsync();
-        var (views, _, _) = await CheckRowsAsync(db, viewer, rows);
+        var (views, _, _, _) = await CheckRowsAsync(db, viewer, rows);
         return (new ImportPreview(views, null, 0), null);
     }
 
     /// <summary>
     /// Writes every row in one transaction, or (when any row has a problem) nothing at all and the preview.
-    /// People come in through <see cref="StaffWriter"/>, the seeder's path; cell posts named in the file go to
-    /// them (an earlier holder is replaced, audited).
+    /// New people come in through <see cref="StaffWriter"/>, the seeder's path; a row whose username is an
+    /// existing person's updates him (name, phone, roles, street, unit), guarded by the version the check read,
+    /// audited before and after; cell posts named in the file go to them (an earlier holder is replaced, audited).
+    /// Nobody is deleted, deactivated or reactivated by an import, and a post not named is kept.
     /// </summary>
     public async Task<(ImportPreview? Preview, AdminOutcome? Refusal)> ImportAsync(Viewer viewer, IReadOnlyList<StaffSheet.Row>? rows, string? fileError)
     {
         if (Gate(viewer) is { } no) return (null, no);
         if (fileError is not null || rows is null) return (new ImportPreview([], fileError ?? "The file could not be read.", 0), null);
         await using var db = await contexts.CreateDbContextAsync();
-        var (views, people, posts) = await CheckRowsAsync(db, viewer, rows);
+        var (views, people, updates, posts) = await CheckRowsAsync(db, viewer, rows);
         var preview = new ImportPreview(views, null, 0);
         if (!preview.Valid) return (preview, null);
 
@@ -429,14 +431,37 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         {
             var stamped = people.Select(p => p with { CreatedAt = now }).ToList();
             await StaffWriter.InsertPeopleAsync(conn, stamped, CancellationToken.None);
-            await StaffWriter.AssignPostsAsync(conn, posts, CancellationToken.None);
         }
         catch (PostgresException e) when (UniqueViolation.On(e, "people_username_key"))
         {
             return (null, Refused(AdminRefusal.Conflict, "Someone created one of these usernames while you were importing; nothing was written. Preview the file again."));
         }
-        var after = await RowsAsync(db, people.Select(p => p.Id).ToList());
-        foreach (var row in after) Audit(db, viewer, now, "person_created", row.Id, null, row);
+        foreach (var u in updates)
+        {
+            // The version the preview read: a person saved by someone else since changes no row, and the whole import is undone.
+            var changed = await db.Set<PersonRecord>().Where(p => p.Id == u.Before.Id && p.Version == u.Before.Version && p.DeactivatedAt == null)
+                .ExecuteUpdateAsync(x => x
+                    .SetProperty(p => p.DisplayName, u.Name).SetProperty(p => p.Phone, u.Phone).SetProperty(p => p.StreetCode, u.Street)
+                    .SetProperty(p => p.UnitId, u.Unit).SetProperty(p => p.Version, p => p.Version + 1));
+            if (changed == 0)
+            {
+                await tx.RollbackAsync();
+                return (null, Refused(AdminRefusal.Conflict,
+                    $"{u.Before.DisplayName} ({u.Before.Username}) was changed by someone else while you were importing; nothing was written. Preview the file again to see him as he is now."));
+            }
+            var roles = u.Roles;
+            await db.Set<PersonRoleRecord>().Where(r => r.PersonId == u.Before.Id && !roles.Contains(r.Role)).ExecuteDeleteAsync();
+            var had = u.Before.Roles.ToHashSet();
+            db.AddRange(roles.Where(r => !had.Contains(r)).Select(r => new PersonRoleRecord { PersonId = u.Before.Id, Role = r }));
+            await db.SaveChangesAsync();
+            // New roles or a new area change what his sessions may see: they end, he signs in again (as after an edit on the page).
+            if (!had.SetEquals(roles) || u.Before.StreetCode != u.Street || u.Before.UnitId != u.Unit) await stamps.RotateAsync(db, u.Before.Id);
+        }
+        await StaffWriter.AssignPostsAsync(conn, posts, CancellationToken.None);
+        var created = await RowsAsync(db, people.Select(p => p.Id).ToList());
+        foreach (var row in created) Audit(db, viewer, now, "person_created", row.Id, null, row);
+        var updated = (await RowsAsync(db, updates.Select(u => u.Before.Id).ToList())).ToDictionary(r => r.Id);
+        foreach (var u in updates) Audit(db, viewer, now, "person_updated", u.Before.Id, u.Before, updated[u.Before.Id]);
         foreach (var post in posts)
         {
             var old = replaced.FirstOrDefault(r => r.CellCode == post.CellCode && r.Role == post.Role);
@@ -453,16 +478,28 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         }
         await db.SaveChangesAsync();
         await tx.CommitAsync();
-        return (preview with { Written = people.Count }, null);
+        return (preview with { Written = people.Count + updates.Count }, null);
     }
 
-    private async Task<(List<ImportRowView> Views, List<NewPerson> People, List<PostHolder> Posts)> CheckRowsAsync(GridDbContext db, Viewer admin,
-        IReadOnlyList<StaffSheet.Row> rows)
+    /// <summary>An existing person as a row of the file will leave him (checked against <see cref="Before"/>'s version when written).</summary>
+    private sealed record PlannedUpdate(PersonRow Before, string Name, string? Phone, string? Street, string? Unit, List<string> Roles);
+
+    /// <summary>
+    /// Every row's problems, and what would be written: new people, updates of existing ones (matched by username, the
+    /// staff id the export writes and the person signs in with), posts. A phone is no key: it is one person's
+    /// (duplicates refused), and a person's number changes.
+    /// </summary>
+    private async Task<(List<ImportRowView> Views, List<NewPerson> People, List<PlannedUpdate> Updates, List<PostHolder> Posts)> CheckRowsAsync(
+        GridDbContext db, Viewer admin, IReadOnlyList<StaffSheet.Row> rows)
     {
         var usernames = rows.Select(r => r.Username.Trim().ToLowerInvariant()).Where(u => u.Length > 0).Distinct().ToList();
         var phones = rows.Select(r => NormalPhone(r.Phone)).OfType<string>().Distinct().ToList();
         var cellCodes = rows.SelectMany(r => StaffSheet.Split(r.Cells)).Distinct().ToList();
-        var takenNames = (await db.Set<PersonRecord>().Where(p => usernames.Contains(p.Username)).Select(p => p.Username).ToListAsync()).ToHashSet();
+        var existingIds = await db.Set<PersonRecord>().Where(p => usernames.Contains(p.Username)).Select(p => p.Id).ToListAsync();
+        var existing = (await RowsAsync(db, existingIds)).ToDictionary(p => p.Username);
+        var managed = (await Managed(db, admin).Where(p => existingIds.Contains(p.Id)).Select(p => p.Id).ToListAsync()).ToHashSet();
+        var heldPosts = (await db.Set<CellStaffRecord>().Where(s => existingIds.Contains(s.PersonId)).ToListAsync())
+            .ToLookup(s => s.PersonId, s => (s.CellCode, s.Role));
         var takenPhones = (await db.Set<PersonRecord>().Where(p => p.Phone != null && phones.Contains(p.Phone) && p.DeactivatedAt == null)
             .Select(p => new { Phone = p.Phone!, p.Username }).ToListAsync()).GroupBy(p => p.Phone).ToDictionary(g => g.Key, g => g.First().Username);
         var cells = (await db.Set<GridCellRecord>().Where(c => cellCodes.Contains(c.Code)).Select(c => c.Code).ToListAsync()).ToHashSet();
@@ -476,6 +513,8 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
 
         var views = new List<ImportRowView>();
         var people = new List<NewPerson>();
+        var passwords = new List<string?>();
+        var updates = new List<PlannedUpdate>();
         var posts = new List<PostHolder>();
         foreach (var row in rows)
         {
@@ -487,7 +526,9 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             var username = row.Username.Trim().ToLowerInvariant();
             if (username.Length == 0) problems.Add("The username is missing.");
             else if (!UsernamePattern.IsMatch(username)) problems.Add($"The username '{Shown(username)}' may use only a-z, 0-9, '.', '_' and '-', 2 to 64 of them.");
-            else if (takenNames.Contains(username)) problems.Add($"The username '{username}' already exists; edit that person on the people page instead.");
+            var before = existing.GetValueOrDefault(username);
+            if (before is not null && !managed.Contains(before.Id))
+                problems.Add($"{before.DisplayName} ({username}) is not staff of your street {admin.AreaStreet}; a district administrator manages him.");
             if (namesInFile.TryGetValue(username, out var sameName)) problems.Add($"The username '{username}' is on lines {string.Join(", ", sameName)}.");
             var name = row.DisplayName.Trim();
             if (name.Length == 0) problems.Add("The name is missing.");
@@ -496,7 +537,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             if (phone is not null)
             {
                 if (!PhonePattern.IsMatch(phone)) problems.Add($"'{Shown(phone)}' is not a phone number.");
-                if (takenPhones.TryGetValue(phone, out var holder)) problems.Add($"Duplicate phone: {phone} is already {holder}'s.");
+                if (takenPhones.TryGetValue(phone, out var holder) && holder != username) problems.Add($"Duplicate phone: {phone} is already {holder}'s.");
                 if (phonesInFile.TryGetValue(phone, out var samePhone)) problems.Add($"Duplicate phone: {phone} is on lines {string.Join(", ", samePhone)}.");
             }
             var roles = new List<Role>();
@@ -513,7 +554,8 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             if (admin.AreaStreet is { } own)
             {
                 if (street is not null && street != own) problems.Add($"You manage street {own} only; street {Shown(street)} is not yours.");
-                street ??= own;
+                // A person of his street by his posts alone keeps no street; a new one gets the administrator's.
+                street ??= before is null ? own : before.StreetCode;
             }
             var unit = Blank(row.UnitId);
             if (unit is not null && !units.Contains(unit)) problems.Add($"Unknown responsible unit '{Shown(unit)}'.");
@@ -535,14 +577,42 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             var password = row.Password ?? "";
             if (password.Length > 0 && password.Length < MinPasswordLength) problems.Add($"The first password needs at least {MinPasswordLength} characters (or leave it empty).");
             if (password.Length > 200) problems.Add("The password is longer than 200 characters.");
+            var roleCodes = roles.Distinct().OrderBy(r => (int)r).Select(r => r.ToCode()).ToList();
+            var rowPosts = rowCells.SelectMany(c => cellRoles.Select(r => (Cell: c, Role: r.ToCode()))).ToList();
 
-            views.Add(new ImportRowView(row.Line, username, name, phone, string.Join(",", roles.Select(r => r.ToCode())), street, unit,
-                string.Join(";", rowCells), problems));
+            var status = ImportRowView.New;
+            var changes = new List<string>();
+            if (before is not null)
+            {
+                var held = heldPosts[before.Id].ToList();
+                changes = Changes(before, name, phone, roleCodes, street, unit, rowPosts.Where(p => !held.Contains(p)).ToList());
+                status = changes.Count == 0 ? ImportRowView.Unchanged : ImportRowView.Changed;
+                if (password.Length > 0)
+                    problems.Add($"{username} exists: an import sets the first password of new people only; reset his password on the people page.");
+                foreach (var post in held.Where(h => !roleCodes.Contains(h.Role)).Select(h => h.Role).Distinct())
+                    problems.Add($"{username} still holds {post} posts; give those posts to someone else on the posts page before taking the role away.");
+                if (before.Id == admin.PersonId && !roleCodes.Contains(Role.Admin.ToCode()))
+                    problems.Add("You cannot take the admin role from yourself; ask another administrator.");
+                // Never silently: a deactivated person stays as he is; only the people page reactivates him.
+                if (!before.Active && changes.Count > 0)
+                    problems.Add($"{username} is deactivated: an import neither changes nor reactivates him. Reactivate him on the people page first, or leave his row as it is.");
+            }
+
+            views.Add(new ImportRowView(row.Line, username, name, phone, string.Join(",", roleCodes), street, unit,
+                string.Join(";", rowCells), problems, status, changes));
             if (problems.Count > 0) continue;
-            var id = Guid.NewGuid();
-            people.Add(new NewPerson(id, username, name, phone, "", unit, street, OnDuty: true, default,
-                roles.Distinct().OrderBy(r => (int)r).Select(r => r.ToCode()).ToList(), MustChangePassword: true));
-            posts.AddRange(rowCells.SelectMany(c => cellRoles.Select(r => new PostHolder(c, r.ToCode(), id))));
+            var id = before?.Id ?? Guid.NewGuid();
+            if (before is null)
+            {
+                people.Add(new NewPerson(id, username, name, phone, "", unit, street, OnDuty: true, default, roleCodes, MustChangePassword: true));
+                passwords.Add(row.Password);
+            }
+            else if (changes.Count > 0)
+            {
+                updates.Add(new PlannedUpdate(before, name, phone, street, unit, roleCodes));
+            }
+            var heldNow = before is null ? new HashSet<(string, string)>() : heldPosts[before.Id].ToHashSet();
+            posts.AddRange(rowPosts.Where(p => !heldNow.Contains(p)).Select(p => new PostHolder(p.Cell, p.Role, id)));
         }
         // Hashing is slow on purpose (PBKDF2): done only when every row is valid and will be written.
         // Rows without a password share one hash of a secret nobody keeps: those accounts wait for a reset.
@@ -551,10 +621,25 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             var unknowable = Passwords.Hash(UnknowablePassword());
             for (var i = 0; i < people.Count; i++)
             {
-                var pw = rows[i].Password;
+                var pw = passwords[i];
                 people[i] = people[i] with { PasswordHash = string.IsNullOrEmpty(pw) ? unknowable : Passwords.Hash(pw) };
             }
         }
-        return (views, people, posts);
+        return (views, people, updates, posts);
+    }
+
+    /// <summary>What a row changes of an existing person, each "what: before → after" (empty: unchanged).</summary>
+    private static List<string> Changes(PersonRow before, string name, string? phone, IReadOnlyList<string> roles, string? street, string? unit,
+        IReadOnlyList<(string Cell, string Role)> newPosts)
+    {
+        static string Or(string? s) => string.IsNullOrEmpty(s) ? "—" : s;
+        var d = new List<string>();
+        if (before.DisplayName != name) d.Add($"name: {before.DisplayName} → {name}");
+        if (before.Phone != phone) d.Add($"phone: {Or(before.Phone)} → {Or(phone)}");
+        if (!before.Roles.ToHashSet().SetEquals(roles)) d.Add($"roles: {string.Join(",", before.Roles)} → {string.Join(",", roles)}");
+        if (before.StreetCode != street) d.Add($"street: {Or(before.StreetCode)} → {Or(street)}");
+        if (before.UnitId != unit) d.Add($"unit: {Or(before.UnitId)} → {Or(unit)}");
+        d.AddRange(newPosts.Select(p => $"post: + {p.Role} of cell {p.Cell}"));
+        return d;
     }
 }

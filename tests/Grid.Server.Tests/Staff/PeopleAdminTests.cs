@@ -82,6 +82,137 @@ public sealed class PeopleAdminTests
             """, new { U = $"{tag}-a", Admin = admin.Id }));
     }
 
+    /// <summary>The person as the API shows him, as JSON text (a record with lists compares them by reference).</summary>
+    private static async Task<string> PersonAsync(TestUser admin, Guid id) =>
+        await (await admin.Client.GetAsync($"/api/admin/people/{id}")).Content.ReadAsStringAsync();
+
+    private static PersonRow Row(string json) => JsonSerializer.Deserialize<PersonRow>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+
+    [Fact]
+    public async Task An_import_row_whose_username_exists_updates_that_person_and_the_preview_says_new_changed_or_unchanged_per_row()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var tag = Tag();
+        var (newPhone, freshPhone) = (Phone(), Phone());
+        var workerJson = await PersonAsync(admin, worker.Id);
+        var (workerBefore, opJson) = (Row(workerJson), await PersonAsync(admin, op.Id));
+        var opBefore = Row(opJson);
+        var rows = new[]
+        {
+            // The worker: a new name and phone, a second role, and both roles' posts in another cell; his own post stays.
+            new object?[] { worker.Username.ToUpperInvariant(), "改名的网格员", newPhone, "grid_worker,巡查员", null, null, world.Cells[1], null },
+            // The operator exactly as he is (as the export writes him): unchanged, not written.
+            [op.Username, opBefore.DisplayName, null, "operator", null, null, null, null],
+            [$"{tag}-new", "新人", freshPhone, "inspector", null, null, null, null],
+        };
+        var csv = System.Text.Encoding.UTF8.GetBytes(StaffSheet.Csv(rows));
+
+        var preview = await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(admin, "/api/admin/people/import/preview", csv, "staff.csv"));
+        Assert.True(preview.Valid, string.Join(" | ", preview.Rows.SelectMany(r => r.Problems)));
+        Assert.Equal(["changed", "unchanged", "new"], preview.Rows.Select(r => r.Status));
+        Assert.Equal([
+            $"name: {workerBefore.DisplayName} → 改名的网格员",
+            $"phone: — → {newPhone}",
+            "roles: grid_worker → grid_worker,patroller",
+            $"post: + grid_worker of cell {world.Cells[1]}",
+            $"post: + patroller of cell {world.Cells[1]}",
+        ], preview.Rows[0].Changes);
+        Assert.Empty(preview.Rows[1].Changes!);
+        Assert.Equal(workerJson, await PersonAsync(admin, worker.Id)); // a preview writes nothing
+
+        var done = await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(admin, "/api/admin/people/import", csv, "staff.csv"), HttpStatusCode.Created);
+        Assert.Equal(2, done.Written);
+        var workerAfter = Row(await PersonAsync(admin, worker.Id));
+        Assert.Equal(("改名的网格员", newPhone, workerBefore.Version + 1), (workerAfter.DisplayName, workerAfter.Phone, workerAfter.Version));
+        Assert.Equal(["grid_worker", "patroller"], workerAfter.Roles);
+        Assert.Equal([world.Cells[0], world.Cells[1]], workerAfter.Cells);
+        Assert.True(workerAfter.Active);
+        Assert.Equal(opJson, await PersonAsync(admin, op.Id));
+        Assert.Equal(1, await CountAsync(server, """
+            select count(*) from audit_log where subject = 'person:' || @Id and action = 'person_updated' and actor_id = @Admin
+              and details -> 'before' ->> 'displayName' = @Before and details -> 'after' ->> 'displayName' = '改名的网格员'
+            """, new { Id = worker.Id.ToString(), Admin = admin.Id, Before = workerBefore.DisplayName }));
+        Assert.Equal(0, await CountAsync(server, "select count(*) from audit_log where subject = 'person:' || @Id and action like 'person_%'", new { Id = op.Id.ToString() }));
+        Assert.Equal(1, await CountAsync(server, "select count(*) from people where username = @U and must_change_password", new { U = $"{tag}-new" }));
+
+        // The same file again: nothing left to change.
+        var again = await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(admin, "/api/admin/people/import/preview", csv, "staff.csv"));
+        Assert.Equal(["unchanged", "unchanged", "unchanged"], again.Rows.Select(r => r.Status));
+    }
+
+    [Fact]
+    public async Task An_import_never_reactivates_or_silently_changes_a_deactivated_person_nor_sets_an_existing_persons_password()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var gone = await world.PersonAsync([Role.Operator], []);
+        var other = await world.PersonAsync([Role.Dispatcher], []);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        Assert.True((await admin.Client.PostAsync($"/api/people/{gone.Id}/deactivate", null)).IsSuccessStatusCode);
+        var goneJson = await PersonAsync(admin, gone.Id);
+        var workerJson = await PersonAsync(admin, worker.Id);
+        var (goneBefore, otherBefore, workerBefore) = (Row(goneJson), Row(await PersonAsync(admin, other.Id)), Row(workerJson));
+
+        var rows = new[]
+        {
+            new object?[] { gone.Username, "复活", null, "operator", null, null, null, null },
+            [other.Username, otherBefore.DisplayName, null, "dispatcher", null, null, null, "A-new-password-2026"],
+            [worker.Username, workerBefore.DisplayName, null, "patroller", null, null, null, null],
+        };
+        var csv = System.Text.Encoding.UTF8.GetBytes(StaffSheet.Csv(rows));
+        var preview = await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(admin, "/api/admin/people/import/preview", csv, "staff.csv"));
+        Assert.Contains(preview.Rows[0].Problems, p => p.Contains("is deactivated: an import neither changes nor reactivates him"));
+        Assert.Contains(preview.Rows[1].Problems, p => p.Contains("sets the first password of new people only"));
+        Assert.Contains(preview.Rows[2].Problems, p => p.Contains("still holds grid_worker posts"));
+
+        var refused = await SendFileAsync(admin, "/api/admin/people/import", csv, "staff.csv");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal(goneJson, await PersonAsync(admin, gone.Id));
+        Assert.Equal(workerJson, await PersonAsync(admin, worker.Id));
+        // A deactivated person's row as he is imports as nothing: he stays deactivated.
+        var asHeIs = new object?[] { gone.Username, goneBefore.DisplayName, null, "operator", null, null, null, null };
+        var done = await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(admin, "/api/admin/people/import",
+            System.Text.Encoding.UTF8.GetBytes(StaffSheet.Csv([asHeIs])), "staff.csv"), HttpStatusCode.Created);
+        Assert.Equal(("unchanged", 0), (done.Rows[0].Status, done.Written));
+        Assert.Equal(goneJson, await PersonAsync(admin, gone.Id));
+    }
+
+    [Fact]
+    public async Task A_street_administrators_import_refuses_rows_of_people_outside_his_street_and_writes_nothing()
+    {
+        var server = await TestServer.SharedAsync();
+        var here = await TestWorld.CreateAsync(server);
+        var there = await TestWorld.CreateAsync(server);
+        var streetAdmin = await here.PersonAsync([Role.Admin], [], street: here.Street);
+        var district = await here.PersonAsync([Role.Admin], []);
+        var mine = await here.PersonAsync(Role.GridWorker, here.Cells[0]);
+        var theirs = await there.PersonAsync(Role.GridWorker, there.Cells[0]);
+        var theirsJson = await PersonAsync(district, theirs.Id);
+        var rows = new[]
+        {
+            new object?[] { mine.Username, "本街道改名", null, "grid_worker", null, null, null, null },
+            [theirs.Username, "越界改名", null, "grid_worker", null, null, null, null],
+        };
+        var csv = System.Text.Encoding.UTF8.GetBytes(StaffSheet.Csv(rows));
+        var preview = await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(streetAdmin, "/api/admin/people/import/preview", csv, "staff.csv"));
+        Assert.Empty(preview.Rows[0].Problems);
+        Assert.Equal("changed", preview.Rows[0].Status);
+        Assert.Contains(preview.Rows[1].Problems, p => p.Contains($"is not staff of your street {here.Street}"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendFileAsync(streetAdmin, "/api/admin/people/import", csv, "staff.csv")).StatusCode);
+        Assert.Equal(theirsJson, await PersonAsync(district, theirs.Id));
+        Assert.NotEqual("本街道改名", Row(await PersonAsync(district, mine.Id)).DisplayName);
+        // His own street's row alone is written; the person keeps no street of his own (he is of the street by his post).
+        await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(streetAdmin, "/api/admin/people/import",
+            System.Text.Encoding.UTF8.GetBytes(StaffSheet.Csv([rows[0]])), "staff.csv"), HttpStatusCode.Created);
+        var mineAfter = Row(await PersonAsync(district, mine.Id));
+        Assert.Equal(("本街道改名", (string?)null), (mineAfter.DisplayName, mineAfter.StreetCode));
+    }
+
     [Fact]
     public async Task A_file_that_is_no_staff_list_is_refused_with_what_to_do()
     {

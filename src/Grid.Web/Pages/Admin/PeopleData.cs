@@ -63,11 +63,18 @@ public enum AdminRefusal
     Conflict,
 }
 
-/// <summary>One row of an import file and what is wrong with it (empty: it can be written).</summary>
+/// <summary>
+/// One row of an import file and what is wrong with it (empty: it can be written). A row whose username is an
+/// existing person's updates him: <see cref="Status"/> says <c>new</c>, <c>changed</c> (with <see cref="Changes"/>,
+/// each "what: before → after") or <c>unchanged</c>.
+/// </summary>
 public sealed record ImportRowView(int Line, string Username, string DisplayName, string? Phone, string Roles, string? StreetCode,
-    string? UnitId, string? Cells, IReadOnlyList<string> Problems);
+    string? UnitId, string? Cells, IReadOnlyList<string> Problems, string Status = ImportRowView.New, IReadOnlyList<string>? Changes = null)
+{
+    public const string New = "new", Changed = "changed", Unchanged = "unchanged";
+}
 
-/// <summary>The preview of an import: every row with its problems. <see cref="Written"/> people were created (0 unless imported).</summary>
+/// <summary>The preview of an import: every row with its problems. <see cref="Written"/> people were created or updated (0 unless imported).</summary>
 public sealed record ImportPreview(IReadOnlyList<ImportRowView> Rows, string? FileError, int Written)
 {
     public bool Valid => FileError is null && Rows.Count > 0 && Rows.All(r => r.Problems.Count == 0);
