@@ -26,7 +26,7 @@ public sealed class CellImports(CellImportRepository repo, IBackgroundJobClient 
         if (!viewer.Has(Role.Admin)) return AdminResult<CellImportPreview>.Forbidden(OnlyAdmins);
         var (cells, problems, fileError) = CellFeatures.ReadFile(file, MaxFeatures);
         if (fileError is not null) return AdminResult<CellImportPreview>.Invalid(new Dictionary<string, string[]> { ["file"] = [fileError] });
-        return AdminResult<CellImportPreview>.Success(await repo.PreviewAsync(cells, problems, CellImportRepository.FileHash(file), viewer.AreaStreet, withMap, ct));
+        return AdminResult<CellImportPreview>.Success(await repo.PreviewAsync(cells, problems, CellImportRepository.FileHash(file), viewer.AreaPrefix, withMap, ct));
     }
 
     public async Task<AdminResult<CellImportStatus>> StartAsync(Viewer viewer, string file, string? fingerprint, CancellationToken ct = default)
@@ -47,7 +47,7 @@ public sealed class CellImports(CellImportRepository repo, IBackgroundJobClient 
                 .ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()));
         }
         var id = Guid.NewGuid();
-        if (!await repo.QueueAsync(id, viewer.PersonId, viewer.AreaStreet, clock.GetUtcNow(), cells.Count, fingerprint.Trim(), file, ct))
+        if (!await repo.QueueAsync(id, viewer.PersonId, viewer.AreaPrefix, clock.GetUtcNow(), cells.Count, fingerprint.Trim(), file, ct))
         {
             var running = await repo.FindAsync(null, ct);
             return AdminResult<CellImportStatus>.Conflict(running is null
@@ -65,7 +65,7 @@ public sealed class CellImports(CellImportRepository repo, IBackgroundJobClient 
         var row = await repo.FindAsync(id, ct);
         if (row is null) return AdminResult<CellImportStatus>.NotFound(id is null ? "No cell import is running." : $"There is no cell import {id}.");
         // A street administrator follows the imports of his street (and the district's, which hold his street's cells too).
-        if (viewer.AreaStreet is { } street && row.Street is not null && row.Street != street)
+        if (viewer.AreaPrefix is { } street && row.Street is not null && row.Street != street)
             return AdminResult<CellImportStatus>.Forbidden($"Import {row.Status.Id} was made for street {row.Street}, not yours ({street}).");
         return AdminResult<CellImportStatus>.Success(row.Status);
     }
@@ -152,18 +152,18 @@ public sealed class CellsAdminSource(AuthenticationStateProvider auth, CellImpor
 {
     private async Task<Viewer> ViewerAsync() => Viewer.From((await auth.GetAuthenticationStateAsync()).User);
 
-    public async Task<string?> ScopeAsync() => (await ViewerAsync()).AreaStreet;
+    public async Task<string?> ScopeAsync() => (await ViewerAsync()).AreaPrefix;
 
     public async Task<string> MapAsync()
     {
         var viewer = await ViewerAsync();
-        return viewer.Has(Role.Admin) ? await repo.TodayMapAsync(viewer.AreaStreet) : """{"type":"FeatureCollection","features":[]}""";
+        return viewer.Has(Role.Admin) ? await repo.TodayMapAsync(viewer.AreaPrefix) : """{"type":"FeatureCollection","features":[]}""";
     }
 
     public async Task<IReadOnlyList<CellListItem>> FindAsync(string? text)
     {
         var viewer = await ViewerAsync();
-        return viewer.Has(Role.Admin) ? await repo.FindCellsAsync(viewer.AreaStreet, text) : [];
+        return viewer.Has(Role.Admin) ? await repo.FindCellsAsync(viewer.AreaPrefix, text) : [];
     }
 
     public async Task<CellImportPreview> PreviewAsync(byte[] file)

@@ -67,7 +67,7 @@ public sealed class CellImportRepository(NpgsqlDataSource dataSource)
         select i.idx, i.code, 'code', 'Feature ' || i.idx || ': community ' || i.community_code || ' of cell ' || i.code || ' does not exist; create the community first.'
         from import_cells i where i.code is not null and not exists (select 1 from communities c where c.code = i.community_code)
         union all
-        select i.idx, i.code, 'code', 'Feature ' || i.idx || ': cell ' || i.code || ' is not in street ' || @Street || ', the street your account administers.'
+        select i.idx, i.code, 'code', 'Feature ' || i.idx || ': cell ' || i.code || ' is outside ' || @Street || ', the area (street or community) your account administers.'
         from import_cells i where @Street::text is not null and i.code is not null and i.code not like @Street::text || '%'
         union all
         select b.idx, b.code, 'code', 'Feature ' || b.idx || ': code ' || b.code || ' is used twice in this file (also feature ' || a.idx || ').'

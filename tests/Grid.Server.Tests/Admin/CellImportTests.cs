@@ -149,7 +149,7 @@ public sealed class CellImportTests
 
         var messages = Messages(preview);
         Assert.Contains(messages, m => m.StartsWith($"Cell {world.Cells[1]} (Test cell {world.Cells[1]}) is not in the file") && m.Contains("1 open case"));
-        Assert.Contains(messages, m => m.StartsWith($"Feature 2: cell {other.Community}301 is not in street {world.Street}"));
+        Assert.Contains(messages, m => m.StartsWith($"Feature 2: cell {other.Community}301 is outside {world.Street}"));
     }
 
     [Fact]
