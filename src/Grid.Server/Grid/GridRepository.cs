@@ -70,15 +70,22 @@ public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
     // exact as of overdue_as_of (migration 0102, moved forward by Incidents.OverdueCounts), and only
     // the running cases whose deadline lies between then and @Now are counted, on the partial index of
     // running cases by (cell, deadline) (the state list must stay the index's predicate word for word).
+    // A cell's overdue cases as of @Now: the count kept as of n.overdue_as_of (OverdueCounts), corrected by
+    // the running cases whose deadline fell between that moment and @Now (either way round).
+    private const string OverdueCasesSql = """
+        (coalesce(n.overdue_cases, 0)
+                + (select count(*) from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress')
+                     and c.deadline >= coalesce(n.overdue_as_of, '-infinity') and c.deadline < @Now)
+                - (select count(*) from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress')
+                     and c.deadline >= @Now and c.deadline < n.overdue_as_of))::int
+        """;
+
     private const string SelectCellSummary = """
         select g.code as "Code", g.name as "Name", g.community_code as "CommunityCode", cm.name as "CommunityName",
                s.code as "StreetCode", s.name as "StreetName", g.area_m2 as "AreaM2",
                coalesce(n.open_cases, 0) as "OpenCases",
-               (coalesce(n.overdue_cases, 0)
-                + (select count(*) from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress')
-                     and c.deadline >= coalesce(n.overdue_as_of, '-infinity') and c.deadline < @Now)
-                - (select count(*) from cases c where c.cell_code = g.code and c.state in ('dispatched','in_progress')
-                     and c.deadline >= @Now and c.deadline < n.overdue_as_of))::int as "OverdueCases",
+        """ + OverdueCasesSql + """
+         as "OverdueCases",
                g.geom as "Geom"
         from grid_cells g
         join communities cm on cm.code = g.community_code
@@ -102,6 +109,29 @@ public sealed class GridRepository(IDbContextFactory<GridDbContext> contexts)
             new NpgsqlParameter("Box", NpgsqlTypes.NpgsqlDbType.Geometry) { Value = (object?)box ?? DBNull.Value },
             new NpgsqlParameter("Street", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)street ?? DBNull.Value },
             new NpgsqlParameter("OnlyCells", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)onlyCells ?? DBNull.Value },
+            new NpgsqlParameter("Now", now), new NpgsqlParameter("Limit", limit)).ToListAsync();
+    }
+
+    // The command center's cell colours, reloaded after changes by every open page: counts only, without the
+    // names and the geometry (the page drew the cells once) that /api/cells reads.
+    private const string CellLoadsSql = """
+        select g.code as "Code", coalesce(n.open_cases, 0) as "Open",
+        """ + OverdueCasesSql + """
+         as "Overdue"
+        from grid_cells g
+        left join cell_case_counts n on n.cell_code = g.code
+        where (@Street::text is null or g.code like @Street || '%')
+        order by g.code
+        limit @Limit
+        """;
+
+    public sealed record CellLoadRow(string Code, int Open, int Overdue);
+
+    public async Task<IReadOnlyList<CellLoadRow>> CellLoadsAsync(string? street, DateTimeOffset now, int limit)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Database.SqlQueryRaw<CellLoadRow>(CellLoadsSql,
+            new NpgsqlParameter("Street", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)street ?? DBNull.Value },
             new NpgsqlParameter("Now", now), new NpgsqlParameter("Limit", limit)).ToListAsync();
     }
 

@@ -152,8 +152,8 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     }
 
     public async Task<IReadOnlyList<CellLoad>> CellLoadsAsync(string? street) =>
-        (await grid.ListCellsAsync(null, Blank(street), null, clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest))
-        .Select(c => new CellLoad(c.Code, c.OpenCases, c.OverdueCases)).ToList();
+        (await grid.CellLoadsAsync(Blank(street), clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest))
+        .Select(c => new CellLoad(c.Code, c.Open, c.Overdue)).ToList();
 
     public async Task<IReadOnlyList<Choice>> CategoriesAsync() =>
         (await catalogue.ListCategoriesAsync()).Select(c => new Choice(c.Code, $"{c.Code} {(English ? c.NameEn : c.NameZh)}")).ToList();

@@ -104,7 +104,12 @@ public sealed class CellCaseCountsTests
             foreach (var hours in new[] { -3, -1.5, -0.25, 0, 0.25, 1, 1.5, 3 })
             {
                 var at = now.AddHours(hours);
-                var kept = (await grid.ListCellsAsync(null, null, world.Cells, at, 100)).ToDictionary(c => c.Code, c => c.OverdueCases);
+                var listed = await grid.ListCellsAsync(null, null, world.Cells, at, 100);
+                var kept = listed.ToDictionary(c => c.Code, c => c.OverdueCases);
+                // The command center's colours (counts only, by street) say the same as the cells list.
+                var loads = (await grid.CellLoadsAsync(world.Street, at, 100)).ToDictionary(c => c.Code);
+                Assert.Equal(world.Cells.Order(), loads.Keys.Order());
+                foreach (var c in listed) Assert.Equal((c.OpenCases, c.OverdueCases), (loads[c.Code].Open, loads[c.Code].Overdue));
                 foreach (var cell in world.Cells)
                 {
                     var counted = await conn.QuerySingleAsync<int>("""
