@@ -18,6 +18,7 @@ using Grid.Server.Localization;
 using Grid.Server.Realtime;
 using Grid.Server.Photos;
 using Grid.Server.Staff;
+using Grid.Server.Units;
 using Grid.Server.Stats;
 using Grid.Web;
 using Grid.Web.Layout;
@@ -137,6 +138,7 @@ public static class GridApp
         services.AddStats();
         services.AddCitizens(builder.Configuration);
         services.AddPeopleAdmin();
+        services.AddUnitsAdmin();
 
         var app = builder.Build();
         app.UseNodeDraining();
@@ -175,6 +177,7 @@ public static class GridApp
         routes.MapStats();
         routes.MapCitizens();
         routes.MapPeopleAdmin();
+        routes.MapUnitsAdmin();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -84,4 +84,18 @@ public class AssigneeRuleTests
         Assert.Null(AssigneeRule.Choose(staff, Role.GridWorker));
         Assert.Null(AssigneeRule.Choose([], Role.GridWorker));
     }
+
+    [Fact]
+    public void With_nobody_of_the_cell_on_duty_the_units_least_loaded_person_on_duty_is_chosen_and_the_cell_still_comes_first()
+    {
+        Candidate[] cell = [new(Id(1), Role.GridWorker, false, 0), new(Id(2), Role.GridHead, false, 0)];
+        Candidate[] unit = [new(Id(5), Role.UnitStaff, true, 4), new(Id(6), Role.UnitStaff, true, 1), new(Id(7), Role.UnitStaff, false, 0)];
+
+        Assert.Equal((Id(6), AssigneeRuleStep.UnitOnDuty), Pick(AssigneeRule.ChooseWithStep(cell, Role.GridWorker, unit)));
+        Assert.Equal((null, AssigneeRuleStep.UnitOnly), Pick(AssigneeRule.ChooseWithStep(cell, Role.GridWorker, [])));
+        Candidate[] headOnDuty = [new(Id(1), Role.GridWorker, false, 0), new(Id(2), Role.GridHead, true, 9)];
+        Assert.Equal((Id(2), AssigneeRuleStep.GridHeadFallback), Pick(AssigneeRule.ChooseWithStep(headOnDuty, Role.GridWorker, unit)));
+    }
+
+    private static (Guid?, AssigneeRuleStep) Pick((Candidate? Chosen, AssigneeRuleStep Step) r) => (r.Chosen?.PersonId, r.Step);
 }

@@ -12,7 +12,7 @@ public sealed class DeskLayoutTests : DeskContext
     {
         { "operator", ["/", "/command", "/hotline", "/followups", "/duplicates", "/inbox", "/figures", "/m"] },
         { "supervisor", ["/", "/command", "/duplicates", "/inbox", "/figures", "/m"] },
-        { "admin", ["/", "/command", "/inbox", "/figures", "/admin/people", "/admin/posts", "/admin/duty", "/admin/categories", "/admin/calendar", "/admin/ladders", "/admin/devices", "/admin/audit", "/admin/api-keys", "/jobs", "/m"] },
+        { "admin", ["/", "/command", "/inbox", "/figures", "/admin/people", "/admin/posts", "/admin/duty", "/admin/units", "/admin/categories", "/admin/calendar", "/admin/ladders", "/admin/devices", "/admin/audit", "/admin/api-keys", "/jobs", "/m"] },
         { "grid_worker", ["/", "/inbox", "/m"] },
     };
 

@@ -97,4 +97,26 @@ public sealed class PersonEditorTests : DeskContext
         Assert.Equal("true", editor.Find("#pf-phone").GetAttribute("aria-invalid"));
         Assert.Contains("already li's", editor.Find(".field-errors").TextContent);
     }
+
+    [Fact]
+    public void An_area_role_can_be_narrowed_to_a_community_of_its_street_and_an_administrator_cannot()
+    {
+        var choices = District with { Communities = [new("320213001001", "东河社区"), new("320213001002", "西河社区"), new("320213002001", "南禅寺社区")] };
+        var form = new PersonForm { Username = "sun", DisplayName = "孙" };
+        var editor = Editor(form, choices: choices);
+        Check(editor, "领导");
+        Assert.Empty(editor.FindAll("#pf-community")); // the whole district: no community to narrow to
+        editor.Find("#pf-street").Change("320213001");
+        Assert.Equal(["整条街道", "东河社区 (320213001001)", "西河社区 (320213001002)"], editor.FindAll("#pf-community option").Select(o => o.TextContent));
+        editor.Find("#pf-community").Change("320213001002");
+        editor.Find("form").Submit();
+        var sent = Assert.Single(_saved);
+        Assert.Equal(("320213001", "320213001002"), (sent.StreetCode, sent.CommunityCode));
+
+        // Another street drops the community; the admin role has none to give.
+        editor.Find("#pf-street").Change("320213002");
+        Assert.Null(form.CommunityCode);
+        Check(editor, "管理员");
+        Assert.Empty(editor.FindAll("#pf-community"));
+    }
 }

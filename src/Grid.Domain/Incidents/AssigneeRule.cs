@@ -14,6 +14,8 @@ public enum AssigneeRuleStep
     GridHeadFallback,
     /// <summary>Neither on duty: the case goes to the responsible unit without a named person.</summary>
     UnitOnly,
+    /// <summary>Neither on duty in the cell: the least-loaded person on duty by the responsible unit's own roster.</summary>
+    UnitOnDuty,
 }
 
 /// <summary>Who gets a case when nobody is named: the least loaded person on duty in the wanted role.</summary>
@@ -33,6 +35,18 @@ public static class AssigneeRule
         if (LeastLoaded(onDuty, role) is { } handler) return (handler, AssigneeRuleStep.HandlerOnDuty);
         if (LeastLoaded(onDuty, Role.GridHead) is { } head) return (head, AssigneeRuleStep.GridHeadFallback);
         return (null, AssigneeRuleStep.UnitOnly);
+    }
+
+    /// <summary>
+    /// The whole rule: the cell's steps of <see cref="ChooseWithStep(IEnumerable{Candidate}, Role)"/>, and when they name
+    /// nobody, the least-loaded of <paramref name="unitOnDuty"/> (the responsible unit's staff on duty by its roster);
+    /// with nobody there either, the unit without a named person.
+    /// </summary>
+    public static (Candidate? Chosen, AssigneeRuleStep Step) ChooseWithStep(IEnumerable<Candidate> staff, Role role, IEnumerable<Candidate> unitOnDuty)
+    {
+        var cell = ChooseWithStep(staff, role);
+        if (cell.Chosen is not null) return cell;
+        return LeastLoaded(unitOnDuty.Where(c => c.OnDuty), Role.UnitStaff) is { } unit ? (unit, AssigneeRuleStep.UnitOnDuty) : cell;
     }
 
     private static Candidate? LeastLoaded(IEnumerable<Candidate> staff, Role role) =>

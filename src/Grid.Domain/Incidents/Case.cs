@@ -5,7 +5,7 @@ namespace Grid.Domain.Incidents;
 
 /// <summary>Who is acting, as far as the case rules need to know.</summary>
 /// <param name="ServesCell">The actor holds a post in the case's cell (一长五员).</param>
-/// <param name="StreetCode">Set for command-center staff and leaders limited to one street.</param>
+/// <param name="StreetCode">Set for command-center staff and leaders limited to one street or one community: the cell-code prefix of their area.</param>
 public sealed record Actor(Guid PersonId, IReadOnlyCollection<Role> Roles, bool ServesCell, string? UnitId, string? StreetCode = null);
 
 /// <summary>Why a step was refused; the server maps it to 409, 403 or 400.</summary>

@@ -164,19 +164,12 @@ public sealed class CalendarAdmin(IDbContextFactory<GridDbContext> contexts, Cat
         await using var db = await contexts.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
         var (conn, ntx) = Raw(db, tx);
-        await using (var claim = new NpgsqlCommand(ClaimYearSql, conn, ntx))
+        if (!await ClaimAsync(ClaimYearSql, conn, ntx, year, input.Version!.Value, now, viewer.PersonId))
         {
-            claim.Parameters.AddWithValue("Year", year);
-            claim.Parameters.AddWithValue("Version", input.Version!.Value);
-            claim.Parameters.AddWithValue("Now", now);
-            claim.Parameters.AddWithValue("Actor", viewer.PersonId);
-            if (await claim.ExecuteNonQueryAsync() != 1)
-            {
-                await tx.RollbackAsync();
-                var current = await YearAsync(year);
-                return AdminResult<CalendarYearView>.Conflict(
-                    $"The calendar of {year} was changed by someone else meanwhile (version {current.Version}, you edited version {input.Version}). Look at the days now listed and save again.", current);
-            }
+            await tx.RollbackAsync();
+            var current = await YearAsync(year);
+            return AdminResult<CalendarYearView>.Conflict(
+                $"The calendar of {year} was changed by someone else meanwhile (version {current.Version}, you edited version {input.Version}). Look at the days now listed and save again.", current);
         }
         await using (var delete = new NpgsqlCommand(DeleteDaysSql, conn, ntx))
         {
@@ -286,19 +279,12 @@ public sealed class CalendarAdmin(IDbContextFactory<GridDbContext> contexts, Cat
         await using var db = await contexts.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
         var (conn, ntx) = Raw(db, tx);
-        await using (var claim = new NpgsqlCommand(ClaimYearPeriodsSql, conn, ntx))
+        if (!await ClaimAsync(ClaimYearPeriodsSql, conn, ntx, year, input.Version!.Value, now, viewer.PersonId))
         {
-            claim.Parameters.AddWithValue("Year", year);
-            claim.Parameters.AddWithValue("Version", input.Version!.Value);
-            claim.Parameters.AddWithValue("Now", now);
-            claim.Parameters.AddWithValue("Actor", viewer.PersonId);
-            if (await claim.ExecuteNonQueryAsync() != 1)
-            {
-                await tx.RollbackAsync();
-                var current = await YearAsync(year);
-                return AdminResult<CalendarYearView>.Conflict(
-                    $"The working periods of {year} were changed by someone else meanwhile (version {current.PeriodsVersion}, you edited version {input.Version}). Look at them now and save again.", current);
-            }
+            await tx.RollbackAsync();
+            var current = await YearAsync(year);
+            return AdminResult<CalendarYearView>.Conflict(
+                $"The working periods of {year} were changed by someone else meanwhile (version {current.PeriodsVersion}, you edited version {input.Version}). Look at them now and save again.", current);
         }
         await using (var delete = new NpgsqlCommand(DeleteYearPeriodsSql, conn, ntx))
         {
@@ -325,6 +311,19 @@ public sealed class CalendarAdmin(IDbContextFactory<GridDbContext> contexts, Cat
     {
         await using var notify = new NpgsqlCommand(CalendarChanges.NotifySql, conn, tx);
         await notify.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Moves a year's version from the one the editor read to the next (its days or its periods, by
+    /// <paramref name="sql"/>); false when someone else saved that year meanwhile.</summary>
+    private static async Task<bool> ClaimAsync(string sql, NpgsqlConnection conn, NpgsqlTransaction tx, int year, int version,
+        DateTimeOffset now, Guid actor)
+    {
+        await using var claim = new NpgsqlCommand(sql, conn, tx);
+        claim.Parameters.AddWithValue("Year", year);
+        claim.Parameters.AddWithValue("Version", version);
+        claim.Parameters.AddWithValue("Now", now);
+        claim.Parameters.AddWithValue("Actor", actor);
+        return await claim.ExecuteNonQueryAsync() == 1;
     }
 
     private static (NpgsqlConnection, NpgsqlTransaction) Raw(GridDbContext db, IDbContextTransaction tx) =>

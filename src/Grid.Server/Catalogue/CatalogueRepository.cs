@@ -13,7 +13,8 @@ public sealed record CategoryRow(string Code, string Kind, string MajorCode, str
         : new TimeLimit(LimitValue, LimitUnits.Parse(LimitUnit));
 }
 
-public sealed record UnitRow(string Id, string NameZh, string NameEn, string? Phone);
+/// <param name="Active">False once an administrator deactivated the unit: it is shown on old cases but offered nowhere.</param>
+public sealed record UnitRow(string Id, string NameZh, string NameEn, string? Phone, bool Active = true);
 
 /// <summary>Categories, responsible units and the working calendar: small tables read often, changed rarely.</summary>
 public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> contexts, TimeProvider clock)
@@ -45,7 +46,7 @@ public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> context
     public async Task<IReadOnlyList<UnitRow>> ListUnitsAsync()
     {
         await using var db = await contexts.CreateDbContextAsync();
-        return await db.Set<UnitRecord>().OrderBy(u => u.Id).Select(u => new UnitRow(u.Id, u.NameZh, u.NameEn, u.Phone)).ToListAsync();
+        return await db.Set<UnitRecord>().OrderBy(u => u.Id).Select(u => new UnitRow(u.Id, u.NameZh, u.NameEn, u.Phone, u.DeactivatedAt == null)).ToListAsync();
     }
 
     /// <summary>

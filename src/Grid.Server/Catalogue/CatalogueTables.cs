@@ -12,6 +12,14 @@ public sealed class UnitRecord
     public string NameZh { get; set; } = "";
     public string NameEn { get; set; } = "";
     public string? Phone { get; set; }
+    /// <summary>The street a street's own unit belongs to; null: the unit serves the whole district.</summary>
+    public string? StreetCode { get; set; }
+    /// <summary>Set when an administrator deactivated the unit (never deleted: history keeps its name).</summary>
+    public DateTimeOffset? DeactivatedAt { get; set; }
+    /// <summary>Rises with every change from the console; a change naming an older version loses (409).</summary>
+    public int Version { get; set; }
+    public DateTimeOffset? UpdatedAt { get; set; }
+    public Guid? UpdatedBy { get; set; }
 }
 
 /// <summary>A row of <c>categories</c>.</summary>
@@ -106,6 +114,11 @@ internal sealed class UnitRecordConfiguration : IEntityTypeConfiguration<UnitRec
         e.Property(x => x.NameZh).HasColumnName("name_zh").HasColumnType("text").IsRequired();
         e.Property(x => x.NameEn).HasColumnName("name_en").HasColumnType("text").IsRequired();
         e.Property(x => x.Phone).HasColumnName("phone").HasColumnType("text");
+        e.Property(x => x.StreetCode).HasColumnName("street_code").HasColumnType("text");
+        e.Property(x => x.DeactivatedAt).HasColumnName("deactivated_at").HasColumnType("timestamp with time zone");
+        e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
+        e.Property(x => x.UpdatedAt).HasColumnName("updated_at").HasColumnType("timestamp with time zone");
+        e.Property(x => x.UpdatedBy).HasColumnName("updated_by").HasColumnType("uuid");
     }
 }
 

@@ -170,7 +170,7 @@ public sealed partial class CategoryAdmin(IDbContextFactory<GridDbContext> conte
     }
 
     public async Task<IReadOnlyList<UnitChoice>> UnitsAsync() =>
-        (await catalogue.ListUnitsAsync()).Select(u => new UnitChoice(u.Id, u.NameZh, u.NameEn)).ToList();
+        (await catalogue.ListUnitsAsync()).Where(u => u.Active).Select(u => new UnitChoice(u.Id, u.NameZh, u.NameEn)).ToList();
 
     /// <summary>Categories are the city's rules: a street-scoped administrator reads them but cannot change them.</summary>
     internal static string? RefuseStreetAdmin(Viewer viewer, string what) =>
@@ -233,7 +233,7 @@ public sealed partial class CategoryAdmin(IDbContextFactory<GridDbContext> conte
 
     private async Task<(Valid?, Dictionary<string, string[]>)> CheckAsync(CategoryInput? input)
     {
-        var units = (await catalogue.ListUnitsAsync()).Select(u => u.Id).ToHashSet();
+        var units = (await catalogue.ListUnitsAsync()).Where(u => u.Active).Select(u => u.Id).ToHashSet();
         return Validate(input, units, (await catalogue.CalendarAsync()).WorkingHoursPerDay);
     }
 

@@ -371,7 +371,7 @@ public static class CitizenEndpoints
     {
         var viewer = Viewer.From(http.User);
         if (!IsCommandCenter(viewer)) return Problems.Forbidden("Only the command center's call takers see the follow-up list.");
-        var rows = await repo.DueFollowUpsAsync(viewer.AreaStreet, clock.GetUtcNow().AddDays(-options.Value.FollowUpDays));
+        var rows = await repo.DueFollowUpsAsync(viewer.AreaPrefix, clock.GetUtcNow().AddDays(-options.Value.FollowUpDays));
         return TypedResults.Ok(rows.Select(r => new DueFollowUp(r.CaseId, r.CaseNo, r.CategoryNameZh, r.Address, r.Source, r.ReporterName,
             r.ReporterPhone, r.TicketId, r.ClosedAt, r.NoAnswer)).ToList());
     }

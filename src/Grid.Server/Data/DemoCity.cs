@@ -97,8 +97,6 @@ public static partial class DemoCity
             ("Names", cells.Select(c => c.Name).ToArray()), ("Wkts", cells.Select(c => c.Wkt).ToArray()));
     }
 
-    private const string InsertUnitSql = "insert into units (id, name_zh, name_en, phone) values (@Id, @NameZh, @NameEn, @Phone)";
-
     // The migration already writes the standard working periods and settings row; the demo states them again
     // so it does not depend on that, and keeps any calendar day a migration may have written.
     private const string UpsertPeriodSql = """
@@ -116,8 +114,9 @@ public static partial class DemoCity
 
     private static async Task InsertCatalogueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
+        // Units through the console's insert too: the demo's units are district units (no street).
         foreach (var u in Units)
-            await RunAsync(conn, tx, InsertUnitSql, ct, ("Id", u.Id), ("NameZh", u.NameZh), ("NameEn", u.NameEn), ("Phone", u.Phone));
+            await global::Grid.Server.Units.UnitsAdmin.InsertAsync(conn, tx, new global::Grid.Server.Units.UnitsAdmin.Valid(u.Id, u.NameZh, u.NameEn, u.Phone, null), null, null, ct);
         // Through the console's own validation and insert: the seeder is one more user of that one way to write categories.
         var unitIds = Units.Select(u => u.Id).ToHashSet();
         var hoursPerDay = Periods.Aggregate(TimeSpan.Zero, (sum, p) => sum + (p.End - p.Start));

@@ -184,7 +184,7 @@ public static class FieldEndpoints
         var (audience, _) = Realtime.Audience.For(viewer, null, await events.CellsServedAsync(viewer.PersonId));
         var visible = points.Where(p => audience!.SeesPosition(shift.PersonId, p.CellCode)).ToList();
         if (points.Count > 0 && visible.Count == 0)
-            return Problems.Forbidden($"Patrol shift {id} was walked outside the area you answer for{(viewer.AreaStreet is { } s ? $" (street {s})" : "")}.");
+            return Problems.Forbidden($"Patrol shift {id} was walked outside the area you answer for{(viewer.AreaPrefix is { } s ? $" ({s})" : "")}.");
         return TypedResults.Ok(new TrackView(ToView(shift), shift.PersonId, visible));
     }
 

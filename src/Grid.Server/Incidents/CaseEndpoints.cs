@@ -214,16 +214,29 @@ public static class CaseEndpoints
         return TypedResults.Ok(new DispatchSuggestion(s.Unit, s.Assignee, name, s.Deadline, s.Rule, s.GridHeadVacant));
     }
 
+    /// <summary>
+    /// What a dispatch sends when the dispatcher names nobody. <paramref name="chosenUnit"/>: the unit the dispatcher
+    /// picked instead of the category's; a person of the category unit's roster then does not go with it.
+    /// </summary>
     internal static async Task<(string Unit, Guid? Assignee, DateTimeOffset Deadline)> SuggestAsync(CaseRow row, CaseRepository cases,
-        CatalogueRepository catalogue, DutyRoster duty, DateTimeOffset now)
+        CatalogueRepository catalogue, DutyRoster duty, DateTimeOffset now, string? chosenUnit = null)
     {
-        var s = await SuggestWithRuleAsync(row, cases, catalogue, duty, now);
-        return (s.Unit, s.Assignee, s.Deadline);
+        var s = await SuggestCoreAsync(row, cases, catalogue, duty, now);
+        var assignee = s.Step == AssigneeRuleStep.UnitOnDuty && chosenUnit is not null && chosenUnit != s.Unit ? null : s.Assignee;
+        return (s.Unit, assignee, s.Deadline);
     }
 
     /// <summary>The suggestion with the step of the routing rule that chose, in words, and whether the cell lacks a grid head.</summary>
     internal static async Task<(string Unit, Guid? Assignee, DateTimeOffset Deadline, string Rule, bool GridHeadVacant)> SuggestWithRuleAsync(
         CaseRow row, CaseRepository cases, CatalogueRepository catalogue, DutyRoster roster, DateTimeOffset now)
+    {
+        var s = await SuggestCoreAsync(row, cases, catalogue, roster, now);
+        return (s.Unit, s.Assignee, s.Deadline, s.Rule, s.GridHeadVacant);
+    }
+
+    private sealed record Suggestion(string Unit, Guid? Assignee, DateTimeOffset Deadline, string Rule, bool GridHeadVacant, AssigneeRuleStep Step);
+
+    private static async Task<Suggestion> SuggestCoreAsync(CaseRow row, CaseRepository cases, CatalogueRepository catalogue, DutyRoster roster, DateTimeOffset now)
     {
         var category = (await catalogue.FindCategoryAsync(row.CategoryCode))!;
         var candidates = await cases.CandidatesAsync(row.CellCode);
@@ -231,21 +244,33 @@ public static class CaseEndpoints
         // The cell's duty roster decides who is on duty now; a cell without one keeps each post holder's on-duty mark.
         var (staff, hasRoster) = await roster.OnDutyAsync(row.CellCode, holders, now);
         var (chosen, step) = AssigneeRule.ChooseWithStep(staff, Roles.Parse(category.HandlerRole));
+        // Nobody in the cell: the responsible unit, and its person on duty when the unit keeps a roster.
+        var unitRoster = false;
+        if (chosen is null)
+        {
+            var (unitStaff, hasUnitRoster) = await roster.UnitOnDutyAsync(category.DefaultUnitId, now);
+            unitRoster = hasUnitRoster;
+            (chosen, step) = AssigneeRule.ChooseWithStep(staff, Roles.Parse(category.HandlerRole), unitStaff);
+        }
         var deadline = (await catalogue.CalendarAsync()).Deadline(now, category.Limit(row.Priority == "urgent"));
         var duty = hasRoster ? $"per the duty roster of cell {row.CellCode}"
             : "no duty roster for this cell, so everyone holding a post and marked on duty counts as on duty";
+        var nobody = $"neither a {category.HandlerRole} nor the grid head of cell {row.CellCode} is on duty";
         var rule = step switch
         {
             AssigneeRuleStep.HandlerOnDuty => $"the least-loaded {category.HandlerRole} on duty in cell {row.CellCode} ({duty})",
             AssigneeRuleStep.GridHeadFallback => $"no {category.HandlerRole} on duty in cell {row.CellCode}: its grid head answers for the cell ({duty})",
-            _ => $"neither a {category.HandlerRole} nor the grid head of cell {row.CellCode} is on duty: the responsible unit {category.DefaultUnitId} without a named person ({duty})",
+            AssigneeRuleStep.UnitOnDuty => $"{nobody}: the least-loaded person on duty by the duty roster of the responsible unit {category.DefaultUnitId} ({duty})",
+            _ => $"{nobody}: the responsible unit {category.DefaultUnitId} without a named person ({duty}; "
+                + (unitRoster ? "the unit's duty roster has nobody on duty now)" : "the unit keeps no duty roster)"),
         };
         var headVacant = !candidates.Any(c => c.Role == "grid_head");
         if (headVacant) rule += $"; cell {row.CellCode} has no grid head, so routing has nobody in the cell to fall back to";
-        return (category.DefaultUnitId, chosen?.PersonId, deadline, rule, headVacant);
+        return new Suggestion(category.DefaultUnitId, chosen?.PersonId, deadline, rule, headVacant, step);
     }
 
-    internal static Scope ScopeOf(Viewer v) => new(v.PersonId, v.SeesAll, v.AreaStreet, v.Has(Role.UnitStaff) ? v.UnitId : null);
+    /// <summary>The viewer's case scope; <see cref="Scope.Street"/> is his area's cell-code prefix (a street, or a community).</summary>
+    internal static Scope ScopeOf(Viewer v) => new(v.PersonId, v.SeesAll, v.AreaPrefix, v.Has(Role.UnitStaff) ? v.UnitId : null);
 
     internal static async Task<CaseView?> LoadViewAsync(long id, Viewer viewer, CaseRepository cases, CatalogueRepository catalogue,
         StaffRepository staff, DateTimeOffset now, bool withHistory)

@@ -129,7 +129,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         var (unit, assignee, deadline, rule, headVacant) = await CaseEndpoints.SuggestWithRuleAsync(row, cases, catalogue,
             services.GetRequiredService<Staff.DutyRoster>(), clock.GetUtcNow());
         var name = assignee is null ? null : await staff.DisplayNameAsync(assignee.Value);
-        var units = (await catalogue.ListUnitsAsync()).Select(u => new Choice(u.Id, English ? u.NameEn : u.NameZh)).ToList();
+        var units = (await catalogue.ListUnitsAsync()).Where(u => u.Active).Select(u => new Choice(u.Id, English ? u.NameEn : u.NameZh)).ToList();
         var people = (await staff.TeamOfCellAsync(row.CellCode)).DistinctBy(m => m.PersonId)
             .Select(m => new Choice(m.PersonId.ToString(), $"{m.DisplayName} ({m.Role})")).ToList();
         if (assignee is { } a && people.All(p => p.Value != a.ToString())) people.Add(new Choice(a.ToString(), name ?? a.ToString()));

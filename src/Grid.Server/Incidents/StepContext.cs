@@ -97,11 +97,15 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
     public async Task<StepResult> DispatchAsync(Case c, Actor actor, StepRequest body)
     {
         var row = (await cases.FindAsync(c.Id))!;
-        var (suggestedUnit, suggestedAssignee, _) = await CaseEndpoints.SuggestAsync(row, cases, catalogue, duty, Now);
+        var (suggestedUnit, suggestedAssignee, _) = await CaseEndpoints.SuggestAsync(row, cases, catalogue, duty, Now, body.UnitId);
         var unitId = body.UnitId ?? suggestedUnit;
-        if (body.UnitId is not null && (await catalogue.ListUnitsAsync()).All(u => u.Id != body.UnitId))
+        if (body.UnitId is not null)
         {
-            return StepResult.Refused(RefusalKind.Invalid, $"There is no responsible unit '{body.UnitId}'. GET /api/units lists them.");
+            var named = (await catalogue.ListUnitsAsync()).FirstOrDefault(u => u.Id == body.UnitId);
+            if (named is null)
+                return StepResult.Refused(RefusalKind.Invalid, $"There is no responsible unit '{body.UnitId}'. GET /api/units lists them.");
+            if (!named.Active)
+                return StepResult.Refused(RefusalKind.Invalid, $"The responsible unit '{body.UnitId}' ({named.NameZh}) is deactivated; send the case to an active unit (GET /api/units lists them).");
         }
         if (body.AssigneeId is { } chosen && await staff.DisplayNameAsync(chosen) is null)
         {

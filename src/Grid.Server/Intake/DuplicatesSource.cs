@@ -14,7 +14,7 @@ public sealed class DuplicatesSource(AuthenticationStateProvider auth, Duplicate
     {
         var viewer = await ViewerAsync();
         if (!IntakeEndpoints.MayRead(viewer)) return [];
-        var rows = await duplicates.ListAsync("open", viewer.AreaStreet, null);
+        var rows = await duplicates.ListAsync("open", viewer.AreaPrefix, null);
         return rows.Select(IntakeEndpoints.ToView).Select(v => new DuplicateFlag(v.Id, v.DistanceM, v.CategoryNameZh, Side(v.Report), Side(v.Candidate)))
             .ToList();
     }

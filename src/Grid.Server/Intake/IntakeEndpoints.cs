@@ -55,7 +55,7 @@ public static class IntakeEndpoints
         var viewer = Viewer.From(http.User);
         if (!viewer.Roles.Any(Readers.Contains)) return Problems.Forbidden("Only the command center and supervisors review duplicates.");
         if (status is not (null or "open" or "merged" or "kept_apart")) return Problems.BadRequest($"Status '{status}' is unknown; use open, merged or kept_apart.");
-        var rows = await duplicates.ListAsync(status, viewer.AreaStreet, caseId);
+        var rows = await duplicates.ListAsync(status, viewer.AreaPrefix, caseId);
         return TypedResults.Ok<IReadOnlyList<DuplicateView>>(rows.Select(ToView).ToList());
     }
 
@@ -82,8 +82,8 @@ public static class IntakeEndpoints
         if (!merge && reason is null) return Problems.BadRequest("Say in 'reason' why the two reports are different problems.");
         var flag = await duplicates.FindAsync(id);
         if (flag is null) return Problems.NotFound($"There is no duplicate flag {id}.");
-        if (viewer.AreaStreet is { } street && !flag.CellCode.StartsWith(street, StringComparison.Ordinal))
-            return Problems.Forbidden($"Case {flag.CaseNo} is outside street {street}, the area you serve.");
+        if (viewer.AreaPrefix is { } street && !flag.CellCode.StartsWith(street, StringComparison.Ordinal))
+            return Problems.Forbidden($"Case {flag.CaseNo} is outside {street}, the area you serve.");
         var outcome = merge
             ? await duplicates.MergeAsync(id, viewer.PersonId, reason, state =>
                 Lifecycle.Decide(CaseCodes.ParseState(state), CaseAction.Cancel, viewer.Roles) is { Allowed: false } d ? d.Refusal : null,

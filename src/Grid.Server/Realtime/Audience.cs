@@ -49,11 +49,11 @@ public sealed record Audience(Guid Me, bool All, string? Street, string? Unit, I
         {
             if (!areaWide) return (null, "Only the command center and leadership follow a street; field staff follow the cells they serve (leave 'street' empty).");
             if (street.Length is < 6 or > 15 || !street.All(char.IsAsciiDigit)) return (null, $"'{street}' is not a street code (9 digits, e.g. 320213001).");
-            if (viewer.AreaStreet is { } own && !street.StartsWith(own, StringComparison.Ordinal))
-                return (null, $"You answer for street {own}; you cannot follow {street}.");
+            if (viewer.AreaPrefix is { } own && !street.StartsWith(own, StringComparison.Ordinal))
+                return (null, $"You answer for {(own.Length == 12 ? "community" : "street")} {own}; you cannot follow {street}.");
             return (new Audience(viewer.PersonId, false, street, unit, cells), null);
         }
         if (viewer.SeesAll) return (new Audience(viewer.PersonId, true, null, null, cells), null);
-        return (new Audience(viewer.PersonId, false, viewer.AreaStreet, unit, cells), null);
+        return (new Audience(viewer.PersonId, false, viewer.AreaPrefix, unit, cells), null);
     }
 }

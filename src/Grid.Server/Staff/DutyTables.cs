@@ -5,11 +5,14 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Grid.Server.Staff;
 
-/// <summary>A row of <c>duty_shifts</c>: a shift on duty in a cell, or a leave (with an optional substitute).</summary>
+/// <summary>A row of <c>duty_shifts</c>: a shift on duty in a cell or a unit, or a leave (with an optional substitute).</summary>
 public sealed class DutyShiftRecord
 {
     public long Id { get; set; }
-    public string CellCode { get; set; } = "";
+    /// <summary>The cell of a cell roster's row (null on a unit roster's row).</summary>
+    public string? CellCode { get; set; }
+    /// <summary>The unit of a unit roster's row (null on a cell roster's row).</summary>
+    public string? UnitId { get; set; }
     public Guid PersonId { get; set; }
     /// <summary><c>duty</c> or <c>leave</c>.</summary>
     public string Kind { get; set; } = "";
@@ -28,7 +31,8 @@ internal sealed class DutyShiftRecordConfiguration : IEntityTypeConfiguration<Du
         e.ToTable("duty_shifts");
         e.HasKey(x => x.Id);
         e.Property(x => x.Id).HasColumnName("id").HasColumnType("bigint").IsRequired().UseIdentityAlwaysColumn();
-        e.Property(x => x.CellCode).HasColumnName("cell_code").HasColumnType("text").IsRequired();
+        e.Property(x => x.CellCode).HasColumnName("cell_code").HasColumnType("text");
+        e.Property(x => x.UnitId).HasColumnName("unit_id").HasColumnType("text");
         e.Property(x => x.PersonId).HasColumnName("person_id").HasColumnType("uuid").IsRequired();
         e.Property(x => x.Kind).HasColumnName("kind").HasColumnType("text").IsRequired();
         e.Property(x => x.StartsAt).HasColumnName("starts_at").HasColumnType("timestamp with time zone").IsRequired();

@@ -100,15 +100,28 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         return (await RowsAsync(db, ids), null);
     }
 
+    /// <summary>The staff of a unit (people with the unit_staff role whose unit it is, deactivated ones too) that the administrator manages.</summary>
+    public async Task<IReadOnlyList<PersonRow>> UnitMembersAsync(Viewer viewer, string unitId)
+    {
+        if (!viewer.Has(Role.Admin)) return [];
+        await using var db = await contexts.CreateDbContextAsync();
+        var staff = Role.UnitStaff.ToCode();
+        var ids = await Managed(db, viewer).Where(p => p.UnitId == unitId && db.Set<PersonRoleRecord>().Any(r => r.PersonId == p.Id && r.Role == staff))
+            .OrderBy(p => p.DeactivatedAt != null).ThenBy(p => p.Username).Select(p => p.Id).Take(500).ToListAsync();
+        return await RowsAsync(db, ids);
+    }
+
     public async Task<PeopleChoices> ChoicesAsync(Viewer viewer)
     {
         await using var db = await contexts.CreateDbContextAsync();
         var streets = db.Set<StreetRecord>().AsQueryable();
         if (viewer.AreaStreet is { } s) streets = streets.Where(x => x.Code == s);
+        var communities = db.Set<CommunityRecord>().AsQueryable();
+        if (viewer.AreaStreet is { } own) communities = communities.Where(x => x.StreetCode == own);
         return new PeopleChoices(
             await streets.OrderBy(x => x.Code).Select(x => new Choice(x.Code, x.Name)).ToListAsync(),
-            await db.Set<UnitRecord>().OrderBy(u => u.Id).Select(u => new Choice(u.Id, u.NameZh)).ToListAsync(),
-            viewer.AreaStreet is null);
+            await db.Set<UnitRecord>().Where(u => u.DeactivatedAt == null).OrderBy(u => u.Id).Select(u => new Choice(u.Id, u.NameZh)).ToListAsync(),
+            viewer.AreaStreet is null, await communities.OrderBy(x => x.Code).Select(x => new Choice(x.Code, x.Name)).Take(2000).ToListAsync());
     }
 
     private static async Task<List<PersonRow>> RowsAsync(GridDbContext db, IReadOnlyCollection<Guid> ids)
@@ -124,7 +137,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             return new PersonRow(p.Id, p.Username, p.DisplayName, p.Phone,
                 roles[id].Select(r => r.Role).OrderBy(RoleOrder).ToList(), p.StreetCode, p.UnitId,
                 posts[id].Select(s => s.CellCode).Distinct().Order(StringComparer.Ordinal).ToList(),
-                p.OnDuty, p.DeactivatedAt is null, p.MustChangePassword, p.Version);
+                p.OnDuty, p.DeactivatedAt is null, p.MustChangePassword, p.Version, p.CommunityCode);
         }).ToList();
     }
 
@@ -143,7 +156,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             list.Add(message);
         }
         foreach (var (field, text) in new[] { ("username", form.Username), ("displayName", form.DisplayName), ("phone", form.Phone),
-                     ("streetCode", form.StreetCode), ("unitId", form.UnitId), ("password", form.Password) })
+                     ("streetCode", form.StreetCode), ("communityCode", form.CommunityCode), ("unitId", form.UnitId), ("password", form.Password) })
         {
             if (InputGuard.BadCharacter(text) is { } bad) Add(field, $"'{field}' contains {bad}; remove it.");
         }
@@ -187,19 +200,45 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
                 Add("roles", $"He still holds {held} posts; give those posts to someone else on the posts page before taking the role away.");
         }
 
-        var street = Blank(form.StreetCode);
+        var (street, community) = Area(form);
+        if (community is not null)
+        {
+            // A community narrows an area-wide role; cell staff get their cells through posts, and administrators keep a street or the district.
+            if (!roles.Any(Roles.AreaWide.Contains))
+                Add("communityCode", "A community limits an area-wide role (operator, shift lead, dispatcher, supervisor); cell staff get their cells through their posts on the posts page.");
+            else if (roles.Contains(Role.Admin))
+                Add("communityCode", "An administrator manages a street or the whole district, not one community; leave the community empty.");
+            var communityStreet = await db.Set<CommunityRecord>().Where(c => c.Code == community).Select(c => c.StreetCode).FirstOrDefaultAsync();
+            if (communityStreet is null) Add("communityCode", $"There is no community {Shown(community)}.");
+            else if (communityStreet != street) Add("communityCode", $"Community {community} is in street {communityStreet}, not in street {street}; choose one of street {street}'s communities or another street.");
+        }
         if (street is not null && !await db.Set<StreetRecord>().AnyAsync(s => s.Code == street))
             Add("streetCode", $"There is no street {Shown(street)}.");
         if (admin.AreaStreet is { } own && street != own && !(editing is not null && street is null && heldPostRoles is { Count: > 0 }))
             Add("streetCode", $"You manage street {own} only; the person's street must be {own}.");
 
         var unit = Blank(form.UnitId);
-        if (unit is not null && !await db.Set<UnitRecord>().AnyAsync(u => u.Id == unit)) Add("unitId", $"There is no responsible unit '{Shown(unit)}'.");
+        if (unit is not null)
+        {
+            var known = await db.Set<UnitRecord>().Where(u => u.Id == unit).Select(u => new { u.NameZh, Active = u.DeactivatedAt == null }).FirstOrDefaultAsync();
+            if (known is null) Add("unitId", $"There is no responsible unit '{Shown(unit)}'.");
+            // A deactivated unit takes no new staff; those who were its staff may stay (history), so an unchanged unit passes.
+            else if (!known.Active && !(editing is { } who && await db.Set<PersonRecord>().AnyAsync(p => p.Id == who && p.UnitId == unit)))
+                Add("unitId", $"{known.NameZh} is deactivated; choose an active unit, or reactivate it on the units page.");
+        }
         if (roles.Contains(Role.UnitStaff) && unit is null) Add("unitId", "Unit staff need their responsible unit.");
         return errors;
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    /// <summary>The street and community of the form: a community alone brings its street (its code's first 9 digits).</summary>
+    private static (string? Street, string? Community) Area(PersonForm form)
+    {
+        var community = Blank(form.CommunityCode);
+        var street = Blank(form.StreetCode) ?? (community is { Length: 12 } ? community[..9] : null);
+        return (street, community);
+    }
 
     private static string? NormalPhone(string? phone) => Blank(phone)?.Replace(" ", "");
 
@@ -221,7 +260,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         var now = clock.GetUtcNow();
         var person = new NewPerson(Guid.NewGuid(), form.Username!.Trim().ToLowerInvariant(), form.DisplayName!.Trim(), NormalPhone(form.Phone),
             Passwords.Hash(string.IsNullOrEmpty(form.Password) ? UnknowablePassword() : form.Password), Blank(form.UnitId),
-            Blank(form.StreetCode), form.OnDuty, now, form.Roles.Distinct().OrderBy(RoleOrder).ToList(), MustChangePassword: true);
+            Area(form).Street, form.OnDuty, now, form.Roles.Distinct().OrderBy(RoleOrder).ToList(), MustChangePassword: true) { CommunityCode = Area(form).Community };
         await using var tx = await db.Database.BeginTransactionAsync();
         try
         {
@@ -255,10 +294,11 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         var now = clock.GetUtcNow();
         var before = (await RowsAsync(db, [id]))[0];
         await using var tx = await db.Database.BeginTransactionAsync();
-        var (name, phone, street, unit, onDuty) = (form.DisplayName!.Trim(), NormalPhone(form.Phone), Blank(form.StreetCode), Blank(form.UnitId), form.OnDuty);
+        var (name, phone, unit, onDuty) = (form.DisplayName!.Trim(), NormalPhone(form.Phone), Blank(form.UnitId), form.OnDuty);
+        var (street, community) = Area(form);
         // The version guard in the UPDATE itself: of two edits from the same version, the second changes no row.
         var changed = await db.Set<PersonRecord>().Where(p => p.Id == id && p.Version == version).ExecuteUpdateAsync(u => u
-            .SetProperty(p => p.DisplayName, name).SetProperty(p => p.Phone, phone).SetProperty(p => p.StreetCode, street)
+            .SetProperty(p => p.DisplayName, name).SetProperty(p => p.Phone, phone).SetProperty(p => p.StreetCode, street).SetProperty(p => p.CommunityCode, community)
             .SetProperty(p => p.UnitId, unit).SetProperty(p => p.OnDuty, onDuty).SetProperty(p => p.Version, p => p.Version + 1));
         if (changed == 0)
         {
@@ -274,7 +314,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         db.AddRange(roles.Where(r => !had.Contains(r)).Select(r => new PersonRoleRecord { PersonId = id, Role = r }));
         await db.SaveChangesAsync();
         // New roles or a new area change what his sessions may see: they end, he signs in again.
-        if (!had.SetEquals(roles) || before.StreetCode != street || before.UnitId != unit) await stamps.RotateAsync(db, id);
+        if (!had.SetEquals(roles) || before.StreetCode != street || before.CommunityCode != community || before.UnitId != unit) await stamps.RotateAsync(db, id);
         var after = (await RowsAsync(db, [id]))[0];
         Audit(db, viewer, now, "person_updated", id, before, after);
         await db.SaveChangesAsync();
@@ -289,6 +329,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         if ((started?.DisplayName ?? form.DisplayName) != current.DisplayName) d.Add($"name is now '{current.DisplayName}'");
         if ((started?.Phone ?? form.Phone) != current.Phone) d.Add($"phone is now '{current.Phone}'");
         if ((started?.StreetCode ?? form.StreetCode) != current.StreetCode) d.Add($"street is now '{current.StreetCode}'");
+        if ((started?.CommunityCode ?? form.CommunityCode) != current.CommunityCode) d.Add($"community is now '{current.CommunityCode}'");
         if ((started?.UnitId ?? form.UnitId) != current.UnitId) d.Add($"unit is now '{current.UnitId}'");
         if (!(started?.Roles ?? form.Roles).ToHashSet().SetEquals(current.Roles)) d.Add($"roles are now {string.Join(", ", current.Roles)}");
         if ((started?.OnDuty ?? form.OnDuty) != current.OnDuty) d.Add(current.OnDuty ? "he is now on duty" : "he is now off duty");

@@ -9,11 +9,11 @@ using Microsoft.AspNetCore.Mvc;
 namespace Grid.Server.Staff;
 
 public sealed record PersonRequest(string? Username, string? DisplayName, string? Phone, List<string>? Roles, string? StreetCode, string? UnitId,
-    bool? OnDuty, string? Password, int? Version)
+    bool? OnDuty, string? Password, int? Version, string? CommunityCode = null)
 {
     public PersonForm ToForm() => new()
     {
-        Username = Username, DisplayName = DisplayName, Phone = Phone, Roles = Roles?.OfType<string>().ToList() ?? [], StreetCode = StreetCode, UnitId = UnitId,
+        Username = Username, DisplayName = DisplayName, Phone = Phone, Roles = Roles?.OfType<string>().ToList() ?? [], StreetCode = StreetCode, CommunityCode = CommunityCode, UnitId = UnitId,
         OnDuty = OnDuty ?? true, Password = Password, Version = Version,
     };
 }

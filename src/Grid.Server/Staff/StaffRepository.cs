@@ -12,6 +12,7 @@ public sealed class PersonLogin
     public string DisplayName { get; init; } = "";
     public string PasswordHash { get; init; } = "";
     public string? StreetCode { get; init; }
+    public string? CommunityCode { get; init; }
     public string? UnitId { get; init; }
     public int FailedLogins { get; init; }
     public DateTime? LockedUntil { get; init; }
@@ -31,13 +32,13 @@ public sealed class StaffRepository(IDbContextFactory<GridDbContext> contexts)
             .Where(p => p.Username == username)
             .Select(p => new
             {
-                p.Id, p.Username, p.DisplayName, p.PasswordHash, p.StreetCode, p.UnitId, p.FailedLogins, p.LockedUntil, p.MustChangePassword,
+                p.Id, p.Username, p.DisplayName, p.PasswordHash, p.StreetCode, p.CommunityCode, p.UnitId, p.FailedLogins, p.LockedUntil, p.MustChangePassword,
                 Roles = db.Set<PersonRoleRecord>().Where(r => r.PersonId == p.Id).OrderBy(r => r.Role).Select(r => r.Role).ToList(),
             })
             .SingleOrDefaultAsync();
         return p is null ? null : new PersonLogin
         {
-            Id = p.Id, Username = p.Username, DisplayName = p.DisplayName, PasswordHash = p.PasswordHash, StreetCode = p.StreetCode,
+            Id = p.Id, Username = p.Username, DisplayName = p.DisplayName, PasswordHash = p.PasswordHash, StreetCode = p.StreetCode, CommunityCode = p.CommunityCode,
             UnitId = p.UnitId, FailedLogins = p.FailedLogins, LockedUntil = p.LockedUntil?.UtcDateTime, Roles = [.. p.Roles],
             MustChangePassword = p.MustChangePassword,
         };
@@ -151,5 +152,5 @@ public sealed class StaffRepository(IDbContextFactory<GridDbContext> contexts)
     }
 
     public static Viewer ToViewer(PersonLogin p) =>
-        new(p.Id, p.Username, p.DisplayName, p.Roles.Select(Roles.Parse).ToList(), p.StreetCode, p.UnitId);
+        new(p.Id, p.Username, p.DisplayName, p.Roles.Select(Roles.Parse).ToList(), p.StreetCode, p.UnitId, p.CommunityCode);
 }

@@ -15,6 +15,8 @@ public sealed class PersonRecord
     public string PasswordHash { get; set; } = "";
     public string? UnitId { get; set; }
     public string? StreetCode { get; set; }
+    /// <summary>The community an area-wide role is limited to (within <see cref="StreetCode"/>); null: the street or district.</summary>
+    public string? CommunityCode { get; set; }
     public bool OnDuty { get; set; }
     public int FailedLogins { get; set; }
     public DateTimeOffset? LockedUntil { get; set; }
@@ -56,6 +58,7 @@ internal sealed class PersonRecordConfiguration : IEntityTypeConfiguration<Perso
         e.Property(x => x.PasswordHash).HasColumnName("password_hash").HasColumnType("text").IsRequired();
         e.Property(x => x.UnitId).HasColumnName("unit_id").HasColumnType("text");
         e.Property(x => x.StreetCode).HasColumnName("street_code").HasColumnType("text");
+        e.Property(x => x.CommunityCode).HasColumnName("community_code").HasColumnType("text");
         e.Property(x => x.OnDuty).HasColumnName("on_duty").HasColumnType("boolean").IsRequired();
         e.Property(x => x.FailedLogins).HasColumnName("failed_logins").HasColumnType("integer").IsRequired().HasDefaultValueSql("0");
         e.Property(x => x.LockedUntil).HasColumnName("locked_until").HasColumnType("timestamp with time zone");

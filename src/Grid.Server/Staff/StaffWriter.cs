@@ -5,7 +5,11 @@ namespace Grid.Server.Staff;
 
 /// <summary>A person to be created, with his roles. <see cref="PasswordHash"/> is already hashed.</summary>
 public sealed record NewPerson(Guid Id, string Username, string DisplayName, string? Phone, string PasswordHash, string? UnitId,
-    string? StreetCode, bool OnDuty, DateTimeOffset CreatedAt, IReadOnlyList<string> Roles, bool MustChangePassword);
+    string? StreetCode, bool OnDuty, DateTimeOffset CreatedAt, IReadOnlyList<string> Roles, bool MustChangePassword)
+{
+    /// <summary>The community an area-wide role is limited to (within <see cref="StreetCode"/>).</summary>
+    public string? CommunityCode { get; init; }
+}
 
 /// <summary>A post of a cell (一长五员) and who holds it.</summary>
 public sealed record PostHolder(string CellCode, string Role, Guid PersonId);
@@ -19,7 +23,7 @@ public sealed record PostHolder(string CellCode, string Role, Guid PersonId);
 public static class StaffWriter
 {
     private const string CopyPeopleSql = """
-        copy people (id, username, display_name, phone, password_hash, unit_id, street_code, on_duty, created_at, must_change_password) from stdin (format binary)
+        copy people (id, username, display_name, phone, password_hash, unit_id, street_code, on_duty, created_at, must_change_password, community_code) from stdin (format binary)
         """;
     private const string CopyRolesSql = "copy person_roles (person_id, role) from stdin (format binary)";
     private const string CopyPostsSql = "copy cell_staff (cell_code, role, person_id) from stdin (format binary)";
@@ -48,6 +52,7 @@ public static class StaffWriter
                 await copy.WriteAsync(p.OnDuty, NpgsqlDbType.Boolean, ct);
                 await copy.WriteAsync(p.CreatedAt, NpgsqlDbType.TimestampTz, ct);
                 await copy.WriteAsync(p.MustChangePassword, NpgsqlDbType.Boolean, ct);
+                await WriteNullableAsync(copy, p.CommunityCode, ct);
             }
             await copy.CompleteAsync(ct);
         }

@@ -15,7 +15,7 @@ public static class FigureParams
 
     public static FiguresAccess AccessOf(Viewer viewer) =>
         viewer.Roles.Any(Readers.Contains)
-            ? new FiguresAccess(true, viewer.AreaStreet, "")
+            ? new FiguresAccess(true, viewer.AreaPrefix, "")
             : new FiguresAccess(false, null, "The figures are for supervisors, shift leads and operators; ask one of them for a report.");
 
     /// <summary>Local dates (Asia/Shanghai), <paramref name="to"/> inclusive; default: this month so far.</summary>

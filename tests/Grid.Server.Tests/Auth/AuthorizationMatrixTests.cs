@@ -27,6 +27,8 @@ public sealed class MatrixFixture : IAsyncLifetime
     public (long In, long Out) Shift { get; private set; }
     public (string In, string Out) Photo { get; private set; }
     public Guid HerePatroller { get; private set; }
+    /// <summary>A responsible unit of each street (the matrix's administrator manages the first street's only).</summary>
+    public (string In, string Out) Unit { get; private set; }
 
     public async Task InitializeAsync()
     {
@@ -41,6 +43,18 @@ public sealed class MatrixFixture : IAsyncLifetime
         CaseNo = (caseIn.CaseNo, caseOut.CaseNo);
         Shift = (caseIn.Shift, caseOut.Shift);
         Photo = (caseIn.Photo, caseOut.Photo);
+        Unit = (await StreetUnitAsync(Here), await StreetUnitAsync(There));
+    }
+
+    private async Task<string> StreetUnitAsync(TestWorld world)
+    {
+        var id = "m" + Guid.NewGuid().ToString("N")[..10];
+        await using var conn = await Server.Db.OpenConnectionAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("insert into units (id, name_zh, name_en, street_code) values (@Id, @Id, @Id, @Street)", conn);
+        cmd.Parameters.AddWithValue("Id", id);
+        cmd.Parameters.AddWithValue("Street", world.Street);
+        await cmd.ExecuteNonQueryAsync();
+        return id;
     }
 
     /// <summary>A person of <paramref name="role"/> serving the first street (see the class summary).</summary>
@@ -181,6 +195,11 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["GET /api/admin/posts/{cell}"] = new([Role.Admin], 200, 403),
         ["GET /api/admin/posts/{cell}/{role}/candidates"] = new([Role.Admin], 200, 403),
         ["GET /api/admin/duty/{cell}"] = new([Role.Admin], 200, 403),
+        // Units: the matrix's administrator manages his street's unit; another street's is refused (UnitsAdminTests).
+        ["GET /api/admin/units"] = new([Role.Admin], 200, 200),
+        ["GET /api/admin/units/{unit}"] = new([Role.Admin], 200, 403),
+        ["GET /api/admin/units/{unit}/candidates"] = new([Role.Admin], 200, 403),
+        ["GET /api/admin/unit-duty/{unit}"] = new([Role.Admin], 200, 403),
         ["GET /api/open311/pending"] = new(CommandCenter, 200, 200),
         ["GET /api/followups"] = new(CommandCenter, 200, 200),
         ["GET /api/monitoring/devices"] = new([Role.Admin, Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor], 200, 200),
@@ -272,6 +291,14 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["PUT /api/admin/posts/{cell}/{role}"] = [Role.Admin],
         ["POST /api/admin/duty/{cell}/shifts"] = [Role.Admin],
         ["DELETE /api/admin/duty/{cell}/shifts/{id}"] = [Role.Admin],
+        ["POST /api/admin/units"] = [Role.Admin],
+        ["PUT /api/admin/units/{unit}"] = [Role.Admin],
+        ["POST /api/admin/units/{unit}/deactivate"] = [Role.Admin],
+        ["POST /api/admin/units/{unit}/reactivate"] = [Role.Admin],
+        ["POST /api/admin/units/{unit}/members"] = [Role.Admin],
+        ["POST /api/admin/units/{unit}/members/remove"] = [Role.Admin],
+        ["POST /api/admin/unit-duty/{unit}/shifts"] = [Role.Admin],
+        ["DELETE /api/admin/unit-duty/{unit}/shifts/{id}"] = [Role.Admin],
         // One's own password (required after an administrator set it).
         ["POST /api/auth/change-password"] = All,
         ["POST /api/cells/import"] = [Role.Admin],
@@ -356,7 +383,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         var path = op.Path
             .Replace("{id}", op.Path.StartsWith("/api/people/", StringComparison.Ordinal) || op.Path.StartsWith("/api/admin/people/", StringComparison.Ordinal)
                 ? Guid.NewGuid().ToString() : "9000000001")
-            .Replace("{cell}", new string('0', 15)).Replace("{role}", "grid_head")
+            .Replace("{cell}", new string('0', 15)).Replace("{role}", "grid_head").Replace("{unit}", "no_such_unit")
             .Replace("{token}", Guid.NewGuid().ToString()).Replace("{kind}", "no-such-kind").Replace("{caseNo}", "00000000000000")
             .Replace("{code}", new string('0', 32)).Replace("{ticketId}", "no-such-ticket").Replace("{month}", "2001-13").Replace("{format}", "json").Replace("{year}", "2030");
         var request = new HttpRequestMessage(new HttpMethod(op.Method), path)
@@ -376,7 +403,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
             .Replace("{id}", op.Path.Contains("/shifts/") ? (inScope ? f.Shift.In : f.Shift.Out).ToString() : op.Path.StartsWith("/open311/") ? (inScope ? f.CaseNo.In : f.CaseNo.Out) : caseId.ToString())
             .Replace("{sha}", inScope ? f.Photo.In : f.Photo.Out)
             .Replace("{code}", op.Path.StartsWith("/open311/") ? TestCatalogue.LightEvent : op.Path.StartsWith("/api/citizen/") ? "0" : world.Cells[1])
-            .Replace("{cell}", world.Cells[1]).Replace("{role}", "grid_head")
+            .Replace("{cell}", world.Cells[1]).Replace("{role}", "grid_head").Replace("{unit}", inScope ? f.Unit.In : f.Unit.Out)
             .Replace("{format}", "json").Replace("{month}", "2001-01").Replace("{year}", "2030").Replace("{token}", Guid.NewGuid().ToString());
         var (lat, lon) = world.Inside(1);
         path += op.Path switch

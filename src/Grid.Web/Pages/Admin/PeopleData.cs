@@ -1,8 +1,10 @@
 namespace Grid.Web.Pages.Admin;
 
-/// <summary>A person as the console lists him. <paramref name="Cells"/> are the cells whose posts he holds.</summary>
+/// <summary>A person as the console lists him. <paramref name="Cells"/> are the cells whose posts he holds;
+/// <paramref name="CommunityCode"/> narrows an area-wide role to one community of <paramref name="StreetCode"/>.</summary>
 public sealed record PersonRow(Guid Id, string Username, string DisplayName, string? Phone, IReadOnlyList<string> Roles,
-    string? StreetCode, string? UnitId, IReadOnlyList<string> Cells, bool OnDuty, bool Active, bool MustChangePassword, int Version);
+    string? StreetCode, string? UnitId, IReadOnlyList<string> Cells, bool OnDuty, bool Active, bool MustChangePassword, int Version,
+    string? CommunityCode = null);
 
 public sealed record PeoplePage(IReadOnlyList<PersonRow> Rows, int Total);
 
@@ -11,7 +13,7 @@ public sealed record PeopleQuery(string? Text = null, string? Role = null, bool 
 
 /// <summary>
 /// A person as the form edits him. The scope of his roles: <see cref="StreetCode"/> for the area-wide roles
-/// (empty: the whole district), <see cref="UnitId"/> for unit staff; the cells of cell roles are their posts
+/// (empty: the whole district), narrowed to one community by <see cref="CommunityCode"/>, <see cref="UnitId"/> for unit staff; the cells of cell roles are their posts
 /// (the posts page). <see cref="Password"/> only when creating; <see cref="Version"/> only when editing.
 /// </summary>
 public sealed class PersonForm
@@ -21,6 +23,7 @@ public sealed class PersonForm
     public string? Phone { get; set; }
     public List<string> Roles { get; set; } = [];
     public string? StreetCode { get; set; }
+    public string? CommunityCode { get; set; }
     public string? UnitId { get; set; }
     public bool OnDuty { get; set; } = true;
     public string? Password { get; set; }
@@ -29,7 +32,7 @@ public sealed class PersonForm
     public static PersonForm From(PersonRow p) => new()
     {
         Username = p.Username, DisplayName = p.DisplayName, Phone = p.Phone, Roles = [.. p.Roles], StreetCode = p.StreetCode,
-        UnitId = p.UnitId, OnDuty = p.OnDuty, Version = p.Version,
+        CommunityCode = p.CommunityCode, UnitId = p.UnitId, OnDuty = p.OnDuty, Version = p.Version,
     };
 }
 
@@ -79,8 +82,9 @@ public sealed record ImportPreview(IReadOnlyList<ImportRowView> Rows, string? Fi
 
 public sealed record Choice(string Code, string Name);
 
-/// <summary>What the form may offer the signed-in administrator: the streets he may give (one for a street administrator), the units.</summary>
-public sealed record PeopleChoices(IReadOnlyList<Choice> Streets, IReadOnlyList<Choice> Units, bool DistrictWide);
+/// <summary>What the form may offer the signed-in administrator: the streets he may give (one for a street administrator), the units,
+/// and the communities of those streets (a community's code starts with its street's).</summary>
+public sealed record PeopleChoices(IReadOnlyList<Choice> Streets, IReadOnlyList<Choice> Units, bool DistrictWide, IReadOnlyList<Choice>? Communities = null);
 
 /// <summary>The people pages' data and actions for the circuit's person (implemented by the server: the same checks as /api/admin/people).</summary>
 public interface IPeopleAdminSource
