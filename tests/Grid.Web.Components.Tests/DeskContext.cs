@@ -33,12 +33,18 @@ public abstract class DeskContext : BunitContext, IAsyncLifetime
     private readonly Bunit.TestDoubles.BunitAuthorizationContext _auth;
 
     /// <summary>Signs a person in with these roles (claims as the server's cookie carries them).</summary>
-    protected void SignIn(string username, params string[] roles)
+    protected void SignIn(string username, params string[] roles) => SignInOfStreet(username, null, roles);
+
+    /// <summary>Signs in a person whose account serves one street (the cookie's grid:street claim), or the whole area when null.</summary>
+    protected void SignInOfStreet(string username, string? street, params string[] roles)
     {
         var auth = _auth;
         auth.SetAuthorized(username);
         auth.SetRoles(roles);
-        auth.SetClaims(new System.Security.Claims.Claim("grid:display_name", "Test " + username));
+        System.Security.Claims.Claim[] claims = street is null
+            ? [new("grid:display_name", "Test " + username)]
+            : [new("grid:display_name", "Test " + username), new("grid:street", street)];
+        auth.SetClaims(claims);
     }
 
     private sealed class NoAntiforgery : Microsoft.AspNetCore.Components.Forms.AntiforgeryStateProvider

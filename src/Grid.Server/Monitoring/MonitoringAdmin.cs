@@ -55,7 +55,7 @@ public sealed class MonitoringAdmin(IDbContextFactory<GridDbContext> contexts)
     public async Task<IReadOnlyList<DeviceKindItem>> KindsAsync()
     {
         await using var db = await contexts.CreateDbContextAsync();
-        return await db.Set<MonitoringKindRecord>().OrderBy(k => k.Kind).Select(k => new DeviceKindItem(k.Kind, k.SystemId, k.CategoryCode, k.Priority)).ToListAsync();
+        return await db.Set<MonitoringKindRecord>().OrderBy(k => k.Kind).Select(k => new DeviceKindItem(k.Kind, k.SystemId, k.CategoryCode, k.Priority, k.Version)).ToListAsync();
     }
 }
 
@@ -70,7 +70,7 @@ public sealed class DeviceAdminSource(AuthenticationStateProvider auth, Monitori
     public Task<IReadOnlyList<CategoryItem>> CategoriesAsync() => categories.ListAsync();
 
     public async Task<IReadOnlyList<DeviceItem>> DevicesAsync() =>
-        (await repo.ListDevicesAsync()).Select(d => new DeviceItem(d.Id, d.Kind, d.SystemId, d.Name, d.Lat, d.Lon, d.CellCode, d.Address)).ToList();
+        (await repo.ListDevicesAsync()).Select(d => new DeviceItem(d.Id, d.Kind, d.SystemId, d.Name, d.Lat, d.Lon, d.CellCode, d.Address, d.Version)).ToList();
 
     public async Task<string> CellsGeoJsonAsync() =>
         GridEndpoints.FeatureCollection(await grid.ListCellsAsync(null, null, null, clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest));
@@ -94,24 +94,30 @@ public sealed class DeviceAdminSource(AuthenticationStateProvider auth, Monitori
 
     public async Task<AdminResult<DeviceKindItem>> SaveKindAsync(DeviceKindItem kind)
     {
-        var result = await MonitoringEndpoints.SaveKind(new KindRequest(kind.Kind, kind.SystemId, kind.CategoryCode, kind.Priority), await HttpLike(), repo, catalogue, clock);
-        return result.Result is NoContent ? AdminResult<DeviceKindItem>.Success(kind) : Refusal<DeviceKindItem>(result.Result);
+        var result = await MonitoringEndpoints.SaveKind(new KindRequest(kind.Kind, kind.SystemId, kind.CategoryCode, kind.Priority, kind.Version), await HttpLike(), repo, catalogue, clock);
+        return result.Result is NoContent
+            ? AdminResult<DeviceKindItem>.Success(kind with { Version = (await repo.FindKindAsync(kind.Kind))?.Version ?? kind.Version + 1 })
+            : Refusal<DeviceKindItem>(result.Result, current => current is KindRow k ? new DeviceKindItem(k.Kind, k.SystemId, k.CategoryCode, k.Priority, k.Version) : null);
     }
 
     public async Task<AdminResult<DeviceItem>> SaveDeviceAsync(DeviceItem d)
     {
-        var result = await MonitoringEndpoints.SaveDevice(new DeviceRequest(d.Id, d.Kind, d.Name, double.IsFinite(d.Lat) ? d.Lat : null, double.IsFinite(d.Lon) ? d.Lon : null, d.Address), await HttpLike(), repo, grid, options, clock);
+        var result = await MonitoringEndpoints.SaveDevice(new DeviceRequest(d.Id, d.Kind, d.Name, double.IsFinite(d.Lat) ? d.Lat : null, double.IsFinite(d.Lon) ? d.Lon : null, d.Address, d.Version), await HttpLike(), repo, grid, options, clock);
         return result.Result is Ok<DeviceView> ok
-            ? AdminResult<DeviceItem>.Success(new DeviceItem(ok.Value!.Id, ok.Value.Kind, ok.Value.SystemId, ok.Value.Name, ok.Value.Lat, ok.Value.Lon, ok.Value.CellCode, ok.Value.Address))
-            : Refusal<DeviceItem>(result.Result);
+            ? AdminResult<DeviceItem>.Success(Item(ok.Value!))
+            : Refusal<DeviceItem>(result.Result, current => current is DeviceView v ? Item(v) : null);
     }
 
     /// <summary>The handlers read the person from an HttpContext; the circuit's person is given to them in one.</summary>
     private async Task<HttpContext> HttpLike() => new DefaultHttpContext { User = (await auth.GetAuthenticationStateAsync()).User };
 
-    private static AdminResult<T> Refusal<T>(IResult result) => result switch
+    private static DeviceItem Item(DeviceView v) => new(v.Id, v.Kind, v.SystemId, v.Name, v.Lat, v.Lon, v.CellCode, v.Address, v.Version);
+
+    private static AdminResult<T> Refusal<T>(IResult result, Func<object?, T?>? current = null) => result switch
     {
         ValidationProblem v => AdminResult<T>.Invalid(v.ProblemDetails.Errors.ToDictionary(e => e.Key, e => e.Value)),
+        ProblemHttpResult { StatusCode: StatusCodes.Status409Conflict } p when current is not null =>
+            AdminResult<T>.Conflict(p.ProblemDetails.Detail ?? p.ProblemDetails.Title ?? "Changed meanwhile.", current(p.ProblemDetails.Extensions.TryGetValue("current", out var c) ? c : null)),
         ProblemHttpResult p => new AdminResult<T>(p.StatusCode, default, null, p.ProblemDetails.Detail ?? p.ProblemDetails.Title, default),
         _ => new AdminResult<T>(500, default, null, "Unexpected answer.", default),
     };

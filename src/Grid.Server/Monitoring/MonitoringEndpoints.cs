@@ -23,10 +23,12 @@ public sealed class MonitoringOptions
 
 public sealed record SystemRequest(string? Id, string? Name);
 public sealed record SystemSecret(string Id, string Name, string Secret);
-public sealed record KindRequest(string? Kind, string? SystemId, string? CategoryCode, string? Priority);
-public sealed record DeviceRequest(string? Id, string? Kind, string? Name, double? Lat, double? Lon, string? Address);
+/// <param name="Version">The version the change was made on (0: a new kind); without it the last save wins.</param>
+public sealed record KindRequest(string? Kind, string? SystemId, string? CategoryCode, string? Priority, int? Version = null);
+/// <param name="Version">The version the change was made on (0: a new device); without it the last save wins.</param>
+public sealed record DeviceRequest(string? Id, string? Kind, string? Name, double? Lat, double? Lon, string? Address, int? Version = null);
 public sealed record DeviceView(string Id, string Kind, string SystemId, string CategoryCode, string Name, double Lat, double Lon, string CellCode,
-    string Address, IReadOnlyDictionary<string, int>? Alarms);
+    string Address, IReadOnlyDictionary<string, int>? Alarms, int Version = 1);
 public sealed record Alarm(string? DeviceId, string? AlarmType, string? Message);
 public sealed record AlarmReceipt(string DeviceId, string Outcome, long? CaseId);
 
@@ -81,7 +83,15 @@ public static class MonitoringEndpoints
         if (body.SystemId is null || !await repo.SystemExistsAsync(body.SystemId)) return Problems.BadRequest($"There is no monitoring system '{body.SystemId}'; register it first.");
         if (body.CategoryCode is null || await catalogue.FindCategoryAsync(body.CategoryCode) is null) return Problems.BadRequest($"There is no category '{body.CategoryCode}'.");
         if (body.Priority is not (null or "normal" or "urgent")) return Problems.BadRequest("'priority' is normal or urgent.");
-        await repo.SaveKindAsync(body.Kind!, body.SystemId, body.CategoryCode, body.Priority ?? "normal", viewer.PersonId, clock.GetUtcNow());
+        if (body.Version is < 0) return Problems.BadRequest("'version' is the version of the kind you edited (0 for a new kind).");
+        if (!await repo.SaveKindAsync(body.Kind!, body.SystemId, body.CategoryCode, body.Priority ?? "normal", body.Version, viewer.PersonId, clock.GetUtcNow()))
+        {
+            var current = await repo.FindKindAsync(body.Kind!);
+            return TypedResults.Problem(body.Version == 0 || current is null
+                    ? $"Device kind '{body.Kind}' exists already (version {current?.Version}); edit it with its version."
+                    : $"Device kind '{body.Kind}' was changed by someone else meanwhile (version {current.Version}, you edited version {body.Version}). Look at it now and save again.",
+                statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile", extensions: new Dictionary<string, object?> { ["current"] = current });
+        }
         return TypedResults.NoContent();
     }
 
@@ -96,11 +106,19 @@ public static class MonitoringEndpoints
         Coordinates.Check(body.Lat, body.Lon, options.Value, errors);
         errors.MaxLength(body.Address, 200, "address");
         errors.MaxLength(body.Name, 100, "name");
+        if (body.Version is < 0) errors.Add("version", "'version' is the version of the device you edited (0 for a new device).");
         if (errors.Any) return errors.ToProblem();
         var cell = await grid.LocateAsync(body.Lat!.Value, body.Lon!.Value, options.Value.NearestCellMaxMeters);
         if (cell is null) return Problems.Unprocessable(Coordinates.NoCellMessage(body.Lat.Value, body.Lon.Value, options.Value.NearestCellMaxMeters));
-        await repo.SaveDeviceAsync(body.Id!.Trim(), body.Kind!, body.Name?.Trim() ?? "", body.Lat.Value, body.Lon.Value, cell.Code, body.Address?.Trim() ?? "",
-            viewer.PersonId, clock.GetUtcNow());
+        if (!await repo.SaveDeviceAsync(body.Id!.Trim(), body.Kind!, body.Name?.Trim() ?? "", body.Lat.Value, body.Lon.Value, cell.Code, body.Address?.Trim() ?? "",
+                body.Version, viewer.PersonId, clock.GetUtcNow()))
+        {
+            var current = ToView((await repo.FindDeviceAsync(body.Id.Trim()))!, null);
+            return TypedResults.Problem(body.Version == 0
+                    ? $"Device '{current.Id}' exists already (version {current.Version}); select it in the list to edit it."
+                    : $"Device '{current.Id}' was changed by someone else meanwhile (version {current.Version}, you edited version {body.Version}). Look at it now and save again.",
+                statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile", extensions: new Dictionary<string, object?> { ["current"] = current });
+        }
         return TypedResults.Ok(ToView((await repo.FindDeviceAsync(body.Id.Trim()))!, null));
     }
 
@@ -114,7 +132,7 @@ public static class MonitoringEndpoints
     }
 
     private static DeviceView ToView(DeviceRow d, IReadOnlyDictionary<string, int>? alarms) =>
-        new(d.Id, d.Kind, d.SystemId, d.CategoryCode, d.Name, d.Lat, d.Lon, d.CellCode, d.Address, alarms);
+        new(d.Id, d.Kind, d.SystemId, d.CategoryCode, d.Name, d.Lat, d.Lon, d.CellCode, d.Address, alarms, d.Version);
 
     private static readonly Role[] Readers = [Role.Admin, Role.Operator, Role.ShiftLead, Role.Dispatcher, Role.Supervisor];
 

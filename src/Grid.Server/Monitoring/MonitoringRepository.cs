@@ -19,7 +19,11 @@ public sealed class DeviceRow
     public double Lon { get; init; }
     public string CellCode { get; init; } = "";
     public string Address { get; init; } = "";
+    public int Version { get; init; }
 }
+
+/// <summary>A device kind as stored (the 409 answer's <c>current</c>).</summary>
+public sealed record KindRow(string Kind, string SystemId, string CategoryCode, string Priority, int Version);
 
 public sealed class MonitoringRepository(IDbContextFactory<GridDbContext> contexts)
 {
@@ -45,21 +49,43 @@ public sealed class MonitoringRepository(IDbContextFactory<GridDbContext> contex
         return secret;
     }
 
+    // The version guard in the upsert itself: a save made on version N changes the row only while it is still
+    // at N (0: "this kind is new", which loses to a kind created meanwhile); without a version (API clients of
+    // before) the last writer wins as it always did.
     private const string UpsertKindSql = """
-        insert into monitoring_kinds (kind, system_id, category_code, priority) values (@Kind, @System, @Category, @Priority)
-        on conflict (kind) do update set system_id = excluded.system_id, category_code = excluded.category_code, priority = excluded.priority
+        insert into monitoring_kinds (kind, system_id, category_code, priority, version) values (@Kind, @System, @Category, @Priority, 1)
+        on conflict (kind) do update set system_id = excluded.system_id, category_code = excluded.category_code, priority = excluded.priority,
+            version = monitoring_kinds.version + 1
+        where @Version::integer is null or monitoring_kinds.version = @Version::integer
         """;
 
-    public async Task SaveKindAsync(string kind, string systemId, string category, string priority, Guid actor, DateTimeOffset now)
+    public async Task<KindRow?> FindKindAsync(string kind)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<MonitoringKindRecord>().Where(k => k.Kind == kind)
+            .Select(k => new KindRow(k.Kind, k.SystemId, k.CategoryCode, k.Priority, k.Version)).SingleOrDefaultAsync();
+    }
+
+    /// <summary>Saves a kind made on <paramref name="version"/> (null: unguarded); false when it changed meanwhile (nothing written).</summary>
+    public async Task<bool> SaveKindAsync(string kind, string systemId, string category, string priority, int? version, Guid actor, DateTimeOffset now)
     {
         await using var db = await contexts.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
-        await db.Database.ExecuteSqlRawAsync(UpsertKindSql, new NpgsqlParameter("Kind", kind), new NpgsqlParameter("System", systemId),
-            new NpgsqlParameter("Category", category), new NpgsqlParameter("Priority", priority));
+        var before = await db.Set<MonitoringKindRecord>().Where(k => k.Kind == kind)
+            .Select(k => new { systemId = k.SystemId, category = k.CategoryCode, priority = k.Priority, version = k.Version }).SingleOrDefaultAsync();
+        var saved = await db.Database.ExecuteSqlRawAsync(UpsertKindSql, new NpgsqlParameter("Kind", kind), new NpgsqlParameter("System", systemId),
+            new NpgsqlParameter("Category", category), new NpgsqlParameter("Priority", priority),
+            new NpgsqlParameter("Version", NpgsqlTypes.NpgsqlDbType.Integer) { Value = (object?)version ?? DBNull.Value });
+        if (saved == 0)
+        {
+            await tx.RollbackAsync();
+            return false;
+        }
         db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "monitoring_kind_saved", Subject = $"monitoring_kind:{kind}",
-            Details = JsonSerializer.Serialize(new { systemId, category, priority }) });
+            Details = JsonSerializer.Serialize(new { before, after = new { systemId, category, priority, version = (before?.version ?? 0) + 1 } }) });
         await db.SaveChangesAsync();
         await tx.CommitAsync();
+        return true;
     }
 
     public async Task<bool> SystemExistsAsync(string id)
@@ -74,24 +100,37 @@ public sealed class MonitoringRepository(IDbContextFactory<GridDbContext> contex
         return await db.Set<MonitoringKindRecord>().Where(k => k.Kind == kind).Select(k => k.SystemId).FirstOrDefaultAsync();
     }
 
+    // Guarded like the kinds: a save on version N changes the device only while it is at N (0: a new device).
     private const string UpsertDeviceSql = """
-        insert into monitoring_devices (id, kind, name, location, cell_code, address, created_at)
-        values (@Id, @Kind, @Name, @Location, @Cell, @Address, @Now)
+        insert into monitoring_devices (id, kind, name, location, cell_code, address, created_at, version)
+        values (@Id, @Kind, @Name, @Location, @Cell, @Address, @Now, 1)
         on conflict (id) do update set kind = excluded.kind, name = excluded.name, location = excluded.location,
-            cell_code = excluded.cell_code, address = excluded.address
+            cell_code = excluded.cell_code, address = excluded.address, version = monitoring_devices.version + 1
+        where @Version::integer is null or monitoring_devices.version = @Version::integer
         """;
 
-    public async Task SaveDeviceAsync(string id, string kind, string name, double lat, double lon, string cell, string address, Guid actor, DateTimeOffset now)
+    /// <summary>Saves a device made on <paramref name="version"/> (null: unguarded); false when it changed meanwhile (nothing written).</summary>
+    public async Task<bool> SaveDeviceAsync(string id, string kind, string name, double lat, double lon, string cell, string address, int? version,
+        Guid actor, DateTimeOffset now)
     {
         await using var db = await contexts.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
-        await db.Database.ExecuteSqlRawAsync(UpsertDeviceSql, new NpgsqlParameter("Id", id), new NpgsqlParameter("Kind", kind),
+        var before = await Devices(db).Where(d => d.Id == id)
+            .Select(d => new { kind = d.Kind, name = d.Name, lat = d.Lat, lon = d.Lon, cell = d.CellCode, address = d.Address, version = d.Version }).SingleOrDefaultAsync();
+        var saved = await db.Database.ExecuteSqlRawAsync(UpsertDeviceSql, new NpgsqlParameter("Id", id), new NpgsqlParameter("Kind", kind),
             new NpgsqlParameter("Name", name), new NpgsqlParameter("Location", Grid.Geo.Point(lon, lat)), new NpgsqlParameter("Cell", cell),
-            new NpgsqlParameter("Address", address), new NpgsqlParameter("Now", now));
+            new NpgsqlParameter("Address", address), new NpgsqlParameter("Now", now),
+            new NpgsqlParameter("Version", NpgsqlTypes.NpgsqlDbType.Integer) { Value = (object?)version ?? DBNull.Value });
+        if (saved == 0)
+        {
+            await tx.RollbackAsync();
+            return false;
+        }
         db.Add(new AuditLogRecord { At = now, ActorId = actor, Action = "monitoring_device_saved", Subject = $"monitoring_device:{id}",
-            Details = JsonSerializer.Serialize(new { kind, lat, lon, cell }) });
+            Details = JsonSerializer.Serialize(new { before, after = new { kind, name, lat, lon, cell, address, version = (before?.version ?? 0) + 1 } }) });
         await db.SaveChangesAsync();
         await tx.CommitAsync();
+        return true;
     }
 
     private static IQueryable<DeviceRow> Devices(GridDbContext db) =>
@@ -100,7 +139,7 @@ public sealed class MonitoringRepository(IDbContextFactory<GridDbContext> contex
         select new DeviceRow
         {
             Id = d.Id, Kind = d.Kind, SystemId = k.SystemId, CategoryCode = k.CategoryCode, Priority = k.Priority, Name = d.Name,
-            Lat = d.Location.Y, Lon = d.Location.X, CellCode = d.CellCode, Address = d.Address,
+            Lat = d.Location.Y, Lon = d.Location.X, CellCode = d.CellCode, Address = d.Address, Version = d.Version,
         };
 
     public async Task<DeviceRow?> FindDeviceAsync(string id)

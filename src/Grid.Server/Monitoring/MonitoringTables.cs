@@ -22,6 +22,7 @@ public sealed class MonitoringKindRecord
     public string SystemId { get; set; } = "";
     public string CategoryCode { get; set; } = "";
     public string Priority { get; set; } = "normal";
+    public int Version { get; set; } = 1;
 }
 
 /// <summary>A row of <c>monitoring_devices</c>.</summary>
@@ -34,6 +35,7 @@ public sealed class MonitoringDeviceRecord
     public string CellCode { get; set; } = "";
     public string Address { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
+    public int Version { get; set; } = 1;
 }
 
 /// <summary>A row of <c>device_alarms</c>.</summary>
@@ -71,6 +73,7 @@ internal sealed class MonitoringKindRecordConfiguration : IEntityTypeConfigurati
         e.Property(x => x.SystemId).HasColumnName("system_id").HasColumnType("text").IsRequired();
         e.Property(x => x.CategoryCode).HasColumnName("category_code").HasColumnType("text").IsRequired();
         e.Property(x => x.Priority).HasColumnName("priority").HasColumnType("text").IsRequired().HasDefaultValueSql("'normal'::text");
+        e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
     }
 }
 
@@ -87,6 +90,7 @@ internal sealed class MonitoringDeviceRecordConfiguration : IEntityTypeConfigura
         e.Property(x => x.CellCode).HasColumnName("cell_code").HasColumnType("text").IsRequired();
         e.Property(x => x.Address).HasColumnName("address").HasColumnType("text").IsRequired().HasDefaultValueSql("''::text");
         e.Property(x => x.CreatedAt).HasColumnName("created_at").HasColumnType("timestamp with time zone").IsRequired();
+        e.Property(x => x.Version).HasColumnName("version").HasColumnType("integer").IsRequired().HasDefaultValueSql("1");
     }
 }
 

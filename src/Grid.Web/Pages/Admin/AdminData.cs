@@ -148,9 +148,11 @@ public interface IAuditLog
 public sealed record MonitoringSystemItem(string Id, string Name, DateTimeOffset CreatedAt, int Kinds, int Devices);
 
 /// <summary>A device kind: which system sends its alarms, which category and priority the cases get.</summary>
-public sealed record DeviceKindItem(string Kind, string SystemId, string CategoryCode, string Priority);
+/// <param name="Version">The stored version (0: a kind not saved yet).</param>
+public sealed record DeviceKindItem(string Kind, string SystemId, string CategoryCode, string Priority, int Version = 0);
 
-public sealed record DeviceItem(string Id, string Kind, string SystemId, string Name, double Lat, double Lon, string CellCode, string Address);
+/// <param name="Version">The stored version (0: a device not saved yet).</param>
+public sealed record DeviceItem(string Id, string Kind, string SystemId, string Name, double Lat, double Lon, string CellCode, string Address, int Version = 0);
 
 /// <summary>A system's new alarm secret: shown once, only its hash is kept.</summary>
 public sealed record NewSecret(string SystemId, string Secret);
@@ -167,6 +169,8 @@ public interface IDeviceAdmin
     Task<AdminResult<NewSecret>> CreateSystemAsync(string? id, string? name);
     /// <summary>A new secret for the system; the old one stops working at once.</summary>
     Task<AdminResult<NewSecret>> RotateSecretAsync(string id);
+    /// <summary>Saves a kind made on its <see cref="DeviceKindItem.Version"/>; a 409 carries the kind as stored in <c>Current</c>.</summary>
     Task<AdminResult<DeviceKindItem>> SaveKindAsync(DeviceKindItem kind);
+    /// <summary>Saves a device made on its <see cref="DeviceItem.Version"/>; a 409 carries the device as stored in <c>Current</c>.</summary>
     Task<AdminResult<DeviceItem>> SaveDeviceAsync(DeviceItem device);
 }
