@@ -162,4 +162,19 @@ public sealed class CaseGridTests : DeskContext
         var components = cut.FindComponents<IComponent>().Select(c => c.Instance.GetType().Name).Order().ToList();
         Assert.True(components.Count <= 2, $"The grid keeps {components.Count} components for {cases} rows: {string.Join(", ", components)}");
     }
+
+    [Fact]
+    public void The_grid_shows_times_short_in_the_city_zone_and_the_year_only_when_it_is_not_this_one()
+    {
+        var now = DateTimeOffset.Parse("2027-01-01T00:30:00Z"); // 08:30 on 1 January in the city
+        Assert.Equal("01-01 01:00", CityTime.Short(DateTimeOffset.Parse("2026-12-31T17:00:00Z"), now));
+        Assert.Equal("2026-12-31", CityTime.Short(DateTimeOffset.Parse("2026-12-31T15:59:00Z"), now));
+        Assert.Equal("—", CityTime.Short(null, now));
+
+        var cut = RenderGrid();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("button.cc-row")));
+        var first = _source.Items[0];
+        var row = cut.FindAll(".cc-grid tbody tr").First(tr => tr.TextContent.Contains(first.CaseNo));
+        Assert.Equal(["—", CityTime.Short(first.CreatedAt, DateTimeOffset.UtcNow)], row.QuerySelectorAll("td.time").Select(td => td.TextContent.Trim()));
+    }
 }
