@@ -88,6 +88,12 @@ if (trace) foreach (var line in frames.Log) Console.WriteLine($"  browser hub: {
 // This first command center stays open through the whole run and is not counted: what every circuit shares
 // (compiled queries, serializer metadata, MudBlazor's caches) is made by it, before the first reading.
 
+// Circuits of an earlier run that were not closed by the browser's disconnect beacon stay on the server for its
+// retention period (3 min) and still follow the feed; if they went away between the readings, the figure per circuit
+// would come out too small. Wait until only the first page's circuit is left.
+var stale = Stopwatch.StartNew();
+while ((await StatusAsync()).Subscribers > 1 && stale.Elapsed < TimeSpan.FromMinutes(4)) await Task.Delay(1000);
+if (stale.Elapsed > TimeSpan.FromSeconds(2)) Console.WriteLine($"Waited {stale.Elapsed.TotalSeconds:F0} s for an earlier run's circuits to leave the server (subscribers now {(await StatusAsync()).Subscribers})");
 var before = await LiveStatusAsync();
 var pages = new List<IPage>();
 var opening = Stopwatch.StartNew();
@@ -139,6 +145,12 @@ foreach (var page in pages)
 }
 var open = await LiveStatusAsync();
 var batchesBefore = clients.Select(c => c.Batches).ToList();
+// --hold N keeps the circuits open N seconds before the stream (to take a heap dump of the server meanwhile).
+if (int.TryParse(Opt("hold", "0"), out var hold) && hold > 0)
+{
+    Console.WriteLine($"Holding {hold} s with the circuits open (managed live {open.Managed / 1048576} MiB)");
+    await Task.Delay(TimeSpan.FromSeconds(hold));
+}
 
 var loadBefore = LoadAverage();
 var stream = await GridBench.ChangeStream.RunAsync(http, cells, categories, rate, seconds);
