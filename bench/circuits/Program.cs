@@ -10,7 +10,7 @@
 //
 //   dotnet run -c Release --project bench/circuits -- --url http://127.0.0.1:5188 \
 //       --db "Host=127.0.0.1;Port=55608;Database=gridcity;Username=postgres" \
-//       [--circuits 50] [--browsers 5] [--rate 50] [--seconds 20] [--user operator] [--password Grid@2026] [--trace 1]
+//       [--circuits 50] [--browsers 5] [--rate 50] [--seconds 20] [--user operator] [--password Grid@2026] [--trace 1] [--hold SECONDS]
 // bench/circuits/run.sh starts a demo server and runs this against it.
 using System.Diagnostics;
 using System.Globalization;
