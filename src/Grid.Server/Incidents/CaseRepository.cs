@@ -168,9 +168,12 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
     public async Task<IReadOnlyList<HistoryRow>> HistoryAsync(long id)
     {
         await using var db = await contexts.CreateDbContextAsync();
-        var merged = db.Set<CaseRecord>().Where(m => m.MergedInto == id).Select(m => m.Id);
+        // One IN list of the case and its merged duplicates. "case_id = @id or case_id in (merged)" is an
+        // OR over a hashed subplan that no index serves: PostgreSQL read the whole history table per
+        // call (76 ms at 137,000 rows in bench/intake, growing with the city; 1 ms this way).
+        var ids = db.Set<CaseRecord>().Where(m => m.Id == id || m.MergedInto == id).Select(m => m.Id);
         return await (from h in db.Set<CaseHistoryRecord>()
-                      where h.CaseId == id || merged.Contains(h.CaseId)
+                      where ids.Contains(h.CaseId)
                       join p0 in db.Set<PersonRecord>() on h.ActorId equals p0.Id into actors
                       from p in actors.DefaultIfEmpty()
                       orderby h.Id
