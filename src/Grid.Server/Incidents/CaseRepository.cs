@@ -164,6 +164,17 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         return await Rows(db, db.Set<CaseRecord>().Where(c => c.Id == id)).SingleOrDefaultAsync();
     }
 
+    /// <summary>The case and whether <paramref name="personId"/> serves its cell, in one round trip (the answer to
+    /// a report or a step reads both right after the write).</summary>
+    public async Task<(CaseRow? Row, bool ServesCell)> FindForAsync(long id, Guid personId)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        var found = await Rows(db, db.Set<CaseRecord>().Where(c => c.Id == id))
+            .Select(r => new { Row = r, Serves = db.Set<CellStaffRecord>().Any(s => s.CellCode == r.CellCode && s.PersonId == personId) })
+            .SingleOrDefaultAsync();
+        return found is null ? (null, false) : (found.Row, found.Serves);
+    }
+
     /// <summary>The case's history and that of the duplicates merged into it, in the order written.</summary>
     public async Task<IReadOnlyList<HistoryRow>> HistoryAsync(long id)
     {
