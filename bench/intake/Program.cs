@@ -42,7 +42,15 @@ var (client, _) = await server.SignInAsync("benchworker", TimeSpan.FromSeconds(1
 var random = new Random(Environment.TickCount);
 var run = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
 
-Console.WriteLine($"intake benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {seconds} s per figure, server pid apart from this loader; {BenchCity.Load()}");
+long casesAtStart, historyAtStart;
+await using (var conn = new NpgsqlConnection(cs))
+{
+    // The database is kept between runs and grows by every run's reports: say how big it was.
+    casesAtStart = await conn.ExecuteScalarAsync<long>("select count(*) from cases");
+    historyAtStart = await conn.ExecuteScalarAsync<long>("select count(*) from case_history");
+}
+Console.WriteLine($"intake benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {seconds} s per figure, server pid apart from this loader; {BenchCity.Load()}; " +
+    $"database at start: {casesAtStart:N0} cases, {historyAtStart:N0} history rows");
 // Warm-up: 3 s used to be too little. A perf profile of the server 25 s into a run of 4 clients still
 // spent 35 % of its CPU in the JIT (tiered recompilation of ASP.NET Core, EF Core and Npgsql), so the
 // first figures measured the compiler. After 60 s of load the JIT was gone from the profile.
