@@ -41,11 +41,11 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
         var page = await SignedInAsync(admin, "/admin/people", "section.people");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "人员管理" })).ToBeVisibleAsync();
 
-        object?[] good = [head, "新网格长", "1" + Random.Shared.NextInt64(3_000_000_000, 9_999_999_999), "网格长", null, null, null, null];
-        object?[] bad = [$"worker-{tag}", "<b>王五</b>", null, "网格员", null, null, "999999999999999", null];
+        object?[] good = [head, "新网格长", "1" + Random.Shared.NextInt64(3_000_000_000, 9_999_999_999), "网格长", null, null, null, null, null];
+        object?[] bad = [$"worker-{tag}", "<b>王五</b>", null, "网格员", null, null, null, "999999999999999", null];
         // An existing person's row: the preview says what it would change of him.
         var existing = await world.PersonAsync(Role.Informant, world.Cells[1]);
-        object?[] renamed = [existing.Username, "改名的信息员", null, "信息员", null, null, null, null];
+        object?[] renamed = [existing.Username, "改名的信息员", null, "信息员", null, null, null, null, null];
         await page.GetByLabel("导入名单（xlsx / CSV）").SetInputFilesAsync(new FilePayload
         {
             Name = "staff.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = StaffSheet.Xlsx([good, renamed, bad]),
