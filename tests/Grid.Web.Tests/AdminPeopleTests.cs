@@ -135,4 +135,40 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
         await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = worker.Username })).ToContainTextAsync("当前在班");
         await ShootAsync(page, "duty");
     }
+
+    [Fact]
+    public async Task An_administrator_puts_a_units_staff_member_on_duty_and_the_roster_and_the_dispatch_suggestion_name_him()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var (unit, category) = await Grid.Server.Tests.Units.UnitDutyTests.UnitWithCategoryAsync(browser.Server, admin);
+        var member = await world.PersonAsync([Role.UnitStaff], [], unit: unit);
+        var page = await SignedInAsync(admin, "/admin/duty", "section.duty");
+        await page.Locator("#duty-of").SelectOptionAsync("unit");
+        var units = page.Locator("#duty-unit");
+        await Assertions.Expect(units.Locator($"option[value='{unit}']")).ToBeAttachedAsync();
+        await units.SelectOptionAsync(unit);
+        await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("此单位尚无排班");
+        await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = member.Username })).ToContainTextAsync("当前不在班");
+
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "人员" }).SelectOptionAsync(new SelectOptionValue { Label = $"{member.Username} · 责任单位人员" });
+        var now = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
+        await page.Locator("#duty-start").FillAsync(now.AddHours(-1).ToString("yyyy-MM-ddTHH:mm"));
+        await page.Locator("#duty-end").FillAsync(now.AddHours(7).ToString("yyyy-MM-ddTHH:mm"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("此单位按排班派遣");
+        await Assertions.Expect(page.Locator("#duty-rows tr")).ToContainTextAsync(member.Username);
+        await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = member.Username })).ToContainTextAsync("当前在班");
+        await page.Locator(".mud-snackbar button").EvaluateAllAsync<int>("els => { els.forEach(e => e.click()); return els.length; }");
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0);
+        await ShootAsync(page, "duty-unit");
+
+        // A case of the unit's category in a cell without posts: the suggestion names him, by the unit's roster.
+        var op = await world.PersonAsync([Role.Operator, Role.Dispatcher], []);
+        var report = await world.ReportAsync(op, 5, category);
+        await op.StepOkAsync(report.Id, "register");
+        var suggestion = await TestWorld.ReadAsync<Grid.Server.Incidents.DispatchSuggestion>(await op.Client.GetAsync($"/api/cases/{report.Id}/dispatch-suggestion"));
+        Assert.Equal((unit, (Guid?)member.Id), (suggestion.UnitId, suggestion.AssigneeId));
+        Assert.Contains($"by the duty roster of the responsible unit {unit}", suggestion.Rule);
+    }
 }
