@@ -1,13 +1,16 @@
-// Desk circuit benchmark (not a test). N operators' command-center pages, each a real Chromium page with
-// its own Blazor Server circuit, stay open while one operator makes a steady stream of case changes
-// (report, then register, alternating) through the REST API. Prints the server's managed memory and
-// working set per circuit, and, measured in a sample of the browsers, the time from a report's commit
-// to its case number appearing in the page's DOM (a MutationObserver; browser and database share this
-// machine's clock), each figure beside its limit, with the server's CPU and the load average.
+// Desk circuit benchmark (not a test). N operators' command-center pages, each with its own Blazor Server circuit,
+// stay open while one operator makes a steady stream of case changes (report, then register, alternating) through
+// the REST API. A sample of them (--browsers, default 5) are real Chromium pages; the rest are browserless circuits
+// (GridBench.BlazorCircuitClient: the same page, circuit, renders and interop round trips, without drawing), because
+// 50 Chromium renderers on this 2-core machine starve the server they are meant to measure. Prints the server's
+// managed memory and working set per circuit over ALL circuits, the time from a report's commit to its case number
+// appearing in the DOM of the browser pages (a MutationObserver; browser and database share this machine's clock),
+// the render batches every browserless circuit received during the stream (and the commit -> batch time there),
+// each figure beside its limit, with the server's CPU and the load average.
 //
 //   dotnet run -c Release --project bench/circuits -- --url http://127.0.0.1:5188 \
 //       --db "Host=127.0.0.1;Port=55608;Database=gridcity;Username=postgres" \
-//       [--circuits 50] [--rate 50] [--seconds 20] [--sample 5] [--user operator] [--password Grid@2026]
+//       [--circuits 50] [--browsers 5] [--rate 50] [--seconds 20] [--user operator] [--password Grid@2026] [--trace 1] [--hold SECONDS]
 // bench/circuits/run.sh starts a demo server and runs this against it.
 using System.Diagnostics;
 using System.Globalization;
@@ -25,9 +28,13 @@ var db = Opt("db", "Host=127.0.0.1;Port=55608;Database=gridcity;Username=postgre
 var circuits = int.Parse(Opt("circuits", "50"), CultureInfo.InvariantCulture);
 var rate = double.Parse(Opt("rate", "50"), CultureInfo.InvariantCulture);
 var seconds = double.Parse(Opt("seconds", "20"), CultureInfo.InvariantCulture);
-var sample = Math.Min(circuits, int.Parse(Opt("sample", "5"), CultureInfo.InvariantCulture));
+// --browsers: how many of the circuits are real Chromium pages (the latency sample); --sample is its old name.
+var browsers = Math.Min(circuits, int.Parse(Opt("browsers", Opt("sample", "5")), CultureInfo.InvariantCulture));
+var browserless = circuits - browsers;
 var user = Opt("user", "operator");
 var password = Opt("password", "Grid@2026");
+var trace = Opt("trace", "0") != "0";
+const string PagePath = "/command";
 const double MemoryLimitMb = 1.0;
 const double P99LimitMs = 1000;
 
@@ -42,7 +49,7 @@ var cells = (await http.GetFromJsonAsync<JsonElement>("/api/cells")).GetProperty
     return (Lat: ring.Average(p => p.Lat), Lon: ring.Average(p => p.Lon));
 }).ToList();
 
-Console.WriteLine($"GridCity desk-circuit benchmark: {baseUrl}, {circuits} command-center pages (Chromium), {rate} changes/s for {seconds} s, latency sampled in {sample} pages");
+Console.WriteLine($"GridCity desk-circuit benchmark: {baseUrl}, {circuits} command-center circuits ({browsers} Chromium pages, {browserless} browserless circuits), {rate} changes/s for {seconds} s, commit -> DOM measured in the {browsers} pages");
 Console.WriteLine($"Machine: {Environment.ProcessorCount} cores; the server, PostgreSQL, Chromium and this loader share them. Load average: {LoadAverage()}");
 
 using var playwright = await Playwright.CreateAsync();
@@ -55,26 +62,70 @@ await using var browser = await playwright.Chromium.LaunchAsync(new()
 });
 var context = await browser.NewContextAsync(new() { BaseURL = baseUrl.ToString(), ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "zh-CN" });
 var login = await context.NewPageAsync();
+// The first page's hub traffic says which JS-to-.NET calls a browser makes on its own while the page loads (the
+// virtualised grid's spacer callbacks with the container's height at this viewport): the browserless circuits
+// make the same ones.
+var frames = new GridBench.HubFrames();
+login.WebSocket += (_, ws) =>
+{
+    if (!ws.Url.Contains("/_blazor", StringComparison.Ordinal)) return;
+    ws.FrameSent += (_, f) => frames.Sent(f.Binary);
+    ws.FrameReceived += (_, f) => frames.Received(f.Binary);
+};
 await login.GotoAsync("/login?returnUrl=%2Fcommand");
 await login.GetByLabel("用户名").FillAsync(user);
 await login.GetByLabel("密码").FillAsync(password);
 await login.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
 await login.Locator("#command[data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
+await Task.Delay(2000); // the grid's rows and the observers' second look
+// Only what the browser did while loading is played back; later callbacks answer later scrolling and changes.
+var script = frames.Script;
+Console.WriteLine($"A browser's own JS-to-.NET calls while the command center loads ({script.Callbacks.Count}), played by the browserless circuits: " +
+    string.Join("; ", script.Callbacks.Select(c => $"{c.Method}{c.ArgsJson} after {c.AfterJs}")));
+Console.WriteLine($"The browser's answers to JS calls with a value, given the same by the browserless circuits: " +
+    string.Join("; ", script.Answers.Select(kv => $"{kv.Key} -> {(kv.Value.Length > 80 ? kv.Value[..80] + "..." : kv.Value)}")));
+if (trace) foreach (var line in frames.Log) Console.WriteLine($"  browser hub: {line}");
 // This first command center stays open through the whole run and is not counted: what every circuit shares
 // (compiled queries, serializer metadata, MudBlazor's caches) is made by it, before the first reading.
 
+// Circuits of an earlier run that were not closed by the browser's disconnect beacon stay on the server for its
+// retention period (3 min) and still follow the feed; if they went away between the readings, the figure per circuit
+// would come out too small. Wait until only the first page's circuit is left.
+var stale = Stopwatch.StartNew();
+while ((await StatusAsync()).Subscribers > 1 && stale.Elapsed < TimeSpan.FromMinutes(4)) await Task.Delay(1000);
+if (stale.Elapsed > TimeSpan.FromSeconds(2)) Console.WriteLine($"Waited {stale.Elapsed.TotalSeconds:F0} s for an earlier run's circuits to leave the server (subscribers now {(await StatusAsync()).Subscribers})");
 var before = await LiveStatusAsync();
 var pages = new List<IPage>();
 var opening = Stopwatch.StartNew();
-for (var i = 0; i < circuits; i++)
+for (var i = 0; i < browsers; i++)
 {
     var page = await context.NewPageAsync();
-    await page.GotoAsync("/command");
+    await page.GotoAsync(PagePath);
     await page.Locator("#command[data-ready=true]").WaitForAsync(new() { Timeout = 60_000 });
     pages.Add(page);
 }
-Console.WriteLine($"Opened {circuits} pages in {opening.Elapsed.TotalSeconds:F1} s");
-foreach (var page in pages.Take(sample))
+var browsersOpened = opening.Elapsed.TotalSeconds;
+var clients = new List<GridBench.BlazorCircuitClient>();
+for (var i = 0; i < browserless; i++)
+{
+    clients.Add(await GridBench.BlazorCircuitClient.OpenAsync(http, cookieJar, PagePath, script,
+        trace && i == 0 ? line => Console.WriteLine($"  circuit 1: {line}") : null));
+}
+// A command center follows the feed just before it is ready: every circuit is ready when the node counts it as a
+// subscriber, and then its first renders are done when it has been quiet a moment.
+var expected = before.Subscribers + circuits;
+var waiting = Stopwatch.StartNew();
+var subscribers = 0;
+while (waiting.Elapsed < TimeSpan.FromSeconds(120) && (subscribers = (await StatusAsync()).Subscribers) < expected) await Task.Delay(250);
+while (waiting.Elapsed < TimeSpan.FromSeconds(150) && clients.Any(c => c.Quiet < TimeSpan.FromSeconds(1))) await Task.Delay(250);
+Console.WriteLine($"Opened {browsers} pages in {browsersOpened:F1} s and {browserless} browserless circuits in {opening.Elapsed.TotalSeconds - browsersOpened:F1} s;" +
+    $" subscribers {subscribers} of {expected}; browserless circuits: {clients.Count(c => c.Closed)} closed, errors: {string.Join("; ", clients.Select(c => c.Error).OfType<string>().Distinct().DefaultIfEmpty("none"))}");
+if (clients.Count > 0)
+{
+    Console.WriteLine($"Browserless circuits while opening: render batches per circuit median {Median(clients.Select(c => (double)c.Batches)):F0}, JS interop calls answered per circuit median {Median(clients.Select(c => (double)c.JsCalls)):F0}" +
+        $" ({string.Join(", ", clients[0].JsCounts.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))})");
+}
+foreach (var page in pages)
 {
     await page.EvaluateAsync("""
         () => {
@@ -93,16 +144,24 @@ foreach (var page in pages.Take(sample))
         """);
 }
 var open = await LiveStatusAsync();
+var batchesBefore = clients.Select(c => c.Batches).ToList();
+// --hold N keeps the circuits open N seconds before the stream (to take a heap dump of the server meanwhile).
+if (int.TryParse(Opt("hold", "0"), out var hold) && hold > 0)
+{
+    Console.WriteLine($"Holding {hold} s with the circuits open (managed live {open.Managed / 1048576} MiB)");
+    await Task.Delay(TimeSpan.FromSeconds(hold));
+}
 
 var loadBefore = LoadAverage();
 var stream = await GridBench.ChangeStream.RunAsync(http, cells, categories, rate, seconds);
 var (ok, refused, failed, streamSeconds) = (stream.Ok, stream.Refused, stream.Failed, stream.Seconds);
 await Task.Delay(TimeSpan.FromSeconds(5));
 var after = await StatusAsync();
-var afterLive = await LiveStatusAsync();
 var loadAfter = LoadAverage();
+var batchesDuring = clients.Select((c, i) => (double)(c.Batches - batchesBefore[i])).ToList();
+var afterLive = await LiveStatusAsync();
 
-// Commit times of the reports, then the first moment each sampled page showed each of their numbers.
+// Commit times of the reports, then the first moment each page showed each of their numbers.
 var committed = new Dictionary<string, DateTimeOffset>();
 await using (var conn = new NpgsqlConnection(db))
 {
@@ -114,7 +173,7 @@ await using (var conn = new NpgsqlConnection(db))
 }
 var latencies = new List<double>();
 var unseen = 0;
-foreach (var page in pages.Take(sample))
+foreach (var page in pages)
 {
     var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
     foreach (var (no, at) in committed)
@@ -124,22 +183,50 @@ foreach (var page in pages.Take(sample))
     }
 }
 latencies.Sort();
-double P(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(p / 100 * latencies.Count))];
+// The same measured where the browserless circuits stop: the render batch that carries the number, as it arrives.
+var batchLatencies = new List<double>();
+var unseenInBatches = 0;
+foreach (var c in clients)
+{
+    foreach (var (no, at) in committed)
+    {
+        if (c.Seen.TryGetValue(no, out var ms)) batchLatencies.Add(ms - at.ToUnixTimeMilliseconds());
+        else unseenInBatches++;
+    }
+}
+batchLatencies.Sort();
 
 var managedPer = (open.Managed - before.Managed) / (double)circuits / 1048576;
 var workingPer = (open.WorkingSet - before.WorkingSet) / (double)circuits / 1048576;
 var managedPerAfter = (afterLive.Managed - before.Managed) / (double)circuits / 1048576;
 var cpu = after.Cpu - open.Cpu;
-Console.WriteLine($"Circuits: subscribers on the node {before.Subscribers} -> {open.Subscribers} with the pages open (each page follows the feed)");
-Console.WriteLine($"Memory per circuit: managed (live) {managedPer:F2} MB (limit {MemoryLimitMb} MB) -> {(managedPer < MemoryLimitMb ? "within the limit" : "NOT within the limit")};" +
-    $" working set {workingPer:F2} MB; managed after the stream {managedPerAfter:F2} MB (live server heap {before.Managed / 1048576} MiB without the pages -> {open.Managed / 1048576} MiB with them -> {afterLive.Managed / 1048576} MiB after the stream)");
+Console.WriteLine($"Circuits: subscribers on the node {before.Subscribers} -> {open.Subscribers} with the {circuits} circuits open (each follows the feed)");
+Console.WriteLine($"Memory per circuit ({circuits} circuits: {browsers} pages, {browserless} browserless): managed (live) {managedPer:F2} MB (limit {MemoryLimitMb} MB) -> {(managedPer < MemoryLimitMb ? "within the limit" : "NOT within the limit")};" +
+    $" working set {workingPer:F2} MB; managed after the stream {managedPerAfter:F2} MB (live server heap {before.Managed / 1048576} MiB without the circuits -> {open.Managed / 1048576} MiB with them -> {afterLive.Managed / 1048576} MiB after the stream)");
 Console.WriteLine($"Stream: {ok} changes in {streamSeconds:F1} s ({refused} refused 503, {failed} failed), {committed.Count} reports");
-Console.WriteLine($"Commit -> DOM in {sample} pages: p50 {P(50):F0} ms, p95 {P(95):F0} ms, p99 {P(99):F0} ms (limit {P99LimitMs} ms), max {P(100):F0} ms;" +
-    $" {latencies.Count} sightings, {unseen} reports never shown in a sampled page (limit 0)" +
-    $" -> {(unseen == 0 && P(99) < P99LimitMs ? "within the limits" : "NOT within the limits")}");
+Console.WriteLine($"Commit -> DOM in {browsers} pages: p50 {P(latencies, 50):F0} ms, p95 {P(latencies, 95):F0} ms, p99 {P(latencies, 99):F0} ms (limit {P99LimitMs} ms), max {P(latencies, 100):F0} ms;" +
+    $" {latencies.Count} sightings, {unseen} reports never shown in a page (limit 0)" +
+    $" -> {(unseen == 0 && P(latencies, 99) < P99LimitMs ? "within the limits" : "NOT within the limits")}");
+if (clients.Count > 0)
+{
+    var starved = batchesDuring.Count(b => b == 0);
+    Console.WriteLine($"Browserless circuits during the stream: render batches per circuit min {batchesDuring.Min():F0}, median {Median(batchesDuring):F0}, max {batchesDuring.Max():F0};" +
+        $" {starved} circuits without a batch (limit 0); {clients.Count(c => c.Closed)} closed (limit 0)" +
+        $" -> {(starved == 0 && clients.All(c => !c.Closed) ? "every browserless circuit kept receiving updates" : "NOT every browserless circuit kept receiving updates")}");
+    Console.WriteLine($"Commit -> render batch at the browserless circuits (the server's part of the DOM figure): p50 {P(batchLatencies, 50):F0} ms, p95 {P(batchLatencies, 95):F0} ms, p99 {P(batchLatencies, 99):F0} ms, max {P(batchLatencies, 100):F0} ms;" +
+        $" {batchLatencies.Count} sightings, {unseenInBatches} never in a batch");
+}
 Console.WriteLine($"Server CPU over the stream: {cpu:F1} s = {cpu / (streamSeconds + 5):F2} cores of {Environment.ProcessorCount}; load average before {loadBefore}, after {loadAfter}");
+foreach (var c in clients) await c.DisposeAsync();
 foreach (var page in pages) await page.CloseAsync();
 await login.CloseAsync();
+
+static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p / 100 * sorted.Count))];
+static double Median(IEnumerable<double> values)
+{
+    var v = values.OrderBy(x => x).ToList();
+    return v.Count == 0 ? double.NaN : v[v.Count / 2];
+}
 
 // What the circuits hold is the live heap: the server's reading right after a full blocking collection,
 // induced through the server's diagnostics port as dotnet-gcdump does (the runtime's GCHeapCollect
