@@ -115,6 +115,16 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
         }
     }
 
+    /// <summary>The duty page's form: the person (by the option's label) on duty from an hour ago for eight hours, saved.</summary>
+    private static async Task AddShiftFromAnHourAgoAsync(IPage page, string person)
+    {
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "人员" }).SelectOptionAsync(new SelectOptionValue { Label = person });
+        var now = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
+        await page.Locator("#duty-start").FillAsync(now.AddHours(-1).ToString("yyyy-MM-ddTHH:mm"));
+        await page.Locator("#duty-end").FillAsync(now.AddHours(7).ToString("yyyy-MM-ddTHH:mm"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+    }
+
     [Fact]
     public async Task An_administrator_puts_a_post_holder_on_a_shift_and_the_roster_shows_him_on_duty_now()
     {
@@ -125,11 +135,7 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
         var page = await SignedInAsync(admin, "/admin/duty", "section.duty");
         await page.GetByLabel("查找网格或人员").FillAsync(world.Cells[0]);
         await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("尚无排班");
-        await page.GetByRole(AriaRole.Combobox, new() { Name = "人员" }).SelectOptionAsync(new SelectOptionValue { Label = $"{worker.Username} · 网格员" });
-        var now = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
-        await page.Locator("#duty-start").FillAsync(now.AddHours(-1).ToString("yyyy-MM-ddTHH:mm"));
-        await page.Locator("#duty-end").FillAsync(now.AddHours(7).ToString("yyyy-MM-ddTHH:mm"));
-        await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+        await AddShiftFromAnHourAgoAsync(page, $"{worker.Username} · 网格员");
         await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("按排班派遣");
         await Assertions.Expect(page.Locator("#duty-rows tr")).ToContainTextAsync(worker.Username);
         await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = worker.Username })).ToContainTextAsync("当前在班");
@@ -151,11 +157,7 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
         await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("此单位尚无排班");
         await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = member.Username })).ToContainTextAsync("当前不在班");
 
-        await page.GetByRole(AriaRole.Combobox, new() { Name = "人员" }).SelectOptionAsync(new SelectOptionValue { Label = $"{member.Username} · 责任单位人员" });
-        var now = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
-        await page.Locator("#duty-start").FillAsync(now.AddHours(-1).ToString("yyyy-MM-ddTHH:mm"));
-        await page.Locator("#duty-end").FillAsync(now.AddHours(7).ToString("yyyy-MM-ddTHH:mm"));
-        await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+        await AddShiftFromAnHourAgoAsync(page, $"{member.Username} · 责任单位人员");
         await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("此单位按排班派遣");
         await Assertions.Expect(page.Locator("#duty-rows tr")).ToContainTextAsync(member.Username);
         await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = member.Username })).ToContainTextAsync("当前在班");
