@@ -6,10 +6,10 @@
 // interop round trips as for a browser. The server cannot tell it apart from a browser that draws nothing.
 //
 // What it leaves out is the drawing: the batches are counted and searched for case numbers, not applied to a DOM.
-// Two browser-side effects change what the server renders, and both are played as a browser at the bench's viewport
-// plays them: Blazor's Virtualize asks the server for rows when its IntersectionObserver sees a spacer
-// (OnSpacerBeforeVisible with the scroll container's height), and MudBlazor's resize listener reports the window's
-// size and breakpoint. The values are those a real Chromium page of the same run sent (see HubFrames).
+// Where the server asks the browser for a value (window size, an element's rect, ...) it answers what a real Chromium
+// page of the same run answered, and the calls a browser makes on its own while the page loads are made too with the
+// browser's arguments: Blazor's Virtualize asks the server for rows only when its IntersectionObserver reports the
+// scroll container (OnSpacerBeforeVisible). Both are learnt from that page's hub traffic (HubFrames, BrowserScript).
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;

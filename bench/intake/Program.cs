@@ -27,7 +27,7 @@ using Npgsql;
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15;
 var rates = (args.Length > 1 ? args[1] : "200").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray();
 const int Alarms = 2000;
-const double AlarmSeconds = 10, FeedLimitSeconds = 5, P99LimitMs = 50;
+const double WarmSeconds = 45, AlarmSeconds = 10, FeedLimitSeconds = 5, P99LimitMs = 50;
 // Duplicate flags are not what this measures: with a 1 m radius random points never flag each
 // other, but the duplicate check still runs on every report (in pgbench too).
 const int RadiusMeters = 1;
@@ -42,8 +42,20 @@ var (client, _) = await server.SignInAsync("benchworker", TimeSpan.FromSeconds(1
 var random = new Random(Environment.TickCount);
 var run = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
 
-Console.WriteLine($"intake benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {seconds} s per figure, server pid apart from this loader; {BenchCity.Load()}");
-await Closed(concurrency: 4, TimeSpan.FromSeconds(3), "warm"); // JIT, pools, plans
+long casesAtStart, historyAtStart;
+await using (var conn = new NpgsqlConnection(cs))
+{
+    // The database is kept between runs and grows by every run's reports: say how big it was.
+    casesAtStart = await conn.ExecuteScalarAsync<long>("select count(*) from cases");
+    historyAtStart = await conn.ExecuteScalarAsync<long>("select count(*) from case_history");
+}
+Console.WriteLine($"intake benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {seconds} s per figure, server pid apart from this loader; {BenchCity.Load()}; " +
+    $"database at start: {casesAtStart:N0} cases, {historyAtStart:N0} history rows");
+// Warm-up: 3 s used to be too little. A perf profile of the server 25 s into a run of 4 clients still
+// spent 35 % of its CPU in the JIT (tiered recompilation of ASP.NET Core, EF Core and Npgsql), so the
+// first figures measured the compiler. After 60 s of load the JIT was gone from the profile.
+var warm = await Closed(concurrency: 8, TimeSpan.FromSeconds(WarmSeconds), "warm");
+Console.WriteLine($"warm-up: {WarmSeconds} s at 8 clients, {warm.PerSecond:0.0} req/s (not counted)");
 foreach (var concurrency in new[] { 8, 32 })
 {
     var sqlLoad = BenchCity.Load();

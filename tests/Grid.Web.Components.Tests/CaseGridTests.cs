@@ -1,4 +1,5 @@
 using Grid.Web.Pages.Command;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Grid.Web.Components.Tests;
@@ -9,10 +10,10 @@ public sealed class CaseGridTests : DeskContext
 
     protected override void AddServices(IServiceCollection services) => services.AddSingleton<ICommandSource>(_source);
 
-    private IRenderedComponent<CaseGrid> RenderGrid(CaseQuery? initial = null)
+    private IRenderedComponent<CaseGrid> RenderGrid(CaseQuery? initial = null, int cases = 30, Action<long>? onOpen = null)
     {
         SignIn("op", "operator");
-        for (var i = 1; i <= 30; i++)
+        for (var i = 1; i <= cases; i++)
         {
             _source.Items.Add(new CaseItem(i, $"2026112600{i:0000}", "reported", 31.58, 120.3, "E0102", "暴露垃圾", "hotline", "normal",
                 "320213001001012", "东河路 " + i, null, false, 1, DateTimeOffset.UtcNow.AddMinutes(-i)));
@@ -21,7 +22,8 @@ public sealed class CaseGridTests : DeskContext
             .Add(g => g.Initial, initial ?? new CaseQuery())
             .Add(g => g.Categories, [new Choice("E0102", "E0102 暴露垃圾"), new Choice("C0101", "C0101 上水井盖")])
             .Add(g => g.Streets, [new Choice("320213001", "崇安寺街道 (320213001)"), new Choice("320213002", "广益街道 (320213002)")])
-            .Add(g => g.Communities, [new Choice("320213001001", "东河社区 (320213001001)"), new Choice("320213002001", "西园社区 (320213002001)")]));
+            .Add(g => g.Communities, [new Choice("320213001001", "东河社区 (320213001001)"), new Choice("320213002001", "西园社区 (320213002001)")])
+            .Add(g => g.OnOpen, id => onOpen?.Invoke(id)));
     }
 
     private static AngleSharp.Dom.IElement Field(IRenderedComponent<CaseGrid> cut, string label) =>
@@ -102,5 +104,77 @@ public sealed class CaseGridTests : DeskContext
         Assert.False(q.Matches("dispatched", "320213001001012", "E0102", "field", overdue: true));
         Assert.False(q.Matches("dispatched", "320213001001012", "E0102", "hotline", overdue: false));
         Assert.False(q.Matches("closed", "320213001001012", "E0102", "hotline", overdue: true));
+    }
+
+    [Fact]
+    public void A_column_header_sorts_by_its_column_ascending_then_descending_then_newest_first_again()
+    {
+        var cut = RenderGrid();
+        cut.WaitForAssertion(() => Assert.NotEmpty(_source.Lists));
+        AngleSharp.Dom.IElement Header(string title) => cut.FindAll(".cc-grid th").Single(th => th.TextContent.Trim() == title);
+
+        Header("处置时限").QuerySelector("button")!.Click();
+        cut.WaitForAssertion(() => Assert.Equal((CaseSort.Deadline, false), (_source.Lists[^1].Sort, _source.Lists[^1].Descending)));
+        Assert.Equal("ascending", Header("处置时限").GetAttribute("aria-sort"));
+        Assert.Null(Header("上报时间").GetAttribute("aria-sort"));
+
+        Header("处置时限").QuerySelector("button")!.Click();
+        cut.WaitForAssertion(() => Assert.Equal((CaseSort.Deadline, true), (_source.Lists[^1].Sort, _source.Lists[^1].Descending)));
+        Assert.Equal("descending", Header("处置时限").GetAttribute("aria-sort"));
+
+        Header("处置时限").QuerySelector("button")!.Click();
+        cut.WaitForAssertion(() => Assert.Equal((CaseSort.Created, true), (_source.Lists[^1].Sort, _source.Lists[^1].Descending)));
+        Assert.Null(Header("处置时限").GetAttribute("aria-sort"));
+
+        // Another column starts ascending; the filters stay as they were.
+        Header("案件").QuerySelector("button")!.Click();
+        cut.WaitForAssertion(() => Assert.Equal((CaseSort.CaseNo, false), (_source.Lists[^1].Sort, _source.Lists[^1].Descending)));
+        Assert.Equal(CaseQuery.OpenStates, _source.Lists[^1].StateCodes);
+    }
+
+    [Fact]
+    public void A_row_opens_its_case_and_the_list_says_when_nothing_matches()
+    {
+        var opened = new List<long>();
+        var cut = RenderGrid(onOpen: opened.Add);
+        cut.WaitForAssertion(() => Assert.Contains("2026112600" + "0007", cut.Markup));
+        cut.FindAll("button.cc-row").Single(b => b.TextContent.Contains("2026112600" + "0007")).Click();
+        Assert.Equal([7L], opened);
+
+        _source.Items.Clear();
+        cut.Find(".cc-counts li[data-state=closed] button").Click();
+        cut.WaitForAssertion(() => Assert.Contains("没有符合条件的案件", cut.Find(".cc-grid tbody").TextContent));
+        Assert.Empty(cut.FindAll("button.cc-row"));
+    }
+
+    /// <summary>
+    /// Memory of an open command center (issue 10: under 1 MB a circuit): every component a page keeps holds two
+    /// render-tree buffers on the server for as long as the page is open. The grid has a fixed handful of components
+    /// (the table and the virtualiser): no component per row, cell or column.
+    /// </summary>
+    [Theory]
+    [InlineData(5)]
+    [InlineData(60)]
+    public void The_grid_keeps_no_component_per_row_cell_or_column(int cases)
+    {
+        var cut = RenderGrid(cases: cases);
+        cut.WaitForAssertion(() => Assert.Equal(cases, cut.FindAll("button.cc-row").Count));
+        var components = cut.FindComponents<IComponent>().Select(c => c.Instance.GetType().Name).Order().ToList();
+        Assert.True(components.Count <= 2, $"The grid keeps {components.Count} components for {cases} rows: {string.Join(", ", components)}");
+    }
+
+    [Fact]
+    public void The_grid_shows_times_short_in_the_city_zone_and_the_year_only_when_it_is_not_this_one()
+    {
+        var now = DateTimeOffset.Parse("2027-01-01T00:30:00Z"); // 08:30 on 1 January in the city
+        Assert.Equal("01-01 01:00", CityTime.Short(DateTimeOffset.Parse("2026-12-31T17:00:00Z"), now));
+        Assert.Equal("2026-12-31", CityTime.Short(DateTimeOffset.Parse("2026-12-31T15:59:00Z"), now));
+        Assert.Equal("—", CityTime.Short(null, now));
+
+        var cut = RenderGrid();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("button.cc-row")));
+        var first = _source.Items[0];
+        var row = cut.FindAll(".cc-grid tbody tr").First(tr => tr.TextContent.Contains(first.CaseNo));
+        Assert.Equal(["—", CityTime.Short(first.CreatedAt, DateTimeOffset.UtcNow)], row.QuerySelectorAll("td.time").Select(td => td.TextContent.Trim()));
     }
 }

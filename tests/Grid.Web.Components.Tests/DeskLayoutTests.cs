@@ -44,6 +44,22 @@ public sealed class DeskLayoutTests : DeskContext
         cut.WaitForAssertion(() => Assert.Equal(["/"], Active()));
     }
 
+    /// <summary>
+    /// Every desk page is a circuit open all day, and each component it keeps holds two render-tree buffers on the
+    /// server (issue 10: under 1 MB a circuit). The drawer's links and the app bar's buttons are MudBlazor's markup
+    /// written out, not a MudNavLink, NavLink, MudIconButton and MudIcon each.
+    /// </summary>
+    [Fact]
+    public void The_layout_keeps_no_component_per_link_or_button()
+    {
+        SignIn("op1", "operator", "shift_lead", "dispatcher", "supervisor");
+        var cut = Render<DeskLayout>(p => p.Add(l => l.Body, (RenderFragment)(b => b.AddContent(0, "page"))));
+        Assert.Equal(8, cut.FindAll("a.mud-nav-link").Count);
+        Assert.Equal(2, cut.FindAll("header button.mud-icon-button").Count);
+        var components = cut.FindComponents<IComponent>().Select(c => c.Instance.GetType().Name).Order().ToList();
+        Assert.True(components.Count <= 22, $"The layout keeps {components.Count} components: {string.Join(", ", components)}");
+    }
+
     [Fact]
     public void The_app_bar_names_the_person_and_offers_English_and_sign_out()
     {

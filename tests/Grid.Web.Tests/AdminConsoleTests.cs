@@ -93,9 +93,11 @@ public sealed class AdminConsoleTests(BrowserFixture browser) : IClassFixture<Br
         await Assertions.Expect(page.Locator("section.calendar[data-ready=true]")).ToBeAttachedAsync(new() { Timeout = 15_000 });
         var paste = page.GetByLabel("列表");
         await paste.FillAsync($"{year}-01-01 holiday 元旦\n{year}-02-30 holiday 不存在");
+        await SettleAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "读取列表" }).ClickAsync();
         await Assertions.Expect(page.Locator(".paste-errors")).ToContainTextAsync("Line 2:");
         await paste.FillAsync($"{year}-01-01 holiday 元旦\n{year}-01-02..{year}-01-03 假 元旦\n{year}-01-04 班 元旦调休上班");
+        await SettleAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "读取列表" }).ClickAsync();
         await Assertions.Expect(page.Locator("#day-rows tr")).ToHaveCountAsync(4);
         await page.GetByRole(AriaRole.Button, new() { Name = "保存本年列表" }).ClickAsync();

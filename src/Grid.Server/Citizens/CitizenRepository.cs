@@ -294,10 +294,12 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
         return await db.Set<SpamMarkRecord>().AnyAsync(s => s.CaseId == caseId);
     }
 
-    // jsonb containment (@>) of the photo reference in a step's evidence: no LINQ for it.
+    // jsonb containment (@>) of the photo reference in a step's evidence: no LINQ for it. The case and
+    // its merged duplicates are one IN list: "case_id = x or case_id in (...)" cannot use an index and
+    // reads the whole history table (CaseRepository.HistoryAsync).
     private const string CitedSql = """
         select exists (select 1 from case_history h
-                       where (h.case_id = @CaseId or h.case_id in (select m.id from cases m where m.merged_into = @CaseId))
+                       where h.case_id in (select m.id from cases m where m.id = @CaseId or m.merged_into = @CaseId)
                          and h.evidence @> jsonb_build_array(@Ref::text)) as "Value"
         """;
 

@@ -275,10 +275,14 @@ public static class CaseEndpoints
     internal static async Task<CaseView?> LoadViewAsync(long id, Viewer viewer, CaseRepository cases, CatalogueRepository catalogue,
         StaffRepository staff, DateTimeOffset now, bool withHistory)
     {
-        var row = await cases.FindAsync(id);
+        // The case (with whether the viewer serves its cell) and its history are independent reads, each on a
+        // context of its own: two round trips at once instead of three one after another.
+        var find = cases.FindForAsync(id, viewer.PersonId);
+        var history = withHistory ? cases.HistoryAsync(id) : Task.FromResult<IReadOnlyList<HistoryRow>>([]);
+        await Task.WhenAll(find, history);
+        var (row, serves) = await find;
         if (row is null) return null;
-        var actor = viewer.AsActor(await staff.ServesCellAsync(viewer.PersonId, row.CellCode));
-        return ToView(row, actor, await catalogue.CalendarAsync(), now, withHistory ? await cases.HistoryAsync(id) : null);
+        return ToView(row, viewer.AsActor(serves), await catalogue.CalendarAsync(), now, withHistory ? await history : null);
     }
 
     internal static CaseView ToView(CaseRow r, Actor actor, WorkingCalendar calendar, DateTimeOffset now, IReadOnlyList<HistoryRow>? history)

@@ -18,11 +18,13 @@ namespace Grid.Server.Incidents;
 /// <summary>
 /// The command center's data and steps for the circuit's person. Reads use the repositories with the API's scope rule;
 /// every step runs the API's own handler (same checks, same refusals, same audit and events), given the circuit's
-/// person as the request's user. Nothing is kept between calls: each call reads the database anew.
+/// person as the request's user. Nothing is kept between calls of one page; the list, the counts and the cell colours,
+/// which every open command center reloads after each change, are read once for all pages that ask the same thing
+/// after the same change (<see cref="SharedReads"/>).
 /// </summary>
 public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvider services, CaseRepository cases, StaffRepository staff,
     CatalogueRepository catalogue, GridRepository grid, EventRepository events, Photos.PhotoRepository photos, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<GridOptions> options) : ICommandSource
+    Microsoft.Extensions.Options.IOptions<GridOptions> options, SharedReads shared) : ICommandSource
 {
     private async Task<ClaimsPrincipal> UserAsync() => (await auth.GetAuthenticationStateAsync()).User;
     private async Task<Viewer> ViewerAsync() => Viewer.From(await UserAsync());
@@ -54,14 +56,27 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         var now = clock.GetUtcNow();
         // The grid scrolls through its count, so it counts further than the API's page total (Grid:CaseCountCap) before
         // it says "N+": an operator reaches any of the first ten times as many cases by scrolling, the rest by filters or sort.
-        var (rows, total, capped) = await cases.ListAsync(FilterOf(query), CaseEndpoints.ScopeOf(viewer), now, options.Value.CaseCountCap * 10);
+        var filter = FilterOf(query);
+        var scope = CaseEndpoints.ScopeOf(viewer);
+        var (rows, total, capped) = await shared.GetAsync(SharedKey("list", filter, scope),
+            () => cases.ListAsync(filter, scope, now, options.Value.CaseCountCap * 10));
         return new CaseSlice(rows.Select(r => new CaseItem(r.Id, r.CaseNo, r.State, r.Lat, r.Lon, r.CategoryCode,
             English ? r.CategoryNameEn : r.CategoryNameZh, r.Source, r.Priority, r.CellCode, r.Address, r.Deadline,
             r.State is "dispatched" or "in_progress" && r.Deadline < now, r.Version, r.CreatedAt)).ToList(), total, capped);
     }
 
-    public async Task<IReadOnlyDictionary<string, long>> CountsAsync(CaseQuery query) =>
-        await cases.CountByStateAsync(FilterOf(query), CaseEndpoints.ScopeOf(await ViewerAsync()), clock.GetUtcNow());
+    public async Task<IReadOnlyDictionary<string, long>> CountsAsync(CaseQuery query)
+    {
+        var filter = FilterOf(query);
+        var scope = CaseEndpoints.ScopeOf(await ViewerAsync());
+        return await shared.GetAsync(SharedKey("counts", filter, scope), () => cases.CountByStateAsync(filter, scope, clock.GetUtcNow()));
+    }
+
+    // What a shared read's answer depends on: the filter, and who may see what. A viewer who sees every case sees the
+    // same list as every other such viewer; anyone else's visibility includes his own cases (reported, assigned, his
+    // cells), so his key is his own.
+    internal static string SharedKey(string what, CaseFilter filter, Scope scope) =>
+        JsonSerializer.Serialize(new { what, filter, scope = scope.All ? scope with { Me = Guid.Empty } : scope });
 
     public async Task<(CaseDetail? Case, string? Error)> FindAsync(long id)
     {
@@ -152,7 +167,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     }
 
     public async Task<IReadOnlyList<CellLoad>> CellLoadsAsync(string? street) =>
-        (await grid.CellLoadsAsync(Blank(street), clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest))
+        (await shared.GetAsync("cells:" + Blank(street), () => grid.CellLoadsAsync(Blank(street), clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest)))
         .Select(c => new CellLoad(c.Code, c.Open, c.Overdue)).ToList();
 
     public async Task<IReadOnlyList<Choice>> CategoriesAsync() =>

@@ -33,6 +33,7 @@ public static class RealtimeEndpoints
         services.AddSingleton<CityFeed>();
         services.AddScoped<global::Grid.Web.Live.IDeskFeed, CircuitFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<CityFeed>());
+        services.AddSingleton(sp => new SharedReads(sp.GetRequiredService<CityFeed>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

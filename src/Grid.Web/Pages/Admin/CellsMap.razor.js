@@ -2,28 +2,9 @@
 // unchanged). .NET (CellsMap.razor) sends the cells as GeoJSON; a click on a cell goes back through the
 // DotNetObjectReference. Names from data go into tooltips as text nodes, never as HTML. Each cell's path carries
 // data-cell and data-diff (the browser tests find a cell by its code).
+import { leaflet, cityMap, textBlock } from "../../js/leaflet-common.js";
+
 const maps = new WeakMap();
-let library = null;
-
-function leaflet() {
-  library ??= window.L ? Promise.resolve() : new Promise((resolve, reject) => {
-    const s = document.createElement("script");
-    s.src = "_content/Grid.Web/lib/leaflet/leaflet.js";
-    s.onload = resolve;
-    s.onerror = () => reject(new Error("could not load leaflet"));
-    document.head.append(s);
-  });
-  return library;
-}
-
-function textBlock(...lines) {
-  const el = document.createElement("span");
-  lines.filter((l) => l !== null && l !== undefined && l !== "").forEach((line, i) => {
-    if (i > 0) el.append(document.createElement("br"));
-    el.append(document.createTextNode(String(line)));
-  });
-  return el;
-}
 
 function style(f, colours) {
   const diff = f.properties.diff;
@@ -39,8 +20,7 @@ function style(f, colours) {
 
 export async function create(el, dotnet, texts) {
   await leaflet();
-  const map = L.map(el, { zoomSnap: 0.25, minZoom: 3, maxZoom: 19, attributionControl: false });
-  map.setView([31.58, 120.3], 13);
+  const map = cityMap(el, { minZoom: 3 });
   const state = { map, dotnet, texts };
   state.cells = L.geoJSON(null, {
     style: (f) => style(f, texts.colours),

@@ -1,31 +1,10 @@
 // The posts page's map: Leaflet with every cell coloured by how many of its six posts are vacant, a red outline
 // where the grid head is missing. .NET (PostsMap.razor) sends the cells as GeoJSON; a click on a cell goes back
 // through the DotNetObjectReference. Names from data go into tooltips as text nodes, never as HTML.
+import { leaflet, cityMap, textBlock, fmt } from "../../js/leaflet-common.js";
+
 const fill = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#a50026", "#67001f"];
 const maps = new WeakMap();
-let library = null;
-
-function leaflet() {
-  library ??= window.L ? Promise.resolve() : new Promise((resolve, reject) => {
-    const s = document.createElement("script");
-    s.src = "_content/Grid.Web/lib/leaflet/leaflet.js";
-    s.onload = resolve;
-    s.onerror = () => reject(new Error("could not load leaflet"));
-    document.head.append(s);
-  });
-  return library;
-}
-
-function textBlock(...lines) {
-  const el = document.createElement("span");
-  lines.filter((l) => l !== null && l !== undefined && l !== "").forEach((line, i) => {
-    if (i > 0) el.append(document.createElement("br"));
-    el.append(document.createTextNode(String(line)));
-  });
-  return el;
-}
-
-const fmt = (template, ...args) => String(template).replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ""));
 
 function style(f, selected) {
   const p = f.properties;
@@ -39,8 +18,7 @@ function style(f, selected) {
 
 export async function create(el, dotnet, texts) {
   await leaflet();
-  const map = L.map(el, { zoomSnap: 0.25, minZoom: 8, maxZoom: 19, attributionControl: false });
-  map.setView([31.58, 120.3], 13);
+  const map = cityMap(el);
   const state = { map, dotnet, texts, selected: null, fitted: false };
   state.cells = L.geoJSON(null, {
     style: (f) => style(f, state.selected),

@@ -2,41 +2,11 @@
 // positions. .NET (CityMap.razor) sends values; clicks and hovers go back through the DotNetObjectReference.
 // Every text from data goes in as text nodes or attributes, never as HTML. Without a tile URL nothing is
 // fetched from outside the server: the cells and street names are the map.
+import { leaflet, cityMap, textBlock, fmt } from "../../js/leaflet-common.js";
+
 const loadClass = (n) => (n <= 0 ? 0 : n <= 2 ? 1 : n <= 5 ? 2 : 3);
 const loadFill = ["#f7fbff", "#c6dbef", "#fdae6b", "#e6550d"];
 const maps = new WeakMap();
-let libraries = null;
-
-function script(src) {
-  return new Promise((resolve, reject) => {
-    const s = document.createElement("script");
-    s.src = src;
-    s.onload = resolve;
-    s.onerror = () => reject(new Error("could not load " + src));
-    document.head.append(s);
-  });
-}
-
-// Leaflet and its cluster plugin are plain scripts (globals); an interactive page loads them once, in order.
-function leaflet() {
-  libraries ??= (async () => {
-    if (!window.L) await script("_content/Grid.Web/lib/leaflet/leaflet.js");
-    if (!window.L.markerClusterGroup) await script("_content/Grid.Web/lib/leaflet.markercluster/leaflet.markercluster.js");
-  })();
-  return libraries;
-}
-
-/** An element holding each line as text (never parsed as HTML), for tooltips. */
-function textBlock(...lines) {
-  const el = document.createElement("span");
-  lines.forEach((line, i) => {
-    if (i > 0) el.append(document.createElement("br"));
-    el.append(document.createTextNode(String(line ?? "")));
-  });
-  return el;
-}
-
-const fmt = (template, ...args) => String(template).replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ""));
 
 function caseIcon(c) {
   // Colour by state (a class from a fixed list); square for components (部件), round for events; urgent ringed.
@@ -47,9 +17,8 @@ function caseIcon(c) {
 }
 
 export async function create(el, dotnet, options) {
-  await leaflet();
-  const map = L.map(el, { zoomSnap: 0.25, minZoom: 8, maxZoom: 19, attributionControl: !!options.tileUrl });
-  map.setView([31.58, 120.3], 13);
+  await leaflet({ cluster: true });
+  const map = cityMap(el, { attributionControl: !!options.tileUrl });
   if (options.tileUrl) L.tileLayer(options.tileUrl, { attribution: options.attribution || "", maxZoom: 19 }).addTo(map);
   const state = {
     map, dotnet, texts: options.texts, loads: new Map(), fitted: false,

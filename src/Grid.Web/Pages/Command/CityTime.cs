@@ -11,6 +11,18 @@ public static class CityTime
 
     public static string Text(DateTimeOffset? t) => t is { } v ? Local(v).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "—";
 
+    /// <summary>
+    /// A time in a narrow column: "11-27 09:19" in the city's current year, else the date with its year ("2025-12-30").
+    /// </summary>
+    public static string Short(DateTimeOffset? t, DateTimeOffset now)
+    {
+        if (t is not { } v) return "—";
+        var local = Local(v);
+        return local.Year == Local(now).Year
+            ? local.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture)
+            : local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The value of an &lt;input type=datetime-local&gt; (city time).</summary>
     public static string InputValue(DateTimeOffset t) => Local(t).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture);
 

@@ -1,0 +1,100 @@
+using Grid.Server.Incidents;
+using Grid.Server.Realtime;
+
+namespace Grid.Server.Tests.Realtime;
+
+/// <summary>
+/// The desk pages' shared reads: one read for every page that asks the same thing after the same change,
+/// and never an answer older than a change the asking page has already been told of.
+/// </summary>
+public sealed class SharedReadsTests
+{
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 11, 27, 2, 0, 0, TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private long _seq = 100;
+    private readonly ManualClock _clock = new();
+    private int _reads;
+
+    private SharedReads Reads() => new(() => _seq, _clock);
+
+    private Func<Task<string>> Read(TaskCompletionSource<string>? gate = null) => () =>
+    {
+        var n = Interlocked.Increment(ref _reads);
+        return gate?.Task ?? Task.FromResult($"read {n} at seq {_seq}");
+    };
+
+    [Fact]
+    public async Task Pages_asking_the_same_thing_after_the_same_change_share_one_read_even_while_it_runs()
+    {
+        var reads = Reads();
+        var gate = new TaskCompletionSource<string>();
+        var first = reads.GetAsync("list", Read(gate));
+        var second = reads.GetAsync("list", Read(gate));
+        _clock.Now += TimeSpan.FromMilliseconds(900);
+        var third = reads.GetAsync("list", Read(gate));
+        gate.SetResult("the list");
+
+        Assert.Equal(["the list", "the list", "the list"], await Task.WhenAll(first, second, third));
+        Assert.Equal(1, _reads);
+    }
+
+    [Fact]
+    public async Task A_read_begun_before_a_change_the_page_has_been_told_of_is_not_handed_to_it()
+    {
+        var reads = Reads();
+        var before = await reads.GetAsync("list", Read());
+        _seq = 101; // the node passed on event 101: a page reloading for it needs a read that began after it
+        var after = await reads.GetAsync("list", Read());
+
+        Assert.Equal("read 1 at seq 100", before);
+        Assert.Equal("read 2 at seq 101", after);
+        Assert.Equal("read 2 at seq 101", await reads.GetAsync("list", Read()));
+        Assert.Equal(2, _reads);
+    }
+
+    [Fact]
+    public async Task A_read_older_than_a_second_is_read_again_because_time_alone_changes_what_is_overdue()
+    {
+        var reads = Reads();
+        await reads.GetAsync("list", Read());
+        _clock.Now += SharedReads.MaxAge;
+        Assert.Equal("read 2 at seq 100", await reads.GetAsync("list", Read()));
+    }
+
+    [Fact]
+    public async Task Different_questions_and_failed_reads_are_not_shared()
+    {
+        var reads = Reads();
+        Assert.Equal("read 1 at seq 100", await reads.GetAsync("list", Read()));
+        Assert.Equal("read 2 at seq 100", await reads.GetAsync("counts", Read()));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => reads.GetAsync<string>("cells", () => Task.FromException<string>(new TimeoutException())));
+        Assert.Equal("read 3 at seq 100", await reads.GetAsync("cells", Read()));
+    }
+
+    [Fact]
+    public void Viewers_who_see_every_case_share_a_key_and_no_one_else_shares_theirs()
+    {
+        var filter = new CaseFilter(["reported", "registered"], null, null, "3301", null, null, null, null, null, null, 1, 50);
+        var a = Guid.NewGuid();
+        var b = Guid.NewGuid();
+
+        Assert.Equal(CommandDesk.SharedKey("list", filter, new Scope(a, true, null, null)),
+            CommandDesk.SharedKey("list", filter, new Scope(b, true, null, null)));
+        // Street-scoped viewers also see cases they reported or were assigned elsewhere: each keeps his own.
+        Assert.NotEqual(CommandDesk.SharedKey("list", filter, new Scope(a, false, "330102001", null)),
+            CommandDesk.SharedKey("list", filter, new Scope(b, false, "330102001", null)));
+        Assert.NotEqual(CommandDesk.SharedKey("list", filter, new Scope(a, true, null, null)),
+            CommandDesk.SharedKey("list", filter, new Scope(a, false, "330102001", null)));
+        Assert.NotEqual(CommandDesk.SharedKey("list", filter, new Scope(a, true, null, null)),
+            CommandDesk.SharedKey("counts", filter, new Scope(a, true, null, null)));
+        Assert.NotEqual(CommandDesk.SharedKey("list", filter, new Scope(a, true, null, null)),
+            CommandDesk.SharedKey("list", filter with { States = ["reported"] }, new Scope(a, true, null, null)));
+        Assert.NotEqual(CommandDesk.SharedKey("list", filter, new Scope(a, true, null, null)),
+            CommandDesk.SharedKey("list", filter with { Offset = 50 }, new Scope(a, true, null, null)));
+    }
+}
