@@ -41,11 +41,11 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
         var page = await SignedInAsync(admin, "/admin/people", "section.people");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "人员管理" })).ToBeVisibleAsync();
 
-        object?[] good = [head, "新网格长", "1" + Random.Shared.NextInt64(3_000_000_000, 9_999_999_999), "网格长", null, null, null, null];
-        object?[] bad = [$"worker-{tag}", "<b>王五</b>", null, "网格员", null, null, "999999999999999", null];
+        object?[] good = [head, "新网格长", "1" + Random.Shared.NextInt64(3_000_000_000, 9_999_999_999), "网格长", null, null, null, null, null];
+        object?[] bad = [$"worker-{tag}", "<b>王五</b>", null, "网格员", null, null, null, "999999999999999", null];
         // An existing person's row: the preview says what it would change of him.
         var existing = await world.PersonAsync(Role.Informant, world.Cells[1]);
-        object?[] renamed = [existing.Username, "改名的信息员", null, "信息员", null, null, null, null];
+        object?[] renamed = [existing.Username, "改名的信息员", null, "信息员", null, null, null, null, null];
         await page.GetByLabel("导入名单（xlsx / CSV）").SetInputFilesAsync(new FilePayload
         {
             Name = "staff.xlsx", MimeType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Buffer = StaffSheet.Xlsx([good, renamed, bad]),
@@ -115,6 +115,16 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
         }
     }
 
+    /// <summary>The duty page's form: the person (by the option's label) on duty from an hour ago for eight hours, saved.</summary>
+    private static async Task AddShiftFromAnHourAgoAsync(IPage page, string person)
+    {
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "人员" }).SelectOptionAsync(new SelectOptionValue { Label = person });
+        var now = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
+        await page.Locator("#duty-start").FillAsync(now.AddHours(-1).ToString("yyyy-MM-ddTHH:mm"));
+        await page.Locator("#duty-end").FillAsync(now.AddHours(7).ToString("yyyy-MM-ddTHH:mm"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+    }
+
     [Fact]
     public async Task An_administrator_puts_a_post_holder_on_a_shift_and_the_roster_shows_him_on_duty_now()
     {
@@ -125,14 +135,42 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
         var page = await SignedInAsync(admin, "/admin/duty", "section.duty");
         await page.GetByLabel("查找网格或人员").FillAsync(world.Cells[0]);
         await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("尚无排班");
-        await page.GetByRole(AriaRole.Combobox, new() { Name = "人员" }).SelectOptionAsync(new SelectOptionValue { Label = $"{worker.Username} · 网格员" });
-        var now = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8));
-        await page.Locator("#duty-start").FillAsync(now.AddHours(-1).ToString("yyyy-MM-ddTHH:mm"));
-        await page.Locator("#duty-end").FillAsync(now.AddHours(7).ToString("yyyy-MM-ddTHH:mm"));
-        await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
+        await AddShiftFromAnHourAgoAsync(page, $"{worker.Username} · 网格员");
         await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("按排班派遣");
         await Assertions.Expect(page.Locator("#duty-rows tr")).ToContainTextAsync(worker.Username);
         await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = worker.Username })).ToContainTextAsync("当前在班");
         await ShootAsync(page, "duty");
+    }
+
+    [Fact]
+    public async Task An_administrator_puts_a_units_staff_member_on_duty_and_the_roster_and_the_dispatch_suggestion_name_him()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var (unit, category) = await Grid.Server.Tests.Units.UnitDutyTests.UnitWithCategoryAsync(browser.Server, admin);
+        var member = await world.PersonAsync([Role.UnitStaff], [], unit: unit);
+        var page = await SignedInAsync(admin, "/admin/duty", "section.duty");
+        await page.Locator("#duty-of").SelectOptionAsync("unit");
+        var units = page.Locator("#duty-unit");
+        await Assertions.Expect(units.Locator($"option[value='{unit}']")).ToBeAttachedAsync();
+        await units.SelectOptionAsync(unit);
+        await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("此单位尚无排班");
+        await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = member.Username })).ToContainTextAsync("当前不在班");
+
+        await AddShiftFromAnHourAgoAsync(page, $"{member.Username} · 责任单位人员");
+        await Assertions.Expect(page.Locator("[data-roster-state]")).ToContainTextAsync("此单位按排班派遣");
+        await Assertions.Expect(page.Locator("#duty-rows tr")).ToContainTextAsync(member.Username);
+        await Assertions.Expect(page.Locator(".duty-posts li", new() { HasText = member.Username })).ToContainTextAsync("当前在班");
+        await page.Locator(".mud-snackbar button").EvaluateAllAsync<int>("els => { els.forEach(e => e.click()); return els.length; }");
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0);
+        await ShootAsync(page, "duty-unit");
+
+        // A case of the unit's category in a cell without posts: the suggestion names him, by the unit's roster.
+        var op = await world.PersonAsync([Role.Operator, Role.Dispatcher], []);
+        var report = await world.ReportAsync(op, 5, category);
+        await op.StepOkAsync(report.Id, "register");
+        var suggestion = await TestWorld.ReadAsync<Grid.Server.Incidents.DispatchSuggestion>(await op.Client.GetAsync($"/api/cases/{report.Id}/dispatch-suggestion"));
+        Assert.Equal((unit, (Guid?)member.Id), (suggestion.UnitId, suggestion.AssigneeId));
+        Assert.Contains($"by the duty roster of the responsible unit {unit}", suggestion.Rule);
     }
 }

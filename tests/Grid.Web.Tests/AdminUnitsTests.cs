@@ -49,7 +49,8 @@ public sealed class AdminUnitsTests(BrowserFixture browser) : IClassFixture<Brow
         await page.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
         await Assertions.Expect(page.Locator("#units-status")).ToContainTextAsync("已新增 浏览器测试环卫所" + id);
         var row = page.Locator("#unit-rows tr", new() { HasText = id });
-        await Assertions.Expect(row).ToContainTextAsync(world.Street);
+        // The street by its name, its code as the second line.
+        await Assertions.Expect(row.Locator("td[data-label='所属']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^\\s*Test street\\s*{world.Street}\\s*$"));
 
         await row.GetByRole(AriaRole.Button, new() { Name = $"单位 {id} 的人员" }).ClickAsync();
         await Assertions.Expect(page.Locator("#unit-members")).ToContainTextAsync("本单位还没有人员");

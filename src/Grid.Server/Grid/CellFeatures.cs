@@ -14,6 +14,9 @@ public sealed record FeatureProblem(int Index, string? Code, string Field, strin
 /// </summary>
 public static class CellFeatures
 {
+    /// <summary>Positions per feature: a 100 m cell needs a handful; a traced boundary a few hundred.</summary>
+    public const int MaxFeaturePositions = 2000;
+
     /// <summary>The file's refusal as a whole (null: it is a FeatureCollection), e.g. a single Feature or a projected CRS.</summary>
     public static string? CheckCollection(JsonElement body)
     {
@@ -72,7 +75,7 @@ public static class CellFeatures
             var geometryJson = feature.ValueKind == JsonValueKind.Object && feature.TryGetProperty("geometry", out var g) && g.ValueKind == JsonValueKind.Object ? g : (JsonElement?)null;
             NetTopologySuite.Geometries.Geometry? geometry = null;
             string? geometryError = null;
-            if (geometryJson is { } gj && GridEndpoints.CheckPolygonCoordinates(gj) is null)
+            if (geometryJson is { } gj && CheckPolygonCoordinates(gj) is null)
             {
                 // Unreadable GeoJSON is one more problem of the import, listed with the others.
                 try { geometry = Geo.FromGeoJson(gj); }
@@ -89,7 +92,7 @@ public static class CellFeatures
                 problems.Add(new FeatureProblem(index, code, "name", $"Feature {index}: the name contains control characters; write it on one line."));
             if (geometryJson is null)
                 problems.Add(new FeatureProblem(index, code, "geometry", $"Feature {index}: a Polygon or MultiPolygon geometry is required."));
-            else if (GridEndpoints.CheckPolygonCoordinates(geometryJson.Value) is { } shapeError)
+            else if (CheckPolygonCoordinates(geometryJson.Value) is { } shapeError)
                 problems.Add(new FeatureProblem(index, code, "geometry", $"Feature {index} ({code ?? "no code"}): {shapeError}"));
             else if (geometryError is not null)
                 problems.Add(new FeatureProblem(index, code, "geometry", $"Feature {index} ({code ?? "no code"}): the geometry cannot be read: {geometryError}."));
@@ -97,4 +100,48 @@ public static class CellFeatures
         }
         return (cells, problems);
     }
+
+    /// <summary>
+    /// The shape of a Polygon's or MultiPolygon's "coordinates" (rings of [lon, lat] positions; a
+    /// MultiPolygon one level deeper) and its size, checked before PostGIS sees it: an array nested
+    /// one level too deep was a 500, and a feature of a million positions ties up the database.
+    /// Other geometry types are left to the import's type check. Null when fine.
+    /// </summary>
+    public static string? CheckPolygonCoordinates(JsonElement geometry)
+    {
+        var type = geometry.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        var depth = type switch { "Polygon" => 3, "MultiPolygon" => 4, _ => 0 };
+        if (depth == 0) return null;
+        var shape = depth == 3 ? "[[[lon, lat], ...], ...]" : "[[[[lon, lat], ...], ...], ...]";
+        if (!geometry.TryGetProperty("coordinates", out var coordinates))
+            return $"a {type} needs \"coordinates\" shaped {shape}.";
+        var positions = 0;
+        string? Walk(JsonElement e, int level)
+        {
+            if (level == depth)
+            {
+                // A position: 2 (or 3, with altitude) numbers.
+                if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() is < 2 or > 3 || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
+                    return $"the coordinates of a {type} must be shaped {shape}; found {Describe(e)} where a position [lon, lat] belongs (nested one level too deep or too shallow?).";
+                positions++;
+                return positions > MaxFeaturePositions ? $"more than {MaxFeaturePositions} positions; simplify the boundary." : null;
+            }
+            if (e.ValueKind != JsonValueKind.Array)
+                return $"the coordinates of a {type} must be shaped {shape}; found {Describe(e)} where an array belongs (nested one level too shallow?).";
+            foreach (var child in e.EnumerateArray())
+            {
+                if (Walk(child, level + 1) is { } error) return error;
+            }
+            return null;
+        }
+        return Walk(coordinates, 1);
+    }
+
+    private static string Describe(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Array => $"an array of {e.GetArrayLength()}",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.String => "a string",
+        _ => e.ValueKind.ToString().ToLowerInvariant(),
+    };
 }

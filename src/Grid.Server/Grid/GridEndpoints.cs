@@ -16,17 +16,9 @@ public sealed record CellDetail(string Code, string Name, string CommunityCode, 
 
 public sealed record LocateResponse(string Code, string Name, string CommunityCode, string Match, double DistanceMeters, IReadOnlyList<TeamMember> Team);
 
-public sealed record ImportResult(int Imported, IReadOnlyList<string> Codes);
-
 public static class GridEndpoints
 {
     public const int MaxCellsPerRequest = 5000;
-
-    /// <summary>Features per import: a whole district's cells (a few thousand) in one go, more in several.</summary>
-    public const int MaxImportFeatures = 5000;
-
-    /// <summary>Positions per feature: a 100 m cell needs a handful; a traced boundary a few hundred.</summary>
-    public const int MaxFeaturePositions = 2000;
 
     public static void MapGridCells(this IEndpointRouteBuilder app)
     {
@@ -34,7 +26,6 @@ public static class GridEndpoints
         group.MapGet("/cells", ListCells);
         group.MapGet("/cells/{code}", GetCell);
         group.MapGet("/locate", Locate);
-        group.MapPost("/cells/import", Import).RequireAuthorization(p => p.RequireRole(Role.Admin.ToCode()));
     }
 
     /// <summary>Cells as a GeoJSON FeatureCollection; bbox=minLon,minLat,maxLon,maxLat narrows to the map view.</summary>
@@ -100,120 +91,6 @@ public static class GridEndpoints
         return TypedResults.Ok(new LocateResponse(located.Code, located.Name, located.CommunityCode,
             located.Match.ToString().ToLowerInvariant(), located.DistanceMeters, await staff.TeamOfCellAsync(located.Code)));
     }
-
-    /// <summary>Imports a GeoJSON FeatureCollection of cells (properties: code, name). All or nothing.</summary>
-    private static async Task<Results<Created<ImportResult>, ValidationProblem, ProblemHttpResult>> Import(JsonElement body, HttpContext http,
-        GridRepository grid, TimeProvider clock)
-    {
-        var errors = new Errors();
-        var cells = new List<ImportCell>();
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("type", out var type) || type.GetString() != "FeatureCollection"
-            || !body.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
-        {
-            errors.Add("body", "Send a GeoJSON FeatureCollection: {\"type\":\"FeatureCollection\",\"features\":[...]} with properties code and name on each feature.");
-            return errors.ToProblem();
-        }
-        if (features.GetArrayLength() > MaxImportFeatures)
-        {
-            return TypedResults.Problem($"The collection has {features.GetArrayLength()} features; at most {MaxImportFeatures} are imported at once. Split it (by community, for example) and import the parts one after the other.",
-                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Too many features");
-        }
-        var index = 0;
-        foreach (var feature in features.EnumerateArray())
-        {
-            index++;
-            var props = feature.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
-            var code = props.ValueKind == JsonValueKind.Object && props.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-            var name = props.ValueKind == JsonValueKind.Object && props.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-            var geometryJson = feature.TryGetProperty("geometry", out var g) && g.ValueKind == JsonValueKind.Object ? g : (JsonElement?)null;
-            NetTopologySuite.Geometries.Geometry? geometry = null;
-            string? geometryError = null;
-            if (geometryJson is { } gj)
-            {
-                // Unreadable GeoJSON is one more problem of the import, listed with the others.
-                try { geometry = Geo.FromGeoJson(gj); }
-                catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or NotSupportedException)
-                {
-                    geometryError = e.Message.TrimEnd('.');
-                }
-            }
-            if (!GridCode.TryParse(code, out var parsed, out var codeError))
-            {
-                errors.Add($"features[{index}].code", $"Feature {index}: {codeError}");
-            }
-            if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
-            {
-                errors.Add($"features[{index}].name", $"Feature {index}: a name of 1 to 100 characters is required.");
-            }
-            if (geometryJson is null)
-            {
-                errors.Add($"features[{index}].geometry", $"Feature {index}: a Polygon or MultiPolygon geometry is required.");
-            }
-            else if (CheckPolygonCoordinates(g) is { } shapeError)
-            {
-                errors.Add($"features[{index}].geometry", $"Feature {index} ({code ?? "no code"}): {shapeError}");
-            }
-            cells.Add(new ImportCell(index, code is null ? null : parsed.Value ?? code, name, geometry, geometryError));
-        }
-        if (index == 0)
-        {
-            errors.Add("features", "The collection has no features; nothing to import.");
-        }
-        if (errors.Any) return errors.ToProblem();
-
-        var problems = await grid.ImportCellsAsync(cells, Viewer.From(http.User).PersonId, clock.GetUtcNow());
-        if (problems.Count > 0)
-        {
-            foreach (var problem in problems) errors.Add($"features[{problem.Index}].{problem.Field}", problem.Message);
-            return errors.ToProblem();
-        }
-        var codes = cells.Select(c => c.Code!).ToList();
-        return TypedResults.Created($"/api/cells/{codes[0]}", new ImportResult(codes.Count, codes));
-    }
-
-    /// <summary>
-    /// The shape of a Polygon's or MultiPolygon's "coordinates" (rings of [lon, lat] positions; a
-    /// MultiPolygon one level deeper) and its size, checked before PostGIS sees it: an array nested
-    /// one level too deep was a 500, and a feature of a million positions ties up the database.
-    /// Other geometry types are left to the import's type check. Null when fine.
-    /// </summary>
-    public static string? CheckPolygonCoordinates(JsonElement geometry)
-    {
-        var type = geometry.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        var depth = type switch { "Polygon" => 3, "MultiPolygon" => 4, _ => 0 };
-        if (depth == 0) return null;
-        var shape = depth == 3 ? "[[[lon, lat], ...], ...]" : "[[[[lon, lat], ...], ...], ...]";
-        if (!geometry.TryGetProperty("coordinates", out var coordinates))
-            return $"a {type} needs \"coordinates\" shaped {shape}.";
-        var positions = 0;
-        string? Walk(JsonElement e, int level)
-        {
-            if (level == depth)
-            {
-                // A position: 2 (or 3, with altitude) numbers.
-                if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() is < 2 or > 3 || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
-                    return $"the coordinates of a {type} must be shaped {shape}; found {Describe(e)} where a position [lon, lat] belongs (nested one level too deep or too shallow?).";
-                positions++;
-                return positions > MaxFeaturePositions ? $"more than {MaxFeaturePositions} positions; simplify the boundary." : null;
-            }
-            if (e.ValueKind != JsonValueKind.Array)
-                return $"the coordinates of a {type} must be shaped {shape}; found {Describe(e)} where an array belongs (nested one level too shallow?).";
-            foreach (var child in e.EnumerateArray())
-            {
-                if (Walk(child, level + 1) is { } error) return error;
-            }
-            return null;
-        }
-        return Walk(coordinates, 1);
-    }
-
-    private static string Describe(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Array => $"an array of {e.GetArrayLength()}",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.String => "a string",
-        _ => e.ValueKind.ToString().ToLowerInvariant(),
-    };
 
     /// <summary>minLon,minLat,maxLon,maxLat with min &lt; max, as every bbox filter takes it.</summary>
     public static bool TryParseBbox(string text, out double[]? box)

@@ -442,7 +442,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             var changed = await db.Set<PersonRecord>().Where(p => p.Id == u.Before.Id && p.Version == u.Before.Version && p.DeactivatedAt == null)
                 .ExecuteUpdateAsync(x => x
                     .SetProperty(p => p.DisplayName, u.Name).SetProperty(p => p.Phone, u.Phone).SetProperty(p => p.StreetCode, u.Street)
-                    .SetProperty(p => p.UnitId, u.Unit).SetProperty(p => p.Version, p => p.Version + 1));
+                    .SetProperty(p => p.CommunityCode, u.Community).SetProperty(p => p.UnitId, u.Unit).SetProperty(p => p.Version, p => p.Version + 1));
             if (changed == 0)
             {
                 await tx.RollbackAsync();
@@ -455,7 +455,8 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             db.AddRange(roles.Where(r => !had.Contains(r)).Select(r => new PersonRoleRecord { PersonId = u.Before.Id, Role = r }));
             await db.SaveChangesAsync();
             // New roles or a new area change what his sessions may see: they end, he signs in again (as after an edit on the page).
-            if (!had.SetEquals(roles) || u.Before.StreetCode != u.Street || u.Before.UnitId != u.Unit) await stamps.RotateAsync(db, u.Before.Id);
+            if (!had.SetEquals(roles) || u.Before.StreetCode != u.Street || u.Before.CommunityCode != u.Community || u.Before.UnitId != u.Unit)
+                await stamps.RotateAsync(db, u.Before.Id);
         }
         await StaffWriter.AssignPostsAsync(conn, posts, CancellationToken.None);
         var created = await RowsAsync(db, people.Select(p => p.Id).ToList());
@@ -482,7 +483,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
     }
 
     /// <summary>An existing person as a row of the file will leave him (checked against <see cref="Before"/>'s version when written).</summary>
-    private sealed record PlannedUpdate(PersonRow Before, string Name, string? Phone, string? Street, string? Unit, List<string> Roles);
+    private sealed record PlannedUpdate(PersonRow Before, string Name, string? Phone, string? Street, string? Community, string? Unit, List<string> Roles);
 
     /// <summary>
     /// Every row's problems, and what would be written: new people, updates of existing ones (matched by username, the
@@ -505,6 +506,12 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         var cells = (await db.Set<GridCellRecord>().Where(c => cellCodes.Contains(c.Code)).Select(c => c.Code).ToListAsync()).ToHashSet();
         var streets = (await db.Set<StreetRecord>().Select(s => s.Code).ToListAsync()).ToHashSet();
         var units = (await db.Set<UnitRecord>().Select(u => u.Id).ToListAsync()).ToHashSet();
+        // The communities the file names, and those of its streets (an unknown or misplaced code is answered with the street's list).
+        var communityCodes = rows.Select(r => Blank(r.CommunityCode)).OfType<string>().Distinct().ToList();
+        var rowStreets = rows.Select(r => Blank(r.StreetCode)).OfType<string>().Append(admin.AreaStreet ?? "")
+            .Concat(communityCodes.Where(c => c.Length >= 9).Select(c => c[..9])).Distinct().ToList();
+        var communities = (await db.Set<CommunityRecord>().AsNoTracking().Where(c => communityCodes.Contains(c.Code) || rowStreets.Contains(c.StreetCode))
+            .OrderBy(c => c.Code).ToListAsync()).ToDictionary(c => c.Code);
         var namesInFile = rows.GroupBy(r => r.Username.Trim().ToLowerInvariant()).Where(g => g.Key.Length > 0 && g.Count() > 1)
             .ToDictionary(g => g.Key, g => g.Select(r => r.Line).ToList());
         var phonesInFile = rows.Where(r => NormalPhone(r.Phone) is not null).GroupBy(r => NormalPhone(r.Phone)!).Where(g => g.Count() > 1)
@@ -519,7 +526,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         foreach (var row in rows)
         {
             var problems = new List<string>();
-            foreach (var text in new[] { row.Username, row.DisplayName, row.Phone, row.Roles, row.StreetCode, row.UnitId, row.Cells, row.Password })
+            foreach (var text in new[] { row.Username, row.DisplayName, row.Phone, row.Roles, row.StreetCode, row.CommunityCode, row.UnitId, row.Cells, row.Password })
             {
                 if (InputGuard.BadCharacter(text) is { } bad) problems.Add($"A field contains {bad}; remove it.");
             }
@@ -548,9 +555,28 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
                 if (StaffSheet.ParseRole(word) is { } r) roles.Add(r);
                 else problems.Add($"Unknown role '{Shown(word)}'; use a code such as grid_head or a name such as 网格长.");
             }
-            if (roles.Contains(Role.Admin) && admin.AreaStreet is not null) problems.Add("Only a district administrator gives the admin role.");
+            // An administrator's own row, as the export writes it, comes back unchanged; changing an administrator is a district matter.
+            var wasAdmin = before?.Roles.Contains(Role.Admin.ToCode()) == true;
+            if (roles.Contains(Role.Admin) && admin.AreaStreet is not null && !wasAdmin) problems.Add("Only a district administrator gives the admin role.");
             var street = Blank(row.StreetCode);
             if (street is not null && !streets.Contains(street)) problems.Add($"Unknown street code '{Shown(street)}'.");
+            // No community column at all (a file from before it existed): the person keeps his.
+            var community = row.CommunityCode is null ? before?.CommunityCode : Blank(row.CommunityCode);
+            if (community is not null)
+            {
+                if (!communities.TryGetValue(community, out var known))
+                    problems.Add($"Unknown community code '{Shown(community)}'; {CommunitiesOf(street ?? admin.AreaStreet, communities.Values)}");
+                else
+                {
+                    street ??= known.StreetCode; // a community alone brings its street
+                    if (known.StreetCode != street)
+                        problems.Add($"Community {community} ({known.Name}) is in street {known.StreetCode}, not in street {street}; {CommunitiesOf(street, communities.Values)}");
+                }
+                if (!roles.Any(Roles.AreaWide.Contains))
+                    problems.Add("A community narrows an area-wide role (operator, shift_lead, dispatcher, supervisor); leave it empty for cell and unit staff (cell staff get their cells through their posts).");
+                else if (roles.Contains(Role.Admin))
+                    problems.Add("An administrator manages a street or the whole district, not one community; leave the community empty.");
+            }
             if (admin.AreaStreet is { } own)
             {
                 if (street is not null && street != own) problems.Add($"You manage street {own} only; street {Shown(street)} is not yours.");
@@ -585,8 +611,10 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             if (before is not null)
             {
                 var held = heldPosts[before.Id].ToList();
-                changes = Changes(before, name, phone, roleCodes, street, unit, rowPosts.Where(p => !held.Contains(p)).ToList());
+                changes = Changes(before, name, phone, roleCodes, street, community, unit, rowPosts.Where(p => !held.Contains(p)).ToList());
                 status = changes.Count == 0 ? ImportRowView.Unchanged : ImportRowView.Changed;
+                if (wasAdmin && admin.AreaStreet is not null && changes.Count > 0)
+                    problems.Add($"{username} is an administrator; only a district administrator changes administrators. Leave his row as the export wrote it.");
                 if (password.Length > 0)
                     problems.Add($"{username} exists: an import sets the first password of new people only; reset his password on the people page.");
                 foreach (var post in held.Where(h => !roleCodes.Contains(h.Role)).Select(h => h.Role).Distinct())
@@ -599,17 +627,18 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             }
 
             views.Add(new ImportRowView(row.Line, username, name, phone, string.Join(",", roleCodes), street, unit,
-                string.Join(";", rowCells), problems, status, changes));
+                string.Join(";", rowCells), problems, status, changes, community));
             if (problems.Count > 0) continue;
             var id = before?.Id ?? Guid.NewGuid();
             if (before is null)
             {
-                people.Add(new NewPerson(id, username, name, phone, "", unit, street, OnDuty: true, default, roleCodes, MustChangePassword: true));
+                people.Add(new NewPerson(id, username, name, phone, "", unit, street, OnDuty: true, default, roleCodes, MustChangePassword: true)
+                    { CommunityCode = community });
                 passwords.Add(row.Password);
             }
             else if (changes.Count > 0)
             {
-                updates.Add(new PlannedUpdate(before, name, phone, street, unit, roleCodes));
+                updates.Add(new PlannedUpdate(before, name, phone, street, community, unit, roleCodes));
             }
             var heldNow = before is null ? new HashSet<(string, string)>() : heldPosts[before.Id].ToHashSet();
             posts.AddRange(rowPosts.Where(p => !heldNow.Contains(p)).Select(p => new PostHolder(p.Cell, p.Role, id)));
@@ -628,9 +657,19 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         return (views, people, updates, posts);
     }
 
+    /// <summary>What to write instead of a community code that does not fit: the street's communities (the first ten), or how a code is made.</summary>
+    private static string CommunitiesOf(string? street, IEnumerable<CommunityRecord> known)
+    {
+        var own = street is null ? [] : known.Where(c => c.StreetCode == street).ToList();
+        if (own.Count == 0)
+            return "a community code is 12 digits (its street's 9 and 3 of its own); the people page's form lists them. Or leave it empty for the whole street.";
+        var listed = string.Join(", ", own.Take(10).Select(c => $"{c.Code} ({c.Name})")) + (own.Count > 10 ? $" and {own.Count - 10} more" : "");
+        return $"street {street}'s communities are {listed}. Or leave it empty for the whole street.";
+    }
+
     /// <summary>What a row changes of an existing person, each "what: before → after" (empty: unchanged).</summary>
-    private static List<string> Changes(PersonRow before, string name, string? phone, IReadOnlyList<string> roles, string? street, string? unit,
-        IReadOnlyList<(string Cell, string Role)> newPosts)
+    private static List<string> Changes(PersonRow before, string name, string? phone, IReadOnlyList<string> roles, string? street, string? community,
+        string? unit, IReadOnlyList<(string Cell, string Role)> newPosts)
     {
         static string Or(string? s) => string.IsNullOrEmpty(s) ? "—" : s;
         var d = new List<string>();
@@ -638,6 +677,7 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
         if (before.Phone != phone) d.Add($"phone: {Or(before.Phone)} → {Or(phone)}");
         if (!before.Roles.ToHashSet().SetEquals(roles)) d.Add($"roles: {string.Join(",", before.Roles)} → {string.Join(",", roles)}");
         if (before.StreetCode != street) d.Add($"street: {Or(before.StreetCode)} → {Or(street)}");
+        if (before.CommunityCode != community) d.Add($"community: {Or(before.CommunityCode)} → {Or(community)}");
         if (before.UnitId != unit) d.Add($"unit: {Or(before.UnitId)} → {Or(unit)}");
         d.AddRange(newPosts.Select(p => $"post: + {p.Role} of cell {p.Cell}"));
         return d;

@@ -8,18 +8,22 @@ namespace Grid.Server.Staff;
 /// The staff list as a file (xlsx through MiniExcel, or CSV): one person a row, the columns of
 /// <see cref="Header"/> (Chinese headers are read too). Roles and cells are lists separated by ',', ';' or
 /// '、'. The export writes the same columns, so a list can go out, be edited and (new people) come back.
+/// The community column narrows an area-wide role to one community; a file without that column (written before
+/// it existed) leaves every existing person's community as it is, which <see cref="Row.CommunityCode"/> tells apart
+/// (null: no such column; empty: the column is there and the cell is blank).
 /// </summary>
 public static class StaffSheet
 {
     public sealed record Row(int Line, string Username, string DisplayName, string? Phone, string Roles, string? StreetCode, string? UnitId,
-        string? Cells, string? Password);
+        string? Cells, string? Password, string? CommunityCode = null);
 
-    public static readonly string[] Header = ["username", "display_name", "phone", "roles", "street_code", "unit_id", "cells", "password"];
+    public static readonly string[] Header = ["username", "display_name", "phone", "roles", "street_code", "community_code", "unit_id", "cells", "password"];
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
     {
         ["用户名"] = "username", ["账号"] = "username", ["姓名"] = "display_name", ["name"] = "display_name", ["电话"] = "phone",
         ["手机"] = "phone", ["角色"] = "roles", ["role"] = "roles", ["街道"] = "street_code", ["street"] = "street_code",
+        ["社区"] = "community_code", ["community"] = "community_code",
         ["单位"] = "unit_id", ["unit"] = "unit_id", ["网格"] = "cells", ["cell"] = "cells", ["初始密码"] = "password", ["密码"] = "password",
     };
 
@@ -65,6 +69,7 @@ public static class StaffSheet
         var missing = new[] { "username", "display_name", "roles" }.Where(c => !columns.ContainsValue(c)).ToList();
         if (missing.Count > 0)
             return (null, $"The header lacks {string.Join(", ", missing)}; the first row must name the columns {string.Join(", ", Header)}.");
+        var hasCommunity = columns.ContainsValue("community_code");
         var rows = new List<Row>();
         for (var i = 0; i < raw.Count; i++)
         {
@@ -76,7 +81,8 @@ public static class StaffSheet
             if (values.Values.All(string.IsNullOrWhiteSpace)) continue; // a blank line a spreadsheet left behind
             rows.Add(new Row(i + 2, values.GetValueOrDefault("username") ?? "", values.GetValueOrDefault("display_name") ?? "",
                 values.GetValueOrDefault("phone"), values.GetValueOrDefault("roles") ?? "", values.GetValueOrDefault("street_code"),
-                values.GetValueOrDefault("unit_id"), values.GetValueOrDefault("cells"), values.GetValueOrDefault("password")));
+                values.GetValueOrDefault("unit_id"), values.GetValueOrDefault("cells"), values.GetValueOrDefault("password"),
+                hasCommunity ? values.GetValueOrDefault("community_code") ?? "" : null));
         }
         return rows.Count == 0 ? (null, "The file has a header but no rows.") : (rows, null);
     }
@@ -100,7 +106,7 @@ public static class StaffSheet
 
     /// <summary>A person as an export row, in <see cref="Header"/> order (the password column stays empty).</summary>
     public static IEnumerable<object?> Fields(global::Grid.Web.Pages.Admin.PersonRow p) =>
-        [p.Username, p.DisplayName, p.Phone, string.Join(",", p.Roles), p.StreetCode, p.UnitId, string.Join(";", p.Cells), null];
+        [p.Username, p.DisplayName, p.Phone, string.Join(",", p.Roles), p.StreetCode, p.CommunityCode, p.UnitId, string.Join(";", p.Cells), null];
 
     /// <summary>A small xlsx of rows in <see cref="Header"/> order (tests and the page's template).</summary>
     public static byte[] Xlsx(IEnumerable<IEnumerable<object?>> rows)

@@ -95,6 +95,7 @@ public sealed partial class UnitsAdmin(IDbContextFactory<GridDbContext> contexts
         var rows = await units.Select(u => new
         {
             u.Id, u.NameZh, u.NameEn, u.Phone, u.StreetCode, Active = u.DeactivatedAt == null, u.Version, u.UpdatedAt,
+            StreetName = db.Set<StreetRecord>().Where(s => s.Code == u.StreetCode).Select(s => s.Name).FirstOrDefault(),
             Members = db.Set<PersonRecord>().Count(p => p.UnitId == u.Id && p.DeactivatedAt == null
                 && db.Set<PersonRoleRecord>().Any(r => r.PersonId == p.Id && r.Role == "unit_staff")),
         }).ToListAsync();
@@ -102,7 +103,7 @@ public sealed partial class UnitsAdmin(IDbContextFactory<GridDbContext> contexts
         var defaults = (await db.Set<CategoryRecord>().Where(c => ids.Contains(c.DefaultUnitId)).OrderBy(c => c.Code)
             .Select(c => new { c.DefaultUnitId, c.Code }).ToListAsync()).ToLookup(c => c.DefaultUnitId, c => c.Code);
         return rows.Select(r => new UnitItem(r.Id, r.NameZh, r.NameEn, r.Phone, r.StreetCode, r.Active, r.Version, r.UpdatedAt,
-            defaults[r.Id].ToList(), r.Members)).ToList();
+            defaults[r.Id].ToList(), r.Members, r.StreetName)).ToList();
     }
 
     // ---- validation --------------------------------------------------------------------------------------

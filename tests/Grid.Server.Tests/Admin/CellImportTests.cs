@@ -191,7 +191,10 @@ public sealed class CellImportTests
             Assert.Equal((1, 1, 1, 1), (summary.GetProperty("added").GetInt32(), summary.GetProperty("changed").GetInt32(),
                 summary.GetProperty("removed").GetInt32(), summary.GetProperty("unchanged").GetInt32()));
         }
-        // The retired cell is out of the live grid: its middle is no longer "inside" it.
+        // The added cell is located; the retired cell is out of the live grid: its middle is no longer "inside" it.
+        var added = await TestWorld.ReadAsync<JsonElement>(await admin.Client.GetAsync(
+            $"/api/locate?lat={world.North(2) - TestWorld.CellDeg / 2}&lon={world.West(2) + TestWorld.CellDeg * 1.5}"));
+        Assert.Equal((world.Community + "101", "inside"), (added.GetProperty("code").GetString(), added.GetProperty("match").GetString()));
         var (lat, lon) = world.Inside(2);
         var located = await TestWorld.ReadAsync<JsonElement>(await admin.Client.GetAsync($"/api/locate?lat={lat}&lon={lon}"));
         Assert.NotEqual(world.Cells[2], located.GetProperty("code").GetString());

@@ -303,7 +303,6 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["DELETE /api/admin/unit-duty/{unit}/shifts/{id}"] = [Role.Admin],
         // One's own password (required after an administrator set it).
         ["POST /api/auth/change-password"] = All,
-        ["POST /api/cells/import"] = [Role.Admin],
         // The city's rules (categories, calendar, ladders, monitoring systems' secrets): city administrators only; the
         // matrix's administrator serves one street and is refused (CatalogueAdminTests, LadderAdminTests and
         // DeviceAdminTests have city administrators change them).

@@ -18,7 +18,7 @@ public sealed class SecurityTests
     [InlineData("GET", "/api/categories")]
     [InlineData("GET", "/api/units")]
     [InlineData("GET", "/api/me")]
-    [InlineData("POST", "/api/cells/import")]
+    [InlineData("POST", "/api/admin/cells/import/preview")]
     [InlineData("GET", "/api/cases/nearby?lat=25&lon=105&category=E9901")]
     public async Task Every_api_route_answers_401_without_sign_in(string method, string path)
     {

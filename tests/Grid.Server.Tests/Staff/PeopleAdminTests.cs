@@ -15,16 +15,16 @@ public sealed class PeopleAdminTests
 {
     private static string Tag() => Guid.NewGuid().ToString("N")[..8];
 
-    private static string Phone() => "1" + Random.Shared.NextInt64(3_000_000_000, 9_999_999_999).ToString();
+    internal static string Phone() => "1" + Random.Shared.NextInt64(3_000_000_000, 9_999_999_999).ToString();
 
-    private static Task<HttpResponseMessage> SendFileAsync(TestUser admin, string route, byte[] content, string file)
+    internal static Task<HttpResponseMessage> SendFileAsync(TestUser admin, string route, byte[] content, string file)
     {
         var body = new ByteArrayContent(content);
         body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         return admin.Client.PostAsync($"{route}?file={file}", body);
     }
 
-    private static async Task<int> CountAsync(TestServer server, string sql, object args)
+    internal static async Task<int> CountAsync(TestServer server, string sql, object args)
     {
         await using var conn = await server.Db.OpenConnectionAsync();
         return await conn.ExecuteScalarAsync<int>(sql, args);
@@ -42,14 +42,14 @@ public sealed class PeopleAdminTests
         {
             await conn.ExecuteAsync("update people set phone = @Phone where id = @Id", new { Phone = takenPhone, admin.Id });
         }
-        var good = new object?[] { $"{tag}-a", "张三", Phone(), "grid_head", null, null, world.Cells[0], null };
+        var good = new object?[] { $"{tag}-a", "张三", Phone(), "grid_head", null, null, null, world.Cells[0], null };
         var rows = new[]
         {
             good,
-            [$"{tag}-b", "李四", Phone(), "网格员", null, null, "999999999999999", null],        // unknown cell code
-            [$"{tag}-c", "王五", takenPhone, "patroller", null, null, world.Cells[1], null],     // duplicate phone (someone has it)
-            [$"{tag}-d", "赵六", Phone(), "", null, null, null, null],                          // missing role
-            [$"{tag}-e", "钱七", Phone(), "mayor", null, null, null, null],                     // unknown role
+            [$"{tag}-b", "李四", Phone(), "网格员", null, null, null, "999999999999999", null],        // unknown cell code
+            [$"{tag}-c", "王五", takenPhone, "patroller", null, null, null, world.Cells[1], null],     // duplicate phone (someone has it)
+            [$"{tag}-d", "赵六", Phone(), "", null, null, null, null, null],                          // missing role
+            [$"{tag}-e", "钱七", Phone(), "mayor", null, null, null, null, null],                     // unknown role
         };
         var xlsx = StaffSheet.Xlsx(rows);
 
@@ -104,10 +104,10 @@ public sealed class PeopleAdminTests
         var rows = new[]
         {
             // The worker: a new name and phone, a second role, and both roles' posts in another cell; his own post stays.
-            new object?[] { worker.Username.ToUpperInvariant(), "改名的网格员", newPhone, "grid_worker,巡查员", null, null, world.Cells[1], null },
+            new object?[] { worker.Username.ToUpperInvariant(), "改名的网格员", newPhone, "grid_worker,巡查员", null, null, null, world.Cells[1], null },
             // The operator exactly as he is (as the export writes him): unchanged, not written.
-            [op.Username, opBefore.DisplayName, null, "operator", null, null, null, null],
-            [$"{tag}-new", "新人", freshPhone, "inspector", null, null, null, null],
+            [op.Username, opBefore.DisplayName, null, "operator", null, null, null, null, null],
+            [$"{tag}-new", "新人", freshPhone, "inspector", null, null, null, null, null],
         };
         var csv = System.Text.Encoding.UTF8.GetBytes(StaffSheet.Csv(rows));
 
@@ -160,9 +160,9 @@ public sealed class PeopleAdminTests
 
         var rows = new[]
         {
-            new object?[] { gone.Username, "复活", null, "operator", null, null, null, null },
-            [other.Username, otherBefore.DisplayName, null, "dispatcher", null, null, null, "A-new-password-2026"],
-            [worker.Username, workerBefore.DisplayName, null, "patroller", null, null, null, null],
+            new object?[] { gone.Username, "复活", null, "operator", null, null, null, null, null },
+            [other.Username, otherBefore.DisplayName, null, "dispatcher", null, null, null, null, "A-new-password-2026"],
+            [worker.Username, workerBefore.DisplayName, null, "patroller", null, null, null, null, null],
         };
         var csv = System.Text.Encoding.UTF8.GetBytes(StaffSheet.Csv(rows));
         var preview = await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(admin, "/api/admin/people/import/preview", csv, "staff.csv"));
@@ -175,7 +175,7 @@ public sealed class PeopleAdminTests
         Assert.Equal(goneJson, await PersonAsync(admin, gone.Id));
         Assert.Equal(workerJson, await PersonAsync(admin, worker.Id));
         // A deactivated person's row as he is imports as nothing: he stays deactivated.
-        var asHeIs = new object?[] { gone.Username, goneBefore.DisplayName, null, "operator", null, null, null, null };
+        var asHeIs = new object?[] { gone.Username, goneBefore.DisplayName, null, "operator", null, null, null, null, null };
         var done = await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(admin, "/api/admin/people/import",
             System.Text.Encoding.UTF8.GetBytes(StaffSheet.Csv([asHeIs])), "staff.csv"), HttpStatusCode.Created);
         Assert.Equal(("unchanged", 0), (done.Rows[0].Status, done.Written));
@@ -195,8 +195,8 @@ public sealed class PeopleAdminTests
         var theirsJson = await PersonAsync(district, theirs.Id);
         var rows = new[]
         {
-            new object?[] { mine.Username, "本街道改名", null, "grid_worker", null, null, null, null },
-            [theirs.Username, "越界改名", null, "grid_worker", null, null, null, null],
+            new object?[] { mine.Username, "本街道改名", null, "grid_worker", null, null, null, null, null },
+            [theirs.Username, "越界改名", null, "grid_worker", null, null, null, null, null],
         };
         var csv = System.Text.Encoding.UTF8.GetBytes(StaffSheet.Csv(rows));
         var preview = await TestWorld.ReadAsync<ImportPreview>(await SendFileAsync(streetAdmin, "/api/admin/people/import/preview", csv, "staff.csv"));

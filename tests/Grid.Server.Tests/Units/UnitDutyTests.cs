@@ -18,7 +18,7 @@ public sealed class UnitDutyTests
         await TestWorld.ReadAsync<RosterView>(await admin.Client.PostAsJsonAsync($"/api/admin/unit-duty/{unit}/shifts", shift), HttpStatusCode.Created);
 
     /// <summary>A unit of its own and a category defaulting to it, so no other test's roster or staff reach these cases.</summary>
-    private static async Task<(string Unit, string Category)> UnitWithCategoryAsync(TestServer server, TestUser admin)
+    public static async Task<(string Unit, string Category)> UnitWithCategoryAsync(TestServer server, TestUser admin)
     {
         var unit = "d_" + Guid.NewGuid().ToString("N")[..8];
         await TestWorld.ReadAsync<UnitItem>(await admin.Client.PostAsJsonAsync("/api/admin/units", new { id = unit, nameZh = "值班测试单位" + unit }), HttpStatusCode.Created);

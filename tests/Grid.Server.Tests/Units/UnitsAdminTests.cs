@@ -55,6 +55,7 @@ public sealed class UnitsAdminTests
         Assert.DoesNotContain(listed, u => u.Id == id);
         var all = await TestWorld.ReadAsync<List<UnitItem>>(await admin.Client.GetAsync("/api/admin/units?inactive=true"));
         Assert.Contains(all, u => u.Id == id && !u.Active);
+        Assert.Equal("Test street", all.Single(u => u.Id == id).StreetName); // the street's name, what the list shows a person
         // A deactivated unit takes no new staff.
         var person = await world.PersonAsync([Role.Operator], []);
         var joined = await admin.Client.PutAsJsonAsync($"/api/admin/people/{person.Id}",

@@ -69,7 +69,8 @@ public enum AdminRefusal
 /// each "what: before → after") or <c>unchanged</c>.
 /// </summary>
 public sealed record ImportRowView(int Line, string Username, string DisplayName, string? Phone, string Roles, string? StreetCode,
-    string? UnitId, string? Cells, IReadOnlyList<string> Problems, string Status = ImportRowView.New, IReadOnlyList<string>? Changes = null)
+    string? UnitId, string? Cells, IReadOnlyList<string> Problems, string Status = ImportRowView.New, IReadOnlyList<string>? Changes = null,
+    string? CommunityCode = null)
 {
     public const string New = "new", Changed = "changed", Unchanged = "unchanged";
 }

@@ -3,10 +3,10 @@ namespace Grid.Web.Pages.Admin;
 /// <summary>
 /// A responsible unit (责任单位) as the console lists it. <paramref name="StreetCode"/> null: the unit serves the
 /// whole district; <paramref name="DefaultFor"/> are the categories whose cases go to it by default;
-/// <paramref name="Members"/> counts its active staff.
+/// <paramref name="Members"/> counts its active staff; <paramref name="StreetName"/> is the name of its street (what a person reads).
 /// </summary>
 public sealed record UnitItem(string Id, string NameZh, string NameEn, string? Phone, string? StreetCode, bool Active, int Version,
-    DateTimeOffset? UpdatedAt, IReadOnlyList<string> DefaultFor, int Members);
+    DateTimeOffset? UpdatedAt, IReadOnlyList<string> DefaultFor, int Members, string? StreetName = null);
 
 /// <summary>A unit with its staff (people with the unit_staff role whose unit it is, deactivated ones too).</summary>
 public sealed record UnitDetail(UnitItem Unit, IReadOnlyList<PersonRow> Members);
