@@ -9,8 +9,12 @@ public sealed class CityMapTests : DeskContext
     private static CityMap.Marker M(long id, string state, double lat = 31.58, double lon = 120.30) =>
         new(id, "C-" + id, state, lat, lon, false, false, $"C-{id} · {state}");
 
+    // The values go as JSON text (a circuit's own serializer would describe every type it is given again, per circuit).
+    private static JsonElement Values(JSRuntimeInvocation call, int index = 1) =>
+        JsonDocument.Parse(Assert.IsType<string>(call.Arguments[index])).RootElement;
+
     private static long[] Ids(JSRuntimeInvocation call) =>
-        JsonSerializer.SerializeToElement(call.Arguments[1]).EnumerateArray()
+        Values(call).EnumerateArray()
             .Select(e => e.ValueKind == JsonValueKind.Number ? e.GetInt64() : e.GetProperty("id").GetInt64()).ToArray();
 
     [Fact]
@@ -23,6 +27,7 @@ public sealed class CityMapTests : DeskContext
         var create = module.VerifyInvoke("create");
         // The module gets the element, a .NET reference for clicks and hovers, and texts (never markup).
         Assert.IsType<Microsoft.JSInterop.DotNetObjectReference<CityMap>>(create.Arguments[1]);
+        Assert.Equal(JsonValueKind.String, Values(create, 2).GetProperty("texts").GetProperty("staff").ValueKind);
 
         await cut.InvokeAsync(() => cut.Instance.ShowAsync([M(1, "reported"), M(2, "registered")]));
         Assert.Equal([1L, 2L], Ids(module.VerifyInvoke("addCases")));
@@ -32,7 +37,7 @@ public sealed class CityMapTests : DeskContext
         Assert.Equal([1L], Ids(module.VerifyInvoke("removeCases")));
         var adds = module.Invocations["addCases"];
         Assert.Equal([3L], Ids(adds[^1]));
-        var moved = JsonSerializer.SerializeToElement(module.VerifyInvoke("updateCases").Arguments[1])[0];
+        var moved = Values(module.VerifyInvoke("updateCases"))[0];
         Assert.Equal((2L, "dispatched", 31.59, 120.31), (moved.GetProperty("id").GetInt64(), moved.GetProperty("state").GetString(),
             moved.GetProperty("lat").GetDouble(), moved.GetProperty("lon").GetDouble()));
 

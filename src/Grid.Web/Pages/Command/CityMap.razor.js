@@ -16,7 +16,9 @@ function caseIcon(c) {
   return L.divIcon({ className: "", html: div, iconSize: [16, 16] });
 }
 
-export async function create(el, dotnet, options) {
+// .NET sends its values as JSON text (see CityMap.razor: a circuit's own serializer would describe each type again).
+export async function create(el, dotnet, optionsJson) {
+  const options = JSON.parse(optionsJson);
   await leaflet({ cluster: true });
   const map = cityMap(el, { attributionControl: !!options.tileUrl });
   if (options.tileUrl) L.tileLayer(options.tileUrl, { attribution: options.attribution || "", maxZoom: 19 }).addTo(map);
@@ -88,10 +90,10 @@ export function setCells(el, geojson) {
 }
 
 /** Open and overdue counts per cell: only the colours change. */
-export function setLoads(el, loads) {
+export function setLoads(el, loadsJson) {
   const s = maps.get(el);
   if (!s) return;
-  for (const l of loads) s.loads.set(l.code, { open: l.open, overdue: l.overdue });
+  for (const l of JSON.parse(loadsJson)) s.loads.set(l.code, { open: l.open, overdue: l.overdue });
   s.cells.setStyle((f) => cellStyle(s, f.properties.code));
 }
 
@@ -103,11 +105,11 @@ function marker(s, c) {
   return m;
 }
 
-export function addCases(el, cases) {
+export function addCases(el, casesJson) {
   const s = maps.get(el);
   if (!s) return;
   const added = [];
-  for (const c of cases) {
+  for (const c of JSON.parse(casesJson)) {
     if (s.cases.has(c.id)) continue;
     const m = marker(s, c);
     s.cases.set(c.id, m);
@@ -117,10 +119,10 @@ export function addCases(el, cases) {
 }
 
 /** Cases already on the map that moved or changed state: new place, icon and title. */
-export function updateCases(el, cases) {
+export function updateCases(el, casesJson) {
   const s = maps.get(el);
   if (!s) return;
-  for (const c of cases) {
+  for (const c of JSON.parse(casesJson)) {
     const m = s.cases.get(c.id);
     if (!m) continue;
     // A marker's title is set once by Leaflet: replace the marker so its title and icon follow the case.
@@ -131,11 +133,11 @@ export function updateCases(el, cases) {
   }
 }
 
-export function removeCases(el, ids) {
+export function removeCases(el, idsJson) {
   const s = maps.get(el);
   if (!s) return;
   const gone = [];
-  for (const id of ids) {
+  for (const id of JSON.parse(idsJson)) {
     const m = s.cases.get(id);
     if (m) { gone.push(m); s.cases.delete(id); }
   }
@@ -148,10 +150,10 @@ export function focusCase(el, lat, lon) {
   if (s && !s.map.getBounds().pad(-0.1).contains([lat, lon])) s.map.setView([lat, lon], s.map.getZoom(), { animate: false });
 }
 
-export function upsertStaff(el, people) {
+export function upsertStaff(el, peopleJson) {
   const s = maps.get(el);
   if (!s) return;
-  for (const p of people) {
+  for (const p of JSON.parse(peopleJson)) {
     const label = `${s.texts.staff}: ${p.displayName} · ${new Date(p.at).toLocaleTimeString()}`;
     let m = s.people.get(p.personId);
     if (!m) {
