@@ -27,6 +27,8 @@ public sealed class AdminPeopleTests(BrowserFixture browser) : IClassFixture<Bro
             await page.SetViewportSizeAsync(w, h);
             await page.WaitForTimeoutAsync(300);
             await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath($"admin-{name}-{w}"), FullPage = true });
+            var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+            Assert.True(overflow <= 1, $"admin-{name} at {w}px is {overflow}px wider than the screen");
         }
         await page.SetViewportSizeAsync(1366, 768);
     }
