@@ -113,14 +113,16 @@ public sealed class CellImportTests
             Square(world.Community + "202", east + TestWorld.CellDeg / 2, n),           // overlaps the staying cell
             Square(world.Community + "203", world.West(1), n),                             // takes cell 1's place
             Square(world.Community + "204", world.West(1) + TestWorld.CellDeg / 2, n),    // overlaps feature 4
-            Square("12345", world.West(0), n - 0.01)));                                    // a bad code
+            Square("12345", world.West(0), n - 0.01),                                      // a bad code
+            Square(world.Community + "01", world.West(0), n - 0.02)));                     // a 14-digit legacy code
 
         var messages = Messages(preview);
         Assert.Contains(messages, m => m.StartsWith("Feature 2 (" + world.Community + "201): the polygon is not valid: Self-intersection"));
         Assert.Contains(messages, m => m.StartsWith("Feature 3 (" + world.Community + "202) overlaps cell " + staying));
         Assert.Contains(messages, m => m.StartsWith("Feature 5 (" + world.Community + "204) overlaps feature 4"));
         Assert.Contains(messages, m => m.StartsWith("Feature 6: '12345' has 5 digits"));
-        Assert.Equal(4, messages.Count);
+        Assert.Contains(messages, m => m.StartsWith("Feature 7: ") && m.Contains("older 14-digit code"));
+        Assert.Equal(5, messages.Count);
         // Cell 1 is replaced by feature 4 (it is left out, so retired): no overlap with it is reported.
         Assert.DoesNotContain(messages, m => m.Contains(world.Cells[1]));
         Assert.Equal([world.Cells[1]], preview.GetProperty("removed").EnumerateArray().Select(c => c.GetString()));

@@ -133,8 +133,8 @@ public sealed class ImportTests
         overlapping[1999] = Cell(CodeOf(1999), 18.5, 33);
         var messages = await ProblemsAsync(admin, overlapping);
         Assert.Equal(2, messages.Count);
-        Assert.Contains(messages, m => m.StartsWith("Feature 101 ") && m.Contains("overlaps feature 100"));
-        Assert.Contains(messages, m => m.StartsWith("Feature 2000 ") && m.Contains("overlaps feature 1999"));
+        Assert.Contains(messages, m => m.StartsWith("Feature 101 ") && m.Contains("overlaps feature 100 "));
+        Assert.Contains(messages, m => m.StartsWith("Feature 2000 ") && m.Contains("overlaps feature 1999 "));
 
         var clean = await TestWorld.ReadAsync<JsonElement>(
             await admin.Client.PostAsJsonAsync("/api/admin/cells/import/preview", new { type = "FeatureCollection", features }));
