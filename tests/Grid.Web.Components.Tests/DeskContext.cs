@@ -16,6 +16,10 @@ public abstract class DeskContext : BunitContext, IAsyncLifetime
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
+    // bunit waits 1 s by default; the full suite runs these beside Chromium and the server tests on 2 cores, where a
+    // render can wait longer than that for the dispatcher. A wait still fails when its condition never holds.
+    static DeskContext() => DefaultWaitTimeout = TimeSpan.FromSeconds(10);
+
     protected DeskContext()
     {
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("zh-CN");
