@@ -2,10 +2,11 @@
 // with the server as a process of its own so that its CPU and this loader's are measured apart:
 // 1. POST /api/cases over HTTP (a signed-in grid worker, the way the field app files a report) against
 //    pgbench running the same statements (intake.pgbench.sql; no global lock since migration 0100)
-//    at the same concurrency, 8 and 32 clients. Limit: HTTP at least 50 % of pgbench.
+//    at the same concurrency, 8 and 32 clients, prepared as the server's are. Limit: HTTP at least 50 % of
+//    pgbench. pgbench with the simple protocol (the baseline before session 7) is printed beside it.
 // 2. A steady 200 reports/s, open loop, 10 s client timeout: p50/p99 (limit p99 < 50 ms), how many were
 //    refused with 503, and from the database, per request, that every acknowledged report committed
-//    and no refused one did.
+//    and no refused one did; beside it pgbench's p50/p99 for the same statements at the same rate.
 // 3. A burst of 2,000 sensor alarms in 10 s (one per device, each files a case; an alarm refused with
 //    503 is resent after Retry-After, as a gateway does, and the refusals are counted): all acknowledged,
 //    and each case on the command center's feed (a supervisor's hub connection) within 5 s of the burst's end.
@@ -59,7 +60,11 @@ Console.WriteLine($"warm-up: {WarmSeconds} s at 8 clients, {warm.PerSecond:0.0} 
 foreach (var concurrency in new[] { 8, 32 })
 {
     var sqlLoad = BenchCity.Load();
-    var (pg, pgCpu) = PgBench(concurrency);
+    // The limit is taken against pgbench with prepared statements, as the server runs them (Npgsql's automatic
+    // preparation); the simple protocol (parse and plan on every report, pgbench's default and the baseline of
+    // the runs before session 7) is printed beside it.
+    var (pg, pgCpu) = PgBench(concurrency, "prepared");
+    var (pgSimple, _) = PgBench(concurrency, "simple");
     var httpLoad = BenchCity.Load();
     var server0 = server.CpuSeconds();
     var self0 = Cpu.SelfSeconds();
@@ -68,7 +73,8 @@ foreach (var concurrency in new[] { 8, 32 })
     var selfCpu = Cpu.SelfSeconds() - self0;
     var ratio = r.PerSecond / pg;
     Console.WriteLine($"POST /api/cases, {concurrency,2} clients: {r.PerSecond,6:0.0} req/s ({r.Refused} refused 503, {r.Failed} failed; server {Cpu.Cores(serverCpu, r.Seconds)}, loader {Cpu.Cores(selfCpu, r.Seconds)}; {httpLoad})" +
-        $" | pgbench same statements: {pg,6:0.0} tps (pgbench {Cpu.Cores(pgCpu, seconds)}; {sqlLoad}) | {ratio:P0} of pgbench, limit >= 50 %: {(ratio >= 0.5 ? "ok" : "BELOW")}");
+        $" | pgbench same statements, prepared: {pg,6:0.0} tps (pgbench {Cpu.Cores(pgCpu, seconds)}; {sqlLoad}) | {ratio:P0} of pgbench, limit >= 50 %: {(ratio >= 0.5 ? "ok" : "BELOW")}" +
+        $" | pgbench simple protocol: {pgSimple,6:0.0} tps, {r.PerSecond / pgSimple:P0}");
 }
 foreach (var rate in rates) await FixedRate(rate, TimeSpan.FromSeconds(seconds));
 await AlarmBurst();
@@ -156,6 +162,8 @@ async Task FixedRate(int rate, TimeSpan duration)
     var p99 = BenchCity.Percentile(sortedAll, 99);
     Console.WriteLine($"POST /api/cases at a fixed {rate} req/s for {duration.TotalSeconds:0} s ({total} requests, took {elapsed:0.0} s): p50 {BenchCity.Ms(BenchCity.Percentile(sortedAll, 50))}, p99 {BenchCity.Ms(p99)} over every answer" +
         $" (acknowledged only: p50 {BenchCity.Ms(BenchCity.Percentile(sortedAcked, 50))}, p99 {BenchCity.Ms(BenchCity.Percentile(sortedAcked, 99))}) | limit p99 < {P99LimitMs} ms: {(p99 < P99LimitMs ? "ok" : "OVER")}");
+    var (sqlP50, sqlP99) = PgBenchAtRate(rate, duration);
+    Console.WriteLine($"      pgbench, the same statements prepared at a fixed {rate} tps for {duration.TotalSeconds:0} s: p50 {BenchCity.Ms(sqlP50)}, p99 {BenchCity.Ms(sqlP99)} (from when each was due, as above)");
     Console.WriteLine($"      {acked.Count} acknowledged (201), {refused.Count} refused (503), {noAnswer.Count} no answer within 10 s, {other} other;" +
         $" database: acknowledged but not committed {ackedMissing} (limit 0), refused but committed {refusedSaved} (limit 0), unanswered but committed {noAnswerSaved}" +
         $" -> {(ackedMissing == 0 && refusedSaved == 0 ? "every acknowledged report committed, no refused one did" : "NOT as promised")}");
@@ -271,22 +279,46 @@ async Task AlarmBurst()
     Console.WriteLine($"      CPU over {wall:0.0} s: server {Cpu.Cores(serverCpu, wall)}, loader {Cpu.Cores(selfCpu, wall)}; {load}, after: {BenchCity.Load()}");
 }
 
-(double Tps, double CpuSeconds) PgBench(int concurrency)
+(double Tps, double CpuSeconds) PgBench(int concurrency, string mode)
+{
+    var children0 = Cpu.ChildrenSeconds();
+    var stdout = RunPgBench(["-c", concurrency.ToString(CultureInfo.InvariantCulture), "-j", "2", "-M", mode,
+        "-T", seconds.ToString(CultureInfo.InvariantCulture)], null);
+    var cpu = Cpu.ChildrenSeconds() - children0;
+    var m = Regex.Match(stdout, @"tps = ([0-9.]+) \(without initial connection time\)");
+    if (!m.Success) throw new InvalidOperationException($"pgbench printed no tps:\n{stdout}");
+    return (double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), cpu);
+}
+
+// pgbench at a fixed rate (-R), 8 clients, each transaction's latency logged (-l): its time from when it was
+// scheduled to its end, in microseconds, the third field of a log line.
+(double P50, double P99) PgBenchAtRate(int rate, TimeSpan duration)
+{
+    var dir = Directory.CreateTempSubdirectory("intake-pgbench-");
+    try
+    {
+        RunPgBench(["-c", "8", "-j", "2", "-M", "prepared", "-R", rate.ToString(CultureInfo.InvariantCulture),
+            "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-l", "--log-prefix", Path.Combine(dir.FullName, "tx")], dir.FullName);
+        var sorted = dir.GetFiles("tx.*").SelectMany(f => File.ReadLines(f.FullName))
+            .Select(line => double.Parse(line.Split(' ')[2], CultureInfo.InvariantCulture) / 1000.0).Order().ToList();
+        if (sorted.Count == 0) throw new InvalidOperationException("pgbench logged no transaction.");
+        return (BenchCity.Percentile(sorted, 50), BenchCity.Percentile(sorted, 99));
+    }
+    finally { dir.Delete(recursive: true); }
+}
+
+string RunPgBench(string[] options, string? workingDirectory)
 {
     var b = new NpgsqlConnectionStringBuilder(cs);
     var script = Path.Combine(AppContext.BaseDirectory, "intake.pgbench.sql");
     var psi = new ProcessStartInfo("/usr/lib/postgresql/15/bin/pgbench",
-        ["-n", "-h", b.Host!, "-p", b.Port.ToString(CultureInfo.InvariantCulture), "-U", b.Username ?? "postgres",
-         "-c", concurrency.ToString(CultureInfo.InvariantCulture), "-j", "2", "-T", seconds.ToString(CultureInfo.InvariantCulture),
+        [.. new[] { "-n", "-h", b.Host!, "-p", b.Port.ToString(CultureInfo.InvariantCulture), "-U", b.Username ?? "postgres" }, .. options,
          "-D", $"radius={RadiusMeters}", "-f", script, b.Database!])
-    { RedirectStandardOutput = true, RedirectStandardError = true };
-    var children0 = Cpu.ChildrenSeconds();
+    { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
     using var p = Process.Start(psi)!;
     var stdout = p.StandardOutput.ReadToEndAsync();
     var stderr = p.StandardError.ReadToEndAsync();
     p.WaitForExit();
-    var cpu = Cpu.ChildrenSeconds() - children0;
-    var m = Regex.Match(stdout.Result, @"tps = ([0-9.]+) \(without initial connection time\)");
-    if (p.ExitCode != 0 || !m.Success) throw new InvalidOperationException($"pgbench failed:\n{stdout.Result}\n{stderr.Result}");
-    return (double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), cpu);
+    if (p.ExitCode != 0) throw new InvalidOperationException($"pgbench failed:\n{stdout.Result}\n{stderr.Result}");
+    return stdout.Result;
 }

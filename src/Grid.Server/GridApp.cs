@@ -61,6 +61,11 @@ public static class GridApp
             // system's queries are short; none gains from JIT. A connection string's own Options come
             // after this one and win.
             source.ConnectionStringBuilder.Options = ("-c jit=off " + source.ConnectionStringBuilder.Options).Trim();
+            // Statements prepared once per connection: a report runs the same handful of statements each time,
+            // and PostgreSQL then neither parses nor rewrites them again. With prepared statements Npgsql
+            // resets a returned connection without DISCARD ALL, which also kept throwing away the plans of the
+            // trigger functions. A connection string's own Max Auto Prepare wins.
+            if (source.ConnectionStringBuilder.MaxAutoPrepare == 0) source.ConnectionStringBuilder.MaxAutoPrepare = 200;
             if (logSqlParameters) source.EnableParameterLogging();
             return source.Build();
         });

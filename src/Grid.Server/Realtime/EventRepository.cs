@@ -75,8 +75,13 @@ public sealed class EventRepository(IDbContextFactory<GridDbContext> contexts)
     public static async Task<IReadOnlyList<EventRow>> ReadAfterAsync(GridDbContext db, EventPosition after, int limit, CancellationToken ct) =>
         await db.Database.SqlQueryRaw<EventRow>(ReadAfterSql, PositionArgs(after, limit)).ToListAsync(ct);
 
-    // Committed rows the reader may not take yet because an older transaction is still running.
-    private const string HeldBackSql = "select exists (select 1 from case_events where xact_id >= " + HorizonSql + ") as \"Value\"";
+    // Committed rows the reader may not take yet because an older transaction is still running. Asked as
+    // "is the newest writer at or past the horizon" so it is one probe at the end of case_events_xact_seq_ix:
+    // as exists (... where xact_id >= horizon) the planner, not knowing the horizon, chose a sequential scan
+    // that stops at the first match, and the matches are the newest rows, at the table's end (72 ms at 211,000
+    // events, taken by every node after every event burst).
+    private const string HeldBackSql =
+        "select coalesce((select max(xact_id) from case_events) >= " + HorizonSql + ", false) as \"Value\"";
 
     /// <summary>True when committed events wait for an older transaction to end: the reader should look again soon.</summary>
     public static async Task<bool> HeldBackAsync(GridDbContext db, CancellationToken ct) =>
