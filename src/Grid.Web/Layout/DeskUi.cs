@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Localization;
 using MudBlazor;
 using MudBlazor.Services;
@@ -18,6 +19,8 @@ public static class DeskUi
         });
         services.AddTransient<MudLocalizer, GridMudLocalizer>();
         services.AddScoped<InboxCount>();
+        // The live pages pace their reloads by it (the server registers the system clock too; tests may bring their own).
+        services.TryAddSingleton(TimeProvider.System);
         return services;
     }
 }
