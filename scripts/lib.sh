@@ -151,6 +151,8 @@ ensure_cluster() {
     echo "shared_buffers = 256MB"
     echo "logging_collector = off"
     echo "log_min_messages = warning"
+    # Commit times of transactions, which bench/circuits measures from (a few bytes a transaction).
+    echo "track_commit_timestamp = on"
     if [[ ${PG_FAST:-0} == 1 ]]; then
       echo "fsync = off"
       echo "synchronous_commit = off"

@@ -161,28 +161,53 @@ var loadAfter = LoadAverage();
 var batchesDuring = clients.Select((c, i) => (double)(c.Batches - batchesBefore[i])).ToList();
 var afterLive = await LiveStatusAsync();
 
-// Commit times of the reports, then the first moment each page showed each of their numbers.
+// Commit times of the reports, then the first moment each page showed each of their numbers. The commit is
+// PostgreSQL's own commit timestamp of the transaction that wrote the report (track_commit_timestamp, on in the
+// demo cluster since session 7); until then the figure counted from the report's created_at, which the server
+// sets before its insert, and so included the writer's own time under this load (p50 100 ms, p99 800 ms in
+// session 7's trace). Both are printed; the limit applies to the time from the commit.
 var committed = new Dictionary<string, DateTimeOffset>();
+var requested = new Dictionary<string, DateTimeOffset>();
 await using (var conn = new NpgsqlConnection(db))
 {
     await conn.OpenAsync();
-    await using var cmd = new NpgsqlCommand("select case_no, created_at from cases where case_no = any(@nos)", conn);
+    await using (var on = new NpgsqlCommand("select current_setting('track_commit_timestamp') = 'on'", conn))
+    {
+        if (!(bool)(await on.ExecuteScalarAsync())!)
+            throw new InvalidOperationException("track_commit_timestamp is off in the benchmark's cluster: restart it (scripts/lib.sh writes the setting; it takes effect at the next start).");
+    }
+    // xid8 -> xid: the low 32 bits, which is what pg_xact_commit_timestamp takes.
+    await using var cmd = new NpgsqlCommand("""
+        select c.case_no, c.created_at, pg_xact_commit_timestamp((e.xact_id::text::numeric % 4294967296)::text::xid)
+        from cases c join case_events e on e.case_id = c.id and e.kind = 'case_reported'
+        where c.case_no = any(@nos)
+        """, conn);
     cmd.Parameters.AddWithValue("nos", stream.ReportedNos.ToArray());
     await using var r = await cmd.ExecuteReaderAsync();
-    while (await r.ReadAsync()) committed[r.GetString(0)] = r.GetFieldValue<DateTimeOffset>(1);
+    while (await r.ReadAsync())
+    {
+        requested[r.GetString(0)] = r.GetFieldValue<DateTimeOffset>(1);
+        committed[r.GetString(0)] = r.GetFieldValue<DateTimeOffset>(2);
+    }
 }
 var latencies = new List<double>();
+var fromRequest = new List<double>();
 var unseen = 0;
 foreach (var page in pages)
 {
     var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
     foreach (var (no, at) in committed)
     {
-        if (seen.TryGetValue(no, out var ms)) latencies.Add(ms - at.ToUnixTimeMilliseconds());
+        if (seen.TryGetValue(no, out var ms))
+        {
+            latencies.Add(ms - at.ToUnixTimeMilliseconds());
+            fromRequest.Add(ms - requested[no].ToUnixTimeMilliseconds());
+        }
         else unseen++;
     }
 }
 latencies.Sort();
+fromRequest.Sort();
 // The same measured where the browserless circuits stop: the render batch that carries the number, as it arrives.
 var batchLatencies = new List<double>();
 var unseenInBatches = 0;
@@ -207,6 +232,7 @@ Console.WriteLine($"Stream: {ok} changes in {streamSeconds:F1} s ({refused} refu
 Console.WriteLine($"Commit -> DOM in {browsers} pages: p50 {P(latencies, 50):F0} ms, p95 {P(latencies, 95):F0} ms, p99 {P(latencies, 99):F0} ms (limit {P99LimitMs} ms), max {P(latencies, 100):F0} ms;" +
     $" {latencies.Count} sightings, {unseen} reports never shown in a page (limit 0)" +
     $" -> {(unseen == 0 && P(latencies, 99) < P99LimitMs ? "within the limits" : "NOT within the limits")}");
+Console.WriteLine($"      the same from the report's created_at (set by the server before its insert, the measure before session 7): p50 {P(fromRequest, 50):F0} ms, p95 {P(fromRequest, 95):F0} ms, p99 {P(fromRequest, 99):F0} ms");
 if (clients.Count > 0)
 {
     var starved = batchesDuring.Count(b => b == 0);

@@ -23,7 +23,11 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
 {
     public const string Channel = "grid_events";
     private const int ReadPage = 1000;
-    private static readonly TimeSpan HeldFirstLook = TimeSpan.FromMilliseconds(2), HeldLastLook = TimeSpan.FromMilliseconds(100);
+    // While committed events wait for an older transaction, the listener looks again after 2 ms, doubling up to
+    // HeldLastLook (a notification wakes it sooner). An older transaction that writes no event sends no
+    // notification, so its end is seen only at the next look: 25 ms at most (100 ms until session 7, when the held
+    // check still scanned case_events; it is one index probe now).
+    private static readonly TimeSpan HeldFirstLook = TimeSpan.FromMilliseconds(2), HeldLastLook = TimeSpan.FromMilliseconds(25);
 
     private sealed record Group(Audience Audience, Subscriber[] Members);
 
