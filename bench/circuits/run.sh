@@ -3,7 +3,7 @@
 # demo PostgreSQL cluster (.gridcity/pg-demo, port GRID_DEMO_PG_PORT, default 55432) at GRID_URLS
 # (default http://127.0.0.1:5080), runs the desk-circuit benchmark against it and stops the server.
 # Each run adds about rate x seconds cases to the demo city.
-#   bench/circuits/run.sh [--circuits 50] [--browsers 5] [--rate 50] [--seconds 20]
+#   bench/circuits/run.sh [--circuits 50] [--browsers 5] [--rate 50] [--seconds 20] [--warm 30]
 # --browsers of the --circuits are real Chromium pages (commit -> DOM is measured in them); the others are
 # browserless circuits (bench/circuits/BlazorCircuitClient.cs). --sample is the old name of --browsers.
 set -euo pipefail
