@@ -12,7 +12,7 @@ public sealed record PositionRequest(double? Lat, double? Lon, double? Accuracy)
 public sealed record PositionAccepted(long Seq, string? CellCode);
 
 public sealed record RealtimeStatus(string Node, bool Listening, long LastSeq, int Subscribers, int AudienceGroups, long Reconnects, long Dropped,
-    long WorkingSetBytes, long ManagedBytes, double CpuSeconds);
+    long WorkingSetBytes, long ManagedBytes, double CpuSeconds, long? LiveAfterFullGcBytes);
 
 public static class RealtimeEndpoints
 {
@@ -86,6 +86,14 @@ public static class RealtimeEndpoints
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         return TypedResults.Ok(new RealtimeStatus(Environment.MachineName + ":" + Environment.ProcessId, feed.Listening, feed.LastSeq,
             feed.Subscribers, feed.AudienceGroups, feed.Reconnects, feed.Dropped, process.WorkingSet64, GC.GetTotalMemory(false),
-            process.TotalProcessorTime.TotalSeconds));
+            process.TotalProcessorTime.TotalSeconds, LiveAfterLastFullGc()));
+    }
+
+    /// <summary>What the last full blocking collection left alive (its heap minus the free space in it), or null before
+    /// the first: unlike <see cref="GC.GetTotalMemory"/> it counts nothing allocated after that collection.</summary>
+    private static long? LiveAfterLastFullGc()
+    {
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return info.Index == 0 ? null : info.HeapSizeBytes - info.FragmentedBytes;
     }
 }
