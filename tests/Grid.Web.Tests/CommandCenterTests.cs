@@ -44,6 +44,32 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [Fact]
+    public async Task A_cells_colour_follows_its_open_cases_live_and_the_other_cells_keep_theirs()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await OperatorAsync(world);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[2]);
+        var page = await browser.NewPageAsync(1366, 768);
+        var cc = new CommandCenterPage(page);
+        await cc.OpenAsync(op.Username, TestPeople.Password);
+        await Assertions.Expect(cc.CellShapes).ToHaveCountAsync(world.Cells.Length);
+        // CityMap.razor.js: no open case #f7fbff, 1-2 #c6dbef, 3-5 #fdae6b.
+        var none = cc.CellShapes.And(page.Locator("[fill='#f7fbff']"));
+        var few = cc.CellShapes.And(page.Locator("[fill='#c6dbef']"));
+        var more = cc.CellShapes.And(page.Locator("[fill='#fdae6b']"));
+        await Assertions.Expect(none).ToHaveCountAsync(world.Cells.Length);
+
+        await world.ReportAsync(worker, 2);
+        await Assertions.Expect(few).ToHaveCountAsync(1, new() { Timeout = 2000 });
+        await Assertions.Expect(none).ToHaveCountAsync(world.Cells.Length - 1);
+
+        for (var i = 0; i < 3; i++) await world.ReportAsync(worker, 2);
+        await Assertions.Expect(more).ToHaveCountAsync(1, new() { Timeout = 2000 });
+        await Assertions.Expect(few).ToHaveCountAsync(0);
+        await Assertions.Expect(none).ToHaveCountAsync(world.Cells.Length - 1);
+    }
+
+    [Fact]
     public async Task On_a_wall_screen_the_page_goes_dark_and_the_list_folds_away_for_the_map()
     {
         var world = await TestWorld.CreateAsync(browser.Server);

@@ -89,12 +89,23 @@ export function setCells(el, geojson) {
   }
 }
 
-/** Open and overdue counts per cell: only the colours change. */
+/** Open and overdue counts per cell: only the colours change, and only of the cells whose counts did (a live page
+ * gets the counts of every cell a few times a second, and restyling every polygon each time was work for nothing). */
 export function setLoads(el, loadsJson) {
   const s = maps.get(el);
   if (!s) return;
-  for (const l of JSON.parse(loadsJson)) s.loads.set(l.code, { open: l.open, overdue: l.overdue });
-  s.cells.setStyle((f) => cellStyle(s, f.properties.code));
+  const changed = new Set();
+  for (const l of JSON.parse(loadsJson)) {
+    const was = s.loads.get(l.code);
+    if (was && was.open === l.open && was.overdue === l.overdue) continue;
+    s.loads.set(l.code, { open: l.open, overdue: l.overdue });
+    changed.add(l.code);
+  }
+  if (changed.size === 0) return;
+  s.cells.eachLayer((layer) => {
+    const code = layer.feature.properties.code;
+    if (changed.has(code)) layer.setStyle(cellStyle(s, code));
+  });
 }
 
 function marker(s, c) {
