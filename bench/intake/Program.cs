@@ -61,7 +61,7 @@ foreach (var concurrency in new[] { 8, 32 })
 {
     var sqlLoad = BenchCity.Load();
     // The limit is taken against pgbench with prepared statements, as the server runs them (Npgsql's automatic
-    // preparation); the simple protocol (parse and plan on every report, pgbench's default and the baseline of
+    // preparation, each execution planned for its values); the simple protocol (parse and plan on every report, pgbench's default and the baseline of
     // the runs before session 7) is printed beside it.
     var (pg, pgCpu) = PgBench(concurrency, "prepared");
     var (pgSimple, _) = PgBench(concurrency, "simple");
@@ -315,6 +315,8 @@ string RunPgBench(string[] options, string? workingDirectory)
         [.. new[] { "-n", "-h", b.Host!, "-p", b.Port.ToString(CultureInfo.InvariantCulture), "-U", b.Username ?? "postgres" }, .. options,
          "-D", $"radius={RadiusMeters}", "-f", script, b.Database!])
     { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
+    // The server's connections plan every statement for its values (GridApp: plan_cache_mode=force_custom_plan); so do pgbench's.
+    psi.Environment["PGOPTIONS"] = "-c jit=off -c plan_cache_mode=force_custom_plan";
     using var p = Process.Start(psi)!;
     var stdout = p.StandardOutput.ReadToEndAsync();
     var stderr = p.StandardError.ReadToEndAsync();

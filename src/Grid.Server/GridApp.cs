@@ -60,11 +60,18 @@ public static class GridApp
             // (the month-by-street page: 980 ms with JIT, 178 ms without, over 1,000,000 cases). The
             // system's queries are short; none gains from JIT. A connection string's own Options come
             // after this one and win.
-            source.ConnectionStringBuilder.Options = ("-c jit=off " + source.ConnectionStringBuilder.Options).Trim();
+            //
+            // Custom plans always (plan_cache_mode): a prepared statement is otherwise planned once for any parameters
+            // after five runs, and the map's box queries need a plan for the box they get. With a generic plan the
+            // command center's list of open cases in a street's box took p50 151 ms and p99 1.7 s where the SQL with its
+            // values takes 10 ms (bench/map, 1,000,000 cases; p99 50 ms before preparation). Prepared statements still
+            // save the parsing and rewriting (see Max Auto Prepare below).
+            source.ConnectionStringBuilder.Options = ("-c jit=off -c plan_cache_mode=force_custom_plan " + source.ConnectionStringBuilder.Options).Trim();
             // Statements prepared once per connection: a report runs the same handful of statements each time,
             // and PostgreSQL then neither parses nor rewrites them again. With prepared statements Npgsql
-            // resets a returned connection without DISCARD ALL, which also kept throwing away the plans of the
-            // trigger functions. A connection string's own Max Auto Prepare wins.
+            // resets a returned connection without DISCARD ALL, which also threw away the trigger functions'
+            // prepared statements every time. A connection string's own Max Auto Prepare wins (0 turns it off:
+            // needed behind a PgBouncer in transaction mode older than 1.21).
             if (source.ConnectionStringBuilder.MaxAutoPrepare == 0) source.ConnectionStringBuilder.MaxAutoPrepare = 200;
             if (logSqlParameters) source.EnableParameterLogging();
             return source.Build();
