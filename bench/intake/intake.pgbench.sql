@@ -3,13 +3,16 @@
 -- check (radius :radius m, as the server is started with) and the event with the NOTIFY (no global
 -- lock since migration 0100; the deferred counts of migrations 0101/0102 run at commit, as in the
 -- server), in one transaction. Run with -M prepared: the server's statements are prepared too (Npgsql's
--- automatic preparation), so neither side parses and plans the statement on every report. Variables
+-- automatic preparation), so neither side parses the statement on every report; both plan the cell lookup for its
+-- values (PGOPTIONS, as the server's connections) and the insert once per connection (set local, as
+-- CaseRepository.InsertReportAsync). Variables
 -- stand outside quotes (:cell::text), since a prepared run would not replace them inside a literal.
 -- Points fall anywhere in the bench city's 300 cells.
 \set x random(1, 14999)
 \set y random(1, 19999)
 BEGIN;
 select code as cell from grid_cells where ST_Covers(geom, ST_SetSRID(ST_MakePoint(118 + :x / 1000000.0, 29.001 + :y / 1000000.0), 4326)) order by code limit 1 \gset
+set local plan_cache_mode = force_generic_plan;
 with c as (
     insert into cases (case_no, location, address, category_code, source, priority, description, reporter_name, reporter_phone,
                        reporter_email, state, cell_code, reported_by, created_at, updated_at, version)
