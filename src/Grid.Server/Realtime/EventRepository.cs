@@ -75,22 +75,19 @@ public sealed class EventRepository(IDbContextFactory<GridDbContext> contexts)
     public static async Task<IReadOnlyList<EventRow>> ReadAfterAsync(GridDbContext db, EventPosition after, int limit, CancellationToken ct) =>
         await db.Database.SqlQueryRaw<EventRow>(ReadAfterSql, PositionArgs(after, limit)).ToListAsync(ct);
 
-    // Committed rows the reader may not take yet because an older transaction is still running. Asked as
-    // "is the newest writer at or past the horizon" so it is one probe at the end of case_events_xact_seq_ix:
-    // as exists (... where xact_id >= horizon) the planner, not knowing the horizon, chose a sequential scan
-    // that stops at the first match, and the matches are the newest rows, at the table's end (72 ms at 211,000
-    // events, taken by every node after every event burst).
-    private const string HeldBackSql =
-        "select coalesce((select max(xact_id) from case_events) >= " + HorizonSql + ", false) as \"Value\"";
-
-    /// <summary>True when committed events wait for an older transaction to end: the reader should look again soon.</summary>
-    public static async Task<bool> HeldBackAsync(GridDbContext db, CancellationToken ct) =>
-        (await db.Database.SqlQueryRaw<bool>(HeldBackSql).ToListAsync(ct)).Single();
-
-    // Every event committed so far is readable once the oldest running transaction is newer than
-    // the newest writer among them.
+    // Every event committed so far is readable once the oldest running transaction is newer than the newest
+    // writer among them; otherwise committed rows wait for an older transaction (held back). Asked of the newest
+    // writer so it is one probe at the end of case_events_xact_seq_ix: asked as exists (... where xact_id >=
+    // horizon) the planner, not knowing the horizon, chose a sequential scan that stops at the first match, and
+    // the matches are the newest rows, at the table's end (72 ms at 211,000 events, after every event burst).
     private const string AllCommittedReadableSql =
         "select coalesce((select max(xact_id) from case_events) < " + HorizonSql + ", true) as \"Value\"";
+
+    private static async Task<bool> AllCommittedReadableAsync(GridDbContext db, CancellationToken ct) =>
+        (await db.Database.SqlQueryRaw<bool>(AllCommittedReadableSql).ToListAsync(ct)).Single();
+
+    /// <summary>True when committed events wait for an older transaction to end: the reader should look again soon.</summary>
+    public static async Task<bool> HeldBackAsync(GridDbContext db, CancellationToken ct) => !await AllCommittedReadableAsync(db, ct);
 
     /// <summary>
     /// Waits (a few ms while transactions are short, at most <paramref name="max"/>) until every event
@@ -101,7 +98,7 @@ public sealed class EventRepository(IDbContextFactory<GridDbContext> contexts)
     {
         var until = DateTime.UtcNow + max;
         var look = TimeSpan.FromMilliseconds(2);
-        while (!(await db.Database.SqlQueryRaw<bool>(AllCommittedReadableSql).ToListAsync(ct)).Single())
+        while (!await AllCommittedReadableAsync(db, ct))
         {
             if (DateTime.UtcNow + look > until) return false;
             await Task.Delay(look, ct);
