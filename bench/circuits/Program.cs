@@ -234,8 +234,9 @@ foreach (var c in clients)
 batchLatencies.Sort();
 
 // The limit is judged on what the induced full collections left alive (LiveAfterFullGc). Until session 7 it was judged
-// on GC.GetTotalMemory read 1.5 s after them, which adds whatever the server allocated in between (its listener,
-// Hangfire's polling, the status request): the figure moved 0.82-1.10 MB a circuit from run to run. Both are printed.
+// on GC.GetTotalMemory read 1.5 s after them, which can add whatever the server allocated in between (its listener,
+// Hangfire's polling, the status request). In session 7's runs the two came out the same, so the run-to-run spread
+// (0.89-1.19 MB a circuit) is in what the circuits hold, not in the reading. Both are printed.
 var livePer = open.LiveAfterFullGc is { } o && before.LiveAfterFullGc is { } b ? (o - b) / (double)circuits / 1048576 : double.NaN;
 var managedPer = (open.Managed - before.Managed) / (double)circuits / 1048576;
 var workingPer = (open.WorkingSet - before.WorkingSet) / (double)circuits / 1048576;

@@ -60,9 +60,9 @@ Console.WriteLine($"warm-up: {WarmSeconds} s at 8 clients, {warm.PerSecond:0.0} 
 foreach (var concurrency in new[] { 8, 32 })
 {
     var sqlLoad = BenchCity.Load();
-    // The limit is taken against pgbench with prepared statements, as the server runs them (Npgsql's automatic
-    // preparation, each execution planned for its values); the simple protocol (parse and plan on every report, pgbench's default and the baseline of
-    // the runs before session 7) is printed beside it.
+    // The limit is taken against pgbench with prepared statements and the server's plan settings (intake.pgbench.sql);
+    // the simple protocol (parse and plan on every report: pgbench's default, and the baseline of the runs before
+    // session 7) is printed beside it.
     var (pg, pgCpu) = PgBench(concurrency, "prepared");
     var (pgSimple, _) = PgBench(concurrency, "simple");
     var httpLoad = BenchCity.Load();

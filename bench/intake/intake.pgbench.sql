@@ -3,10 +3,10 @@
 -- check (radius :radius m, as the server is started with) and the event with the NOTIFY (no global
 -- lock since migration 0100; the deferred counts of migrations 0101/0102 run at commit, as in the
 -- server), in one transaction. Run with -M prepared: the server's statements are prepared too (Npgsql's
--- automatic preparation), so neither side parses the statement on every report; both plan the cell lookup for its
--- values (PGOPTIONS, as the server's connections) and the insert once per connection (set local, as
--- CaseRepository.InsertReportAsync). Variables
--- stand outside quotes (:cell::text), since a prepared run would not replace them inside a literal.
+-- automatic preparation), so neither side parses the statement on every report; both plan the cell lookup
+-- for its values (PGOPTIONS, as the server's connections) and the insert once per connection (set local, as
+-- CaseRepository.InsertReportAsync). Variables stand outside quotes (:cell::text), since a prepared run
+-- would not replace them inside a literal.
 -- Points fall anywhere in the bench city's 300 cells.
 \set x random(1, 14999)
 \set y random(1, 19999)

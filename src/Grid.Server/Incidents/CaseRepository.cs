@@ -418,7 +418,9 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         var box = Grid.SearchBox.Around(report.Lat, duplicates.Meters);
         // This statement's plan does not depend on its values (the duplicate search's box is the new case's own, not a
         // parameter), so it is planned once per connection rather than on every report as the server's connections
-        // otherwise do (GridApp: plan_cache_mode); the count triggers at commit run on their generic plans too.
+        // otherwise do (GridApp: plan_cache_mode). The rest of this transaction runs on generic plans too: a channel's
+        // own rows and the flags' follow-up (inserts and reads by key) and the count triggers at commit, none of them
+        // a query whose plan depends on its values.
         // Planning it was about half of PostgreSQL's time per report (pgbench: 6.6 ms simple, 1.2 ms prepared).
         await db.Database.ExecuteSqlRawAsync("set local plan_cache_mode = force_generic_plan");
         var inserted = (await db.Database.SqlQueryRaw<InsertedReport>(InsertReportSql,
