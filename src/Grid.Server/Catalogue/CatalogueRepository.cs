@@ -43,6 +43,22 @@ public sealed class CatalogueRepository(IDbContextFactory<GridDbContext> context
         return await Categories(db.Set<CategoryRecord>().Where(c => c.Code == code)).FirstOrDefaultAsync();
     }
 
+    /// <summary>
+    /// Whether a category exists, for every report's check. Categories are never deleted (nothing in the system
+    /// removes one, and cases refer to them), so a code once found is remembered for the life of the node and
+    /// only codes not yet seen are read: a report no longer costs a round trip for its category. What a category
+    /// says (limits, unit, names) is always read afresh (<see cref="FindCategoryAsync"/>).
+    /// </summary>
+    public async Task<bool> CategoryExistsAsync(string code)
+    {
+        if (_knownCategories.ContainsKey(code)) return true;
+        if (await FindCategoryAsync(code) is null) return false;
+        _knownCategories.TryAdd(code, 0);
+        return true;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _knownCategories = new(StringComparer.Ordinal);
+
     public async Task<IReadOnlyList<UnitRow>> ListUnitsAsync()
     {
         await using var db = await contexts.CreateDbContextAsync();

@@ -14,7 +14,7 @@ using NpgsqlTypes;
 namespace Grid.Server.Incidents;
 
 /// <summary>A case row as the API shows it.</summary>
-public sealed class CaseRow : ICaseOrderKeys
+public class CaseRow : ICaseOrderKeys
 {
     public long Id { get; init; }
     public string CaseNo { get; init; } = "";
@@ -326,7 +326,13 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
             new NpgsqlParameter("Action", action), new NpgsqlParameter("CaseId", caseId));
 
     /// <param name="Candidates">The likely duplicates flagged for the new case, nearest first (none for a replay).</param>
-    public sealed record ReportOutcome(long CaseId, bool Replayed, bool KeyReusedForOtherRequest, IReadOnlyList<long> Candidates);
+    /// <param name="Filed">The new case as read back by its own statement: its row, its first history row and whether its
+    /// reporter serves its cell. Null for a replayed request (the case is an earlier one).</param>
+    public sealed record ReportOutcome(long CaseId, bool Replayed, bool KeyReusedForOtherRequest, IReadOnlyList<long> Candidates,
+        FiledCase? Filed = null);
+
+    /// <summary>A report's case as its insert returned it, before any channel rows or flags were added.</summary>
+    public sealed record FiledCase(CaseRow Row, HistoryRow FirstHistory, bool ReporterServesCell);
 
     /// <summary>Where a new report's likely duplicates are looked for: open, unmerged cases of its category within
     /// <paramref name="Meters"/> (on the spheroid) reported since <paramref name="Since"/>.</summary>
@@ -351,6 +357,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         ), h as (
             insert into case_history (case_id, at, actor_id, action, to_state, evidence, details)
             select c.id, @Now, @ReportedBy, 'report', 'reported', '[]'::jsonb, @Details::jsonb from c
+            returning id, at, actor_id, action, from_state, to_state, reason, evidence, details, public_note
         ), k as (
             insert into idempotency_keys (person_id, key, request_hash, case_id, created_at)
             select @ReportedBy, @Key, @RequestHash, c.id, @Now from c where @Key::text is not null
@@ -377,14 +384,47 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
             from c
             returning seq
         )
-        select c.id as "Id", array_to_string(array(select d.candidate_id from d order by d.distance_m, d.candidate_id), ',') as "Candidates"
-        from c, lateral (select pg_notify('grid_events', e.seq::text) from e) n
+        select c.id as "Id", array_to_string(array(select d.candidate_id from d order by d.distance_m, d.candidate_id), ',') as "Candidates",
+               c.case_no as "CaseNo", ST_Y(c.location) as "Lat", ST_X(c.location) as "Lon", c.address as "Address",
+               c.category_code as "CategoryCode", k.name_zh as "CategoryNameZh", k.name_en as "CategoryNameEn",
+               k.self_handle_allowed as "SelfHandleAllowed", c.source as "Source", c.priority as "Priority", c.description as "Description",
+               c.reporter_name as "ReporterName", c.reporter_phone as "ReporterPhone", c.state as "State", c.cell_code as "CellCode",
+               g.name as "CellName", c.reported_by as "ReportedBy", c.assigned_unit_id as "AssignedUnitId", u.name_zh as "AssignedUnitName",
+               c.assignee_id as "AssigneeId", a.display_name as "AssigneeName", c.deadline as "Deadline", c.held_remaining_s as "HeldRemainingS",
+               c.extension_count as "ExtensionCount", c.rework_count as "ReworkCount", c.created_at as "CreatedAt",
+               c.registered_at as "RegisteredAt", c.dispatched_at as "DispatchedAt", c.accepted_at as "AcceptedAt",
+               c.resolved_at as "ResolvedAt", c.closed_at as "ClosedAt", c.updated_at as "UpdatedAt", c.version as "Version",
+               exists (select 1 from cell_staff s where s.cell_code = c.cell_code and s.person_id = c.reported_by) as "ReporterServesCell",
+               h.id as "HistoryId", h.at as "HistoryAt", h.actor_id as "HistoryActorId", p.display_name as "HistoryActorName",
+               h.action as "HistoryAction", h.from_state as "HistoryFromState", h.to_state as "HistoryToState", h.reason as "HistoryReason",
+               h.evidence::text as "HistoryEvidence", h.details::text as "HistoryDetails", h.public_note as "HistoryPublicNote"
+        from c
+        join categories k on k.code = c.category_code
+        join grid_cells g on g.code = c.cell_code
+        left join units u on u.id = c.assigned_unit_id
+        left join people a on a.id = c.assignee_id
+        cross join h
+        left join people p on p.id = h.actor_id,
+        lateral (select pg_notify('grid_events', e.seq::text) from e) n
         """;
 
-    private sealed class InsertedReport
+    // The new case as GET /api/cases/{id} reads it (Rows: the same columns and joins), its first history row
+    // (HistoryAsync's columns), whether its reporter serves its cell (FindForAsync), the flags and the id.
+    private sealed class InsertedReport : CaseRow
     {
-        public long Id { get; init; }
         public string Candidates { get; init; } = "";
+        public bool ReporterServesCell { get; init; }
+        public long HistoryId { get; init; }
+        public DateTimeOffset HistoryAt { get; init; }
+        public Guid? HistoryActorId { get; init; }
+        public string? HistoryActorName { get; init; }
+        public string HistoryAction { get; init; } = "";
+        public string? HistoryFromState { get; init; }
+        public string HistoryToState { get; init; } = "";
+        public string? HistoryReason { get; init; }
+        public string HistoryEvidence { get; init; } = "[]";
+        public string HistoryDetails { get; init; } = "{}";
+        public string? HistoryPublicNote { get; init; }
     }
 
     /// <summary>
@@ -443,7 +483,13 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
             await alsoInsert(db, inserted.Id, candidates);
         }
         await tx.CommitAsync();
-        return new ReportOutcome(inserted.Id, false, false, candidates);
+        var first = new HistoryRow
+        {
+            Id = inserted.HistoryId, At = inserted.HistoryAt, ActorId = inserted.HistoryActorId, ActorName = inserted.HistoryActorName,
+            Action = inserted.HistoryAction, FromState = inserted.HistoryFromState, ToState = inserted.HistoryToState, Reason = inserted.HistoryReason,
+            Evidence = inserted.HistoryEvidence, Details = inserted.HistoryDetails, PublicNote = inserted.HistoryPublicNote,
+        };
+        return new ReportOutcome(inserted.Id, false, false, candidates, new FiledCase(inserted, first, inserted.ReporterServesCell));
     }
 
     private static NpgsqlParameter Text(string name, string? value) => new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };

@@ -29,7 +29,10 @@ public sealed record IntakeFields(string Lat, string Lon, string Category, strin
 
 public enum IntakeStatus { Filed, Replayed, KeyReusedForOtherRequest, NoCell }
 
-public sealed record IntakeResult(IntakeStatus Status, long CaseId, IReadOnlyList<long> LikelyDuplicates, string? Message);
+/// <param name="Filed">The new case as its insert read it back, when nothing was written after it (no channel rows, no
+/// duplicate flags): what GET /api/cases/{id} would read, without reading it again.</param>
+public sealed record IntakeResult(IntakeStatus Status, long CaseId, IReadOnlyList<long> LikelyDuplicates, string? Message,
+    CaseRepository.FiledCase? Filed = null);
 
 /// <summary>
 /// The one path every channel files a report through: the same checks, the same cell lookup, one
@@ -41,13 +44,12 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
 {
     public GridOptions City => options.Value;
 
-    /// <summary>Checks the parts every channel shares; returns the category when it exists.</summary>
-    public async Task<CategoryRow?> CheckAsync(IntakeReport r, Errors errors, IntakeFields f, bool pointRequired = true)
+    /// <summary>Checks the parts every channel shares.</summary>
+    public async Task CheckAsync(IntakeReport r, Errors errors, IntakeFields f, bool pointRequired = true)
     {
         if (pointRequired || r.Lat is not null || r.Lon is not null) Coordinates.Check(r.Lat, r.Lon, City, errors, f.Lat, f.Lon);
-        var category = string.IsNullOrWhiteSpace(r.CategoryCode) ? null : await catalogue.FindCategoryAsync(r.CategoryCode.Trim());
         if (string.IsNullOrWhiteSpace(r.CategoryCode)) errors.Add(f.Category, $"'{f.Category}' is required, e.g. E0102 (暴露垃圾). {f.CategoryHint}");
-        else if (category is null) errors.Add(f.Category, $"There is no category '{r.CategoryCode}'. {f.CategoryHint}");
+        else if (!await catalogue.CategoryExistsAsync(r.CategoryCode.Trim())) errors.Add(f.Category, $"There is no category '{r.CategoryCode}'. {f.CategoryHint}");
         if (string.IsNullOrWhiteSpace(r.Description)) errors.Add(f.Description, $"Describe the problem in '{f.Description}' (1 to 2000 characters).");
         errors.MaxLength(r.Description, 2000, f.Description);
         errors.MaxLength(r.Address, 200, f.Address);
@@ -59,7 +61,6 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         if (r.ReporterEmail is { Length: > 0 } email && (!email.Contains('@') || email.Any(char.IsWhiteSpace)))
             errors.Add(f.Email, $"'{email}' is not an e-mail address.");
         if (r.Priority is not ("normal" or "urgent")) errors.Add("priority", $"Priority '{r.Priority}' is unknown; use normal or urgent.");
-        return category;
     }
 
     /// <summary>Locates and files a checked report. <paramref name="channelRows"/> runs inside the same transaction,
@@ -86,7 +87,8 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
         });
         if (outcome.KeyReusedForOtherRequest)
             return new IntakeResult(IntakeStatus.KeyReusedForOtherRequest, outcome.CaseId, [], null);
-        return new IntakeResult(outcome.Replayed ? IntakeStatus.Replayed : IntakeStatus.Filed, outcome.CaseId, outcome.Candidates, null);
+        return new IntakeResult(outcome.Replayed ? IntakeStatus.Replayed : IntakeStatus.Filed, outcome.CaseId, outcome.Candidates, null,
+            channelRows is null && outcome.Candidates.Count == 0 ? outcome.Filed : null);
     }
 
     /// <summary>The history action of a duplicate flag; not a lifecycle step (state and version unchanged).</summary>

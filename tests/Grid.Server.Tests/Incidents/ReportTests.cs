@@ -5,6 +5,7 @@ using System.Text.Json;
 using Dapper;
 using Grid.Domain.People;
 using Grid.Server.Incidents;
+using Grid.Server.Intake;
 using Grid.Server.Tests.Infrastructure;
 
 namespace Grid.Server.Tests.Incidents;
@@ -33,6 +34,63 @@ public sealed class ReportTests
         Assert.Equal("report", history.Action);
         Assert.Equal(worker.Id, history.ActorId);
         Assert.Equal(created.Id, (await worker.GetCaseAsync(created.Id)).Id);
+    }
+
+    /// <summary>
+    /// The 201 of a new case is built from what its insert returned (no second read), and of a flagged or replayed
+    /// report from a read; each must say exactly what GET /api/cases/{id} says to the same person, whatever the role,
+    /// source, reporter details and whether the reporter serves the cell.
+    /// </summary>
+    [Fact]
+    public async Task The_201_of_a_report_says_exactly_what_reading_the_case_says()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[1]);
+        var outsider = await world.PersonAsync(Role.GridWorker, world.Cells[2]);
+        var op = await world.PersonAsync([Role.Operator, Role.Dispatcher], []);
+
+        async Task<JsonElement> SameAsGetAsync(TestUser who, object body, string? key = null, bool flagged = false)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/cases") { Content = JsonContent.Create(body) };
+            if (key is not null) request.Headers.Add("Idempotency-Key", key);
+            var response = await who.Client.SendAsync(request);
+            var posted = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Created, posted);
+            Assert.Equal(flagged, response.Headers.Contains("Likely-Duplicates"));
+            var created = JsonDocument.Parse(posted).RootElement;
+            var read = await who.Client.GetAsync(response.Headers.Location);
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            var got = JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(JsonElement.DeepEquals(created, got), $"POST answered\n{posted}\nGET answered\n{got}");
+            return created;
+        }
+
+        var (lat, lon) = world.Inside(1);
+        // A grid worker of the cell (he serves it: his actions say so), with an address.
+        var own = await SameAsGetAsync(worker, new { lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Own cell", address = "No. 5" });
+        Assert.Equal("report", Assert.Single(own.GetProperty("history").EnumerateArray()).GetProperty("action").GetString());
+        Assert.Equal(worker.Id, own.GetProperty("history")[0].GetProperty("actorId").GetGuid());
+        Assert.False(string.IsNullOrEmpty(own.GetProperty("history")[0].GetProperty("actorName").GetString()));
+        // A grid worker reporting in a cell he does not serve, a component, urgent.
+        var (lat2, lon2) = world.Inside(3);
+        await SameAsGetAsync(outsider, new { lat = lat2, lon = lon2, categoryCode = TestCatalogue.Component, description = "Not my cell", priority = "urgent" });
+        // The command center files a hotline call with the caller's name and phone.
+        var (lat3, lon3) = world.Inside(4);
+        var call = await SameAsGetAsync(op, new { lat = lat3, lon = lon3, categoryCode = TestCatalogue.LightEvent, description = "Caller says",
+            source = "hotline", reporterName = "钱七", reporterPhone = "13900001111" }, key: Guid.NewGuid().ToString());
+        Assert.Equal("hotline", call.GetProperty("source").GetString());
+        // The same spot again: flagged as a likely duplicate, answered from a read (its history has the flag).
+        var again = await SameAsGetAsync(worker, new { lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Own cell again" }, flagged: true);
+        Assert.Equal(["report", IntakeService.FlagHistoryAction],
+            again.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("action").GetString()).ToArray());
+        // A replay of the hotline call's key: the earlier case, read again.
+        var key = Guid.NewGuid().ToString();
+        var (lat4, lon4) = world.Inside(5);
+        var body = new { lat = lat4, lon = lon4, categoryCode = TestCatalogue.Component, description = "Twice", source = "hotline" };
+        var first = await SameAsGetAsync(op, body, key);
+        var replay = await SameAsGetAsync(op, body, key);
+        Assert.Equal(first.GetProperty("id").GetInt64(), replay.GetProperty("id").GetInt64());
     }
 
     [Fact]
