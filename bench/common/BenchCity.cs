@@ -39,6 +39,17 @@ public static class BenchCity
         return new NpgsqlConnectionStringBuilder(Admin) { Database = name, CommandTimeout = 0 }.ConnectionString;
     }
 
+    /// <summary>Drops the database when it exists and creates it empty; returns its connection string.</summary>
+    public static async Task<string> FreshDatabaseAsync(string name)
+    {
+        await using (var conn = new NpgsqlConnection(Admin))
+        {
+            await conn.OpenAsync();
+            await conn.ExecuteAsync($"drop database if exists {name} with (force)");
+        }
+        return await DatabaseAsync(name);
+    }
+
     /// <summary>Builds the server on a free port with the migrations applied; the city box covers the bench city.</summary>
     public static async Task<WebApplication> StartAppAsync(string cs, Action<WebApplicationBuilder>? configure = null, params string[] extra)
     {
