@@ -10,7 +10,7 @@
 //
 //   dotnet run -c Release --project bench/circuits -- --url http://127.0.0.1:5188 \
 //       --db "Host=127.0.0.1;Port=55608;Database=gridcity;Username=postgres" \
-//       [--circuits 50] [--browsers 5] [--rate 50] [--seconds 20] [--warm 30] [--user operator] [--password Grid@2026] [--trace 1] [--hold SECONDS]
+//       [--circuits 50] [--browsers 5] [--rate 50] [--seconds 20] [--warm 30] [--user operator] [--password Grid@2026] [--trace 1] [--pause-before SECONDS] [--hold SECONDS]
 // bench/circuits/run.sh starts a demo server and runs this against it.
 using System.Diagnostics;
 using System.Globalization;
@@ -95,6 +95,12 @@ var stale = Stopwatch.StartNew();
 while ((await StatusAsync()).Subscribers > 1 && stale.Elapsed < TimeSpan.FromMinutes(4)) await Task.Delay(1000);
 if (stale.Elapsed > TimeSpan.FromSeconds(2)) Console.WriteLine($"Waited {stale.Elapsed.TotalSeconds:F0} s for an earlier run's circuits to leave the server (subscribers now {(await StatusAsync()).Subscribers})");
 var before = await LiveStatusAsync();
+// --pause-before N waits N seconds here, with only the first page open (to take the "before" heap dump of a heap diff).
+if (int.TryParse(Opt("pause-before", "0"), out var pauseBefore) && pauseBefore > 0)
+{
+    Console.WriteLine($"Pausing {pauseBefore} s before the circuits open (managed live {before.Managed / 1048576} MiB)");
+    await Task.Delay(TimeSpan.FromSeconds(pauseBefore));
+}
 var pages = new List<IPage>();
 var opening = Stopwatch.StartNew();
 for (var i = 0; i < browsers; i++)
