@@ -83,7 +83,7 @@ public sealed class ReportTests
         // The same spot again: flagged as a likely duplicate, answered from a read (its history has the flag).
         var again = await SameAsGetAsync(worker, new { lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Own cell again" }, flagged: true);
         Assert.Equal(["report", IntakeService.FlagHistoryAction],
-            again.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("action").GetString()).ToArray());
+            again.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("action").GetString()!).ToArray());
         // A replay of the hotline call's key: the earlier case, read again.
         var key = Guid.NewGuid().ToString();
         var (lat4, lon4) = world.Inside(5);
