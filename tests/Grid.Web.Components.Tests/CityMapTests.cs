@@ -17,6 +17,24 @@ public sealed class CityMapTests : DeskContext
         Values(call).EnumerateArray()
             .Select(e => e.ValueKind == JsonValueKind.Number ? e.GetInt64() : e.GetProperty("id").GetInt64()).ToArray();
 
+    /// <summary>The cells' GeoJSON (hundreds of KB) does not pass through the circuit: the module reads it from the API.</summary>
+    [Theory]
+    [InlineData(null, "/api/cells")]
+    [InlineData("320205001", "/api/cells?street=320205001")]
+    [InlineData("a b&c", "/api/cells?street=a%20b%26c")]
+    public async Task The_map_reads_its_cells_from_the_API_itself(string? street, string url)
+    {
+        var module = JSInterop.SetupModule(CityMap.ModulePath);
+        module.SetupVoid("create", _ => true).SetVoidResult();
+        module.Setup<bool>("loadCells", _ => true).SetResult(true);
+        var cut = Render<CityMap>();
+        await cut.Instance.Ready.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(await cut.InvokeAsync(() => cut.Instance.LoadCellsAsync(street)));
+        var call = module.VerifyInvoke("loadCells");
+        Assert.Equal(url, Assert.IsType<string>(call.Arguments[1]));
+        Assert.Equal(2, call.Arguments.Count);
+    }
+
     [Fact]
     public async Task The_map_sends_its_module_the_markers_added_moved_and_removed()
     {

@@ -38,7 +38,7 @@ public sealed class FakeCommand : ICommandSource
     public Task<string?> PublishPhotoAsync(long id, string photo, string kind) => Task.FromResult<string?>(null);
 
     public Task<CityLayout> LayoutAsync(string? street) =>
-        Task.FromResult(new CityLayout("""{"type":"FeatureCollection","features":[]}""", [], []));
+        Task.FromResult(new CityLayout([], []));
 
     public Task<IReadOnlyList<CellLoad>> CellLoadsAsync(string? street) => Task.FromResult<IReadOnlyList<CellLoad>>([]);
     public Task<IReadOnlyList<Choice>> CategoriesAsync() => Task.FromResult<IReadOnlyList<Choice>>([]);

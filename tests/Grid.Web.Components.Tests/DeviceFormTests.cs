@@ -103,7 +103,6 @@ public sealed class DeviceFormTests : DeskContext
             Task.FromResult<IReadOnlyList<DeviceKindItem>>([new("street_light", "street_lighting", "C0101", "normal", 1)]);
         public Task<IReadOnlyList<DeviceItem>> DevicesAsync() => Task.FromResult<IReadOnlyList<DeviceItem>>([Lamp]);
         public Task<IReadOnlyList<CategoryItem>> CategoriesAsync() => Task.FromResult<IReadOnlyList<CategoryItem>>([]);
-        public Task<string> CellsGeoJsonAsync() => Task.FromResult("""{"type":"FeatureCollection","features":[]}""");
         public Task<AdminResult<NewSecret>> CreateSystemAsync(string? id, string? name) => throw new NotSupportedException();
         public Task<AdminResult<NewSecret>> RotateSecretAsync(string id) => throw new NotSupportedException();
         public Task<AdminResult<DeviceKindItem>> SaveKindAsync(DeviceKindItem kind) => throw new NotSupportedException();

@@ -20,7 +20,7 @@ namespace Grid.Server.Hotline;
 /// API's own handler. Each call reads the database anew.
 /// </summary>
 public sealed class HotlineDesk(AuthenticationStateProvider auth, IServiceProvider services, IntakeService intake, CaseRepository cases,
-    CatalogueRepository catalogue, GridRepository grid, Open311Repository open311, IOptions<GridOptions> options, TimeProvider clock,
+    CatalogueRepository catalogue, Open311Repository open311, IOptions<GridOptions> options, TimeProvider clock,
     ILogger<HotlineDesk> log) : IHotlineSource
 {
     private static readonly IntakeFields Fields = new("lat", "lon", "category", "description", "address", "caller name", "caller phone",
@@ -108,9 +108,6 @@ public sealed class HotlineDesk(AuthenticationStateProvider auth, IServiceProvid
         if (CommandDesk.ErrorOf(result) is { } error) return (null, error);
         return (((Microsoft.AspNetCore.Http.HttpResults.Ok<PlacedView>)result).Value!.CaseId, null);
     }
-
-    public async Task<string> CellsGeoJsonAsync() =>
-        GridEndpoints.FeatureCollection(await grid.ListCellsAsync(null, null, null, clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest));
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

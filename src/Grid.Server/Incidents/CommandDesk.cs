@@ -161,7 +161,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     public async Task<CityLayout> LayoutAsync(string? street)
     {
         var cells = await grid.ListCellsAsync(null, Blank(street), null, clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest);
-        return new CityLayout(GridEndpoints.FeatureCollection(cells),
+        return new CityLayout(
             cells.DistinctBy(c => c.StreetCode).OrderBy(c => c.StreetCode).Select(c => new Choice(c.StreetCode, $"{c.StreetName} ({c.StreetCode})")).ToList(),
             cells.DistinctBy(c => c.CommunityCode).OrderBy(c => c.CommunityCode).Select(c => new Choice(c.CommunityCode, $"{c.CommunityName} ({c.CommunityCode})")).ToList());
     }

@@ -72,9 +72,6 @@ public sealed class DeviceAdminSource(AuthenticationStateProvider auth, Monitori
     public async Task<IReadOnlyList<DeviceItem>> DevicesAsync() =>
         (await repo.ListDevicesAsync()).Select(d => new DeviceItem(d.Id, d.Kind, d.SystemId, d.Name, d.Lat, d.Lon, d.CellCode, d.Address, d.Version)).ToList();
 
-    public async Task<string> CellsGeoJsonAsync() =>
-        GridEndpoints.FeatureCollection(await grid.ListCellsAsync(null, null, null, clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest));
-
     public async Task<AdminResult<NewSecret>> CreateSystemAsync(string? id, string? name)
     {
         // The API's route also renames an existing system (with a new secret); the page only registers new ones.

@@ -164,7 +164,6 @@ public interface IDeviceAdmin
     Task<IReadOnlyList<DeviceKindItem>> KindsAsync();
     Task<IReadOnlyList<DeviceItem>> DevicesAsync();
     Task<IReadOnlyList<CategoryItem>> CategoriesAsync();
-    Task<string> CellsGeoJsonAsync();
     /// <summary>Registers a new system; its first secret is in the answer.</summary>
     Task<AdminResult<NewSecret>> CreateSystemAsync(string? id, string? name);
     /// <summary>A new secret for the system; the old one stops working at once.</summary>

@@ -80,7 +80,7 @@ public sealed record DispatchPlan(string UnitId, Guid? AssigneeId, string? Assig
     IReadOnlyList<Choice> People, string? Rule = null, bool GridHeadVacant = false);
 
 /// <summary>The city as the map and filters need it: cells as GeoJSON text, and the streets and communities in them.</summary>
-public sealed record CityLayout(string CellsGeoJson, IReadOnlyList<Choice> Streets, IReadOnlyList<Choice> Communities);
+public sealed record CityLayout(IReadOnlyList<Choice> Streets, IReadOnlyList<Choice> Communities);
 
 /// <summary>Open and overdue cases of one cell (the map's colours).</summary>
 public sealed record CellLoad(string Code, int Open, int Overdue);

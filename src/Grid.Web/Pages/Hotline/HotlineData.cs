@@ -34,6 +34,4 @@ public interface IHotlineSource
     /// <summary>Address-only Open311 requests, or none when this person may not place them.</summary>
     Task<IReadOnlyList<PendingRequest>> PendingAsync();
     Task<(long? CaseId, string? Error)> PlaceAsync(Guid token, double lat, double lon);
-    /// <summary>The grid cells as GeoJSON text (the map without tiles).</summary>
-    Task<string> CellsGeoJsonAsync();
 }
