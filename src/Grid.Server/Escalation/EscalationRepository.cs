@@ -119,11 +119,13 @@ public sealed class EscalationRepository(IDbContextFactory<GridDbContext> contex
 
     // Who hears of each rung. The assignee, or when nobody is named, the staff of the responsible
     // unit; the grid head of the cell; supervisors of the case's street; district-wide supervisors.
+    // Only active people (RungClaims.FireRungSql, the same rule in SQL).
     private static async Task<List<Guid>> TargetsAsync(GridDbContext db, EscalationLevel level, LadderCase c)
     {
-        var people = db.Set<PersonRecord>();
+        var people = db.Set<PersonRecord>().Where(p => p.DeactivatedAt == null);
         var roles = db.Set<PersonRoleRecord>();
-        IQueryable<Guid> GridHeads() => db.Set<CellStaffRecord>().Where(s => s.CellCode == c.CellCode && s.Role == "grid_head").Select(s => s.PersonId);
+        IQueryable<Guid> GridHeads() => db.Set<CellStaffRecord>().Where(s => s.CellCode == c.CellCode && s.Role == "grid_head")
+            .Where(s => people.Any(p => p.Id == s.PersonId)).Select(s => s.PersonId);
         IQueryable<PersonRecord> Supervisors() => people.Where(p => roles.Any(r => r.PersonId == p.Id && r.Role == "supervisor"));
         var street = c.CellCode.Length > 9 ? c.CellCode[..9] : c.CellCode;
         var query = level switch

@@ -55,7 +55,9 @@ public sealed class RungClaims(NpgsqlDataSource db, CatalogueRepository catalogu
     // One statement per rung: the guarded insert, and only when it inserted, the inbox items, the
     // history entry. Who hears of it: the assignee, or with nobody named the staff of the
     // responsible unit, and with neither the grid head; the cell's grid head; supervisors of the
-    // case's street; district-wide supervisors (no street).
+    // case's street; district-wide supervisors (no street). Only active people: a deactivated
+    // assignee or unit staff member counts as nobody named (the grid head hears of it), and a
+    // deactivated grid head's post is vacant (EscalationRepository.TargetsAsync, the same rule).
     private const string FireRungSql = """
         with r as (
             insert into escalations (case_id, level, deadline, due_at, at, cell_code, unit_id, assignee_id)
@@ -65,12 +67,14 @@ public sealed class RungClaims(NpgsqlDataSource db, CatalogueRepository catalogu
         ),
         a as (
             select p.id from people p
-            where p.id = @AssigneeId
-               or (@AssigneeId is null and p.unit_id = @UnitId
-                   and exists (select 1 from person_roles pr where pr.person_id = p.id and pr.role = 'unit_staff'))
+            where p.deactivated_at is null
+              and (p.id = @AssigneeId
+                   or (@AssigneeId is null and p.unit_id = @UnitId
+                       and exists (select 1 from person_roles pr where pr.person_id = p.id and pr.role = 'unit_staff')))
         ),
         g as (
-            select s.person_id as id from cell_staff s where s.cell_code = @CellCode and s.role = 'grid_head'
+            select s.person_id as id from cell_staff s join people p on p.id = s.person_id and p.deactivated_at is null
+            where s.cell_code = @CellCode and s.role = 'grid_head'
         ),
         t as (
             select id from a where @Level in ('warning','assignee')
@@ -78,10 +82,10 @@ public sealed class RungClaims(NpgsqlDataSource db, CatalogueRepository catalogu
             select id from g where @Level = 'grid_head' or (@Level in ('warning','assignee') and not exists (select 1 from a))
             union
             select p.id from people p join person_roles pr on pr.person_id = p.id and pr.role = 'supervisor'
-            where @Level = 'street_leader' and p.street_code = left(@CellCode, 9)
+            where @Level = 'street_leader' and p.street_code = left(@CellCode, 9) and p.deactivated_at is null
             union
             select p.id from people p join person_roles pr on pr.person_id = p.id and pr.role = 'supervisor'
-            where @Level = 'district' and p.street_code is null
+            where @Level = 'district' and p.street_code is null and p.deactivated_at is null
         ),
         i as (
             insert into inbox_items (person_id, escalation_id, case_id, created_at)

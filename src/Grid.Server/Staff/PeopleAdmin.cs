@@ -192,7 +192,11 @@ public sealed class PeopleAdmin(IDbContextFactory<GridDbContext> contexts, TimeP
             if (Roles.TryParse(code, out var role)) roles.Add(role);
             else Add("roles", $"'{Shown(code)}' is no role; use one of {string.Join(", ", Enum.GetValues<Role>().Select(r => r.ToCode()))}.");
         }
-        if (roles.Contains(Role.Admin) && admin.AreaStreet is not null)
+        // A street administrator gives nobody the admin role, but saves an administrator of his street (himself
+        // included) who has it already, as the import takes such a row.
+        var alreadyAdmin = editing is { } edited
+            && await db.Set<PersonRoleRecord>().AnyAsync(r => r.PersonId == edited && r.Role == Role.Admin.ToCode());
+        if (roles.Contains(Role.Admin) && admin.AreaStreet is not null && !alreadyAdmin)
             Add("roles", "Only a district administrator gives the admin role.");
         if (heldPostRoles is not null)
         {

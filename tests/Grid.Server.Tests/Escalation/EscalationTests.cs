@@ -79,6 +79,46 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         Assert.Equal(HttpStatusCode.NotFound, (await t.Worker.Client.PostAsync($"/api/inbox/{inbox.Items[0].Id}/read", null)).StatusCode);
     }
 
+    /// <summary>
+    /// A rung reaches only people who can still sign in: a deactivated assignee counts as nobody named (his warning
+    /// and overdue rungs go to the grid head, as for a case with nobody named), a deactivated supervisor hears of
+    /// nothing, and the escalation's history names only who was told.
+    /// </summary>
+    [Fact]
+    public async Task A_deactivated_person_hears_of_no_rung_and_the_grid_head_answers_for_a_deactivated_assignee()
+    {
+        var t = await TeamAsync(cluster.A);
+        var id = await DispatchedCaseAsync(t);
+        Assert.Equal(t.Worker.Id, (await t.Op.GetCaseAsync(id)).AssigneeId);
+        var admin = await t.World.PersonAsync([Role.Admin], []);
+        foreach (var gone in new[] { t.Worker, t.StreetLeader })
+            Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.PostAsync($"/api/people/{gone.Id}/deactivate", null)).StatusCode);
+        await EscalationCluster.SetClockAsync(cluster.A, id, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+
+        var rungs = await EscalationCluster.WaitForRungsAsync(cluster.A, id, 5, TimeSpan.FromSeconds(40));
+        Assert.Equal(Ladder, rungs.Select(r => r.Level));
+        await using var conn = await cluster.A.Db.OpenConnectionAsync();
+        async Task<string[]> LevelsToldAsync(TestUser who) => (await conn.QueryAsync<string>("""
+            select e.level from inbox_items i join escalations e on e.id = i.escalation_id
+            where i.case_id = @Case and i.person_id = @Person order by e.id
+            """, new { Case = id, Person = who.Id })).ToArray();
+        Assert.Empty(await LevelsToldAsync(t.Worker));
+        Assert.Empty(await LevelsToldAsync(t.StreetLeader));
+        Assert.Equal(["warning", "assignee", "grid_head"], await LevelsToldAsync(t.Head));
+        Assert.Equal(["district"], await LevelsToldAsync(t.DistrictSupervisor));
+        var targets = (await t.Op.GetCaseAsync(id)).History!.Where(h => h.Action == "escalate").ToDictionary(
+            h => h.Details.GetProperty("details").GetProperty("level").GetString()!,
+            h => h.Details.GetProperty("targets").EnumerateArray().Select(e => e.GetGuid()).ToArray());
+        Assert.Equal([t.Head.Id], targets["warning"]);
+        Assert.Empty(targets["street_leader"]);
+
+        // 督办 by hand follows the same rule (EscalationRepository, in LINQ): the grid head, not the deactivated assignee.
+        Assert.Equal(HttpStatusCode.Created,
+            (await t.DistrictSupervisor.Client.PostAsJsonAsync($"/api/cases/{id}/supervise", new { note = "请网格长跟进" })).StatusCode);
+        Assert.Equal(["warning", "assignee", "grid_head", "supervise"], await LevelsToldAsync(t.Head));
+        Assert.Empty(await LevelsToldAsync(t.Worker));
+    }
+
     [Fact]
     public async Task An_extension_stops_the_ladder_of_the_old_deadline()
     {

@@ -269,6 +269,25 @@ public sealed class PeopleAdminTests
         var saved = await TestWorld.ReadAsync<PersonRow>(await streetAdmin.Client.PutAsJsonAsync($"/api/admin/people/{mine.Id}",
             new { displayName = "新名字", phone = me.Phone, roles = me.Roles, streetCode = me.StreetCode, unitId = me.UnitId, onDuty = true, version = me.Version }));
         Assert.Equal("新名字", saved.DisplayName);
+
+        // He saves his own account and another administrator of his street, who keep the admin role they have; he
+        // still gives it to nobody, not even to a person of his street he edits.
+        var self = await TestWorld.ReadAsync<PersonRow>(await streetAdmin.Client.GetAsync($"/api/admin/people/{streetAdmin.Id}"));
+        Assert.Contains("admin", self.Roles);
+        var newPhone = $"137{Random.Shared.Next(10_000_000, 100_000_000)}";
+        var selfSaved = await TestWorld.ReadAsync<PersonRow>(await streetAdmin.Client.PutAsJsonAsync($"/api/admin/people/{streetAdmin.Id}",
+            new { displayName = self.DisplayName, phone = newPhone, roles = self.Roles, streetCode = self.StreetCode, onDuty = true, version = self.Version }));
+        Assert.Equal(newPhone, selfSaved.Phone);
+        var colleague = await here.PersonAsync([Role.Admin], [], street: here.Street);
+        var before = await TestWorld.ReadAsync<PersonRow>(await streetAdmin.Client.GetAsync($"/api/admin/people/{colleague.Id}"));
+        var colleagueSaved = await TestWorld.ReadAsync<PersonRow>(await streetAdmin.Client.PutAsJsonAsync($"/api/admin/people/{colleague.Id}",
+            new { displayName = "街道管理员乙", phone = before.Phone, roles = before.Roles, streetCode = before.StreetCode, onDuty = true, version = before.Version }));
+        Assert.Equal("街道管理员乙", colleagueSaved.DisplayName);
+        var promote = await streetAdmin.Client.PutAsJsonAsync($"/api/admin/people/{mine.Id}",
+            new { displayName = "新名字", phone = me.Phone, roles = me.Roles.Append("admin").ToArray(), streetCode = me.StreetCode, unitId = me.UnitId, onDuty = true, version = saved.Version });
+        Assert.Equal(HttpStatusCode.BadRequest, promote.StatusCode);
+        Assert.Contains("Only a district administrator gives the admin role", await promote.Content.ReadAsStringAsync());
+        Assert.Equal(0, await CountAsync(server, "select count(*) from person_roles where person_id = @Id and role = 'admin'", new { Id = mine.Id }));
     }
 
     [Fact]
