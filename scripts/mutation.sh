@@ -52,7 +52,7 @@ case "$target" in
     [[ -d src/Grid.Server/$folder ]] || { echo "src/Grid.Server/$folder does not exist" >&2; exit 2; }
     filter="${3:-FullyQualifiedName~Grid.Server.Tests.$folder}"
     PG_DIR=.gridcity/pg-mutation
-    PG_PORT="${GRID_TEST_PG_PORT:-55433}"
+    PG_PORT="${GRID_TEST_PG_PORT:-25433}"
     trap 'stop_cluster "$PG_DIR" >/dev/null 2>&1 || true' EXIT
     drop_cluster "$PG_DIR"
     PG_FAST=1 ensure_cluster "$PG_DIR" "$PG_PORT"

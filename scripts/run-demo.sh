@@ -6,7 +6,7 @@
 #   scripts/run-demo.sh           set up + run (Ctrl+C stops the server; the database keeps running)
 #   scripts/run-demo.sh stop-db   stop the demo database cluster
 #
-# Environment: GRID_URLS (default http://127.0.0.1:5080), GRID_DEMO_PG_PORT (default 55432),
+# Environment: GRID_URLS (default http://127.0.0.1:5080), GRID_DEMO_PG_PORT (default 25432),
 # ASPNETCORE_ENVIRONMENT (default Production).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -14,7 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GRID_ROOT"
 
 PG_DIR=.gridcity/pg-demo
-PG_PORT="${GRID_DEMO_PG_PORT:-55432}"
+PG_PORT="${GRID_DEMO_PG_PORT:-25432}"
 
 if [[ ${1:-} == stop-db ]]; then
   stop_cluster "$PG_DIR"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test project against a fresh throwaway PostgreSQL cluster (.gridcity/pg-test, port
-# 55433; .gridcity/pg-demo is never touched) and Debian's Chromium. Sets everything up on a fresh
+# 25433; .gridcity/pg-demo is never touched) and Debian's Chromium. Sets everything up on a fresh
 # Debian 12 machine. The last line of output is the summary: "N passed, N failed[, N skipped]".
 # Exit status is non-zero when a build or a test failed, a test run aborted, or no test ran.
 #
 #   scripts/test.sh                              all tests
 #   scripts/test.sh "FullyQualifiedName~Routing" only tests matching a dotnet test --filter
 #
-# Environment: GRID_TEST_PG_PORT (default 55433), GRID_TEST_HANG_TIMEOUT (default 10m: a single
+# Environment: GRID_TEST_PG_PORT (default 25433), GRID_TEST_HANG_TIMEOUT (default 10m: a single
 # test running longer than this kills its test run, which is then reported as aborted).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -15,7 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GRID_ROOT"
 
 PG_DIR=.gridcity/pg-test
-PG_PORT="${GRID_TEST_PG_PORT:-55433}"
+PG_PORT="${GRID_TEST_PG_PORT:-25433}"
 RESULTS=.gridcity/test-results
 PROJECTS=(tests/Grid.Domain.Tests tests/Grid.Server.Tests tests/Grid.Web.Components.Tests tests/Grid.Web.Tests)
 FILTER="$*"

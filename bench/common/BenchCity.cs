@@ -20,7 +20,7 @@ public static class BenchCity
     public const string Password = "Bench@2026-pw";
 
     /// <summary>The admin connection string (run.sh sets it for the demo cluster).</summary>
-    public static string Admin => Environment.GetEnvironmentVariable("GRID_BENCH_PG") ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
+    public static string Admin => Environment.GetEnvironmentVariable("GRID_BENCH_PG") ?? "Host=127.0.0.1;Port=25432;Username=postgres;Database=postgres";
 
     /// <summary>The bench city's box: 3 streets x 5 communities side by side (0.015 degrees), 20 cells north to south.</summary>
     public const double MinLon = 118.0, MinLat = 29.001, MaxLon = 118.015, MaxLat = 29.021;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the demo server (its own process, so its CPU is measured apart from the loader's) on the
-# demo PostgreSQL cluster (.gridcity/pg-demo, port GRID_DEMO_PG_PORT, default 55432) at GRID_URLS
+# demo PostgreSQL cluster (.gridcity/pg-demo, port GRID_DEMO_PG_PORT, default 25432) at GRID_URLS
 # (default http://127.0.0.1:5080), runs the real-time benchmark against it and stops the server.
 # Each run adds about rate x seconds cases to the demo city.
 #   bench/realtime/run.sh [--clients 100,1000] [--rate 50] [--seconds 20] [--follow all|streets]
@@ -8,7 +8,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 cd "$GRID_ROOT"
-PG_PORT="${GRID_DEMO_PG_PORT:-55432}"
+PG_PORT="${GRID_DEMO_PG_PORT:-25432}"
 URL="${GRID_URLS:-http://127.0.0.1:5080}"
 ensure_packages
 ensure_cluster .gridcity/pg-demo "$PG_PORT" gridcity
