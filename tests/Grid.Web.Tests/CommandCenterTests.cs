@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Grid.Domain.People;
 using Grid.Server.Incidents;
 using Grid.Server.Tests.Infrastructure;
@@ -12,6 +13,7 @@ namespace Grid.Web.Tests;
 public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private static readonly LocatorAssertionsToBeVisibleOptions WithinTwoSeconds = new() { Timeout = 2000 };
+    private static readonly LocatorAssertionsToHaveAttributeOptions WithinTwoSecondsAttr = new() { Timeout = 2000 };
 
     private static Task<TestUser> OperatorAsync(TestWorld world) =>
         world.PersonAsync([Role.Operator, Role.Dispatcher], [], street: world.Street);
@@ -38,6 +40,10 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToBeVisibleAsync(WithinTwoSeconds);
         await Assertions.Expect(cc.CaseMarker(reported.CaseNo)).ToBeVisibleAsync(WithinTwoSeconds);
         await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToContainTextAsync("待受理");
+        // A change of state replaces the marker (its title and icon follow the case), once.
+        await op.StepOkAsync(reported.Id, "register");
+        await Assertions.Expect(cc.CaseMarker(reported.CaseNo)).ToHaveAttributeAsync("title", new Regex("已立案"), WithinTwoSecondsAttr);
+        await Assertions.Expect(cc.CaseMarker(reported.CaseNo)).ToHaveCountAsync(1);
         Assert.Equal(0, reloads);
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-wall") });
         Assert.Empty(outside);

@@ -152,15 +152,20 @@ export function addCases(el, casesJson) {
 export function updateCases(el, casesJson) {
   const s = maps.get(el);
   if (!s) return;
+  // A marker's title is set once by Leaflet: replace the marker so its title and icon follow the case. All at once:
+  // the cluster group regroups once for a batch (removeLayers/addLayers) and once per marker otherwise, and a live
+  // page gets a batch a few times a second.
+  const old = [], fresh = [];
   for (const c of JSON.parse(casesJson)) {
     const m = s.cases.get(c.id);
     if (!m) continue;
-    // A marker's title is set once by Leaflet: replace the marker so its title and icon follow the case.
-    s.cluster.removeLayer(m);
-    const fresh = marker(s, c);
-    s.cases.set(c.id, fresh);
-    s.cluster.addLayer(fresh);
+    old.push(m);
+    const replaced = marker(s, c);
+    s.cases.set(c.id, replaced);
+    fresh.push(replaced);
   }
+  s.cluster.removeLayers(old);
+  s.cluster.addLayers(fresh);
 }
 
 export function removeCases(el, idsJson) {
