@@ -8,16 +8,8 @@ namespace Grid.Server.Tests.Data;
 
 public sealed class MigratorTests
 {
-    private static async Task<NpgsqlDataSource> FreshDatabaseAsync()
-    {
-        var name = TestServer.DatabaseName("migr");
-        await using (var admin = new NpgsqlConnection(TestServer.AdminConnectionString))
-        {
-            await admin.OpenAsync();
-            await admin.ExecuteAsync($"create database \"{name}\"");
-        }
-        return NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(TestServer.AdminConnectionString) { Database = name }.ConnectionString);
-    }
+    private static async Task<NpgsqlDataSource> FreshDatabaseAsync() =>
+        NpgsqlDataSource.Create(await TestServer.CreateDatabaseAsync(TestServer.DatabaseName("migr")));
 
     private static string WriteScripts(params (string Name, string Sql)[] scripts)
     {

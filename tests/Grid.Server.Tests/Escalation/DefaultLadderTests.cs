@@ -17,13 +17,7 @@ public sealed class DefaultLadderTests
     [Fact]
     public async Task A_new_city_starts_with_the_documented_default_ladder_only()
     {
-        var name = TestServer.DatabaseName("ladder");
-        await using (var admin = new NpgsqlConnection(TestServer.AdminConnectionString))
-        {
-            await admin.OpenAsync();
-            await admin.ExecuteAsync($"create database \"{name}\"");
-        }
-        await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(TestServer.AdminConnectionString) { Database = name }.ConnectionString);
+        await using var db = NpgsqlDataSource.Create(await TestServer.CreateDatabaseAsync(TestServer.DatabaseName("ladder")));
         await new Migrator(db, NullLogger<Migrator>.Instance)
             .ApplyAsync(Migrator.LoadScripts(Path.Combine(AppContext.BaseDirectory, "migrations")), default);
 

@@ -34,20 +34,23 @@ public sealed class TestServer : IAsyncDisposable
 
     public static string DatabaseName(string purpose) => $"gridtest_{purpose}_{Guid.NewGuid():N}"[..40];
 
+    /// <summary>Creates an empty database of its own; returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string database, int maxPoolSize = 100)
+    {
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"create database \"{database}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, MaxPoolSize = maxPoolSize }.ConnectionString;
+    }
+
     /// <summary>Starts a server on a new database (or, with <paramref name="connectionString"/>, an existing one).</summary>
     public static async Task<TestServer> StartAsync(string database, string? connectionString = null,
         IDictionary<string, string?>? settings = null)
     {
-        if (connectionString is null)
-        {
-            await using (var admin = new NpgsqlConnection(AdminConnectionString))
-            {
-                await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"create database \"{database}\"", admin);
-                await create.ExecuteNonQueryAsync();
-            }
-            connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, MaxPoolSize = 40 }.ConnectionString;
-        }
+        connectionString ??= await CreateDatabaseAsync(database, maxPoolSize: 40);
         var args = new List<string>
         {
             "--urls=http://127.0.0.1:0",
