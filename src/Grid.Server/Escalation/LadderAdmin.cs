@@ -39,6 +39,11 @@ public sealed partial class LadderAdmin(LadderRepository repo, CatalogueReposito
         {
             Add("warningFraction", "'warningFraction' is the share of the limit after which the assignee is warned, from 0 (no warning) to below 1, e.g. 0.8.");
         }
+        else if (Math.Round(fraction, 3) != fraction)
+        {
+            // The column is numeric(4,3): 0.9995 would be stored as 1 (refused by its check) and 0.0004 as 0 (no warning).
+            Add("warningFraction", $"'warningFraction' {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)} has more than three decimals; write at most three, e.g. 0.875.");
+        }
         var delays = body?.DelaysSeconds ?? [];
         if (delays.Length > 4) Add("delaysSeconds", $"'delaysSeconds' has {delays.Length} entries; the ladder has 4 rungs after the warning (assignee, grid head, street leader, district).");
         if (delays.Any(d => d is < 0 or > 30 * 24 * 3600)) Add("delaysSeconds", "Each delay is 0 to 2592000 working seconds (30 days).");

@@ -63,6 +63,46 @@ public sealed class LadderAdminTests
         Assert.Equal(saved.version, ladders.Single(l => l.id == saved.id).version);
     }
 
+    /// <summary>
+    /// What an administrator saves is checked at each bound (the database's own checks of migration 0070 are the
+    /// same): a warning fraction from 0 (no warning) to below 1 with at most three decimals, at most four delays,
+    /// each 0 to 30 days of working seconds. Just past a bound the answer is 400 naming that field alone, and the saved rule stays as it was.
+    /// </summary>
+    [Fact]
+    public async Task A_saved_ladder_is_checked_at_each_bound_and_a_refusal_names_the_field()
+    {
+        var (_, admin, code) = await CategoryAsync(8);
+        var saved = await TestWorld.ReadAsync<Ladder>(await admin.Client.PostAsJsonAsync("/api/escalation/ladders",
+            new { categoryPrefix = code, priority = "urgent", warningFraction = 0.0, delaysSeconds = new[] { 0, 1, 2592000, 2592000 } }));
+        saved = await TestWorld.ReadAsync<Ladder>(await admin.Client.PostAsJsonAsync("/api/escalation/ladders",
+            new { categoryPrefix = code, priority = "urgent", warningFraction = 0.999, delaysSeconds = Array.Empty<int>(), saved.version }));
+
+        var refused = new (object Body, string Field)[]
+        {
+            (new { categoryPrefix = code, priority = "urgent", warningFraction = 1.0, delaysSeconds = new[] { 0 } }, "warningFraction"),
+            (new { categoryPrefix = code, priority = "urgent", warningFraction = -0.001, delaysSeconds = new[] { 0 } }, "warningFraction"),
+            // The column keeps three decimals: 0.9995 would be stored as 1 and 0.0004 as 0 (no warning).
+            (new { categoryPrefix = code, priority = "urgent", warningFraction = 0.9995, delaysSeconds = new[] { 0 } }, "warningFraction"),
+            (new { categoryPrefix = code, priority = "urgent", warningFraction = 0.0004, delaysSeconds = new[] { 0 } }, "warningFraction"),
+            (new { categoryPrefix = code, priority = "urgent", delaysSeconds = new[] { 0 } }, "warningFraction"),
+            (new { categoryPrefix = code, priority = "urgent", warningFraction = 0.8, delaysSeconds = new[] { 0, 2592001 } }, "delaysSeconds"),
+            (new { categoryPrefix = code, priority = "urgent", warningFraction = 0.8, delaysSeconds = new[] { 0, -1 } }, "delaysSeconds"),
+            (new { categoryPrefix = code, priority = "urgent", warningFraction = 0.8, delaysSeconds = new[] { 0, 0, 0, 0, 0 } }, "delaysSeconds"),
+            (new { categoryPrefix = code + "1", priority = "urgent", warningFraction = 0.8, delaysSeconds = new[] { 0 } }, "categoryPrefix"),
+            (new { categoryPrefix = code, priority = "high", warningFraction = 0.8, delaysSeconds = new[] { 0 } }, "priority"),
+        };
+        foreach (var (body, field) in refused)
+        {
+            var response = await admin.Client.PostAsJsonAsync("/api/escalation/ladders", body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{JsonSerializer.Serialize(body)}: {(int)response.StatusCode} {text}");
+            Assert.Equal([field], JsonDocument.Parse(text).RootElement.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        }
+        var ladders = await TestWorld.ReadAsync<List<Ladder>>(await admin.Client.GetAsync("/api/escalation/ladders"));
+        Assert.Equal(saved.version, ladders.Single(l => l.id == saved.id).version);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.DeleteAsync($"/api/escalation/ladders/{saved.id}")).StatusCode);
+    }
+
     [Fact]
     public async Task A_stale_ladder_change_gets_409_bad_input_400_and_only_administrators_preview_unsaved_ladders()
     {
