@@ -144,6 +144,7 @@ public sealed class RuleBoundaryTests
     [InlineData(1.0, false)]
     [InlineData(1.5, false)]
     [InlineData(-0.2, false)]
+    [InlineData(0.01, true)]
     [InlineData(0.5, true)]
     [InlineData(0.99, true)]
     public void Only_a_warning_fraction_strictly_between_zero_and_one_gives_a_warning_rung(double fraction, bool warns)
@@ -158,6 +159,23 @@ public sealed class RuleBoundaryTests
         var five = Enumerable.Repeat(TimeSpan.FromHours(1), 5).ToList();
         var steps = new EscalationLadder(null, five).Steps(WorkingCalendar.Standard(Shanghai), Monday);
         Assert.Equal(EscalationLevels.Automatic.Skip(1), steps.Select(s => s.Level));
+
+        // With a warning as well: the warning and four rungs, the fifth and sixth delays never count.
+        var six = Enumerable.Repeat(TimeSpan.FromHours(1), 6).ToList();
+        var warned = new EscalationLadder(0.5, six).Steps(WorkingCalendar.Standard(Shanghai), Monday);
+        Assert.Equal(EscalationLevels.Automatic, warned.Select(s => s.Level));
+        // Half of the 10 working hours before Tuesday 11:00: 2.5 h on Tuesday morning, 2.5 h back from Monday 18:00.
+        Assert.Equal(new DateTimeOffset(2026, 11, 2, 15, 30, 0, TimeSpan.FromHours(8)), warned[0].DueAt);
+    }
+
+    [Fact]
+    public void A_ladder_with_a_warning_and_no_delays_is_the_warning_alone()
+    {
+        var steps = new EscalationLadder(0.01, []).Steps(WorkingCalendar.Standard(Shanghai), Monday);
+        Assert.Equal(EscalationLevel.Warning, Assert.Single(steps).Level);
+        var onlyWarning = new EscalationLadder(0.99, []);
+        var done = new HashSet<EscalationLevel> { EscalationLevel.Warning };
+        Assert.Null(onlyWarning.Next(WorkingCalendar.Standard(Shanghai), Monday, done));
     }
 
     [Fact]

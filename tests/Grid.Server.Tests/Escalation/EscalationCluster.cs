@@ -54,7 +54,8 @@ public sealed class EscalationCluster : IAsyncLifetime
 
     /// <summary>
     /// Puts the case's clock at "dispatched <paramref name="started"/> ago, due in <paramref name="dueIn"/>", as a data
-    /// fix would, with the case_events row every change writes; the scheduler learns of it from that row.
+    /// fix would, with the case_events row every change writes. The fix does not set next_rung_at: the trigger of
+    /// migration 0070 sets it to now, and the claim job writes the exact moment of the case's next rung.
     /// </summary>
     public static Task SetClockAsync(TestServer server, long caseId, TimeSpan started, TimeSpan dueIn) =>
         SetClockAsync(server.Db, caseId, started, dueIn);

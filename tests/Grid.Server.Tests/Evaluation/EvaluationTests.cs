@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Dapper;
 using Grid.Domain.People;
+using Grid.Server.Catalogue;
 using Grid.Server.Evaluation;
 using Grid.Server.Tests.Escalation;
 using Grid.Server.Tests.Infrastructure;
@@ -216,6 +218,52 @@ public sealed class EvaluationTests
         Assert.Contains(caseNos[id["A"]], satisfied);
         Assert.DoesNotContain(caseNos[id["B"]], satisfied);
         Assert.DoesNotContain(caseNos[id["C"]], satisfied);
+    }
+
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    /// <summary>
+    /// The first working day of the working calendar, not the first of the month: August 2026 begins on a Saturday
+    /// (first working day Monday 3 August), October 2026 with the National Day week off (first working day Thursday
+    /// 8 October). Before that day the job publishes nothing; from its first hour on it publishes the previous month.
+    /// </summary>
+    [Fact]
+    public async Task The_monthly_job_waits_for_the_first_working_day_of_the_month()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.DatabaseName("evalday"),
+            settings: new Dictionary<string, string?> { ["Grid:Jobs:Enabled"] = "false" });
+        await using var conn = await server.Db.OpenConnectionAsync();
+        await conn.ExecuteAsync("""
+            insert into calendar_days (day, kind, note)
+            select d::date, 'holiday', '国庆节' from generate_series('2026-10-01'::date, '2026-10-07'::date, interval '1 day') d
+            on conflict (day) do update set kind = excluded.kind
+            """);
+        server.App.Services.GetRequiredService<CatalogueRepository>().InvalidateCalendar();
+
+        var clock = new ManualClock(default);
+        async Task<List<(DateOnly Month, int Version)>> RunAtAsync(string local)
+        {
+            clock.Now = DateTimeOffset.Parse(local + " +08:00", CultureInfo.InvariantCulture).ToUniversalTime();
+            using var scope = server.App.Services.CreateScope();
+            await ActivatorUtilities.CreateInstance<MonthlyEvaluationJob>(scope.ServiceProvider, (TimeProvider)clock).RunAsync();
+            return (await conn.QueryAsync<(DateOnly, int)>(
+                "select month, version from evaluation_publications where month in ('2026-07-01', '2026-09-01') order by month, version")).ToList();
+        }
+
+        Assert.Empty(await RunAtAsync("2026-08-01 10:05")); // Saturday
+        Assert.Empty(await RunAtAsync("2026-08-02 23:05")); // Sunday
+        var july = new DateOnly(2026, 7, 1);
+        Assert.Equal([(july, 1)], await RunAtAsync("2026-08-03 00:05")); // Monday, the first working day
+        Assert.Equal([(july, 1)], await RunAtAsync("2026-08-04 10:05")); // and once only
+        foreach (var holiday in new[] { "2026-10-01 10:05", "2026-10-05 09:05", "2026-10-07 23:05" })
+        {
+            Assert.Equal([(july, 1)], await RunAtAsync(holiday));
+        }
+        Assert.Equal([(july, 1), (new DateOnly(2026, 9, 1), 1)], await RunAtAsync("2026-10-08 08:05"));
     }
 
     [Fact]
