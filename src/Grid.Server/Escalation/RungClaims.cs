@@ -227,7 +227,7 @@ public sealed class RungClaims(NpgsqlDataSource db, CatalogueRepository catalogu
         return new LadderPlan(due, ladder.Next(calendar, c.Clock, after));
     }
 
-    private static NpgsqlBatchCommand FireCommand(LadderCase c, LadderStep step, DateTimeOffset now)
+    internal static NpgsqlBatchCommand FireCommand(LadderCase c, LadderStep step, DateTimeOffset now)
     {
         var cmd = new NpgsqlBatchCommand(FireRungSql);
         cmd.Parameters.AddWithValue("CaseId", c.Id);

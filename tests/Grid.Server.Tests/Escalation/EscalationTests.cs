@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using Dapper;
+using Grid.Domain.Escalation;
 using Grid.Domain.People;
 using Grid.Server.Escalation;
 using Grid.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Grid.Server.Tests.Escalation;
 
@@ -239,6 +241,33 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
             TimeSpan.FromSeconds(6), "no rungs for the resolved case");
     }
 
+    /// <summary>
+    /// Feedback stops the clock and so the ladder; a rework (返工) starts it again on the same deadline: the step
+    /// itself writes the moment of the next rung not yet fired, and the rungs that fired before are not repeated.
+    /// </summary>
+    [Fact]
+    public async Task Feedback_stops_the_ladder_and_a_rework_resumes_it_where_it_stood()
+    {
+        var t = await TeamAsync(cluster.B);
+        var id = await DispatchedCaseAsync(t);
+        await t.Worker.StepOkAsync(id, "accept");
+        // An 18 s limit dispatched 12 s ago: the warning (half-way) is due now, the overdue reminder in 6 s.
+        await EscalationCluster.SetClockAsync(cluster.B, id, TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(6));
+        var warning = Assert.Single(await EscalationCluster.WaitForRungsAsync(cluster.B, id, 1, TimeSpan.FromSeconds(20)));
+        Assert.Equal("warning", warning.Level);
+
+        await t.Worker.StepOkAsync(id, "feedback", new { note = "Cleared" });
+        Assert.Null(await EscalationCluster.NextRungAsync(cluster.B, id));
+        await t.Inspector.StepOkAsync(id, "rework", new { reason = "Still there" });
+        // Written by the rework in its own transaction: the overdue reminder, at the deadline the warning belonged to.
+        AssertSameMoment(warning.Deadline!.Value, (await EscalationCluster.NextRungAsync(cluster.B, id))!.Value);
+
+        var rungs = await EscalationCluster.WaitForRungsAsync(cluster.B, id, 3, TimeSpan.FromSeconds(30));
+        Assert.Equal(["warning", "assignee", "grid_head"], rungs.Select(r => r.Level));
+        Assert.All(rungs, r => Assert.Equal(warning.Deadline, r.Deadline));
+        await t.Op.StepOkAsync(id, "hold", new { reason = "Test over" });
+    }
+
     [Fact]
     public async Task A_hold_clears_the_next_rung_and_resuming_places_the_new_deadlines()
     {
@@ -302,6 +331,38 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         Assert.Equal(ids.Count * 2, await UnreadAsync(t.Worker));
     }
 
+    /// <summary>
+    /// Hangfire's tables do not grow with the number of open cases: while cases open and climb their ladders, every
+    /// job Hangfire gets is a run of one of the recurring jobs, and nothing waits in its schedule (no delayed job per
+    /// case or rung).
+    /// </summary>
+    [Fact]
+    public async Task Open_cases_and_their_rungs_put_no_job_of_their_own_in_Hangfire()
+    {
+        await using var conn = await cluster.A.Db.OpenConnectionAsync();
+        var before = await conn.ExecuteScalarAsync<long>("select coalesce(max(id), 0) from hangfire.job");
+        var t = await TeamAsync(cluster.A);
+        var ids = new List<long>();
+        for (var i = 0; i < 12; i++) ids.Add(await DispatchedCaseAsync(t));
+        // A third climb the whole ladder now; the others wait for their warning.
+        foreach (var id in ids.Take(4)) await EscalationCluster.SetClockAsync(cluster.A, id, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        foreach (var id in ids.Take(4))
+        {
+            Assert.Equal(Ladder, (await EscalationCluster.WaitForRungsAsync(cluster.A, id, 5, TimeSpan.FromSeconds(40))).Select(r => r.Level));
+        }
+        foreach (var id in ids.Skip(4)) Assert.NotNull(await EscalationCluster.NextRungAsync(cluster.A, id));
+
+        var jobs = (await conn.QueryAsync<(long Id, string? Recurring)>("""
+            select j.id, (select p.value from hangfire.jobparameter p where p.jobid = j.id and p.name = 'RecurringJobId')
+            from hangfire.job j where j.id > @Before
+            """, new { Before = before })).ToList();
+        Assert.Contains(jobs, j => j.Recurring == "\"escalation-claim\"");
+        string[] recurring = ["\"escalation-claim\"", "\"hotline-push\"", "\"monthly-evaluation\"", "\"retention\""];
+        Assert.All(jobs, j => Assert.Contains(j.Recurring, recurring));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("select count(*)::int from hangfire.set where key = 'schedule'"));
+        foreach (var id in ids) await t.Op.StepOkAsync(id, "hold", new { reason = "Test over" });
+    }
+
     [Fact]
     public async Task When_a_node_stops_mid_way_the_others_finish_the_ladder()
     {
@@ -356,6 +417,49 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
         Assert.Equal(1, await UnreadAsync(t.Worker));
         // The case waits for its overdue reminder again, at the deadline.
         AssertSameMoment(warning.Deadline!.Value, (await EscalationCluster.NextRungAsync(cluster.A, id))!.Value);
+    }
+
+    /// <summary>
+    /// The guard in the database itself, below the claim's own check of what fired: the statement of a rung, run a
+    /// second time for the same case, deadline and level (as a batch replayed after its first delivery committed
+    /// would), inserts no row and writes no inbox item or history entry (events are written only for rungs inserted).
+    /// </summary>
+    [Fact]
+    public async Task The_rung_statement_run_again_inserts_nothing_and_tells_no_one()
+    {
+        var t = await TeamAsync(cluster.A);
+        // Dispatched now: its warning is hours away, so the claim job leaves it alone meanwhile.
+        var id = await DispatchedCaseAsync(t);
+        await using var conn = await cluster.A.Db.OpenConnectionAsync();
+        var c = await conn.QuerySingleAsync<LadderCase>("""
+            select id, state, deadline, dispatched_at as DispatchedAt, dispatch_deadline as DispatchDeadline, category_code as CategoryCode,
+                   priority, cell_code as CellCode, assigned_unit_id as AssignedUnitId, assignee_id as AssigneeId
+            from cases where id = @Id
+            """, new { Id = id });
+
+        async Task<List<long>> FireWarningAsync()
+        {
+            await using var tx = await conn.BeginTransactionAsync();
+            await using var batch = new NpgsqlBatch(conn, tx);
+            batch.BatchCommands.Add(RungClaims.FireCommand(c, new LadderStep(EscalationLevel.Warning, DateTimeOffset.UtcNow), DateTimeOffset.UtcNow));
+            var inserted = new List<long>();
+            await using (var reader = await batch.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync()) inserted.Add(reader.GetInt64(0));
+            }
+            await tx.CommitAsync();
+            return inserted;
+        }
+
+        Assert.Single(await FireWarningAsync());
+        Assert.Empty(await FireWarningAsync());
+        var counts = await conn.QuerySingleAsync<(int Rungs, int History, int Inbox)>("""
+            select (select count(*)::int from escalations where case_id = @Id),
+                   (select count(*)::int from case_history where case_id = @Id and action = 'escalate'),
+                   (select count(*)::int from inbox_items where case_id = @Id)
+            """, new { Id = id });
+        Assert.Equal((1, 1, 1), counts);
+        await t.Op.StepOkAsync(id, "hold", new { reason = "Test over" });
     }
 
     private static async Task RunClaimJobAsync(TestServer server)

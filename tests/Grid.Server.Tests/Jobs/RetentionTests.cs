@@ -6,7 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Grid.Server.Tests.Jobs;
 
-/// <summary>The daily retention job prunes old patrol points, spent idempotency keys and rate windows, in batches; new rows stay.</summary>
+/// <summary>The daily retention job prunes old patrol points, spent idempotency keys and rate windows (API keys' and the citizen
+/// page's), in batches; new rows stay.</summary>
 public sealed class RetentionTests
 {
     [Fact]
@@ -31,6 +32,11 @@ public sealed class RetentionTests
             await conn.ExecuteAsync("insert into patrol_points (shift_id, at, location) values (@S, now() - make_interval(days => @D), ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326))",
                 new { S = shift, D = daysAgo, Lat = lat, Lon = lon });
         }
+        // The windows in which an API key's requests are counted (its rate limit).
+        var apiKey = await conn.ExecuteScalarAsync<long>("""
+            insert into open311_api_keys (name, key_prefix, key_hash, rate_per_minute, created_by, created_at)
+            values ('Retention test', 'rt', md5(random()::text), 10, @P, now()) returning id
+            """, new { P = worker.Id });
         for (var i = 0; i < 5; i++)
         {
             var old = i < 3;
@@ -40,6 +46,8 @@ public sealed class RetentionTests
                 new { P = worker.Id, K = $"step-{i}", C = c.Id, D = old ? 40 : 2 });
             await conn.ExecuteAsync("insert into citizen_rate_usage (subject, window_start, count) values (@S, now() - make_interval(hours => @H), 1)",
                 new { S = $"test-{world.Street}-{i}", H = old ? 48 : 1 });
+            await conn.ExecuteAsync("insert into open311_key_usage (key_id, window_start, count) values (@K, date_trunc('minute', now()) - make_interval(hours => @H, mins => @I), 1)",
+                new { K = apiKey, H = old ? 48 : 1, I = i });
         }
 
         RetentionOutcome outcome;
@@ -47,12 +55,13 @@ public sealed class RetentionTests
         {
             outcome = await scope.ServiceProvider.GetRequiredService<RetentionJob>().RunAsync(CancellationToken.None);
         }
-        Assert.Equal((4L, 3L, 3L, 3L), (outcome.PatrolPoints, outcome.IdempotencyKeys, outcome.RequestKeys, outcome.CitizenUsage));
+        Assert.Equal(new RetentionOutcome(4, 3, 3, 3, 3), outcome);
         Assert.Equal(2, await conn.ExecuteScalarAsync<int>("select count(*)::int from patrol_points where shift_id = @S", new { S = shift }));
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>("select count(*)::int from patrol_points where shift_id = @S and at < now() - interval '90 days'", new { S = shift }));
         Assert.Equal(2, await conn.ExecuteScalarAsync<int>("select count(*)::int from idempotency_keys where person_id = @P", new { P = worker.Id }));
         Assert.Equal(2, await conn.ExecuteScalarAsync<int>("select count(*)::int from request_keys where person_id = @P", new { P = worker.Id }));
         Assert.Equal(2, await conn.ExecuteScalarAsync<int>("select count(*)::int from citizen_rate_usage where subject like @S", new { S = $"test-{world.Street}-%" }));
+        Assert.Equal(2, await conn.ExecuteScalarAsync<int>("select count(*)::int from open311_key_usage where key_id = @K", new { K = apiKey }));
 
         // Run again (a second delivery, another node): nothing left to delete.
         using (var scope = server.App.Services.CreateScope())
