@@ -6,7 +6,10 @@
 //   2. the idle background load (every recurring job: claim, hotline push, ...) in transactions/s and
 //      statements/s (pg_stat_statements) at 2,000 and at 20,000 open cases: independent of open cases;
 //   3. a backlog of 100,000 due rungs (an outage, an import): drained in < 5 min, with the latency of
-//      an API read made meanwhile.
+//      an API read made meanwhile;
+//   4. Hangfire's own tables: the jobs created during each idle window and during the drain (runs of the
+//      recurring jobs only: as many at 2,000 as at 20,000 open cases, and however many rungs fire) and
+//      the delayed jobs waiting in its schedule (none: no job per case or rung).
 //
 //   bench/escalation/run.sh [cases]      (starts the demo cluster with pg_stat_statements, builds, runs)
 using System.Diagnostics;
@@ -68,6 +71,7 @@ var loadAfterLateness = BenchCity.Load();
 using var api = await BenchCity.SignInAsync(app, "benchsup");
 var apiTimes = new List<double>();
 var drained = Stopwatch.StartNew();
+var hfBeforeDrain = await HangfireAsync();
 await ExecAsync(BacklogSql, new { });
 var drainCount = $"select count(*) from escalations e join bench_sets b on b.case_id = e.case_id and b.set = 'drain' where e.level = 'assignee'";
 using var probeStop = new CancellationTokenSource();
@@ -83,6 +87,7 @@ var probe = Task.Run(async () =>
 });
 await WaitAsync(drainCount, Backlog, TimeSpan.FromMinutes(15));
 var drainSeconds = drained.Elapsed.TotalSeconds;
+var hfAfterDrain = await HangfireAsync();
 var loadDuringDrain = BenchCity.Load();
 probeStop.Cancel();
 await probe;
@@ -99,6 +104,14 @@ var b = idleLarge.Stmt ?? idleLarge.Tx;
 Console.WriteLine($"  target: idle cost independent of open cases (10x more open cases): {b / Math.Max(a, 0.001):0.00}x the cost | " +
     $"{(Math.Abs(b - a) <= Math.Max(0.2 * a, 1) ? "ok" : "OVER")}");
 Console.WriteLine($"backlog of {Backlog:N0} due rungs drained in {drainSeconds:0.0} s | target < 300 s: {(drainSeconds < 300 ? "ok" : "OVER")}  ({loadDuringDrain})");
+Console.WriteLine($"Hangfire, idle 60 s, {OpenSmall,6:N0} open cases: {idleSmall.Jobs,4} jobs created, {idleSmall.Delayed} delayed jobs waiting");
+Console.WriteLine($"Hangfire, idle 60 s, {OpenLarge,6:N0} open cases: {idleLarge.Jobs,4} jobs created, {idleLarge.Delayed} delayed jobs waiting");
+var drainJobs = hfAfterDrain.MaxId - hfBeforeDrain.MaxId;
+Console.WriteLine($"Hangfire, while {Backlog:N0} rungs fired ({drainSeconds:0} s): {drainJobs} jobs created, " +
+    $"{hfAfterDrain.Delayed} delayed jobs waiting; {hfAfterDrain.Rows:N0} rows in its tables ({hfBeforeDrain.Rows:N0} before)");
+var hangfireFlat = idleSmall.Delayed + idleLarge.Delayed + hfAfterDrain.Delayed == 0
+    && Math.Abs(idleLarge.Jobs - idleSmall.Jobs) <= Math.Max(2, idleSmall.Jobs / 10) && drainJobs < Backlog / 100;
+Console.WriteLine($"  target: Hangfire's tables do not grow with open cases (no job per case or rung): {(hangfireFlat ? "ok" : "OVER")}");
 Console.WriteLine($"  API read during the drain (GET /api/inbox/unread-count, {apiTimes.Count} requests): p50 {BenchCity.Ms(BenchCity.Percentile(apiTimes, 50))}  " +
     $"p99 {BenchCity.Ms(BenchCity.Percentile(apiTimes, 99))}  max {BenchCity.Ms(apiTimes.Count == 0 ? double.NaN : apiTimes[^1])}");
 await app.StopAsync();
@@ -153,18 +166,33 @@ async Task<double?> StatementsAsync()
     }
 }
 
-async Task<(double Tx, double? Stmt, string Load)> IdleAsync()
+async Task<(double Tx, double? Stmt, string Load, long Jobs, long Delayed)> IdleAsync()
 {
     const string TxSql = "select (xact_commit + xact_rollback)::float8 from pg_stat_database where datname = current_database()";
     await Task.Delay(TimeSpan.FromSeconds(5));
     var tx0 = (double)await ScalarDoubleAsync(TxSql);
     var st0 = statements ? await StatementsAsync() : null;
+    var hf0 = await HangfireAsync();
     var sw = Stopwatch.StartNew();
     await Task.Delay(idleWindow);
     var tx1 = await ScalarDoubleAsync(TxSql);
     var st1 = statements ? await StatementsAsync() : null;
+    var hf1 = await HangfireAsync();
     var s = sw.Elapsed.TotalSeconds;
-    return ((tx1 - tx0) / s, st0 is { } a0 && st1 is { } a1 ? (a1 - a0) / s : null, BenchCity.Load());
+    return ((tx1 - tx0) / s, st0 is { } a0 && st1 is { } a1 ? (a1 - a0) / s : null, BenchCity.Load(), hf1.MaxId - hf0.MaxId, hf1.Delayed);
+}
+
+// Hangfire's job ids only grow: the difference of two readings is the number of jobs created between them.
+// "schedule" is its set of delayed jobs. Rows: every row of every table of its schema, counted exactly.
+async Task<(long MaxId, long Delayed, long Rows)> HangfireAsync()
+{
+    await using var conn = await db.OpenConnectionAsync();
+    return await conn.QuerySingleAsync<(long, long, long)>("""
+        select (select coalesce(max(id), 0) from hangfire.job)::bigint,
+               (select count(*) from hangfire.set where key = 'schedule')::bigint,
+               (select coalesce(sum((xpath('/row/n/text()', query_to_xml(format('select count(*) as n from %I.%I', schemaname, relname), false, true, '')))[1]::text::bigint), 0)
+                from pg_stat_user_tables where schemaname = 'hangfire')::bigint
+        """);
 }
 
 async Task<double> ScalarDoubleAsync(string sql)

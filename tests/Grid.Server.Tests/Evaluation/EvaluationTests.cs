@@ -79,6 +79,18 @@ public sealed class EvaluationTests
             await supervisor.Client.GetAsync($"/api/evaluation/{Month}/cases?group=cell&measure=due&key={cell}"));
         Assert.Equal(ids.Order(), dueCases.Items.Select(c => c.Id).Order());
 
+        // Frozen for every grouping of the evaluation, not only cells: each table still counts the case closed by then
+        // only, and its number leads to that case.
+        foreach (var group in new[] { "street", "community", "unit", "person" })
+        {
+            var table = (await TestWorld.ReadAsync<PublishedIndicators>(await supervisor.Client.GetAsync($"/api/evaluation/{Month}/indicators?group={group}"))).Table;
+            Assert.Equal((3L, 1L), (table.Total.Due, table.Total.Closed));
+            var closedRow = Assert.Single(table.Rows, r => r.Closed > 0);
+            var behind = await TestWorld.ReadAsync<FigureCasePage>(await supervisor.Client.GetAsync(
+                $"/api/evaluation/{Month}/cases?group={group}&measure=closed&key={Uri.EscapeDataString(closedRow.Key)}"));
+            Assert.Equal([ids[0]], behind.Items.Select(c => c.Id));
+        }
+
         // Publishing it again needs a reason; with one it is a new, audited version.
         var noReason = await supervisor.Client.PostAsJsonAsync($"/api/evaluation/{Month}/publish", new { reason = " " });
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);

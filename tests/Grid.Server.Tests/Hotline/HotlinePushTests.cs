@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -31,8 +32,8 @@ public sealed class HotlinePushTests : IAsyncLifetime
         ["Grid:Jobs:PollSeconds"] = "1",
         ["Grid:Hotline:Push:QueueCron"] = "* * * * * *",
         ["Grid:Hotline:Push:RetryDelaysSeconds:0"] = "1",
-        ["Grid:Hotline:Push:RetryDelaysSeconds:1"] = "1",
-        ["Grid:Hotline:Push:RetryDelaysSeconds:2"] = "1",
+        ["Grid:Hotline:Push:RetryDelaysSeconds:1"] = "2",
+        ["Grid:Hotline:Push:RetryDelaysSeconds:2"] = "4",
     });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -162,6 +163,18 @@ public sealed class HotlinePushTests : IAsyncLifetime
             state = await conn.QuerySingleAsync<string?>("select statename from hangfire.job where id = @Id", new { Id = long.Parse(row.JobId!) });
             return state == "Failed";
         }, "Hangfire to mark the send job failed", 20);
+
+        // Retried by Hangfire with back-off: each retry scheduled its configured delay after the failure before it.
+        await using (var conn = await _server.Db.OpenConnectionAsync())
+        {
+            var scheduled = await conn.QueryAsync<string>(
+                "select data::text from hangfire.state where jobid = @Id and name = 'Scheduled' order by id", new { Id = long.Parse(row.JobId!) });
+            // Hangfire (compatibility level 1.8) keeps the moments as Unix milliseconds.
+            var delays = scheduled.Select(d => JsonDocument.Parse(d).RootElement).Select(d =>
+                (long.Parse(d.GetProperty("EnqueueAt").GetString()!, CultureInfo.InvariantCulture)
+                 - long.Parse(d.GetProperty("ScheduledAt").GetString()!, CultureInfo.InvariantCulture)) / 1000.0);
+            Assert.Equal([1.0, 2.0, 4.0], delays);
+        }
 
         var admin = await world.PersonAsync([Role.Admin], []);
         var failedPage = await admin.Client.GetStringAsync("/jobs/jobs/failed");
