@@ -30,4 +30,21 @@ public sealed class DefaultLadderTests
         Assert.Equal(0.8m, warning);
         Assert.Equal([0, 2 * 3600, 4 * 3600, 8 * 3600], delays);
     }
+
+    /// <summary>
+    /// The ladder of before was configured in Grid:Escalation (WarningFraction, Delays, Ladders:n:...). A host still
+    /// carrying such a setting would now run on the seeded default without a word; it refuses to start and says where
+    /// the ladder is kept.
+    /// </summary>
+    [Theory]
+    [InlineData("Grid:Escalation:Delays", "0,1800,1800,1800")]
+    [InlineData("Grid:Escalation:WarningFraction", "0.5")]
+    [InlineData("Grid:Escalation:Ladders:0:Category", "E0102")]
+    public void A_host_still_configured_with_a_ladder_of_its_own_refuses_to_start_and_says_where_ladders_live(string key, string value)
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => GridApp.Build(
+            ["--environment=Testing", $"--ConnectionStrings:Grid={TestServer.AdminConnectionString}", $"--{key}={value}"]));
+        Assert.Contains(string.Join(':', key.Split(':').Take(3)), e.Message);
+        Assert.Contains("/admin/ladders", e.Message);
+    }
 }
