@@ -60,6 +60,19 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         var page = await PhoneAsync(gps);
         await page.GotoAsync("/r");
         await Assertions.Expect(page.Locator("#gps-status")).ToContainTextAsync("15 米");
+        // The kinds of problem each have a picture, and the search narrows them by name or English keyword.
+        var kinds = page.Locator("#kinds label.kind");
+        await Assertions.Expect(kinds.First).ToBeVisibleAsync();
+        var all = await kinds.CountAsync();
+        Assert.True(all > 1, $"{all} kinds offered");
+        await Assertions.Expect(page.Locator("#kinds label.kind:not(:has(svg))")).ToHaveCountAsync(0);
+        var search = page.GetByLabel("搜索问题类型，如 垃圾、井盖");
+        await search.FillAsync("exposed garbage");
+        await Assertions.Expect(kinds.Filter(new() { HasText = Kind })).ToHaveCountAsync(1);
+        Assert.True(await kinds.CountAsync() < all);
+        await search.FillAsync("zzz-no-such-kind");
+        await Assertions.Expect(kinds).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#kinds")).ToContainTextAsync("没有找到这类问题");
         await ChooseKindAsync(page);
         // The pin moves where the citizen taps on the map.
         var map = await page.Locator("#citizen-map").BoundingBoxAsync();
@@ -92,9 +105,27 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         var jpeg = await op.Client.GetByteArrayAsync("/api/photos/" + photo["photo:".Length..]);
         Assert.True(FieldHelpers.JpegSize(jpeg).Width <= 1600);
 
-        // The operator registers it with an internal reason and a public note, and publishes the photo.
-        await op.StepOkAsync(reported.Id, "register", new { reason = "INTERNAL: same corner as last week", publicNote = "已受理，环卫工人今天下午清运。" });
-        Assert.True((await op.Client.PostAsJsonAsync($"/api/cases/{reported.Id}/publish-photo", new { photo, kind = "before" })).IsSuccessStatusCode);
+        // In the command center (a laptop) the operator registers it with a public note, orders supervision with an
+        // internal note, and publishes the citizen's photo as "before".
+        var cc = new CommandCenterPage(await browser.NewPageAsync());
+        await cc.OpenAsync(op.Username, TestPeople.Password, $"/command?case={reported.Id}");
+        await cc.ActionButton("立案").ClickAsync();
+        var register = cc.ActionForm("立案");
+        await register.GetByLabel("公开答复").FillAsync("已受理，环卫工人今天下午清运。");
+        await register.GetByRole(AriaRole.Button, new() { Name = "确认 · 立案" }).ClickAsync();
+        await Assertions.Expect(cc.Detail).ToContainTextAsync("公开答复：已受理，环卫工人今天下午清运。");
+        await cc.ActionButton("督办").ClickAsync();
+        var supervise = cc.ActionForm("督办");
+        await Assertions.Expect(supervise.GetByLabel("公开答复")).ToHaveCountAsync(0);
+        await supervise.GetByRole(AriaRole.Textbox).FillAsync("INTERNAL: same corner as last week");
+        await supervise.GetByRole(AriaRole.Button, new() { Name = "确认 · 督办" }).ClickAsync();
+        await Assertions.Expect(cc.Detail).ToContainTextAsync("INTERNAL: same corner as last week");
+        await cc.Detail.GetByRole(AriaRole.Button, new() { Name = "公开为处理前" }).ClickAsync();
+        await Assertions.Expect(cc.Detail.GetByRole(AriaRole.Status)).ToContainTextAsync("照片已公开到市民查询页。");
+        await cc.Page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-citizen-case") });
+        await cc.Page.Context.CloseAsync();
+        Assert.Contains((await op.GetCaseAsync(reported.Id)).History!, h => h.Action == "register" && h.PublicNote == "已受理，环卫工人今天下午清运。");
+
         await page.Locator("#done-link").ClickAsync();
         await Assertions.Expect(page.Locator("#track-state")).ToHaveTextAsync("已受理，正在安排处理单位");
         await Assertions.Expect(page.Locator("#track-notes")).ToContainTextAsync("环卫工人今天下午清运");
@@ -177,6 +208,44 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Equal(2, lost);
         await using var conn = await browser.Server.Db.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from cases where description = @Text", new { Text = text }));
+    }
+
+    [Fact]
+    public async Task A_report_marked_as_spam_in_the_command_center_disappears_from_the_citizen_pages()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var gps = world.Inside(3);
+        var citizen = browser.Server.Anonymous();
+        var filed = await CitizenHelpers.ReportAsync(browser.Server, citizen, await CitizenHelpers.PageKeyAsync(citizen), gps.Lat, gps.Lon);
+        var phone = await PhoneAsync(gps);
+        await phone.GotoAsync($"/r/t/{filed.Code}");
+        await Assertions.Expect(phone.Locator("#track-state")).ToHaveTextAsync("已收到，等待受理");
+        var other = await PhoneAsync(gps);
+        await other.GotoAsync("/r");
+        await ChooseKindAsync(other);
+        await Assertions.Expect(other.Locator("#nearby-list li")).ToContainTextAsync("Garbage by the gate");
+
+        var op = await world.PersonAsync([Role.Operator], [], street: world.Street);
+        var cc = new CommandCenterPage(await browser.NewPageAsync());
+        await cc.OpenAsync(op.Username, TestPeople.Password, $"/command?case={filed.CaseId}");
+        await cc.ActionButton("标记为垃圾信息").ClickAsync();
+        var form = cc.ActionForm("标记为垃圾信息");
+        await Assertions.Expect(form.GetByLabel("公开答复")).ToHaveCountAsync(0);
+        await form.GetByRole(AriaRole.Textbox).FillAsync("Advertising for a moving company");
+        await form.GetByRole(AriaRole.Button, new() { Name = "确认 · 标记为垃圾信息" }).ClickAsync();
+        await Assertions.Expect(cc.Detail.GetByRole(AriaRole.Heading)).ToContainTextAsync("已作废");
+        await Assertions.Expect(cc.Detail).ToContainTextAsync("Advertising for a moving company");
+
+        // The citizen's own link now answers like an unknown one; the case is gone from "nearby".
+        await phone.ReloadAsync();
+        await Assertions.Expect(phone.Locator("#track-status")).ToHaveTextAsync("没有找到这个上报。请检查链接是否完整。");
+        await Assertions.Expect(phone.Locator("#track-body")).ToBeHiddenAsync();
+        await other.ReloadAsync();
+        var nearby = other.WaitForResponseAsync(r => r.Url.Contains("/api/citizen/nearby"));
+        await ChooseKindAsync(other);
+        await nearby;
+        await Assertions.Expect(other.Locator("#nearby")).ToBeHiddenAsync();
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await citizen.GetAsync($"/open311/v2/requests/{filed.CaseNo}.json")).StatusCode);
     }
 
     [Fact]
