@@ -15,6 +15,8 @@ using Npgsql;
 namespace Grid.Server.Citizens;
 
 public sealed record CitizenPhotoUploaded(string Ref, string Sha256);
+/// <param name="InCity">False when no cell of the city takes the point (a report there would be refused).</param>
+public sealed record CitizenPlace(bool InCity, string? Street, string? Community);
 public sealed record NearbyCase(string CaseNo, string State, string Description, string Address, double DistanceM, DateTimeOffset CreatedAt, int Supporters);
 /// <param name="TrackingCode">Made by the page when the citizen pressed the button; a resend with the same code is answered, not repeated.</param>
 public sealed record SupportRequest(string? DeviceId, string? Name, string? Phone, string? Note, string? TrackingCode = null);
@@ -54,6 +56,7 @@ public static class CitizenEndpoints
         var pub = app.MapGroup("/api/citizen").WithTags("Citizens").AllowAnonymous().DisableAntiforgery();
         pub.MapGet("/config", Config);
         pub.MapPost("/photos", UploadPhoto);
+        pub.MapGet("/place", Place);
         pub.MapGet("/nearby", Nearby);
         pub.MapPost("/cases/{caseNo}/support", Support);
         pub.MapGet("/track/{code}", Track);
@@ -162,6 +165,26 @@ public static class CitizenEndpoints
         var sha = await store.SaveAsync(photo!.Bytes, ct);
         await repo.RecordPhotoAsync(photo.Row with { Sha256 = sha, ThumbSha256 = thumbSha }, device, address, now);
         return TypedResults.Created($"/api/citizen/photos/{sha}", new CitizenPhotoUploaded(PhotoEndpoints.RefPrefix + sha, sha));
+    }
+
+    /// <summary>GET /api/citizen/place?lat=&amp;lon=: the street and community of the pin, in words (the page's map may have no
+    /// base map to read), or inCity false where no cell takes the point, so the citizen moves the pin before sending.</summary>
+    private static async Task<Results<Ok<CitizenPlace>, ValidationProblem>> Place(double? lat, double? lon, CitizenRepository repo,
+        GridRepository grid, IOptions<GridOptions> city)
+    {
+        if (lat is not { } y || lon is not { } x || !double.IsFinite(y) || !double.IsFinite(x) || y is < -90 or > 90 || x is < -180 or > 180)
+        {
+            var errors = new Errors();
+            errors.Add("lat", "'lat' and 'lon' are the pin's latitude and longitude, e.g. lat=31.5786&lon=120.3030.");
+            return errors.ToProblem();
+        }
+        var c = city.Value;
+        var outside = new CitizenPlace(false, null, null);
+        if (y < c.MinLat || y > c.MaxLat || x < c.MinLon || x > c.MaxLon) return TypedResults.Ok(outside);
+        // The same rule as the intake's (属地兜底: the nearest cell within NearestCellMaxMeters), so "in the city" here means the report is taken.
+        if (await grid.LocateAsync(y, x, c.NearestCellMaxMeters) is not { } cell) return TypedResults.Ok(outside);
+        var names = await repo.PlaceNamesAsync(cell.CommunityCode);
+        return TypedResults.Ok(new CitizenPlace(true, names?.Street, names?.Community));
     }
 
     /// <summary>GET /api/citizen/nearby?lat=&amp;lon=&amp;category=: open cases of the same kind nearby, without any reporter details.</summary>

@@ -45,6 +45,12 @@ public sealed class CitizenTests
         Assert.DoesNotContain("13800001111", text);
         Assert.DoesNotContain("王小明", text);
         Assert.Empty(JsonDocument.Parse(text).RootElement.GetProperty("photos").EnumerateArray());
+        // Nor does the public Open311 feed show the reporter or the code (XML: names are not escaped there).
+        var feed = await citizen.GetStringAsync($"/open311/v2/requests/{filed.CaseNo}.xml");
+        Assert.Contains(filed.CaseNo, feed);
+        Assert.DoesNotContain("13800001111", feed);
+        Assert.DoesNotContain("王小明", feed);
+        Assert.DoesNotContain(filed.Code, feed);
 
         // A photo is shown once the city publishes it, without its GPS metadata.
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await op.Client.PostAsJsonAsync($"/api/cases/{filed.CaseId}/publish-photo",
@@ -204,6 +210,31 @@ public sealed class CitizenTests
         await using var conn = await server.Db.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from cases where cell_code = @Cell", new { Cell = world.Cells[3] }));
         Assert.Equal(HttpStatusCode.Conflict, (await second.PostAsJsonAsync("/api/citizen/cases/19990101999999/support", new { deviceId = NewDevice() })).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_page_is_told_in_words_which_street_and_community_the_pin_is_in_or_that_no_cell_takes_it()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var citizen = server.Anonymous();
+        async Task<JsonElement> PlaceAsync(double lat, double lon) =>
+            JsonDocument.Parse(await citizen.GetStringAsync(FormattableString.Invariant($"/api/citizen/place?lat={lat}&lon={lon}"))).RootElement;
+
+        var (lat, lon) = world.Inside(5);
+        var inside = await PlaceAsync(lat, lon);
+        Assert.True(inside.GetProperty("inCity").GetBoolean());
+        Assert.Equal(("Test street", "Test community"), (inside.GetProperty("street").GetString(), inside.GetProperty("community").GetString()));
+        // Just outside the world's cells the nearest one still takes the point (属地兜底, as the intake does).
+        Assert.True((await PlaceAsync(world.OriginLat + 0.0005, world.OriginLon + 0.0015)).GetProperty("inCity").GetBoolean());
+        // Two kilometres from any cell, and outside the city box: a report there would be refused, and the page says so first.
+        var far = await PlaceAsync(world.OriginLat - 0.02, world.OriginLon + 0.02);
+        Assert.False(far.GetProperty("inCity").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, far.GetProperty("street").ValueKind);
+        Assert.False((await PlaceAsync(10, 10)).GetProperty("inCity").GetBoolean());
+        var filed = await PostReportAsync(citizen, await PageKeyAsync(citizen), NewDevice(), world.OriginLat - 0.02, world.OriginLon + 0.02);
+        Assert.Equal(HttpStatusCode.BadRequest, filed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await citizen.GetAsync("/api/citizen/place?lat=NaN&lon=120")).StatusCode);
     }
 
     [Fact]
