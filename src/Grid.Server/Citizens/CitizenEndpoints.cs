@@ -40,7 +40,7 @@ public sealed record RecordedFollowUp(long CaseId, string CaseNo, bool Reopened,
 /// the call takers' follow-up (回访) list. Reports themselves arrive through Open311 POST requests.
 /// Public routes never show a reporter's name, phone or another citizen's tracking code.
 /// </summary>
-public static class CitizenEndpoints
+public static partial class CitizenEndpoints
 {
     public static IServiceCollection AddCitizens(this IServiceCollection services, IConfiguration config)
     {
@@ -198,7 +198,7 @@ public static class CitizenEndpoints
         var rows = await repo.NearbyAsync(lat!.Value, lon!.Value, category!.Trim(), options.Value.NearbyMeters,
             clock.GetUtcNow().AddDays(-grid.Value.DuplicateWindowDays));
         return TypedResults.Ok<IReadOnlyList<NearbyCase>>(rows.Select(r =>
-            new NearbyCase(r.CaseNo, r.State, r.Description, r.Address, Math.Round(r.DistanceM), r.CreatedAt, r.Supporters)).ToList());
+            new NearbyCase(r.CaseNo, r.State, MaskPhones(r.Description), MaskPhones(r.Address), Math.Round(r.DistanceM), r.CreatedAt, r.Supporters)).ToList());
     }
 
     /// <summary>POST /api/citizen/cases/{caseNo}/support: "this is my problem too"; answers a tracking code for that case.</summary>
@@ -261,7 +261,7 @@ public static class CitizenEndpoints
         var notes = (await repo.PublicNotesAsync(t.CaseId)).Select(n => new PublicNote(n.At, n.Action, n.Note)).ToList();
         var photos = (await repo.PublishedPhotosAsync(t.CaseId)).Select(p => new PublishedPhoto(p.Kind, $"/api/citizen/track/{code}/photos/{p.Sha}")).ToList();
         return TypedResults.Ok(new TrackView(t.CaseNo, t.State, t.State is "closed" or "cancelled", t.CategoryCode, t.CategoryNameZh, t.CategoryNameEn,
-            t.Address, t.Description, t.CreatedAt, t.UpdatedAt, t.Deadline, t.MergedIntoNo, t.Kind == "support", notes, photos,
+            MaskPhones(t.Address), MaskPhones(t.Description), t.CreatedAt, t.UpdatedAt, t.Deadline, t.MergedIntoNo, t.Kind == "support", notes, photos,
             await FollowUpOfAsync(repo, effective, t.State, t.ClosedAt, options.Value, clock.GetUtcNow())));
     }
 
@@ -439,6 +439,18 @@ public static class CitizenEndpoints
          "background_color":"#ffffff","theme_color":"#0b7a4b","lang":"zh-CN",
          "icons":[{"src":"/_content/Grid.Web/favicon.svg","sizes":"any","type":"image/svg+xml"}]}
         """, "application/manifest+json");
+
+    // Seven or more digits in a row (spaces, dashes and a leading + allowed between them): a phone number
+    // or an ID number a reporter typed into the free text. The nearby list and a "+1"'s tracking page show
+    // the text to other citizens, so the public views mask it; house numbers are shorter and a date
+    // (2026-11-27) is kept. Staff see the text as written.
+    [System.Text.RegularExpressions.GeneratedRegex(@"\+?\d(?:[ \-]?\d){6,}")]
+    private static partial System.Text.RegularExpressions.Regex PhoneLike();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{1,2}-\d{1,2}$")]
+    private static partial System.Text.RegularExpressions.Regex Date();
+
+    public static string MaskPhones(string text) => PhoneLike().Replace(text, m => Date().IsMatch(m.Value) ? m.Value : "***");
 
     // PostgreSQL text cannot hold NUL, and no other control character belongs in a name or a comment.
     private static bool HasControl(string? s) => s is not null && s.Any(ch => char.IsControl(ch) && ch is not ('\n' or '\r' or '\t'));

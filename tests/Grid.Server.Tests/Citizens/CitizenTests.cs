@@ -188,14 +188,22 @@ public sealed class CitizenTests
         var first = server.Anonymous();
         var key = await PageKeyAsync(first);
         var (lat, lon) = world.Inside(3);
-        var filed = await ReportAsync(server, first, key, lat, lon, more: [("first_name", "李四"), ("phone", "13900002222")]);
+        // The first citizen also typed a phone number into the free text, which other citizens read.
+        var filed = await ReportAsync(server, first, key, lat, lon, description: "Bins overflowing since 2026-11-20, call me on 139 0000 2222",
+            more: [("first_name", "李四"), ("phone", "13900002222")]);
 
         var second = server.Anonymous();
         var nearby = await second.GetStringAsync($"/api/citizen/nearby?lat={lat + 0.0001}&lon={lon}&category={TestCatalogue.LightEvent}");
         Assert.Contains(filed.CaseNo, nearby);
+        Assert.Contains("Bins overflowing since 2026-11-20, call me on ***", nearby);
         Assert.DoesNotContain("李四", nearby);
         Assert.DoesNotContain("13900002222", nearby);
+        Assert.DoesNotContain("139 0000 2222", nearby);
         Assert.DoesNotContain(filed.Code, nearby);
+        // The case number leads to the public Open311 feed: the number is masked there too.
+        var feed = await second.GetStringAsync($"/open311/v2/requests/{filed.CaseNo}.xml");
+        Assert.Contains("Bins overflowing since 2026-11-20, call me on ***", feed);
+        Assert.DoesNotContain("13900002222", feed);
         var support = await second.PostAsJsonAsync($"/api/citizen/cases/{filed.CaseNo}/support", new { deviceId = NewDevice(), phone = "13900003333" });
         Assert.Equal(HttpStatusCode.Created, support.StatusCode);
         var code = (await support.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("trackingCode").GetString()!;
@@ -203,6 +211,7 @@ public sealed class CitizenTests
         var tracked = await TrackAsync(second, code);
         Assert.Equal(filed.CaseNo, tracked.GetProperty("caseNo").GetString());
         Assert.True(tracked.GetProperty("supporter").GetBoolean());
+        Assert.Equal("Bins overflowing since 2026-11-20, call me on ***", tracked.GetProperty("description").GetString());
 
         var op = await world.PersonAsync([Role.Operator], []);
         var history = (await op.GetCaseAsync(filed.CaseId)).History!;

@@ -259,6 +259,21 @@ public sealed class FollowUpTests
         Assert.Equal(new[] { ids[4] }, await CasesOf(Measures.NoAnswer));
         Assert.Equal(new[] { ids[7], ids[8] }.Order(), await CasesOf(Measures.FollowedUp, world.Cells[1]));
 
+        // The live figures page shows 回访率 and 满意率 as numerator / denominator, each a link to its cases.
+        var page = await supervisor.Client.GetStringAsync($"/figures?{Period}&group=cell");
+        foreach (var measure in new[] { Measures.FollowUpDue, Measures.FollowedUp, Measures.Satisfied, Measures.NoAnswer })
+            Assert.Contains($"/figures/cases?{Period.Replace("&", "&amp;")}&amp;group=cell&amp;measure={measure}&amp;key={world.Cells[0]}", page);
+        var satisfiedList = await supervisor.Client.GetStringAsync($"/figures/cases?{Period}&group=cell&measure={Measures.Satisfied}&key={world.Cells[0]}");
+        await using (var conn = await server.Db.OpenConnectionAsync())
+        {
+            var caseNo = (await conn.QueryAsync<(long Id, string CaseNo)>("select id, case_no from cases where id = any(@Ids)", new { Ids = ids.Values.ToArray() }))
+                .ToDictionary(r => r.Id, r => r.CaseNo);
+            Assert.Contains(caseNo[ids[1]], satisfiedList);
+            Assert.Contains(caseNo[ids[2]], satisfiedList);
+            Assert.DoesNotContain(caseNo[ids[3]], satisfiedList);
+            Assert.DoesNotContain(caseNo[ids[4]], satisfiedList);
+        }
+
         var csv = await supervisor.Client.GetStringAsync($"/api/stats/indicators.csv?{Period}&group=cell");
         Assert.Contains("followup_rate", csv.Split('\n')[0]);
         Assert.Contains(",6,5,0.8333", csv.Split('\n').Single(l => l.StartsWith("cell,,total") || l.Contains(",total,")));
