@@ -80,11 +80,17 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         await Assertions.Expect(page.Locator("#gps-status")).ToContainTextAsync("图钉位置");
         // The map may have no base map: the page says in words where the pin is.
         await Assertions.Expect(page.Locator("#place")).ToHaveTextAsync("位于 Test street · Test community");
-        await page.Locator("#citizen-photos input[type=file]:not([capture])").SetInputFilesAsync(new FilePayload
-        {
-            Name = "photo.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 3000, 2000, "pile"),
-        });
-        await Assertions.Expect(page.Locator("#citizen-photos .photo-previews img")).ToHaveCountAsync(1);
+        // Four photos chosen from the gallery: the page keeps three (the limit) and offers no more.
+        var gallery = page.Locator("#citizen-photos input[type=file]:not([capture])");
+        await gallery.SetInputFilesAsync(
+        [
+            new FilePayload { Name = "photo.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 3000, 2000, "pile") },
+            new FilePayload { Name = "b.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 800, 600, "b") },
+            new FilePayload { Name = "c.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 800, 600, "c") },
+            new FilePayload { Name = "d.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 800, 600, "d") },
+        ]);
+        await Assertions.Expect(page.Locator("#citizen-photos .photo-previews img")).ToHaveCountAsync(3);
+        await Assertions.Expect(gallery).ToBeDisabledAsync();
         var text = "Rubbish by the north gate " + Guid.NewGuid().ToString("N")[..6];
         await page.GetByLabel("4 问题描述").FillAsync(text);
         await page.GetByLabel("称呼").FillAsync("王女士");
@@ -103,9 +109,13 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Equal("13811112222", reported.ReporterPhone);
         Assert.NotEqual(gps.Lon, reported.Lon, 6);
         var full = await op.GetCaseAsync(reported.Id);
-        var photo = Assert.Single(full.History!, h => h.Action == "add_photos").Evidence[0].GetString()!;
-        var jpeg = await op.Client.GetByteArrayAsync("/api/photos/" + photo["photo:".Length..]);
-        Assert.True(FieldHelpers.JpegSize(jpeg).Width <= 1600);
+        var sent = Assert.Single(full.History!, h => h.Action == "add_photos").Evidence.EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Equal(3, sent.Count);
+        var widths = new List<int>();
+        foreach (var p in sent) widths.Add(FieldHelpers.JpegSize(await op.Client.GetByteArrayAsync("/api/photos/" + p["photo:".Length..])).Width);
+        // The 3000 px photo was shrunk on the phone to about 1600 px.
+        Assert.Contains(1600, widths);
+        Assert.All(widths, w => Assert.True(w <= 1600, $"{w} px"));
 
         // In the command center (a laptop) the operator registers it with a public note, orders supervision with an
         // internal note, and publishes the citizen's photo as "before".
@@ -122,7 +132,7 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         await supervise.GetByRole(AriaRole.Textbox).FillAsync("INTERNAL: same corner as last week");
         await supervise.GetByRole(AriaRole.Button, new() { Name = "确认 · 督办" }).ClickAsync();
         await Assertions.Expect(cc.Detail).ToContainTextAsync("INTERNAL: same corner as last week");
-        await cc.Detail.GetByRole(AriaRole.Button, new() { Name = "公开为处理前" }).ClickAsync();
+        await cc.Detail.GetByRole(AriaRole.Button, new() { Name = "公开为处理前" }).First.ClickAsync();
         await Assertions.Expect(cc.Detail.GetByRole(AriaRole.Status)).ToContainTextAsync("照片已公开到市民查询页。");
         await cc.Page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-citizen-case") });
         await cc.Page.Context.CloseAsync();
@@ -210,6 +220,29 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Equal(2, lost);
         await using var conn = await browser.Server.Db.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from cases where description = @Text", new { Text = text }));
+    }
+
+    [Fact]
+    public async Task Only_the_kinds_of_problem_the_city_opens_to_citizens_are_offered()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.DatabaseName("citizenkinds"), settings: new Dictionary<string, string?>
+        {
+            ["Grid:Citizens:Categories:0"] = TestCatalogue.Component, ["Grid:Escalation:Enabled"] = "false",
+        });
+        var world = await TestWorld.CreateAsync(server);
+        var page = await browser.NewPageAsync(390, 844, new BrowserNewContextOptions
+        {
+            BaseURL = server.BaseAddress.ToString(), IsMobile = true, HasTouch = true,
+            Geolocation = new Geolocation { Latitude = (float)world.Inside(0).Lat, Longitude = (float)world.Inside(0).Lon, Accuracy = 15 },
+            Permissions = ["geolocation"],
+        });
+        await page.GotoAsync("/r");
+        var kinds = page.Locator("#kinds label.kind");
+        await Assertions.Expect(kinds).ToHaveCountAsync(1);
+        await Assertions.Expect(kinds).ToContainTextAsync("测试井盖");
+        await page.GetByLabel("搜索问题类型，如 垃圾、井盖").FillAsync(Kind);
+        await Assertions.Expect(kinds).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
     }
 
     [Fact]

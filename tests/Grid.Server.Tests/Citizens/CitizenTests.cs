@@ -69,6 +69,12 @@ public sealed class CitizenTests
         Assert.Equal(filed.CaseNo, JsonDocument.Parse(await resent.Content.ReadAsStringAsync()).RootElement[0].GetProperty("service_request_id").GetString());
         await using var conn = await server.Db.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from citizen_tracking where case_id = @Id", new { Id = filed.CaseId }));
+
+        // At most 3 photos a report (Grid:Citizens:MaxPhotos).
+        var four = await PostReportAsync(citizen, key, NewDevice(), lat, lon,
+            more: Enumerable.Range(0, 4).Select(i => ("photo_ref", "photo:" + new string((char)('a' + i), 64))).ToArray());
+        Assert.Equal(HttpStatusCode.BadRequest, four.StatusCode);
+        Assert.Contains("At most 3 photos per report", await four.Content.ReadAsStringAsync());
     }
 
     [Fact]
