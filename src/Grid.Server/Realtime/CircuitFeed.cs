@@ -102,6 +102,12 @@ public sealed class CircuitFeed(CityFeed feed, EventRepository events, Authentic
                 var from = await feed.SubscribeAsync(_id, _audience!, null, DeliverAsync);
                 await DeliverAsync("resync", new ResyncMessage(from), CancellationToken.None);
             }
+            catch
+            {
+                // Not following (the database is away): the next reconnection tries again.
+                _paused = true;
+                throw;
+            }
         }
         finally
         {
