@@ -134,11 +134,11 @@ public sealed class GapFreeReadingTests
 
         var committed = await WriteAsync(nodeA.ConnectionString, tag, world.Cells[0]);
 
-        var until = DateTime.UtcNow.AddSeconds(20);
-        List<long> Mine() => live.Events.Where(e => e.Payload.ToString().Contains(tag, StringComparison.Ordinal)).Select(e => e.Seq).ToList();
-        while (Mine().Count < committed.Seqs.Count && DateTime.UtcNow < until) await Task.Delay(50);
-        await Task.Delay(300);
-        var mine = Mine();
+        // "Nothing more" is a signal, not a pause: a marker event committed after every writer ended arrives after
+        // everything committed before it (the feed delivers in transaction order), so once a client has the marker,
+        // a late duplicate or a replayed event would already be there.
+        await WaitForMarkerAsync(live, await WriteMarkerAsync(nodeA, world.Cells[0]));
+        var mine = live.Events.Where(e => e.Payload.ToString().Contains(tag, StringComparison.Ordinal)).Select(e => e.Seq).ToList();
         Assert.Equal(mine.Count, mine.Distinct().Count());
         Assert.Equal(committed.Seqs.Order(), mine.Order());
         Assert.Empty(mine.Intersect(committed.RolledBack));
@@ -146,8 +146,35 @@ public sealed class GapFreeReadingTests
 
         // And a client that comes back after the last event it got receives nothing again.
         await using var again = await LiveClient.ConnectAsync(nodeA, op.Username, afterSeq: live.Events[^1].Seq);
-        await Task.Delay(500);
+        await WaitForMarkerAsync(again, await WriteMarkerAsync(nodeA, world.Cells[0]));
         Assert.DoesNotContain(again.Events, e => e.Payload.ToString().Contains(tag, StringComparison.Ordinal));
+    }
+
+    /// <summary>Commits one event with a fresh marker in its payload and returns the marker.</summary>
+    private static async Task<string> WriteMarkerAsync(TestServer server, string cell)
+    {
+        var marker = "marker-" + Guid.NewGuid().ToString("N");
+        await using var conn = await server.Db.OpenConnectionAsync();
+        await conn.ExecuteAsync("""
+            with e as (
+                insert into case_events (at, kind, cell_code, payload)
+                values (now(), 'staff_position', @Cell, jsonb_build_object('marker', @Marker))
+                returning seq)
+            select pg_notify('grid_events', seq::text) from e
+            """, new { Cell = cell, Marker = marker });
+        return marker;
+    }
+
+    /// <summary>Waits (bounded, fails on timeout) until the client received the marker event.</summary>
+    private static async Task WaitForMarkerAsync(LiveClient client, string marker)
+    {
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (!client.Events.Any(e => e.Payload.ToString().Contains(marker, StringComparison.Ordinal)))
+        {
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"The marker event {marker} did not reach the client within 20 s ({client.Events.Count} events received).");
+            await Task.Delay(50);
+        }
     }
 
     [Fact]
