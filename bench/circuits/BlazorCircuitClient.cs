@@ -65,7 +65,7 @@ public sealed partial class BlazorCircuitClient : IAsyncDisposable
     public long JsCalls => Interlocked.Read(ref _jsCalls);
     /// <summary>JS interop calls by identifier (for the trace).</summary>
     public IReadOnlyDictionary<string, int> JsCounts => _jsCounts;
-    /// <summary>The first moment (Unix ms) each 14-digit case number appeared in a render batch.</summary>
+    /// <summary>The first moment (Unix ms) each case number appeared in a render batch.</summary>
     public IReadOnlyDictionary<string, long> Seen => _seen;
     /// <summary>What the server reported (JS.Error) or why the connection closed, if it did.</summary>
     public string? Error { get; private set; }
@@ -237,14 +237,15 @@ public sealed partial class BlazorCircuitClient : IAsyncDisposable
     [GeneratedRegex("\"__dotNetObject\"\\s*:\\s*(\\d+)")]
     private static partial Regex DotNetObjectRegex();
 
-    /// <summary>Runs of exactly 14 ASCII digits (GridCity's case numbers) in a render batch.</summary>
+    /// <summary>Runs of 14 to 16 ASCII digits (GridCity's case numbers: the day and six digits of the sequence, more
+    /// past its millionth case) in a render batch.</summary>
     public static IEnumerable<string> CaseNumbers(byte[] data)
     {
         var run = 0;
         for (var i = 0; i <= data.Length; i++)
         {
             if (i < data.Length && data[i] >= (byte)'0' && data[i] <= (byte)'9') { run++; continue; }
-            if (run == 14) yield return Encoding.ASCII.GetString(data, i - 14, 14);
+            if (run is >= 14 and <= 16) yield return Encoding.ASCII.GetString(data, i - run, run);
             run = 0;
         }
     }

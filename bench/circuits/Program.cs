@@ -136,7 +136,7 @@ foreach (var page in pages)
     await page.EvaluateAsync("""
         () => {
             window.__seen = {};
-            const re = /\d{14}/g;
+            const re = /\d{14,}/g;
             new MutationObserver(ms => {
                 const t = Date.now();
                 for (const m of ms) {

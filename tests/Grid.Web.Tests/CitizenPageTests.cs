@@ -60,16 +60,37 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         var page = await PhoneAsync(gps);
         await page.GotoAsync("/r");
         await Assertions.Expect(page.Locator("#gps-status")).ToContainTextAsync("15 米");
+        // The kinds of problem each have a picture, and the search narrows them by name or English keyword.
+        var kinds = page.Locator("#kinds label.kind");
+        await Assertions.Expect(kinds.First).ToBeVisibleAsync();
+        var all = await kinds.CountAsync();
+        Assert.True(all > 1, $"{all} kinds offered");
+        await Assertions.Expect(page.Locator("#kinds label.kind:not(:has(svg))")).ToHaveCountAsync(0);
+        var search = page.GetByLabel("搜索问题类型，如 垃圾、井盖");
+        await search.FillAsync("exposed garbage");
+        await Assertions.Expect(kinds.Filter(new() { HasText = Kind })).ToHaveCountAsync(1);
+        Assert.True(await kinds.CountAsync() < all);
+        await search.FillAsync("zzz-no-such-kind");
+        await Assertions.Expect(kinds).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#kinds")).ToContainTextAsync("没有找到这类问题");
         await ChooseKindAsync(page);
         // The pin moves where the citizen taps on the map.
         var map = await page.Locator("#citizen-map").BoundingBoxAsync();
         await page.Mouse.ClickAsync(map!.X + map.Width / 2 + 20, map.Y + map.Height / 2 - 10);
         await Assertions.Expect(page.Locator("#gps-status")).ToContainTextAsync("图钉位置");
-        await page.Locator("#citizen-photos input[type=file]:not([capture])").SetInputFilesAsync(new FilePayload
-        {
-            Name = "photo.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 3000, 2000, "pile"),
-        });
-        await Assertions.Expect(page.Locator("#citizen-photos .photo-previews img")).ToHaveCountAsync(1);
+        // The map may have no base map: the page says in words where the pin is.
+        await Assertions.Expect(page.Locator("#place")).ToHaveTextAsync("位于 Test street · Test community");
+        // Four photos chosen from the gallery: the page keeps three (the limit) and offers no more.
+        var gallery = page.Locator("#citizen-photos input[type=file]:not([capture])");
+        await gallery.SetInputFilesAsync(
+        [
+            new FilePayload { Name = "photo.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 3000, 2000, "pile") },
+            new FilePayload { Name = "b.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 800, 600, "b") },
+            new FilePayload { Name = "c.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 800, 600, "c") },
+            new FilePayload { Name = "d.jpg", MimeType = "image/jpeg", Buffer = await FieldApp.CanvasJpegAsync(page, 800, 600, "d") },
+        ]);
+        await Assertions.Expect(page.Locator("#citizen-photos .photo-previews img")).ToHaveCountAsync(3);
+        await Assertions.Expect(gallery).ToBeDisabledAsync();
         var text = "Rubbish by the north gate " + Guid.NewGuid().ToString("N")[..6];
         await page.GetByLabel("4 问题描述").FillAsync(text);
         await page.GetByLabel("称呼").FillAsync("王女士");
@@ -88,13 +109,35 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Equal("13811112222", reported.ReporterPhone);
         Assert.NotEqual(gps.Lon, reported.Lon, 6);
         var full = await op.GetCaseAsync(reported.Id);
-        var photo = Assert.Single(full.History!, h => h.Action == "add_photos").Evidence[0].GetString()!;
-        var jpeg = await op.Client.GetByteArrayAsync("/api/photos/" + photo["photo:".Length..]);
-        Assert.True(FieldHelpers.JpegSize(jpeg).Width <= 1600);
+        var sent = Assert.Single(full.History!, h => h.Action == "add_photos").Evidence.EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Equal(3, sent.Count);
+        var widths = new List<int>();
+        foreach (var p in sent) widths.Add(FieldHelpers.JpegSize(await op.Client.GetByteArrayAsync("/api/photos/" + p["photo:".Length..])).Width);
+        // The 3000 px photo was shrunk on the phone to about 1600 px.
+        Assert.Contains(1600, widths);
+        Assert.All(widths, w => Assert.True(w <= 1600, $"{w} px"));
 
-        // The operator registers it with an internal reason and a public note, and publishes the photo.
-        await op.StepOkAsync(reported.Id, "register", new { reason = "INTERNAL: same corner as last week", publicNote = "已受理，环卫工人今天下午清运。" });
-        Assert.True((await op.Client.PostAsJsonAsync($"/api/cases/{reported.Id}/publish-photo", new { photo, kind = "before" })).IsSuccessStatusCode);
+        // In the command center (a laptop) the operator registers it with a public note, orders supervision with an
+        // internal note, and publishes the citizen's photo as "before".
+        var cc = new CommandCenterPage(await browser.NewPageAsync());
+        await cc.OpenAsync(op.Username, TestPeople.Password, $"/command?case={reported.Id}");
+        await cc.ActionButton("立案").ClickAsync();
+        var register = cc.ActionForm("立案");
+        await register.GetByLabel("公开答复").FillAsync("已受理，环卫工人今天下午清运。");
+        await register.GetByRole(AriaRole.Button, new() { Name = "确认 · 立案" }).ClickAsync();
+        await Assertions.Expect(cc.Detail).ToContainTextAsync("公开答复：已受理，环卫工人今天下午清运。");
+        await cc.ActionButton("督办").ClickAsync();
+        var supervise = cc.ActionForm("督办");
+        await Assertions.Expect(supervise.GetByLabel("公开答复")).ToHaveCountAsync(0);
+        await supervise.GetByRole(AriaRole.Textbox).FillAsync("INTERNAL: same corner as last week");
+        await supervise.GetByRole(AriaRole.Button, new() { Name = "确认 · 督办" }).ClickAsync();
+        await Assertions.Expect(cc.Detail).ToContainTextAsync("INTERNAL: same corner as last week");
+        await cc.Detail.GetByRole(AriaRole.Button, new() { Name = "公开为处理前" }).First.ClickAsync();
+        await Assertions.Expect(cc.Detail.GetByRole(AriaRole.Status)).ToContainTextAsync("照片已公开到市民查询页。");
+        await cc.Page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-citizen-case") });
+        await cc.Page.Context.CloseAsync();
+        Assert.Contains((await op.GetCaseAsync(reported.Id)).History!, h => h.Action == "register" && h.PublicNote == "已受理，环卫工人今天下午清运。");
+
         await page.Locator("#done-link").ClickAsync();
         await Assertions.Expect(page.Locator("#track-state")).ToHaveTextAsync("已受理，正在安排处理单位");
         await Assertions.Expect(page.Locator("#track-notes")).ToContainTextAsync("环卫工人今天下午清运");
@@ -177,6 +220,104 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Equal(2, lost);
         await using var conn = await browser.Server.Db.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from cases where description = @Text", new { Text = text }));
+    }
+
+    [Fact]
+    public async Task Only_the_kinds_of_problem_the_city_opens_to_citizens_are_offered()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.DatabaseName("citizenkinds"), settings: new Dictionary<string, string?>
+        {
+            ["Grid:Citizens:Categories:0"] = TestCatalogue.Component, ["Grid:Escalation:Enabled"] = "false",
+        });
+        var world = await TestWorld.CreateAsync(server);
+        var page = await browser.NewPageAsync(390, 844, new BrowserNewContextOptions
+        {
+            BaseURL = server.BaseAddress.ToString(), IsMobile = true, HasTouch = true,
+            Geolocation = new Geolocation { Latitude = (float)world.Inside(0).Lat, Longitude = (float)world.Inside(0).Lon, Accuracy = 15 },
+            Permissions = ["geolocation"],
+        });
+        await page.GotoAsync("/r");
+        var kinds = page.Locator("#kinds label.kind");
+        await Assertions.Expect(kinds).ToHaveCountAsync(1);
+        await Assertions.Expect(kinds).ToContainTextAsync("测试井盖");
+        await page.GetByLabel("搜索问题类型，如 垃圾、井盖").FillAsync(Kind);
+        await Assertions.Expect(kinds).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Chromium_finds_the_citizen_page_and_its_tracking_page_installable()
+    {
+        // A profile on disk: Chromium never offers to install from an incognito-like context.
+        var profile = Directory.CreateTempSubdirectory("gridcity-citizen-install-");
+        await using var context = await browser.Playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new()
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("GRID_CHROMIUM") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            BaseURL = browser.Server.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+            IsMobile = true,
+            HasTouch = true,
+            Locale = "zh-CN",
+        });
+        try
+        {
+            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            var cdp = await context.NewCDPSessionAsync(page);
+            // The sign-in page has no manifest: the same question answers "not installable" there.
+            await page.GotoAsync("/login");
+            Assert.Contains("no-manifest", await FieldInstallTests.InstallabilityErrorsAsync(cdp));
+            await page.GotoAsync("/r");
+            await Assertions.Expect(page.Locator("#kinds label.kind").First).ToBeVisibleAsync();
+            Assert.Empty(await FieldInstallTests.InstallabilityErrorsAsync(cdp));
+            await page.GotoAsync("/r/t/" + new string('0', 32));
+            await Assertions.Expect(page.Locator("#track-status")).ToHaveTextAsync("没有找到这个上报。请检查链接是否完整。");
+            Assert.Empty(await FieldInstallTests.InstallabilityErrorsAsync(cdp));
+        }
+        finally
+        {
+            await context.CloseAsync();
+            profile.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_report_marked_as_spam_in_the_command_center_disappears_from_the_citizen_pages()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var gps = world.Inside(3);
+        var citizen = browser.Server.Anonymous();
+        var filed = await CitizenHelpers.ReportAsync(browser.Server, citizen, await CitizenHelpers.PageKeyAsync(citizen), gps.Lat, gps.Lon);
+        var phone = await PhoneAsync(gps);
+        await phone.GotoAsync($"/r/t/{filed.Code}");
+        await Assertions.Expect(phone.Locator("#track-state")).ToHaveTextAsync("已收到，等待受理");
+        var other = await PhoneAsync(gps);
+        await other.GotoAsync("/r");
+        await ChooseKindAsync(other);
+        await Assertions.Expect(other.Locator("#nearby-list li")).ToContainTextAsync("Garbage by the gate");
+
+        var op = await world.PersonAsync([Role.Operator], [], street: world.Street);
+        var cc = new CommandCenterPage(await browser.NewPageAsync());
+        await cc.OpenAsync(op.Username, TestPeople.Password, $"/command?case={filed.CaseId}");
+        await cc.ActionButton("标记为垃圾信息").ClickAsync();
+        var form = cc.ActionForm("标记为垃圾信息");
+        await Assertions.Expect(form.GetByLabel("公开答复")).ToHaveCountAsync(0);
+        await form.GetByRole(AriaRole.Textbox).FillAsync("Advertising for a moving company");
+        await form.GetByRole(AriaRole.Button, new() { Name = "确认 · 标记为垃圾信息" }).ClickAsync();
+        await Assertions.Expect(cc.Detail.GetByRole(AriaRole.Heading)).ToContainTextAsync("已作废");
+        await Assertions.Expect(cc.Detail).ToContainTextAsync("Advertising for a moving company");
+
+        // The citizen's own link now answers like an unknown one; the case is gone from "nearby".
+        await phone.ReloadAsync();
+        await Assertions.Expect(phone.Locator("#track-status")).ToHaveTextAsync("没有找到这个上报。请检查链接是否完整。");
+        await Assertions.Expect(phone.Locator("#track-body")).ToBeHiddenAsync();
+        await other.ReloadAsync();
+        var nearby = other.WaitForResponseAsync(r => r.Url.Contains("/api/citizen/nearby"));
+        await ChooseKindAsync(other);
+        await nearby;
+        await Assertions.Expect(other.Locator("#nearby")).ToBeHiddenAsync();
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await citizen.GetAsync($"/open311/v2/requests/{filed.CaseNo}.json")).StatusCode);
     }
 
     [Fact]

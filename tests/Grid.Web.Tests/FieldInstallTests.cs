@@ -121,7 +121,7 @@ public sealed class FieldInstallTests(BrowserFixture browser) : IClassFixture<Br
         }
     }
 
-    private static async Task<List<string>> InstallabilityErrorsAsync(ICDPSession cdp)
+    internal static async Task<List<string>> InstallabilityErrorsAsync(ICDPSession cdp)
     {
         // The check fetches the manifest and an icon; on a page that just loaded give it a moment.
         List<string> errors = [];

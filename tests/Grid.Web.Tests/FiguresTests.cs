@@ -66,6 +66,59 @@ public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<Browser
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("figures-escalations-laptop"), FullPage = true });
     }
 
+    /// <summary>
+    /// A published month beside the live figures: the frozen table, a frozen number leading to its cases, and the
+    /// version shown exported as a spreadsheet. A month long past, published here (months are the city's).
+    /// </summary>
+    [Fact]
+    public async Task A_supervisor_reads_a_published_month_drills_into_a_frozen_number_and_exports_it()
+    {
+        const string month = "2019-04";
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator, Role.Dispatcher], []);
+        var supervisor = await world.PersonAsync([Role.Supervisor], []);
+        var ids = new List<long>();
+        for (var i = 0; i < 2; i++) ids.Add((await world.ReportAsync(worker, 0)).Id);
+        await op.StepOkAsync(ids[0], "register");
+        await using (var conn = await browser.Server.Db.OpenConnectionAsync())
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand(
+                "update cases set created_at = timestamptz '2019-04-10 09:00+08', registered_at = case when registered_at is not null then timestamptz '2019-04-10 10:00+08' end where id = any(@Ids)", conn);
+            cmd.Parameters.AddWithValue("Ids", ids.ToArray());
+            Assert.Equal(2, await cmd.ExecuteNonQueryAsync());
+        }
+        var published = await supervisor.Client.PostAsJsonAsync($"/api/evaluation/{month}/publish", new { });
+        Assert.True(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
+
+        var page = await browser.NewPageAsync();
+        await new LoginPage(page).GotoAsync($"/figures/published?month={month}&group=cell");
+        await new LoginPage(page).SignInAsync(supervisor.Username, TestPeople.Password);
+        var figures = new FiguresPage(page);
+        var row = figures.Row($"Test cell {world.Cells[0]}");
+        await Assertions.Expect(row.GetByRole(AriaRole.Cell).First).ToHaveTextAsync("2");
+        await Assertions.Expect(row.GetByRole(AriaRole.Cell).Nth(1)).ToContainTextAsync("50.0%");
+        await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("figures-published-laptop"), FullPage = true });
+
+        var xlsx = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "导出 Excel" }).ClickAsync());
+        Assert.Equal($"indicators-{month}-v1-cell.xlsx", xlsx.SuggestedFilename);
+        var sheet = MiniExcelLibs.MiniExcel.Query(await xlsx.PathAsync(), useHeaderRow: true, excelType: MiniExcelLibs.ExcelType.XLSX)
+            .Cast<IDictionary<string, object>>().ToList();
+        var cellRow = Assert.Single(sheet, r => (string)r["key"] == world.Cells[0]);
+        Assert.Equal((2L, 1L), (Convert.ToInt64(cellRow["reports"]), Convert.ToInt64(cellRow["registered"])));
+
+        // The registered number (1) leads to the one case registered, as published.
+        await row.GetByRole(AriaRole.Cell).Nth(1).GetByRole(AriaRole.Link, new() { Name = "1", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("立案");
+        var rows = page.GetByRole(AriaRole.Table).Locator("tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(rows.First).ToContainTextAsync((await op.GetCaseAsync(ids[0])).CaseNo);
+        var csv = await figures.ExportCsvAsync();
+        Assert.Equal($"cases-{month}-v1-registered.csv", csv.SuggestedFilename);
+        var lines = (await File.ReadAllLinesAsync((await csv.PathAsync())!)).Where(l => l.Length > 0).ToList();
+        Assert.Equal([ids[0]], lines.Skip(1).Select(l => long.Parse(l.Split(',')[0])));
+    }
+
     [Fact]
     public async Task The_header_counts_unread_inbox_items_and_the_inbox_marks_them_read()
     {

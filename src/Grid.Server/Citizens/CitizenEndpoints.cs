@@ -15,6 +15,8 @@ using Npgsql;
 namespace Grid.Server.Citizens;
 
 public sealed record CitizenPhotoUploaded(string Ref, string Sha256);
+/// <param name="InCity">False when no cell of the city takes the point (a report there would be refused).</param>
+public sealed record CitizenPlace(bool InCity, string? Street, string? Community);
 public sealed record NearbyCase(string CaseNo, string State, string Description, string Address, double DistanceM, DateTimeOffset CreatedAt, int Supporters);
 /// <param name="TrackingCode">Made by the page when the citizen pressed the button; a resend with the same code is answered, not repeated.</param>
 public sealed record SupportRequest(string? DeviceId, string? Name, string? Phone, string? Note, string? TrackingCode = null);
@@ -38,7 +40,7 @@ public sealed record RecordedFollowUp(long CaseId, string CaseNo, bool Reopened,
 /// the call takers' follow-up (回访) list. Reports themselves arrive through Open311 POST requests.
 /// Public routes never show a reporter's name, phone or another citizen's tracking code.
 /// </summary>
-public static class CitizenEndpoints
+public static partial class CitizenEndpoints
 {
     public static IServiceCollection AddCitizens(this IServiceCollection services, IConfiguration config)
     {
@@ -54,6 +56,7 @@ public static class CitizenEndpoints
         var pub = app.MapGroup("/api/citizen").WithTags("Citizens").AllowAnonymous().DisableAntiforgery();
         pub.MapGet("/config", Config);
         pub.MapPost("/photos", UploadPhoto);
+        pub.MapGet("/place", Place);
         pub.MapGet("/nearby", Nearby);
         pub.MapPost("/cases/{caseNo}/support", Support);
         pub.MapGet("/track/{code}", Track);
@@ -164,6 +167,26 @@ public static class CitizenEndpoints
         return TypedResults.Created($"/api/citizen/photos/{sha}", new CitizenPhotoUploaded(PhotoEndpoints.RefPrefix + sha, sha));
     }
 
+    /// <summary>GET /api/citizen/place?lat=&amp;lon=: the street and community of the pin, in words (the page's map may have no
+    /// base map to read), or inCity false where no cell takes the point, so the citizen moves the pin before sending.</summary>
+    private static async Task<Results<Ok<CitizenPlace>, ValidationProblem>> Place(double? lat, double? lon, CitizenRepository repo,
+        GridRepository grid, IOptions<GridOptions> city)
+    {
+        if (lat is not { } y || lon is not { } x || !double.IsFinite(y) || !double.IsFinite(x) || y is < -90 or > 90 || x is < -180 or > 180)
+        {
+            var errors = new Errors();
+            errors.Add("lat", "'lat' and 'lon' are the pin's latitude and longitude, e.g. lat=31.5786&lon=120.3030.");
+            return errors.ToProblem();
+        }
+        var c = city.Value;
+        var outside = new CitizenPlace(false, null, null);
+        if (y < c.MinLat || y > c.MaxLat || x < c.MinLon || x > c.MaxLon) return TypedResults.Ok(outside);
+        // The same rule as the intake's (属地兜底: the nearest cell within NearestCellMaxMeters), so "in the city" here means the report is taken.
+        if (await grid.LocateAsync(y, x, c.NearestCellMaxMeters) is not { } cell) return TypedResults.Ok(outside);
+        var names = await repo.PlaceNamesAsync(cell.CommunityCode);
+        return TypedResults.Ok(new CitizenPlace(true, names?.Street, names?.Community));
+    }
+
     /// <summary>GET /api/citizen/nearby?lat=&amp;lon=&amp;category=: open cases of the same kind nearby, without any reporter details.</summary>
     private static async Task<Results<Ok<IReadOnlyList<NearbyCase>>, ValidationProblem>> Nearby(double? lat, double? lon, string? category,
         CitizenRepository repo, IOptions<GridOptions> grid, IOptions<CitizenOptions> options, TimeProvider clock)
@@ -175,7 +198,7 @@ public static class CitizenEndpoints
         var rows = await repo.NearbyAsync(lat!.Value, lon!.Value, category!.Trim(), options.Value.NearbyMeters,
             clock.GetUtcNow().AddDays(-grid.Value.DuplicateWindowDays));
         return TypedResults.Ok<IReadOnlyList<NearbyCase>>(rows.Select(r =>
-            new NearbyCase(r.CaseNo, r.State, r.Description, r.Address, Math.Round(r.DistanceM), r.CreatedAt, r.Supporters)).ToList());
+            new NearbyCase(r.CaseNo, r.State, MaskPhones(r.Description), MaskPhones(r.Address), Math.Round(r.DistanceM), r.CreatedAt, r.Supporters)).ToList());
     }
 
     /// <summary>POST /api/citizen/cases/{caseNo}/support: "this is my problem too"; answers a tracking code for that case.</summary>
@@ -238,7 +261,7 @@ public static class CitizenEndpoints
         var notes = (await repo.PublicNotesAsync(t.CaseId)).Select(n => new PublicNote(n.At, n.Action, n.Note)).ToList();
         var photos = (await repo.PublishedPhotosAsync(t.CaseId)).Select(p => new PublishedPhoto(p.Kind, $"/api/citizen/track/{code}/photos/{p.Sha}")).ToList();
         return TypedResults.Ok(new TrackView(t.CaseNo, t.State, t.State is "closed" or "cancelled", t.CategoryCode, t.CategoryNameZh, t.CategoryNameEn,
-            t.Address, t.Description, t.CreatedAt, t.UpdatedAt, t.Deadline, t.MergedIntoNo, t.Kind == "support", notes, photos,
+            MaskPhones(t.Address), MaskPhones(t.Description), t.CreatedAt, t.UpdatedAt, t.Deadline, t.MergedIntoNo, t.Kind == "support", notes, photos,
             await FollowUpOfAsync(repo, effective, t.State, t.ClosedAt, options.Value, clock.GetUtcNow())));
     }
 
@@ -416,6 +439,18 @@ public static class CitizenEndpoints
          "background_color":"#ffffff","theme_color":"#0b7a4b","lang":"zh-CN",
          "icons":[{"src":"/_content/Grid.Web/favicon.svg","sizes":"any","type":"image/svg+xml"}]}
         """, "application/manifest+json");
+
+    // Seven or more digits in a row (spaces, dashes and a leading + allowed between them): a phone number
+    // or an ID number a reporter typed into the free text. The nearby list and a "+1"'s tracking page show
+    // the text to other citizens, so the public views mask it; house numbers are shorter and a date
+    // (2026-11-27) is kept. Staff see the text as written.
+    [System.Text.RegularExpressions.GeneratedRegex(@"\+?\d(?:[ \-]?\d){6,}")]
+    private static partial System.Text.RegularExpressions.Regex PhoneLike();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{1,2}-\d{1,2}$")]
+    private static partial System.Text.RegularExpressions.Regex Date();
+
+    public static string MaskPhones(string text) => PhoneLike().Replace(text, m => Date().IsMatch(m.Value) ? m.Value : "***");
 
     // PostgreSQL text cannot hold NUL, and no other control character belongs in a name or a comment.
     private static bool HasControl(string? s) => s is not null && s.Any(ch => char.IsControl(ch) && ch is not ('\n' or '\r' or '\t'));

@@ -210,6 +210,18 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
         return rows.Select(r => (r.Sha256, r.Kind)).ToList();
     }
 
+    // ---- where the pin is, in words ----
+
+    public async Task<(string Street, string Community)?> PlaceNamesAsync(string communityCode)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        var row = await (from m in db.Set<Grid.CommunityRecord>()
+                         where m.Code == communityCode
+                         join s in db.Set<Grid.StreetRecord>() on m.StreetCode equals s.Code
+                         select new { Street = s.Name, Community = m.Name }).FirstOrDefaultAsync();
+        return row is null ? null : (row.Street, row.Community);
+    }
+
     // ---- nearby and "+1" ----
 
     // The distance is on the spheroid (a geography cast EF does not translate for geometry columns),

@@ -160,7 +160,7 @@ public static partial class DemoCity
                            state, cell_code, reported_by, assigned_unit_id, assignee_id, deadline, held_remaining_s,
                            extension_count, rework_count, created_at, registered_at, dispatched_at, accepted_at, resolved_at,
                            closed_at, updated_at, version)
-        values (to_char(@CreatedAt at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0'),
+        values (case_no(@CreatedAt, nextval('case_no_seq')),
                 ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @Address, @CategoryCode, @Source, @Priority, @Description,
                 @ReporterName, @ReporterPhone, @State, @CellCode, @ReportedBy, @UnitId, @AssigneeId, @Deadline, @HeldRemainingS,
                 @ExtensionCount, @ReworkCount, @CreatedAt, @RegisteredAt, @DispatchedAt, @AcceptedAt, @ResolvedAt,

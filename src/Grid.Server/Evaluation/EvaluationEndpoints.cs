@@ -23,7 +23,11 @@ public static class EvaluationEndpoints
         var group = app.MapGroup("/api/evaluation").WithTags("Figures");
         group.MapGet("/months", Months);
         group.MapGet("/{month}/indicators", Indicators);
+        group.MapGet("/{month}/indicators.csv", IndicatorsFile);
+        group.MapGet("/{month}/indicators.xlsx", IndicatorsFile);
         group.MapGet("/{month}/cases", Cases);
+        group.MapGet("/{month}/cases.csv", CasesFile);
+        group.MapGet("/{month}/cases.xlsx", CasesFile);
         group.MapPost("/{month}/publish", Publish);
     }
 
@@ -51,31 +55,66 @@ public static class EvaluationEndpoints
         return (first, period);
     }
 
+    /// <summary>The publication asked for (the month's current version, or the one named) with its period and the reader's
+    /// street, or why not: the reader may not read figures, the parameters are wrong, or the month is not published.</summary>
+    private static async Task<(IResult? Refused, Publication Pub, FigureQuery Period, string? Street)> FindAsync(HttpContext http,
+        EvaluationRepository repo, string month, string? group, int? version, Action<Errors>? more = null)
+    {
+        if (Deny(http, out var street) is { } denied) return (denied, null!, null!, null);
+        var errors = new Errors();
+        var (first, period) = ParseMonth(month, group, errors);
+        more?.Invoke(errors);
+        if (errors.Any) return (errors.ToProblem(), null!, null!, null);
+        var pub = Pick(await repo.ListAsync(), first, version);
+        if (pub is null) return (Problems.NotFound($"{month} is not published{(version is null ? "" : $" in version {version}")}; see GET /api/evaluation/months."), null!, null!, null);
+        return (null, pub, period!, street);
+    }
+
+    private static Results<Ok<T>, ValidationProblem, ProblemHttpResult> Refusal<T>(IResult refused) =>
+        refused is ValidationProblem invalid ? invalid : (ProblemHttpResult)refused;
+
+    private static void CheckMeasure(string? measure, Errors errors)
+    {
+        if (measure is null || !Measures.All.Contains(measure)) errors.Add("measure", $"'measure' is one of {string.Join(", ", Measures.All)}.");
+    }
+
     private static async Task<Results<Ok<PublishedIndicators>, ValidationProblem, ProblemHttpResult>> Indicators(string month, string? group, int? version,
         HttpContext http, EvaluationRepository repo)
     {
-        if (Deny(http, out var street) is { } denied) return denied;
-        var errors = new Errors();
-        var (first, period) = ParseMonth(month, group, errors);
-        if (errors.Any) return errors.ToProblem();
-        var pub = Pick(await repo.ListAsync(), first, version);
-        if (pub is null) return Problems.NotFound($"{month} is not published{(version is null ? "" : $" in version {version}")}; see GET /api/evaluation/months.");
-        return TypedResults.Ok(new PublishedIndicators(pub, await repo.IndicatorsAsync(pub, period!, street)));
+        var (refused, pub, period, street) = await FindAsync(http, repo, month, group, version);
+        if (refused is not null) return Refusal<PublishedIndicators>(refused);
+        return TypedResults.Ok(new PublishedIndicators(pub, await repo.IndicatorsAsync(pub, period, street)));
+    }
+
+    /// <summary>The frozen table as CSV or xlsx, the same columns as the live one's.</summary>
+    private static async Task IndicatorsFile(string month, string? group, int? version, HttpContext http, EvaluationRepository repo)
+    {
+        var (refused, pub, period, street) = await FindAsync(http, repo, month, group, version);
+        if (refused is not null) { await refused.ExecuteAsync(http); return; }
+        await StatsEndpoints.WriteIndicatorsAsync(http, $"indicators-{month}-v{pub.Version}-{period.Group}.csv", await repo.IndicatorsAsync(pub, period, street));
     }
 
     private static async Task<Results<Ok<FigureCasePage>, ValidationProblem, ProblemHttpResult>> Cases(string month, string? group, int? version,
         string? measure, string? key, int? page, int? pageSize, HttpContext http, EvaluationRepository repo)
     {
-        if (Deny(http, out var street) is { } denied) return denied;
-        var errors = new Errors();
-        var (first, period) = ParseMonth(month, group, errors);
-        if (measure is null || !Measures.All.Contains(measure)) errors.Add("measure", $"'measure' is one of {string.Join(", ", Measures.All)}.");
-        if (page is < 1) errors.Add("page", "'page' starts at 1.");
-        if (pageSize is < 1 or > 500) errors.Add("pageSize", "'pageSize' must be between 1 and 500.");
-        if (errors.Any) return errors.ToProblem();
-        var pub = Pick(await repo.ListAsync(), first, version);
-        if (pub is null) return Problems.NotFound($"{month} is not published; see GET /api/evaluation/months.");
-        return TypedResults.Ok(await repo.CasesAsync(pub, period!, street, measure!, string.IsNullOrEmpty(key) ? null : key, page ?? 1, pageSize ?? 50));
+        var (refused, pub, period, street) = await FindAsync(http, repo, month, group, version, errors =>
+        {
+            CheckMeasure(measure, errors);
+            if (page is < 1) errors.Add("page", "'page' starts at 1.");
+            if (pageSize is < 1 or > 500) errors.Add("pageSize", "'pageSize' must be between 1 and 500.");
+        });
+        if (refused is not null) return Refusal<FigureCasePage>(refused);
+        return TypedResults.Ok(await repo.CasesAsync(pub, period, street, measure!, string.IsNullOrEmpty(key) ? null : key, page ?? 1, pageSize ?? 50));
+    }
+
+    /// <summary>Every case behind a frozen number as CSV or xlsx (membership as published).</summary>
+    private static async Task CasesFile(string month, string? group, int? version, string? measure, string? key, HttpContext http,
+        EvaluationRepository repo)
+    {
+        var (refused, pub, period, street) = await FindAsync(http, repo, month, group, version, errors => CheckMeasure(measure, errors));
+        if (refused is not null) { await refused.ExecuteAsync(http); return; }
+        await StatsEndpoints.WriteCasesAsync(http, $"cases-{month}-v{pub.Version}-{measure}.csv",
+            repo.StreamCasesAsync(pub, period, street, measure!, string.IsNullOrEmpty(key) ? null : key));
     }
 
     /// <summary>POST /api/evaluation/{month}/publish: a supervisor publishes a past month, or re-publishes it with a reason.</summary>

@@ -160,6 +160,19 @@ public sealed class EvaluationRepository(IDbContextFactory<GridDbContext> contex
         return new FigureCasePage(items, total, page, pageSize);
     }
 
+    /// <summary>Every case behind one frozen number, streamed (the export).</summary>
+    public async IAsyncEnumerable<FigureCase> StreamCasesAsync(Publication pub, FigureQuery q, string? street, string measure, string? key)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        // limit null = all of them.
+        var rows = db.Database.SqlQueryRaw<FigureCase>(measure == Measures.Overdue ? FrozenOverdueCasesSql : FrozenPeriodCasesSql,
+        [
+            .. Args(pub, q, street), new NpgsqlParameter("Measure", measure), Text("Key", key),
+            new NpgsqlParameter("Limit", NpgsqlDbType.Integer) { Value = DBNull.Value }, new NpgsqlParameter("Offset", NpgsqlDbType.Integer) { Value = 0 },
+        ]).AsAsyncEnumerable();
+        await foreach (var row in rows) yield return row;
+    }
+
     // The live figures' parameters, with "now" = the moment of publication and the follow-up cut-off
     // as it was then.
     private static object[] Args(Publication pub, FigureQuery q, string? street) =>

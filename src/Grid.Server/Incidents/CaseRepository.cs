@@ -280,17 +280,6 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
             .Select(g => new { State = g.Key, Count = g.LongCount() }).ToDictionaryAsync(x => x.State, x => x.Count);
     }
 
-    // The case number is the report's day in the city's time zone and the sequence, as
-    // to_char(.., 'YYYYMMDD') || lpad(nextval, 6, '0') made it before (lpad cuts longer numbers).
-    private static readonly TimeZoneInfo CaseNoZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
-
-    internal static string CaseNo(DateTimeOffset now, long seq)
-    {
-        var n = seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TimeZoneInfo.ConvertTime(now, CaseNoZone).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)
-            + (n.Length > 6 ? n[..6] : n.PadLeft(6, '0'));
-    }
-
     public const string InsertHistorySql = """
         insert into case_history (case_id, at, actor_id, action, from_state, to_state, reason, evidence, details)
         values (@CaseId, @At, @ActorId, @Action, @FromState, @ToState, @Reason, @Evidence::jsonb, @Details::jsonb)
@@ -339,7 +328,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
     public sealed record DuplicateSearch(double Meters, DateTimeOffset Since);
 
     // A report is one statement: the case (its number: the one reserved on arrival, else the report's
-    // day in the city's time zone and the sequence, as CaseNo() makes it; coalesce evaluates nextval only
+    // day in the city's time zone and the sequence, by the database's case_no(); coalesce evaluates nextval only
     // when there is no reserved number), its first history row, the reporter row, the idempotency key when one was sent,
     // the likely-duplicate flags and the case_reported event with its NOTIFY (delivered at commit). One
     // round trip instead of one per SaveChanges. All parts share one snapshot, so each reads the new case
@@ -350,7 +339,7 @@ public sealed class CaseRepository(IDbContextFactory<GridDbContext> contexts, Es
         with c as (
             insert into cases (case_no, location, address, category_code, source, priority, description, reporter_name, reporter_phone,
                                reporter_email, state, cell_code, reported_by, created_at, updated_at, version)
-            values (coalesce(@ReservedCaseNo, to_char(@Now at time zone 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('case_no_seq')::text, 6, '0')),
+            values (coalesce(@ReservedCaseNo, case_no(@Now, nextval('case_no_seq'))),
                     ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), @Address, @Category, @Source, @Priority, @Description,
                     @ReporterName, @ReporterPhone, @ReporterEmail, 'reported', @Cell, @ReportedBy, @Now, @Now, 1)
             returning *

@@ -343,9 +343,9 @@ public static class Open311Endpoints
             ? $"Merged with request {r.EffectiveNo}, which handles the same problem ({r.EffectiveState}). {r.StatusNote}".Trim()
             : r.StatusNote ?? StateNote(r.State);
         return new O311Obj().Add("service_request_id", r.CaseNo).Add("status", closed ? "closed" : "open").Add("status_notes", note)
-            .Add("service_name", r.ServiceName).Add("service_code", r.ServiceCode).Add("description", r.Description)
+            .Add("service_name", r.ServiceName).Add("service_code", r.ServiceCode).Add("description", Citizens.CitizenEndpoints.MaskPhones(r.Description))
             .Add("agency_responsible", r.AgencyResponsible).Add("service_notice", null).Add("requested_datetime", r.RequestedAt)
-            .Add("updated_datetime", r.UpdatedAt).Add("expected_datetime", r.ExpectedAt).Add("address", r.Address).Add("address_id", null)
+            .Add("updated_datetime", r.UpdatedAt).Add("expected_datetime", r.ExpectedAt).Add("address", Citizens.CitizenEndpoints.MaskPhones(r.Address)).Add("address_id", null)
             .Add("zipcode", null).Add("lat", r.Lat).Add("long", r.Lon).Add("media_url", r.MediaUrl);
     }
 

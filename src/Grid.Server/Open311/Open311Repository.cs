@@ -222,8 +222,8 @@ public sealed class Open311Repository(IDbContextFactory<GridDbContext> contexts)
     public async Task<string> InsertPendingAsync(NewOpen311Request r)
     {
         await using var db = await contexts.CreateDbContextAsync();
-        var seq = await db.Database.SqlQueryRaw<long>("select nextval('case_no_seq') as \"Value\"").SingleAsync();
-        var caseNo = Incidents.CaseRepository.CaseNo(r.Now, seq);
+        var caseNo = await db.Database.SqlQueryRaw<string>("select case_no(@Now, nextval('case_no_seq')) as \"Value\"",
+            new NpgsqlParameter("Now", r.Now.ToUniversalTime())).SingleAsync();
         await InsertRequestAsync(db, r, null, caseNo);
         return caseNo;
     }

@@ -8,7 +8,11 @@ namespace Grid.Server.Realtime;
 /// A Blazor circuit's subscription to this node's <see cref="CityFeed"/>: the same subscriber, audience rule and
 /// catch-up as a hub connection, delivered to the circuit's components instead of over SignalR to JavaScript.
 /// Scoped: one per circuit, subscribed on the first FollowAsync, unsubscribed when the circuit ends. While the
-/// browser is disconnected the circuit keeps its subscription, so a reconnecting page has missed nothing.
+/// browser's connection is down (<see cref="CircuitFeedConnection"/>) the circuit stops following: Blazor keeps a
+/// disconnected circuit for minutes (a closed laptop, a tab killed without the disconnect beacon), and it would
+/// otherwise go on reading and rendering every change for nobody. When the browser is back, the stream starts again
+/// after the last event the circuit had, as a hub connection's does: the missed events are replayed in order, or,
+/// past the catch-up limit or when that event is gone, the page reads everything again (resync).
 /// </summary>
 public sealed class CircuitFeed(CityFeed feed, EventRepository events, AuthenticationStateProvider auth, ILogger<CircuitFeed> log)
     : IDeskFeed, IAsyncDisposable
@@ -16,7 +20,10 @@ public sealed class CircuitFeed(CityFeed feed, EventRepository events, Authentic
     private readonly string _id = "circuit-" + Guid.NewGuid().ToString("N");
     private readonly Lock _gate = new();
     private readonly List<Follower> _followers = [];
+    private readonly SemaphoreSlim _connection = new(1, 1);
     private Task? _subscribed;
+    private Audience? _audience;
+    private bool _paused;
     private long _lastSeq;
 
     public long LastSeq => Interlocked.Read(ref _lastSeq);
@@ -39,6 +46,7 @@ public sealed class CircuitFeed(CityFeed feed, EventRepository events, Authentic
         var viewer = Viewer.From((await auth.GetAuthenticationStateAsync()).User);
         var (audience, error) = Audience.For(viewer, null, await events.CellsServedAsync(viewer.PersonId));
         if (audience is null) throw new InvalidOperationException(error);
+        _audience = audience;
         var from = await feed.SubscribeAsync(_id, audience, null, DeliverAsync);
         Interlocked.CompareExchange(ref _lastSeq, from, 0);
     }
@@ -58,6 +66,63 @@ public sealed class CircuitFeed(CityFeed feed, EventRepository events, Authentic
             foreach (var f in followers) if (f.OnResync is { } resync) await SafelyAsync(resync);
             Interlocked.Exchange(ref _lastSeq, r.LastSeq);
         }
+    }
+
+    /// <summary>The browser's connection went down: stop following (the position is kept).</summary>
+    public async Task PauseAsync()
+    {
+        await _connection.WaitAsync();
+        try
+        {
+            if (_paused || await SubscribedAsync() is false) return;
+            feed.Unsubscribe(_id);
+            _paused = true;
+        }
+        finally
+        {
+            _connection.Release();
+        }
+    }
+
+    /// <summary>The browser is back: follow again after the last event delivered (replayed, or a resync).</summary>
+    public async Task ResumeAsync()
+    {
+        await _connection.WaitAsync();
+        try
+        {
+            if (!_paused) return;
+            _paused = false;
+            try
+            {
+                await feed.SubscribeAsync(_id, _audience!, LastSeq, DeliverAsync);
+            }
+            catch (UnknownSeqException)
+            {
+                // The last event is no longer in the table: from now on, and the page reads everything again.
+                var from = await feed.SubscribeAsync(_id, _audience!, null, DeliverAsync);
+                await DeliverAsync("resync", new ResyncMessage(from), CancellationToken.None);
+            }
+            catch
+            {
+                // Not following (the database is away): the next reconnection tries again.
+                _paused = true;
+                throw;
+            }
+        }
+        finally
+        {
+            _connection.Release();
+        }
+    }
+
+    /// <summary>Whether the circuit follows the stream at all (it does from its first FollowAsync on).</summary>
+    private async Task<bool> SubscribedAsync()
+    {
+        Task? subscribed;
+        lock (_gate) subscribed = _subscribed;
+        if (subscribed is null) return false;
+        try { await subscribed; return true; }
+        catch (Exception) { return false; }
     }
 
     /// <summary>A component that throws must not stop the stream of the others.</summary>

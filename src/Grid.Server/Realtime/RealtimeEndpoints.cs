@@ -3,6 +3,7 @@ using Grid.Server.Auth;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Grid.Server.Realtime;
@@ -32,6 +33,7 @@ public static class RealtimeEndpoints
         services.AddSingleton<EventRepository>();
         services.AddSingleton<CityFeed>();
         services.AddScoped<global::Grid.Web.Live.IDeskFeed, CircuitFeed>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, CircuitFeedConnection>());
         services.AddHostedService(sp => sp.GetRequiredService<CityFeed>());
         services.AddSingleton(sp => new SharedReads(sp.GetRequiredService<CityFeed>(), sp.GetRequiredService<TimeProvider>()));
         return services;

@@ -59,18 +59,22 @@ public static class StatsEndpoints
     private static async Task IndicatorsCsv(HttpContext http, StatsRepository stats, TimeProvider clock, string? from, string? to, string? group)
     {
         if (Check(http, from, to, group, clock, out var q, out var street) is { } refused) { await refused.ExecuteAsync(http); return; }
-        var table = await stats.IndicatorsAsync(q, street, clock.GetUtcNow());
-        await Csv.WriteAsync(http, $"indicators-{q.Group}.csv",
+        await WriteIndicatorsAsync(http, $"indicators-{q.Group}.csv", await stats.IndicatorsAsync(q, street, clock.GetUtcNow()));
+    }
+
+    /// <summary>An indicator table as CSV or xlsx (by the route's extension): a row per group and the total, each rate beside
+    /// its numerator and denominator. Live and published months write the same columns.</summary>
+    internal static Task WriteIndicatorsAsync(HttpContext http, string fileName, IndicatorTable table) =>
+        Csv.WriteAsync(http, fileName,
             ["group", "key", "name", "reports", "registered", "registration_rate", "dispatched", "dispatch_rate", "due_to_close", "closed", "closing_rate",
              "closed_on_time", "on_time_rate", "rework_events", "rework_rate", "extended", "extension_rate", "overdue_now",
              "followup_due", "followed_up", "followup_rate", "satisfied", "satisfaction_rate", "no_answer"],
-            Csv.Of(table.Rows.Append(table.Total)), r => [q.Group, r.Key, r.Key == "" && r == table.Total ? "total" : r.Name, r.Reports, r.Registered,
+            Csv.Of(table.Rows.Append(table.Total)), r => [table.Query.Group, r.Key, r.Key == "" && r == table.Total ? "total" : r.Name, r.Reports, r.Registered,
                 IndicatorRow.Rate(r.Registered, r.Reports), r.Dispatched, IndicatorRow.Rate(r.Dispatched, r.Registered), r.Due, r.Closed,
                 IndicatorRow.Rate(r.Closed, r.Due), r.ClosedOnTime, IndicatorRow.Rate(r.ClosedOnTime, r.Due), r.Reworks,
                 IndicatorRow.Rate(r.Reworks, r.Due), r.Extended, IndicatorRow.Rate(r.Extended, r.Due), r.Overdue,
                 r.FollowUpDue, r.FollowedUp, IndicatorRow.Rate(r.FollowedUp, r.FollowUpDue), r.Satisfied, IndicatorRow.Rate(r.Satisfied, r.FollowedUp),
                 r.NoAnswer]);
-    }
 
     private static void CheckMeasure(string? measure, int? page, int? pageSize, Errors errors)
     {
@@ -90,11 +94,15 @@ public static class StatsEndpoints
         string? measure, string? key)
     {
         if (Check(http, from, to, group, clock, out var q, out var street, e => CheckMeasure(measure, null, null, e)) is { } refused) { await refused.ExecuteAsync(http); return; }
-        await Csv.WriteAsync(http, $"cases-{measure}.csv",
-            ["id", "case_no", "state", "category", "cell", "unit", "assignee", "created_at", "deadline", "closed_at", "extensions", "reworks"],
-            stats.StreamCasesAsync(q, street, clock.GetUtcNow(), measure!, key),
-            c => [c.Id, c.CaseNo, c.State, c.CategoryCode, c.CellCode, c.UnitName, c.AssigneeName, c.CreatedAt, c.Deadline, c.ClosedAt, c.ExtensionCount, c.ReworkCount]);
+        await WriteCasesAsync(http, $"cases-{measure}.csv", stats.StreamCasesAsync(q, street, clock.GetUtcNow(), measure!, key));
     }
+
+    /// <summary>The cases behind a number as CSV or xlsx (by the route's extension), streamed as they are read.</summary>
+    internal static Task WriteCasesAsync(HttpContext http, string fileName, IAsyncEnumerable<FigureCase> cases) =>
+        Csv.WriteAsync(http, fileName,
+            ["id", "case_no", "state", "category", "cell", "unit", "assignee", "created_at", "deadline", "closed_at", "extensions", "reworks"],
+            cases,
+            c => [c.Id, c.CaseNo, c.State, c.CategoryCode, c.CellCode, c.UnitName, c.AssigneeName, c.CreatedAt, c.Deadline, c.ClosedAt, c.ExtensionCount, c.ReworkCount]);
 
     private static async Task<IResult> StageTimes(HttpContext http, StatsRepository stats, TimeProvider clock, string? from, string? to, string? group)
     {

@@ -171,6 +171,10 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["GET /api/evaluation/months"] = new(Figures, 200, 200),
         ["GET /api/evaluation/{month}/indicators"] = new(Figures, 404, 404),
         ["GET /api/evaluation/{month}/cases"] = new(Figures, 400, 400), // without the measure it lists
+        ["GET /api/evaluation/{month}/indicators.csv"] = new(Figures, 404, 404),
+        ["GET /api/evaluation/{month}/indicators.xlsx"] = new(Figures, 404, 404),
+        ["GET /api/evaluation/{month}/cases.csv"] = new(Figures, 400, 400),
+        ["GET /api/evaluation/{month}/cases.xlsx"] = new(Figures, 400, 400),
         // Role-gated reads.
         ["GET /api/escalation/ladders"] = new([Role.Admin, Role.Supervisor, Role.ShiftLead], 200, 200),
         ["GET /api/escalation/ladders/preview"] = new([Role.Admin, Role.Supervisor, Role.ShiftLead], 400, 400), // without the category it previews

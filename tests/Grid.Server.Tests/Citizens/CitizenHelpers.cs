@@ -39,9 +39,9 @@ public static class CitizenHelpers
     public sealed record Filed(string CaseNo, string Code, long CaseId);
 
     public static async Task<Filed> ReportAsync(TestServer server, HttpClient client, string key, double lat, double lon,
-        string? device = null, string category = TestCatalogue.LightEvent, params (string, string)[] more)
+        string? device = null, string category = TestCatalogue.LightEvent, string description = "Garbage by the gate", params (string, string)[] more)
     {
-        var response = await PostReportAsync(client, key, device ?? NewDevice(), lat, lon, category, "Garbage by the gate", more);
+        var response = await PostReportAsync(client, key, device ?? NewDevice(), lat, lon, category, description, more);
         var text = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"{(int)response.StatusCode}: {text}");
         var r = JsonDocument.Parse(text).RootElement[0];

@@ -45,6 +45,12 @@ public sealed class CitizenTests
         Assert.DoesNotContain("13800001111", text);
         Assert.DoesNotContain("王小明", text);
         Assert.Empty(JsonDocument.Parse(text).RootElement.GetProperty("photos").EnumerateArray());
+        // Nor does the public Open311 feed show the reporter or the code (XML: names are not escaped there).
+        var feed = await citizen.GetStringAsync($"/open311/v2/requests/{filed.CaseNo}.xml");
+        Assert.Contains(filed.CaseNo, feed);
+        Assert.DoesNotContain("13800001111", feed);
+        Assert.DoesNotContain("王小明", feed);
+        Assert.DoesNotContain(filed.Code, feed);
 
         // A photo is shown once the city publishes it, without its GPS metadata.
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await op.Client.PostAsJsonAsync($"/api/cases/{filed.CaseId}/publish-photo",
@@ -63,6 +69,12 @@ public sealed class CitizenTests
         Assert.Equal(filed.CaseNo, JsonDocument.Parse(await resent.Content.ReadAsStringAsync()).RootElement[0].GetProperty("service_request_id").GetString());
         await using var conn = await server.Db.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from citizen_tracking where case_id = @Id", new { Id = filed.CaseId }));
+
+        // At most 3 photos a report (Grid:Citizens:MaxPhotos).
+        var four = await PostReportAsync(citizen, key, NewDevice(), lat, lon,
+            more: Enumerable.Range(0, 4).Select(i => ("photo_ref", "photo:" + new string((char)('a' + i), 64))).ToArray());
+        Assert.Equal(HttpStatusCode.BadRequest, four.StatusCode);
+        Assert.Contains("At most 3 photos per report", await four.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -182,14 +194,22 @@ public sealed class CitizenTests
         var first = server.Anonymous();
         var key = await PageKeyAsync(first);
         var (lat, lon) = world.Inside(3);
-        var filed = await ReportAsync(server, first, key, lat, lon, more: [("first_name", "李四"), ("phone", "13900002222")]);
+        // The first citizen also typed a phone number into the free text, which other citizens read.
+        var filed = await ReportAsync(server, first, key, lat, lon, description: "Bins overflowing since 2026-11-20, call me on 139 0000 2222",
+            more: [("first_name", "李四"), ("phone", "13900002222")]);
 
         var second = server.Anonymous();
         var nearby = await second.GetStringAsync($"/api/citizen/nearby?lat={lat + 0.0001}&lon={lon}&category={TestCatalogue.LightEvent}");
         Assert.Contains(filed.CaseNo, nearby);
+        Assert.Contains("Bins overflowing since 2026-11-20, call me on ***", nearby);
         Assert.DoesNotContain("李四", nearby);
         Assert.DoesNotContain("13900002222", nearby);
+        Assert.DoesNotContain("139 0000 2222", nearby);
         Assert.DoesNotContain(filed.Code, nearby);
+        // The case number leads to the public Open311 feed: the number is masked there too.
+        var feed = await second.GetStringAsync($"/open311/v2/requests/{filed.CaseNo}.xml");
+        Assert.Contains("Bins overflowing since 2026-11-20, call me on ***", feed);
+        Assert.DoesNotContain("13900002222", feed);
         var support = await second.PostAsJsonAsync($"/api/citizen/cases/{filed.CaseNo}/support", new { deviceId = NewDevice(), phone = "13900003333" });
         Assert.Equal(HttpStatusCode.Created, support.StatusCode);
         var code = (await support.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("trackingCode").GetString()!;
@@ -197,6 +217,7 @@ public sealed class CitizenTests
         var tracked = await TrackAsync(second, code);
         Assert.Equal(filed.CaseNo, tracked.GetProperty("caseNo").GetString());
         Assert.True(tracked.GetProperty("supporter").GetBoolean());
+        Assert.Equal("Bins overflowing since 2026-11-20, call me on ***", tracked.GetProperty("description").GetString());
 
         var op = await world.PersonAsync([Role.Operator], []);
         var history = (await op.GetCaseAsync(filed.CaseId)).History!;
@@ -204,6 +225,31 @@ public sealed class CitizenTests
         await using var conn = await server.Db.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from cases where cell_code = @Cell", new { Cell = world.Cells[3] }));
         Assert.Equal(HttpStatusCode.Conflict, (await second.PostAsJsonAsync("/api/citizen/cases/19990101999999/support", new { deviceId = NewDevice() })).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_page_is_told_in_words_which_street_and_community_the_pin_is_in_or_that_no_cell_takes_it()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var citizen = server.Anonymous();
+        async Task<JsonElement> PlaceAsync(double lat, double lon) =>
+            JsonDocument.Parse(await citizen.GetStringAsync(FormattableString.Invariant($"/api/citizen/place?lat={lat}&lon={lon}"))).RootElement;
+
+        var (lat, lon) = world.Inside(5);
+        var inside = await PlaceAsync(lat, lon);
+        Assert.True(inside.GetProperty("inCity").GetBoolean());
+        Assert.Equal(("Test street", "Test community"), (inside.GetProperty("street").GetString(), inside.GetProperty("community").GetString()));
+        // Just outside the world's cells the nearest one still takes the point (属地兜底, as the intake does).
+        Assert.True((await PlaceAsync(world.OriginLat + 0.0005, world.OriginLon + 0.0015)).GetProperty("inCity").GetBoolean());
+        // Two kilometres from any cell, and outside the city box: a report there would be refused, and the page says so first.
+        var far = await PlaceAsync(world.OriginLat - 0.02, world.OriginLon + 0.02);
+        Assert.False(far.GetProperty("inCity").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, far.GetProperty("street").ValueKind);
+        Assert.False((await PlaceAsync(10, 10)).GetProperty("inCity").GetBoolean());
+        var filed = await PostReportAsync(citizen, await PageKeyAsync(citizen), NewDevice(), world.OriginLat - 0.02, world.OriginLon + 0.02);
+        Assert.Equal(HttpStatusCode.BadRequest, filed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await citizen.GetAsync("/api/citizen/place?lat=NaN&lon=120")).StatusCode);
     }
 
     [Fact]

@@ -116,6 +116,68 @@ public sealed class FollowUpTests
         Assert.Contains("Caller says the bin is still broken", reopened.History!.Last().Reason);
     }
 
+    // Grid:Citizens:FollowUpDays is 3 here (7 by default): a closing 4 days old without an answer is "no answer"
+    // on the tracking page, the call takers' list and the figures; one 2 days old is still waiting.
+    [Fact]
+    public async Task A_follow_up_left_unanswered_for_the_configured_number_of_days_counts_as_no_answer()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.DatabaseName("noanswer"), settings: new Dictionary<string, string?>
+        {
+            ["Grid:Citizens:FollowUpDays"] = "3", ["Grid:Escalation:Enabled"] = "false",
+        });
+        var world = await TestWorld.CreateAsync(server);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var supervisor = await world.PersonAsync([Role.Supervisor], [], street: world.Street);
+        var now = DateTimeOffset.UtcNow;
+        var created = now.AddDays(-10);
+        var codes = new Dictionary<int, string>();
+        var ids = new Dictionary<int, long>();
+        await using (var conn = await server.Db.OpenConnectionAsync())
+        {
+            foreach (var daysClosed in new[] { 2, 4 })
+            {
+                var (lat, lon) = world.Inside(0);
+                ids[daysClosed] = await conn.ExecuteScalarAsync<long>("""
+                    insert into cases (case_no, location, category_code, source, description, reporter_phone, state, cell_code, assigned_unit_id,
+                                       created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
+                    values (@CaseNo, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', 'open311', 'fixture', '13800000099', 'closed', @Cell, @Unit,
+                            @Created, @Created, @Created, @Closed, @Deadline, @Closed)
+                    returning id
+                    """, new { CaseNo = $"N{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, Cell = world.Cells[0], Unit = TestCatalogue.Unit,
+                        Created = created, Closed = now.AddDays(-daysClosed), Deadline = created.AddDays(20) });
+                codes[daysClosed] = global::Grid.Server.Citizens.CitizenRepository.NewCode();
+                await conn.ExecuteAsync("insert into citizen_tracking (code_hash, case_id, kind, created_at) values (@H, @Id, 'report', @Created)",
+                    new { H = global::Grid.Server.Citizens.CitizenRepository.HashCode(codes[daysClosed]), Id = ids[daysClosed], Created = created });
+            }
+        }
+
+        var citizen = server.Anonymous();
+        Assert.False((await TrackAsync(citizen, codes[2])).GetProperty("followUp").GetProperty("noAnswer").GetBoolean());
+        var late = (await TrackAsync(citizen, codes[4])).GetProperty("followUp");
+        Assert.True(late.GetProperty("asked").GetBoolean());
+        Assert.True(late.GetProperty("noAnswer").GetBoolean());
+
+        var due = JsonDocument.Parse(await op.Client.GetStringAsync("/api/followups")).RootElement.EnumerateArray()
+            .ToDictionary(f => f.GetProperty("caseId").GetInt64(), f => f.GetProperty("noAnswer").GetBoolean());
+        Assert.False(due[ids[2]]);
+        Assert.True(due[ids[4]]);
+
+        var period = $"from={created:yyyy-MM-dd}&to={now:yyyy-MM-dd}";
+        var cell = (await TestWorld.ReadAsync<IndicatorTable>(await supervisor.Client.GetAsync($"/api/stats/indicators?{period}&group=cell")))
+            .Rows.Single(r => r.Key == world.Cells[0]);
+        Assert.Equal((2L, 0L, 1L), (cell.FollowUpDue, cell.FollowedUp, cell.NoAnswer));
+        var noAnswer = await TestWorld.ReadAsync<FigureCasePage>(await supervisor.Client.GetAsync(
+            $"/api/stats/cases?{period}&group=cell&key={world.Cells[0]}&measure={Measures.NoAnswer}"));
+        Assert.Equal(new[] { ids[4] }, noAnswer.Items.Select(i => i.Id).ToArray());
+
+        // A late answer is still taken; the case is then answered, no longer "no answer".
+        Assert.Equal(HttpStatusCode.OK, (await citizen.PostAsJsonAsync($"/api/citizen/track/{codes[4]}/followup",
+            new { solved = true, satisfaction = "basic" })).StatusCode);
+        var answered = (await TestWorld.ReadAsync<IndicatorTable>(await supervisor.Client.GetAsync($"/api/stats/indicators?{period}&group=cell")))
+            .Rows.Single(r => r.Key == world.Cells[0]);
+        Assert.Equal((2L, 1L, 1L, 0L), (answered.FollowUpDue, answered.FollowedUp, answered.Satisfied, answered.NoAnswer));
+    }
+
     private const string Period = "from=2025-04-01&to=2025-04-30";
     private static readonly DateTimeOffset Day0 = new(2025, 4, 2, 0, 0, 0, TimeSpan.Zero);
 
@@ -141,6 +203,8 @@ public sealed class FollowUpTests
         var server = await TestServer.SharedAsync();
         var world = await TestWorld.CreateAsync(server);
         var supervisor = await world.PersonAsync([Role.Supervisor], [], street: world.Street);
+        // Every fixture case was handled by one person, so the person's row is the whole hand count.
+        var handler = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
         var ids = new Dictionary<int, long>();
         await using (var conn = await server.Db.OpenConnectionAsync())
         {
@@ -151,12 +215,12 @@ public sealed class FollowUpTests
                 var (lat, lon) = world.Inside(r.Cell);
                 var id = await conn.ExecuteScalarAsync<long>("""
                     insert into cases (case_no, location, category_code, source, description, reporter_phone, state, cell_code, assigned_unit_id,
-                                       created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
+                                       assignee_id, created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
                     values (@CaseNo, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', @Source, 'fixture', @Phone, @State, @Cell, @Unit,
-                            @Created, @Created, @Created, @Closed, @Deadline, @Created)
+                            @Handler, @Created, @Created, @Created, @Closed, @Deadline, @Created)
                     returning id
                     """, new { CaseNo = $"U{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, r.Source, r.Phone, r.State, Cell = world.Cells[r.Cell],
-                        Unit = TestCatalogue.Unit, Created = created, Closed = closed, Deadline = created.AddDays(10) });
+                        Unit = TestCatalogue.Unit, Handler = handler.Id, Created = created, Closed = closed, Deadline = created.AddDays(10) });
                 ids[r.No] = id;
                 if (r.Page)
                     await conn.ExecuteAsync("insert into citizen_tracking (code_hash, case_id, kind, created_at) values (@H, @Id, 'report', @Created)",
@@ -177,8 +241,15 @@ public sealed class FollowUpTests
         Assert.Equal((4L, 3L, 2L, 1L), (c0.FollowUpDue, c0.FollowedUp, c0.Satisfied, c0.NoAnswer));
         Assert.Equal((2L, 2L, 1L, 0L), (c1.FollowUpDue, c1.FollowedUp, c1.Satisfied, c1.NoAnswer));
         Assert.Equal((6L, 5L, 3L, 1L), (table.Total.FollowUpDue, table.Total.FollowedUp, table.Total.Satisfied, table.Total.NoAnswer));
-        var byUnit = await TestWorld.ReadAsync<IndicatorTable>(await supervisor.Client.GetAsync($"/api/stats/indicators?{Period}&group=unit"));
-        Assert.Equal((6L, 5L, 3L), (byUnit.Rows.Single().FollowUpDue, byUnit.Rows.Single().FollowedUp, byUnit.Rows.Single().Satisfied));
+        // The same cases grouped by street, community, unit and person: one group each, the whole count.
+        foreach (var (group, key) in new[] { ("street", world.Street), ("community", world.Community), ("unit", TestCatalogue.Unit), ("person", handler.Id.ToString()) })
+        {
+            var grouped = await TestWorld.ReadAsync<IndicatorTable>(await supervisor.Client.GetAsync($"/api/stats/indicators?{Period}&group={group}"));
+            var row = grouped.Rows.Single(r => r.Key == key);
+            Assert.True((6L, 5L, 3L, 1L) == (row.FollowUpDue, row.FollowedUp, row.Satisfied, row.NoAnswer), $"{group}: {row.FollowUpDue}, {row.FollowedUp}, {row.Satisfied}, {row.NoAnswer}");
+        }
+        Assert.Equal(new[] { ids[1], ids[2], ids[8] }.Order(), (await TestWorld.ReadAsync<FigureCasePage>(await supervisor.Client.GetAsync(
+            $"/api/stats/cases?{Period}&group=person&key={handler.Id}&measure={Measures.Satisfied}"))).Items.Select(i => i.Id).Order());
 
         async Task<long[]> CasesOf(string measure, string? cell = null) =>
             (await TestWorld.ReadAsync<FigureCasePage>(await supervisor.Client.GetAsync(
@@ -187,6 +258,21 @@ public sealed class FollowUpTests
         Assert.Equal(new[] { ids[1], ids[2], ids[3], ids[4] }.Order(), await CasesOf(Measures.FollowUpDue, world.Cells[0]));
         Assert.Equal(new[] { ids[4] }, await CasesOf(Measures.NoAnswer));
         Assert.Equal(new[] { ids[7], ids[8] }.Order(), await CasesOf(Measures.FollowedUp, world.Cells[1]));
+
+        // The live figures page shows 回访率 and 满意率 as numerator / denominator, each a link to its cases.
+        var page = await supervisor.Client.GetStringAsync($"/figures?{Period}&group=cell");
+        foreach (var measure in new[] { Measures.FollowUpDue, Measures.FollowedUp, Measures.Satisfied, Measures.NoAnswer })
+            Assert.Contains($"/figures/cases?{Period.Replace("&", "&amp;")}&amp;group=cell&amp;measure={measure}&amp;key={world.Cells[0]}", page);
+        var satisfiedList = await supervisor.Client.GetStringAsync($"/figures/cases?{Period}&group=cell&measure={Measures.Satisfied}&key={world.Cells[0]}");
+        await using (var conn = await server.Db.OpenConnectionAsync())
+        {
+            var caseNo = (await conn.QueryAsync<(long Id, string CaseNo)>("select id, case_no from cases where id = any(@Ids)", new { Ids = ids.Values.ToArray() }))
+                .ToDictionary(r => r.Id, r => r.CaseNo);
+            Assert.Contains(caseNo[ids[1]], satisfiedList);
+            Assert.Contains(caseNo[ids[2]], satisfiedList);
+            Assert.DoesNotContain(caseNo[ids[3]], satisfiedList);
+            Assert.DoesNotContain(caseNo[ids[4]], satisfiedList);
+        }
 
         var csv = await supervisor.Client.GetStringAsync($"/api/stats/indicators.csv?{Period}&group=cell");
         Assert.Contains("followup_rate", csv.Split('\n')[0]);

@@ -114,6 +114,34 @@ public sealed class EvaluationTests
         var livePage = await supervisor.Client.GetStringAsync("/figures?from=2025-03-01&to=2025-03-31&group=cell");
         Assert.Contains($"/figures/published?month={Month}&amp;group=cell", livePage);
 
+        // Each published version exports as CSV and xlsx as it was frozen, and so do the cases behind a frozen number;
+        // the pages link to the version they show.
+        Assert.Contains($"/api/evaluation/{Month}/indicators.xlsx?group=cell&amp;version=2", page);
+        Assert.Contains($"/api/evaluation/{Month}/indicators.csv?group=cell&amp;version=1", v1Page);
+        Assert.Contains($"/api/evaluation/{Month}/cases.csv?group=cell&amp;version=1&amp;measure=closed&amp;key={cell}", v1Closed);
+        async Task<List<string[]>> CsvAsync(string url)
+        {
+            var response = await supervisor.Client.GetAsync(url);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {text}");
+            Assert.StartsWith("text/csv", response.Content.Headers.ContentType!.ToString());
+            return text.TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Split(',')).ToList();
+        }
+        string ClosedOf(List<string[]> csv, string key) => csv.Single(r => r[1] == key)[Array.IndexOf(csv[0], "closed")];
+        Assert.Equal("1", ClosedOf(await CsvAsync($"/api/evaluation/{Month}/indicators.csv?group=cell&version=1"), cell));
+        Assert.Equal("2", ClosedOf(await CsvAsync($"/api/evaluation/{Month}/indicators.csv?group=cell"), cell));
+        Assert.Equal([ids[0].ToString()], (await CsvAsync($"/api/evaluation/{Month}/cases.csv?group=cell&version=1&measure=closed&key={cell}")).Skip(1).Select(r => r[0]));
+        Assert.Equal(ids.Order().Select(i => i.ToString()),
+            (await CsvAsync($"/api/evaluation/{Month}/cases.csv?group=cell&measure=due&key={cell}")).Skip(1).Select(r => r[0]).Order());
+        var xlsx = await supervisor.Client.GetAsync($"/api/evaluation/{Month}/indicators.xlsx?group=cell&version=1");
+        Assert.Equal(HttpStatusCode.OK, xlsx.StatusCode);
+        var sheet = MiniExcelLibs.MiniExcel.Query(new MemoryStream(await xlsx.Content.ReadAsByteArrayAsync()), useHeaderRow: true,
+            excelType: MiniExcelLibs.ExcelType.XLSX).Cast<IDictionary<string, object?>>().ToList();
+        Assert.Equal(1.0, Convert.ToDouble(sheet.Single(r => (string?)r["key"] == cell)["closed"]));
+        Assert.Equal(HttpStatusCode.BadRequest, (await supervisor.Client.GetAsync($"/api/evaluation/{Month}/cases.xlsx?group=cell")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await supervisor.Client.GetAsync($"/api/evaluation/{Month}/indicators.csv?group=cell&version=9")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await worker.Client.GetAsync($"/api/evaluation/{Month}/cases.csv?group=cell&measure=due")).StatusCode);
+
         // A month not over yet is not published; a bad month is named.
         var thisMonth = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM");
         Assert.Equal(HttpStatusCode.Conflict, (await supervisor.Client.PostAsJsonAsync($"/api/evaluation/{thisMonth}/publish", new { })).StatusCode);

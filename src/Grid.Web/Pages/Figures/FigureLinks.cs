@@ -37,6 +37,14 @@ public static class FigureLinks
         $"/figures/cases?published={month:yyyy-MM}" + (version is null ? "" : $"&version={version}") +
         $"&group={Uri.EscapeDataString(group)}&measure={measure}" + (key is null ? "" : $"&key={Uri.EscapeDataString(key)}");
 
+    /// <summary>The API route of a published month's table ("indicators") or of the cases behind its numbers ("cases"):
+    /// the CSV and xlsx links add their extension.</summary>
+    public static string PublishedApi(DateOnly month, string what) => $"/api/evaluation/{month:yyyy-MM}/{what}";
+
+    /// <summary>The grouping and version of a published month, as its API routes read them.</summary>
+    public static string PublishedQuery(string group, int? version) =>
+        $"group={Uri.EscapeDataString(group)}" + (version is null ? "" : $"&version={version}");
+
     /// <summary>The natural month the period is exactly, if it is one (local dates).</summary>
     public static DateOnly? MonthOf(FigureQuery q)
     {

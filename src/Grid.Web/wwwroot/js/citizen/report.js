@@ -18,6 +18,7 @@ let position = null;
 let map = null;
 let marker = null;
 let photos = null;
+let outside = false; // the server said no cell takes the pin: a report there would be refused
 
 async function cachedJson(url, key) {
   try {
@@ -91,6 +92,26 @@ function showPosition() {
   $('gps-status').textContent = position.moved
     ? t('Citizen.Gps.Moved', position.lat.toFixed(5), position.lon.toFixed(5))
     : t('Citizen.Gps.Accuracy', Math.round(position.accuracy));
+  showPlace();
+}
+
+// The street and community of the pin, or a warning where no cell takes it (offline: nothing is said).
+let placeToken = 0;
+async function showPlace() {
+  const el = $('place');
+  const token = ++placeToken;
+  outside = false;
+  if (!position || !navigator.onLine) { el.hidden = true; return; }
+  try {
+    const res = await fetch(`/api/citizen/place?lat=${position.lat}&lon=${position.lon}`);
+    if (token !== placeToken) return;
+    if (!res.ok) { el.hidden = true; return; }
+    const p = await res.json();
+    outside = !p.inCity;
+    el.textContent = p.inCity ? t('Citizen.Place.In', p.street, p.community) : t('Citizen.Place.Outside');
+    el.classList.toggle('outside', outside);
+    el.hidden = false;
+  } catch { el.hidden = true; }
 }
 
 function locate() {
@@ -153,6 +174,7 @@ async function submit(e) {
   $('citizen-error').hidden = true;
   if (!chosen) return fail(t('Citizen.Error.Kind'));
   if (!position) return fail(t('Citizen.Error.Place'));
+  if (outside) return fail(t('Citizen.Place.Outside'));
   const description = $('description').value.trim();
   if (!description) return fail(t('Citizen.Error.Description'));
   const c = contact();

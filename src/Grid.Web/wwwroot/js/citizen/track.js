@@ -36,7 +36,7 @@ function render(v) {
     ? v.notes.map((n) => `<li><time>${esc(when(n.at))}</time><p>${esc(n.note)}</p></li>`).join('')
     : `<li class="muted">${esc(t('Citizen.Track.NoNotes'))}</li>`;
   $('track-photos-box').hidden = v.photos.length === 0;
-  $('track-photos').innerHTML = v.photos.map((p) => `<figure><img src="${esc(p.url)}" alt="${esc(t(p.kind === 'after' ? 'Citizen.Track.After' : 'Citizen.Track.Before'))}" loading="lazy">
+  $('track-photos').innerHTML = v.photos.map((p) => `<figure><a href="${esc(p.url)}" target="_blank" rel="noopener"><img src="${esc(p.url)}" alt="${esc(t(p.kind === 'after' ? 'Citizen.Track.After' : 'Citizen.Track.Before'))}" loading="lazy"></a>
       <figcaption>${esc(t(p.kind === 'after' ? 'Citizen.Track.After' : 'Citizen.Track.Before'))}</figcaption></figure>`).join('');
   const f = v.followUp;
   $('followup').hidden = !f.asked;
