@@ -315,6 +315,36 @@ public sealed class ReporterPrivacyMatrixTests(PrivacyWorld w) : IClassFixture<P
         Assert.True(slice.Items.Count(i => i.Id == w.CaseId) == 1, $"{label}: case {w.CaseId} is not (exactly once) in the command center's grid");
         if (!clear) AssertNoClearDetails(JsonSerializer.Serialize(slice), $"{label}'s command center grid");
 
+        // The other desk pages' rows (duplicates, inbox, figures' case list) carry no reporter fields at all: presence of
+        // the case first, then the clear name and phone nowhere in what the page is given.
+        var (_, _, figures, duplicates) = PrivacyWorld.Expected[label];
+        var flags = await desk.Get<global::Grid.Web.Pages.Intake.IDuplicatesSource>().ListOpenAsync();
+        if (duplicates)
+        {
+            Assert.True(flags.Count(f => f.Report.Id == w.DuplicateId && f.Candidate.Id == w.CaseId) == 1,
+                $"{label}: the flag of case {w.DuplicateId} against {w.CaseId} is not (exactly once) on the duplicates page");
+        }
+        else
+        {
+            Assert.True(flags.Count == 0, $"{label} got {flags.Count} duplicate flag(s)");
+        }
+        if (label == "grid_worker")
+        {
+            var inbox = await desk.Get<IInboxSource>().ListAsync(1, 100);
+            Assert.True(inbox.Any(i => i.CaseId == w.CaseId), $"case {w.CaseId} is not in the assignee's inbox page");
+            AssertNoClearDetails(JsonSerializer.Serialize(inbox), "the assignee's inbox page");
+        }
+        var figuresSource = desk.Get<IFiguresSource>();
+        if ((await figuresSource.AccessAsync()).Allowed != figures) Assert.Fail($"{label}: the figures pages' access is not {figures}");
+        if (figures)
+        {
+            var query = figuresSource.Parse(null, null, "cell", out var parseError) ?? throw new InvalidOperationException(parseError);
+            var page = await figuresSource.CasesAsync(query, "reports", w.World.Cells[0], 1, 100);
+            Assert.True(page.Items.Count(i => i.Id == w.CaseId) == 1, $"{label}: case {w.CaseId} is not (exactly once) on the figures' case list page");
+            AssertNoClearDetails(JsonSerializer.Serialize(page), $"{label}'s figures case list page");
+        }
+        if (!clear) AssertNoClearDetails(JsonSerializer.Serialize(flags), $"{label}'s duplicates page");
+
         var due = await desk.Get<IFollowUpSource>().DueAsync();
         if (clear)
         {
