@@ -268,7 +268,8 @@ public sealed class ReporterPrivacyMatrixTests(PrivacyWorld w) : IClassFixture<P
             AssertNoClearDetails(followupsRaw, $"{label}'s follow-up list");
         }
 
-        // Pages that show cases: whatever they answer this viewer, never the reporter in clear.
+        // What the pages send before they are interactive (the desk pages load their cases only in the circuit: see the
+        // desk theory below; the phone pages fill themselves from the API checked above): never the reporter in clear.
         if (!clear)
         {
             foreach (var path in new[] { "/command", "/m", $"/m/cases/{w.CaseId}", "/inbox", "/duplicates", "/hotline" })
