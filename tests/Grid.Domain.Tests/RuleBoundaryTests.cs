@@ -228,6 +228,26 @@ public sealed class RuleBoundaryTests
     }
 
     [Fact]
+    public void A_working_day_may_have_exactly_the_most_periods_allowed_and_no_more()
+    {
+        var six = Enumerable.Range(0, WorkingCalendar.MaxPeriods).Select(i => new WorkingPeriod(new(8 + i, 0), new(8 + i, 30))).ToList();
+        Assert.Null(WorkingCalendar.Problem(six));
+        Assert.Equal(TimeSpan.FromHours(3), new WorkingCalendar(Shanghai, six, new HashSet<DayOfWeek>(), new HashSet<DateOnly>(),
+            new HashSet<DateOnly>()).WorkingHoursPerDay);
+        var seven = six.Append(new WorkingPeriod(new(16, 0), new(16, 30))).ToList();
+        Assert.Equal($"A working day has at most {WorkingCalendar.MaxPeriods} working periods; 7 were given.", WorkingCalendar.Problem(seven));
+    }
+
+    [Fact]
+    public void A_year_given_no_list_of_periods_is_refused_as_a_missing_argument()
+    {
+        var years = new Dictionary<int, IReadOnlyList<WorkingPeriod>> { [2030] = null! };
+        var e = Assert.Throws<ArgumentNullException>(() => new WorkingCalendar(Shanghai, [new(new(8, 0), new(12, 0))],
+            new HashSet<DayOfWeek>(), new HashSet<DateOnly>(), new HashSet<DateOnly>(), years));
+        Assert.Equal("yearPeriods", e.ParamName);
+    }
+
+    [Fact]
     public void A_calendar_may_rest_for_exactly_the_longest_allowed_stretch_and_no_longer()
     {
         var start = new DateOnly(2030, 1, 1);

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Grid.Domain.People;
@@ -85,7 +86,7 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         var urgent = await world.ReportAsync(worker, 1);
         await op.StepOkAsync(urgent.Id, "register");
         await op.StepOkAsync(urgent.Id, "dispatch");
-        await worker.Client.PostAsJsonAsync("/api/staff/position", new { lat = world.Inside(2).Lat, lon = world.Inside(2).Lon, accuracy = 8 });
+        Assert.Equal(HttpStatusCode.Accepted, (await worker.Client.PostAsJsonAsync("/api/staff/position", new { lat = world.Inside(2).Lat, lon = world.Inside(2).Lon, accuracy = 8 })).StatusCode);
         var cc = new CommandCenterPage(await browser.NewPageAsync(1920, 1080));
         await cc.OpenAsync(op.Username, TestPeople.Password, $"/command?case={urgent.Id}");
         await cc.Page.GetByRole(AriaRole.Button, new() { Name = "大屏模式（深色、大字）" }).ClickAsync();

@@ -235,8 +235,13 @@ public sealed class FieldInstallTests(BrowserFixture browser) : IClassFixture<Br
         // In the middle of a form the tap does not reload: it says what to do first.
         await update.GetByRole(AriaRole.Button, new() { Name = "更新" }).ClickAsync();
         await Assertions.Expect(update).ToContainTextAsync("请先提交或取消正在填写的内容");
-        await page.WaitForTimeoutAsync(1000);
-        Assert.True(await page.EvaluateAsync<bool>("() => window.__stillHere === true"));
+        // No reload follows: a bounded poll (1 s) that fails at the first read after the page was replaced.
+        var until = DateTime.UtcNow.AddSeconds(1);
+        do
+        {
+            Assert.True(await page.EvaluateAsync<bool>("() => window.__stillHere === true"), "the page reloaded in the middle of a form");
+            await Task.Delay(100);
+        } while (DateTime.UtcNow < until);
         await Assertions.Expect(page.GetByLabel("问题描述")).ToHaveValueAsync("Half-written report");
         Assert.EndsWith("/m/sw.js", await page.EvaluateAsync<string>("() => navigator.serviceWorker.controller.scriptURL"));
 

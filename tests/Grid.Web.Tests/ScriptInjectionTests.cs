@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using Dapper;
 using Grid.Domain.People;
@@ -57,12 +58,12 @@ public sealed class ScriptInjectionTests(BrowserFixture browser) : IClassFixture
         await op.StepOkAsync(handled.Id, "register");
         await op.StepOkAsync(handled.Id, "dispatch", new { unitId = unit, assigneeId = worker.Id });
         await worker.StepOkAsync(handled.Id, "accept");
-        await op.Client.PostAsJsonAsync($"/api/cases/{handled.Id}/supervise", new { note = Payload("supervise") });
+        Assert.Equal(HttpStatusCode.Created, (await op.Client.PostAsJsonAsync($"/api/cases/{handled.Id}/supervise", new { note = Payload("supervise") })).StatusCode);
         var cancelled = await world.ReportAsync(worker, 1);
         await op.StepOkAsync(cancelled.Id, "cancel", new { reason = Payload("reason") });
         // A second report at the same place flags a likely duplicate for the duplicates page.
-        await op.Client.PostAsJsonAsync("/api/cases", new { lat, lon, categoryCode = TestCatalogue.LightEvent, description = Payload("duplicate"), source = "hotline" });
-        await worker.Client.PostAsJsonAsync("/api/staff/position", new { lat, lon, accuracy = 5 });
+        Assert.Equal(HttpStatusCode.Created, (await op.Client.PostAsJsonAsync("/api/cases", new { lat, lon, categoryCode = TestCatalogue.LightEvent, description = Payload("duplicate"), source = "hotline" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await worker.Client.PostAsJsonAsync("/api/staff/position", new { lat, lon, accuracy = 5 })).StatusCode);
         return new Stage(world, op, worker, supervisor, handled, cancelled);
     }
 
@@ -77,10 +78,17 @@ public sealed class ScriptInjectionTests(BrowserFixture browser) : IClassFixture
 
     private static async Task AssertNothingRanAsync(IPage page, string where)
     {
-        // Give event handlers (onerror of a broken image, onload) time to fire if they were created.
-        await page.WaitForTimeoutAsync(300);
-        var ran = await page.EvaluateAsync<int>("() => window.__xss || 0");
-        Assert.True(ran == 0, $"Stored script ran {ran} time(s) on {where}");
+        // A handler made from stored text would run on its broken image's error or its svg's load. Signal first: a broken
+        // image of our own, requested now, has failed (so the page's earlier broken images have had their turn); then a
+        // bounded poll that fails at the first read showing a script ran, not a fixed sleep and one look.
+        await page.EvaluateAsync("() => new Promise(r => { const i = new Image(); i.onerror = i.onload = () => r(); i.src = '/x-probe-' + Math.random(); })");
+        var until = DateTime.UtcNow.AddMilliseconds(500);
+        do
+        {
+            var ran = await page.EvaluateAsync<int>("() => window.__xss || 0");
+            Assert.True(ran == 0, $"Stored script ran {ran} time(s) on {where}");
+            await Task.Delay(50);
+        } while (DateTime.UtcNow < until);
         var injected = await page.EvaluateAsync<int>("() => document.querySelectorAll('img[src=x], svg[onload], img[onerror]').length");
         Assert.True(injected == 0, $"{injected} element(s) made from stored text on {where}");
     }

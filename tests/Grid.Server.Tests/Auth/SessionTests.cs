@@ -105,7 +105,7 @@ public sealed class SessionTests
         var admin = await world.PersonAsync([Role.Admin], []);
         var real = await world.PersonAsync(Role.Informant, world.Cells[0]);
         var gone = await world.PersonAsync(Role.Informant, world.Cells[0]);
-        await admin.Client.PostAsync($"/api/people/{gone.Id}/deactivate", null);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.PostAsync($"/api/people/{gone.Id}/deactivate", null)).StatusCode);
         var client = server.Anonymous();
 
         var unknown = await AnswerAsync(await client.PostAsJsonAsync("/api/auth/login", new { username = "nobody-" + Guid.NewGuid().ToString("N")[..8], password = "guess" }));

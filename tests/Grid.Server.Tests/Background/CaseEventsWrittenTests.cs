@@ -147,4 +147,26 @@ public sealed class CaseEventsWrittenTests
             return informant.Client.SendAsync(request);
         });
     }
+
+    [Fact]
+    public async Task A_citizens_plus_one_and_a_follow_up_answer_each_write_their_event()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var citizen = server.Anonymous();
+        var key = await Citizens.CitizenHelpers.PageKeyAsync(citizen);
+        var (lat, lon) = world.Inside(2);
+        var filed = await Citizens.CitizenHelpers.ReportAsync(server, citizen, key, lat, lon, more: [("phone", "13800009999")]);
+
+        // A "+1" from another phone on the citizens' page (its own route, not the field app's).
+        await ExpectOneEventAsync(server, filed.CaseId, "support", "case_changed",
+            () => server.Anonymous().PostAsJsonAsync($"/api/citizen/cases/{filed.CaseNo}/support",
+                new { deviceId = Citizens.CitizenHelpers.NewDevice(), phone = "13900004444" }), HttpStatusCode.Created);
+
+        // Closed, then the reporter's answer recorded by a call taker (satisfied: no reopening, one event).
+        await Citizens.CitizenHelpers.CloseAsync(world, filed.CaseId, cell: 2);
+        var caller = await world.PersonAsync([Role.Operator], []);
+        await ExpectOneEventAsync(server, filed.CaseId, "followup", "case_changed",
+            () => caller.Client.PostAsJsonAsync($"/api/followups/{filed.CaseId}", new { solved = true, satisfaction = "satisfied" }));
+    }
 }

@@ -44,12 +44,11 @@ public sealed class HostileFixture : IAsyncLifetime
         var system = "sys_" + Guid.NewGuid().ToString("N")[..8];
         Kind = "lamp_" + Guid.NewGuid().ToString("N")[..8];
         Secret = (await TestWorld.ReadAsync<SystemSecret>(await admin.PostAsJsonAsync("/api/monitoring/systems", new { id = system, name = "Lighting" }), HttpStatusCode.Created)).Secret;
-        await admin.PostAsJsonAsync("/api/monitoring/kinds", new { kind = Kind, systemId = system, categoryCode = TestCatalogue.Component });
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsJsonAsync("/api/monitoring/kinds", new { kind = Kind, systemId = system, categoryCode = TestCatalogue.Component })).StatusCode);
         Device = "LAMP-" + Guid.NewGuid().ToString("N")[..8];
         var (lat, lon) = World.Inside(1);
-        await admin.PostAsJsonAsync("/api/monitoring/devices", new { id = Device, kind = Kind, name = "Pole", lat, lon, address = "Road 7" });
-        var shift = await admin.PostAsJsonAsync("/api/field/patrol/start", new { consent = true });
-        ShiftId = JsonDocument.Parse(await shift.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/api/monitoring/devices", new { id = Device, kind = Kind, name = "Pole", lat, lon, address = "Road 7" })).StatusCode);
+        ShiftId = (await TestWorld.ReadAsync<JsonElement>(await admin.PostAsJsonAsync("/api/field/patrol/start", new { consent = true }), HttpStatusCode.Created)).GetProperty("id").GetInt64();
 
         // Every row written to a table a request may change is counted by a trigger, in the writing
         // transaction (a rolled-back write counts nothing); reading the count is cheap enough to do per request.

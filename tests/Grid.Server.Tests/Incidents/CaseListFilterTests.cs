@@ -80,6 +80,18 @@ public sealed class CaseListFilterTests
     }
 
     [Fact]
+    public async Task Source_filter_returns_only_that_source()
+    {
+        var s = await SetupAsync();
+        var field = await s.World.ReportAsync(s.Worker, 0);
+        var (lat, lon) = s.World.Inside(1);
+        var call = await TestWorld.ReadAsync<CaseView>(await s.Op.Client.PostAsJsonAsync("/api/cases",
+            new { lat, lon, categoryCode = TestCatalogue.LightEvent, description = "Caller says", source = "hotline" }), HttpStatusCode.Created);
+        await AssertFiltersAsync(s.Head, "source=hotline", call.Id, field.Id);
+        await AssertFiltersAsync(s.Head, "source=field", field.Id, call.Id);
+    }
+
+    [Fact]
     public async Task Street_filter_returns_only_that_street()
     {
         var s = await SetupAsync();

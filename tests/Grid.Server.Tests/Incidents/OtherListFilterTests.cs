@@ -189,4 +189,62 @@ public sealed class OtherListFilterTests
         Assert.Contains(otherKind.Id, await IdsAsync(TestCatalogue.Component, 500));
         AssertSplit(light, await IdsAsync(TestCatalogue.LightEvent, 50), here.Id, farther.Id, "radius=50");
     }
+
+    /// <summary>Ids as text, for the lists keyed by a person's id.</summary>
+    private static void AssertSplit(IEnumerable<Guid> unfiltered, IEnumerable<Guid> filtered, Guid kept, Guid excluded, string filter)
+    {
+        var all = unfiltered.ToList();
+        var some = filtered.ToList();
+        Assert.True(all.Contains(kept) && all.Contains(excluded), $"without {filter} both {kept} and {excluded} must be listed: [{string.Join(",", all)}]");
+        Assert.True(some.Contains(kept), $"{filter} left out {kept}, which it must return");
+        Assert.False(some.Contains(excluded), $"{filter} returned {excluded}, which it must leave out");
+    }
+
+    [Fact]
+    public async Task People_list_filters_by_role_and_shows_deactivated_people_only_when_asked()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var admin = await world.PersonAsync([Role.Admin], []);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var inspector = await world.PersonAsync(Role.Inspector, world.Cells[0]);
+        var gone = await world.PersonAsync(Role.Patroller, world.Cells[1]);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.PostAsync($"/api/people/{gone.Id}/deactivate", null)).StatusCode);
+        // The world's usernames share its prefix: the text filter keeps the lists to this test's people.
+        var prefix = worker.Username[..10];
+        async Task<List<Guid>> IdsAsync(string filter) =>
+            (await GetAsync(admin.Client, $"/api/admin/people?size=200&q={prefix}{filter}")).GetProperty("rows").EnumerateArray()
+                .Select(r => r.GetProperty("id").GetGuid()).ToList();
+
+        var everyone = await IdsAsync("&inactive=true");
+        AssertSplit(everyone, await IdsAsync($"&inactive=true&role={Role.GridWorker.ToCode()}"), worker.Id, inspector.Id, "role=grid_worker");
+        AssertSplit(everyone, await IdsAsync(""), worker.Id, gone.Id, "inactive left out");
+    }
+
+    [Fact]
+    public async Task Staff_positions_filter_by_street_and_by_how_far_back()
+    {
+        var server = await TestServer.SharedAsync();
+        var here = await TestWorld.CreateAsync(server);
+        var there = await TestWorld.CreateAsync(server);
+        var op = await here.PersonAsync([Role.Operator], []);
+        var nearWorker = await here.PersonAsync(Role.GridWorker, here.Cells[0]);
+        var earlyWorker = await here.PersonAsync(Role.GridWorker, here.Cells[1]);
+        var farWorker = await there.PersonAsync(Role.GridWorker, there.Cells[0]);
+        foreach (var (who, world, cell) in new[] { (nearWorker, here, 0), (earlyWorker, here, 1), (farWorker, there, 0) })
+        {
+            var (lat, lon) = world.Inside(cell);
+            Assert.Equal(HttpStatusCode.Accepted, (await who.Client.PostAsJsonAsync("/api/staff/position", new { lat, lon, accuracy = 5 })).StatusCode);
+        }
+        await using (var conn = await server.Db.OpenConnectionAsync())
+        {
+            await conn.ExecuteAsync("update case_events set at = now() - interval '30 minutes' where kind = 'staff_position' and person_id = @P",
+                new { P = earlyWorker.Id });
+        }
+        async Task<List<Guid>> IdsAsync(string query) =>
+            (await GetAsync(op.Client, "/api/staff/positions?" + query)).EnumerateArray().Select(p => p.GetProperty("personId").GetGuid()).ToList();
+
+        AssertSplit(await IdsAsync("minutes=120"), await IdsAsync($"minutes=120&street={there.Street}"), farWorker.Id, nearWorker.Id, $"street={there.Street}");
+        AssertSplit(await IdsAsync("minutes=120"), await IdsAsync("minutes=10"), nearWorker.Id, earlyWorker.Id, "minutes=10");
+    }
 }

@@ -82,7 +82,7 @@ public sealed class DuplicateTests
         {
             ["api_key"] = key, ["service_code"] = TestCatalogue.LightEvent, ["lat"] = F(lat), ["long"] = F(lon), ["description"] = "Trash",
         }));
-        var id = JsonDocument.Parse(await post.Content.ReadAsStringAsync()).RootElement[0].GetProperty("service_request_id").GetString();
+        var id = (await TestWorld.ReadAsync<JsonElement>(post, HttpStatusCode.Created))[0].GetProperty("service_request_id").GetString();
         var flags = await TestWorld.ReadAsync<List<DuplicateView>>(await op.Client.GetAsync($"/api/duplicates?caseId={first.Id}"));
         var flag = flags.Single(f => f.Report.CaseNo == id);
         Assert.Equal(HttpStatusCode.OK, (await op.Client.PostAsJsonAsync($"/api/duplicates/{flag.Id}/merge", new { })).StatusCode);

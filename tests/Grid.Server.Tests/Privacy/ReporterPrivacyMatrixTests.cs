@@ -6,6 +6,8 @@ using Grid.Domain.People;
 using Grid.Server.Tests.Infrastructure;
 using Grid.Server.Tests.Intake;
 using Grid.Server.Tests.Realtime;
+using Grid.Web.Pages;
+using Grid.Web.Pages.Command;
 
 namespace Grid.Server.Tests.Privacy;
 
@@ -27,6 +29,8 @@ public sealed class PrivacyWorld : IAsyncLifetime
     public long CaseId { get; private set; }
     public string CaseNo { get; private set; } = "";
     public long DuplicateId { get; private set; }
+    /// <summary>A closed hotline case of the same caller (cell 1): due for a follow-up call.</summary>
+    public long ClosedId { get; private set; }
     public long SeqBefore { get; private set; }
     public HttpClient Hotline { get; private set; } = null!;
     public Dictionary<string, TestUser> Viewers { get; } = new();
@@ -95,6 +99,11 @@ public sealed class PrivacyWorld : IAsyncLifetime
         var second = await PushTicketAsync(lat, lon + 0.00002, "李四", "13700001111", "Same garbage");
         DuplicateId = second.GetProperty("caseId").GetInt64();
         Assert.Contains(CaseId, second.GetProperty("likelyDuplicates").EnumerateArray().Select(e => e.GetInt64()));
+
+        // The same caller's earlier problem in cell 1, closed: the follow-up list names the caller to call back.
+        var (lat1, lon1) = World.Inside(1);
+        ClosedId = (await PushTicketAsync(lat1, lon1, Name, Phone, "Broken bench")).GetProperty("caseId").GetInt64();
+        await Citizens.CitizenHelpers.CloseAsync(World, ClosedId, cell: 1);
     }
 
     private async Task<JsonElement> PushTicketAsync(double lat, double lon, string name, string phone, string description)
@@ -247,9 +256,20 @@ public sealed class ReporterPrivacyMatrixTests(PrivacyWorld w) : IClassFixture<P
         // The follow-up call list is the call takers' (who see reporters anyway); nobody else gets it.
         var followups = await user.Client.GetAsync("/api/followups");
         Assert.Equal(clear ? HttpStatusCode.OK : HttpStatusCode.Forbidden, followups.StatusCode);
-        if (!clear) AssertNoClearDetails(await followups.Content.ReadAsStringAsync(), $"{label}'s follow-up list");
+        var followupsRaw = await followups.Content.ReadAsStringAsync();
+        if (clear)
+        {
+            var due = JsonDocument.Parse(followupsRaw).RootElement.EnumerateArray().Where(f => f.GetProperty("caseId").GetInt64() == w.ClosedId).ToList();
+            Assert.True(due.Count == 1, $"{label}: closed case {w.ClosedId} is not (exactly once) in the follow-up list: {followupsRaw}");
+            Assert.Equal((PrivacyWorld.Name, PrivacyWorld.Phone), (due[0].GetProperty("reporterName").GetString(), due[0].GetProperty("reporterPhone").GetString()));
+        }
+        else
+        {
+            AssertNoClearDetails(followupsRaw, $"{label}'s follow-up list");
+        }
 
-        // Pages that show cases: whatever they answer this viewer, never the reporter in clear.
+        // What the pages send before they are interactive (the desk pages load their cases only in the circuit: see the
+        // desk theory below; the phone pages fill themselves from the API checked above): never the reporter in clear.
         if (!clear)
         {
             foreach (var path in new[] { "/command", "/m", $"/m/cases/{w.CaseId}", "/inbox", "/duplicates", "/hotline" })
@@ -271,6 +291,72 @@ public sealed class ReporterPrivacyMatrixTests(PrivacyWorld w) : IClassFixture<P
         var ours = events.Where(e => e.CaseId == w.CaseId).ToList();
         Assert.Contains(ours, e => e.Payload.GetProperty("state").GetString() == "dispatched");
         foreach (var e in ours) AssertNoClearDetails(e.Payload.GetRawText(), $"{label}'s hub event {e.Seq} ({e.Kind})");
+    }
+
+    /// <summary>
+    /// The interactive desk pages read through their sources inside the circuit, not over HTTP (a GET of /command renders
+    /// no case): the command center's drawer (case detail), its grid rows and the follow-up page, asked as each viewer.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PrivacyWorld.Labels), MemberType = typeof(PrivacyWorld))]
+    public async Task The_desk_pages_drawer_grid_and_follow_up_list_show_the_reporter_as_the_role_allows(string label)
+    {
+        var user = w.Viewers[label];
+        var clear = PrivacyWorld.Expected[label].Clear;
+        await using var desk = await DeskScope.ForAsync(w.Server, user);
+        var command = desk.Get<ICommandSource>();
+
+        var (detail, error) = await command.FindAsync(w.CaseId);
+        Assert.True(detail is not null, $"{label}: the case drawer refused case {w.CaseId}: {error}");
+        Assert.True((clear ? PrivacyWorld.Name : PrivacyWorld.MaskedName) == detail!.ReporterName, $"{label} in the case drawer: reporter name {detail.ReporterName}");
+        Assert.True((clear ? PrivacyWorld.Phone : PrivacyWorld.MaskedPhone) == detail.ReporterPhone, $"{label} in the case drawer: reporter phone {detail.ReporterPhone}");
+        if (!clear) AssertNoClearDetails(JsonSerializer.Serialize(detail), $"{label}'s case drawer");
+
+        var slice = await command.ListAsync(new CaseQuery(Cell: w.World.Cells[0], Count: 200));
+        Assert.True(slice.Items.Count(i => i.Id == w.CaseId) == 1, $"{label}: case {w.CaseId} is not (exactly once) in the command center's grid");
+        if (!clear) AssertNoClearDetails(JsonSerializer.Serialize(slice), $"{label}'s command center grid");
+
+        // The other desk pages' rows (duplicates, inbox, figures' case list) carry no reporter fields at all: presence of
+        // the case first, then the clear name and phone nowhere in what the page is given.
+        var (_, _, figures, duplicates) = PrivacyWorld.Expected[label];
+        var flags = await desk.Get<global::Grid.Web.Pages.Intake.IDuplicatesSource>().ListOpenAsync();
+        if (duplicates)
+        {
+            Assert.True(flags.Count(f => f.Report.Id == w.DuplicateId && f.Candidate.Id == w.CaseId) == 1,
+                $"{label}: the flag of case {w.DuplicateId} against {w.CaseId} is not (exactly once) on the duplicates page");
+        }
+        else
+        {
+            Assert.True(flags.Count == 0, $"{label} got {flags.Count} duplicate flag(s)");
+        }
+        if (label == "grid_worker")
+        {
+            var inbox = await desk.Get<IInboxSource>().ListAsync(1, 100);
+            Assert.True(inbox.Any(i => i.CaseId == w.CaseId), $"case {w.CaseId} is not in the assignee's inbox page");
+            AssertNoClearDetails(JsonSerializer.Serialize(inbox), "the assignee's inbox page");
+        }
+        var figuresSource = desk.Get<IFiguresSource>();
+        if ((await figuresSource.AccessAsync()).Allowed != figures) Assert.Fail($"{label}: the figures pages' access is not {figures}");
+        if (figures)
+        {
+            var query = figuresSource.Parse(null, null, "cell", out var parseError) ?? throw new InvalidOperationException(parseError);
+            var page = await figuresSource.CasesAsync(query, "reports", w.World.Cells[0], 1, 100);
+            Assert.True(page.Items.Count(i => i.Id == w.CaseId) == 1, $"{label}: case {w.CaseId} is not (exactly once) on the figures' case list page");
+            AssertNoClearDetails(JsonSerializer.Serialize(page), $"{label}'s figures case list page");
+        }
+        if (!clear) AssertNoClearDetails(JsonSerializer.Serialize(flags), $"{label}'s duplicates page");
+
+        var due = await desk.Get<IFollowUpSource>().DueAsync();
+        if (clear)
+        {
+            var closed = due.Where(f => f.CaseId == w.ClosedId).ToList();
+            Assert.True(closed.Count == 1, $"{label}: closed case {w.ClosedId} is not (exactly once) on the follow-up page");
+            Assert.Equal((PrivacyWorld.Name, PrivacyWorld.Phone), (closed[0].ReporterName, closed[0].ReporterPhone));
+        }
+        else
+        {
+            Assert.True(due.Count == 0, $"{label} got a follow-up list of {due.Count} case(s)");
+        }
     }
 
     [Theory]

@@ -83,8 +83,13 @@ public sealed class PeopleAdminTests
     }
 
     /// <summary>The person as the API shows him, as JSON text (a record with lists compares them by reference).</summary>
-    private static async Task<string> PersonAsync(TestUser admin, Guid id) =>
-        await (await admin.Client.GetAsync($"/api/admin/people/{id}")).Content.ReadAsStringAsync();
+    private static async Task<string> PersonAsync(TestUser admin, Guid id)
+    {
+        var response = await admin.Client.GetAsync($"/api/admin/people/{id}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET /api/admin/people/{id}: {(int)response.StatusCode} {body}");
+        return body;
+    }
 
     private static PersonRow Row(string json) => JsonSerializer.Deserialize<PersonRow>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
 

@@ -105,6 +105,7 @@ public sealed class UnitDutyTests
         Assert.Equal(HttpStatusCode.BadRequest, notStaff.StatusCode);
         Assert.Contains("Choose one of the staff of", await notStaff.Content.ReadAsStringAsync());
         var badSub = await admin.Client.PostAsJsonAsync($"/api/admin/unit-duty/{unit}/shifts", new { personId = staff.Id, kind = "leave", startsAt = now, endsAt = now.AddHours(8), substituteId = stranger.Id });
+        Assert.Equal(HttpStatusCode.BadRequest, badSub.StatusCode);
         Assert.Contains("The substitute must be active staff of", await badSub.Content.ReadAsStringAsync());
 
         // The unit serves the whole district: a street administrator neither reads nor changes its roster.
