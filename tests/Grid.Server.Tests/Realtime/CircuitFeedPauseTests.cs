@@ -1,12 +1,8 @@
 using Grid.Domain.People;
 using Grid.Server.Realtime;
-using Grid.Server.Staff;
 using Grid.Server.Tests.Infrastructure;
 using Grid.Web.Live;
-using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Grid.Server.Tests.Realtime;
 
@@ -19,24 +15,18 @@ public sealed class CircuitFeedPauseTests
     /// <summary>A circuit's services as the server builds them for a signed-in person, and what its feed delivered.</summary>
     private sealed class Circuit : IAsyncDisposable
     {
-        private readonly AsyncServiceScope _scope;
+        private readonly DeskScope _desk;
         private readonly Lock _gate = new();
         private readonly List<DeskEvent> _events = [];
 
-        private Circuit(AsyncServiceScope scope) => _scope = scope;
+        private Circuit(DeskScope desk) => _desk = desk;
 
-        public CircuitFeed Feed => (CircuitFeed)_scope.ServiceProvider.GetRequiredService<IDeskFeed>();
-        public IEnumerable<CircuitHandler> Handlers => _scope.ServiceProvider.GetServices<CircuitHandler>();
+        public CircuitFeed Feed => (CircuitFeed)_desk.Get<IDeskFeed>();
+        public IEnumerable<CircuitHandler> Handlers => _desk.Get<IEnumerable<CircuitHandler>>();
 
         public static async Task<Circuit> OpenAsync(TestServer server, TestUser user)
         {
-            var scope = server.App.Services.CreateAsyncScope();
-            var login = await scope.ServiceProvider.GetRequiredService<StaffRepository>().FindLoginAsync(user.Username)
-                ?? throw new InvalidOperationException($"{user.Username} has no login.");
-            var principal = StaffRepository.ToViewer(login).ToPrincipal(CookieAuthenticationDefaults.AuthenticationScheme);
-            ((IHostEnvironmentAuthenticationStateProvider)scope.ServiceProvider.GetRequiredService<AuthenticationStateProvider>())
-                .SetAuthenticationState(Task.FromResult(new AuthenticationState(principal)));
-            var circuit = new Circuit(scope);
+            var circuit = new Circuit(await DeskScope.ForAsync(server, user));
             await circuit.Feed.FollowAsync(e =>
             {
                 lock (circuit._gate) circuit._events.Add(e);
@@ -61,7 +51,7 @@ public sealed class CircuitFeedPauseTests
             }
         }
 
-        public ValueTask DisposeAsync() => _scope.DisposeAsync();
+        public ValueTask DisposeAsync() => _desk.DisposeAsync();
     }
 
     [Fact]
