@@ -440,11 +440,12 @@ public static partial class CitizenEndpoints
          "icons":[{"src":"/_content/Grid.Web/favicon.svg","sizes":"any","type":"image/svg+xml"}]}
         """, "application/manifest+json");
 
-    // Seven or more digits in a row (spaces, dashes and a leading + allowed between them): a phone number
-    // or an ID number a reporter typed into the free text. The nearby list and a "+1"'s tracking page show
-    // the text to other citizens, so the public views mask it; house numbers are shorter and a date
+    // Seven or more digits in a row (spaces, dashes and a leading + allowed between them), standing as a
+    // number of their own (not inside a word or a code such as a device id): a phone number or an ID
+    // number a reporter typed into the free text. The nearby list and a "+1"'s tracking page show the
+    // text to other citizens, so the public views mask it; house numbers are shorter and a date
     // (2026-11-27) is kept. Staff see the text as written.
-    [System.Text.RegularExpressions.GeneratedRegex(@"\+?\d(?:[ \-]?\d){6,}")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z\d])\+?\d(?:[ \-]?\d){6,}(?![A-Za-z\d])")]
     private static partial System.Text.RegularExpressions.Regex PhoneLike();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{1,2}-\d{1,2}$")]

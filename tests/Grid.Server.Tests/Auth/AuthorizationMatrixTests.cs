@@ -215,6 +215,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         ["GET /api/hotline/callback"] = new(All, 401, 401),
         ["GET /api/citizen/config"] = new(All, 200, 200),
         ["GET /api/citizen/nearby"] = new(All, 200, 200),
+        ["GET /api/citizen/place"] = new(All, 200, 200),
         ["GET /api/citizen/track/{code}"] = new(All, 404, 404),
         ["GET /api/citizen/track/{code}/photos/{sha}"] = new(All, 404, 404),
         ["GET /open311/v2/discovery.{format}"] = new(All, 200, 200),
@@ -415,7 +416,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture f) : IClassFixture<Ma
         var (lat, lon) = world.Inside(1);
         path += op.Path switch
         {
-            "/api/locate" or "/api/citizen/nearby" => $"?lat={lat}&lon={lon}&category={TestCatalogue.Component}",
+            "/api/locate" or "/api/citizen/nearby" or "/api/citizen/place" => $"?lat={lat}&lon={lon}&category={TestCatalogue.Component}",
             "/api/cases/nearby" => $"?lat={lat}&lon={lon}&category={TestCatalogue.Component}&radius=50",
             _ => "",
         };
