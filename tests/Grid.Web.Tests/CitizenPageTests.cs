@@ -248,38 +248,17 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
     [Fact]
     public async Task Chromium_finds_the_citizen_page_and_its_tracking_page_installable()
     {
-        // A profile on disk: Chromium never offers to install from an incognito-like context.
-        var profile = Directory.CreateTempSubdirectory("gridcity-citizen-install-");
-        await using var context = await browser.Playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new()
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("GRID_CHROMIUM") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            BaseURL = browser.Server.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
-            IsMobile = true,
-            HasTouch = true,
-            Locale = "zh-CN",
-        });
-        try
-        {
-            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
-            var cdp = await context.NewCDPSessionAsync(page);
-            // The sign-in page has no manifest: the same question answers "not installable" there.
-            await page.GotoAsync("/login");
-            Assert.Contains("no-manifest", await FieldInstallTests.InstallabilityErrorsAsync(cdp));
-            await page.GotoAsync("/r");
-            await Assertions.Expect(page.Locator("#kinds label.kind").First).ToBeVisibleAsync();
-            Assert.Empty(await FieldInstallTests.InstallabilityErrorsAsync(cdp));
-            await page.GotoAsync("/r/t/" + new string('0', 32));
-            await Assertions.Expect(page.Locator("#track-status")).ToHaveTextAsync("没有找到这个上报。请检查链接是否完整。");
-            Assert.Empty(await FieldInstallTests.InstallabilityErrorsAsync(cdp));
-        }
-        finally
-        {
-            await context.CloseAsync();
-            profile.Delete(recursive: true);
-        }
+        await using var phone = await FieldInstallTests.InstallablePhone.OpenAsync(browser);
+        var (page, cdp) = (phone.Page, phone.Cdp);
+        // The sign-in page has no manifest: the same question answers "not installable" there.
+        await page.GotoAsync("/login");
+        Assert.Contains("no-manifest", await FieldInstallTests.InstallabilityErrorsAsync(cdp));
+        await page.GotoAsync("/r");
+        await Assertions.Expect(page.Locator("#kinds label.kind").First).ToBeVisibleAsync();
+        Assert.Empty(await FieldInstallTests.InstallabilityErrorsAsync(cdp));
+        await page.GotoAsync("/r/t/" + new string('0', 32));
+        await Assertions.Expect(page.Locator("#track-status")).ToHaveTextAsync("没有找到这个上报。请检查链接是否完整。");
+        Assert.Empty(await FieldInstallTests.InstallabilityErrorsAsync(cdp));
     }
 
     [Fact]

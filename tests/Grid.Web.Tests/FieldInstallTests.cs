@@ -87,37 +87,53 @@ public sealed class FieldInstallTests(BrowserFixture browser) : IClassFixture<Br
     {
         var world = await TestWorld.CreateAsync(browser.Server);
         var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
-        // A profile on disk: Chromium never offers to install from an incognito-like context.
-        var profile = Directory.CreateTempSubdirectory("gridcity-install-");
-        await using var context = await browser.Playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new()
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("GRID_CHROMIUM") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            BaseURL = browser.Server.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
-            IsMobile = true,
-            HasTouch = true,
-            Locale = "zh-CN",
-        });
-        try
-        {
-            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
-            var cdp = await context.NewCDPSessionAsync(page);
+        await using var phone = await InstallablePhone.OpenAsync(browser);
+        var (page, cdp) = (phone.Page, phone.Cdp);
+        // The sign-in page has no manifest: the same question answers "not installable" there.
+        var login = new LoginPage(page);
+        await login.GotoAsync("/m");
+        Assert.Contains("no-manifest", await InstallabilityErrorsAsync(cdp));
 
-            // The sign-in page has no manifest: the same question answers "not installable" there.
-            var login = new LoginPage(page);
-            await login.GotoAsync("/m");
-            Assert.Contains("no-manifest", await InstallabilityErrorsAsync(cdp));
+        await login.SignInAsync(worker.Username, TestPeople.Password);
+        await Assertions.Expect(page.Locator("#tasks-status")).ToContainTextAsync("更新于");
+        Assert.Empty(await InstallabilityErrorsAsync(cdp));
+    }
 
-            await login.SignInAsync(worker.Username, TestPeople.Password);
-            await Assertions.Expect(page.Locator("#tasks-status")).ToContainTextAsync("更新于");
-            Assert.Empty(await InstallabilityErrorsAsync(cdp));
+    /// <summary>
+    /// A phone-sized Chromium with a profile on disk (Chromium never offers to install from an incognito-like context),
+    /// its page and a DevTools session on it to ask whether the page can be installed. Disposing closes it and deletes
+    /// the profile.
+    /// </summary>
+    internal sealed class InstallablePhone : IAsyncDisposable
+    {
+        private IBrowserContext _context = null!;
+        private DirectoryInfo _profile = null!;
+        public IPage Page { get; private set; } = null!;
+        public ICDPSession Cdp { get; private set; } = null!;
+
+        public static async Task<InstallablePhone> OpenAsync(BrowserFixture browser)
+        {
+            var phone = new InstallablePhone { _profile = Directory.CreateTempSubdirectory("gridcity-install-") };
+            phone._context = await browser.Playwright.Chromium.LaunchPersistentContextAsync(phone._profile.FullName, new()
+            {
+                ExecutablePath = Environment.GetEnvironmentVariable("GRID_CHROMIUM") ?? "/usr/bin/chromium",
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+                BaseURL = browser.Server.BaseAddress.ToString(),
+                ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+                IsMobile = true,
+                HasTouch = true,
+                Locale = "zh-CN",
+            });
+            phone.Page = phone._context.Pages.Count > 0 ? phone._context.Pages[0] : await phone._context.NewPageAsync();
+            phone.Cdp = await phone._context.NewCDPSessionAsync(phone.Page);
+            return phone;
         }
-        finally
+
+        public async ValueTask DisposeAsync()
         {
-            await context.CloseAsync();
-            profile.Delete(recursive: true);
+            await _context.CloseAsync();
+            _profile.Delete(recursive: true);
         }
     }
 
