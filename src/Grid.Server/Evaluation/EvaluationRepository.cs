@@ -148,15 +148,12 @@ public sealed class EvaluationRepository(IDbContextFactory<GridDbContext> contex
     public async Task<FigureCasePage> CasesAsync(Publication pub, FigureQuery q, string? street, string measure, string? key, int page, int pageSize)
     {
         var overdue = measure == Measures.Overdue;
-        // A parameter list belongs to one command, so each statement gets its own.
-        object[] CaseArgs() =>
-        [
-            .. Args(pub, q, street), new NpgsqlParameter("Measure", measure), Text("Key", key),
-            new NpgsqlParameter("Limit", NpgsqlDbType.Integer) { Value = pageSize }, new NpgsqlParameter("Offset", NpgsqlDbType.Integer) { Value = (page - 1) * pageSize },
-        ];
         await using var db = await contexts.CreateDbContextAsync();
-        var items = await db.Database.SqlQueryRaw<FigureCase>(overdue ? FrozenOverdueCasesSql : FrozenPeriodCasesSql, CaseArgs()).ToListAsync();
-        var total = (await db.Database.SqlQueryRaw<long>(overdue ? FrozenOverdueCountSql : FrozenPeriodCountSql, CaseArgs()).ToListAsync()).Single();
+        // A parameter list belongs to one command, so each statement gets its own.
+        var items = await db.Database.SqlQueryRaw<FigureCase>(overdue ? FrozenOverdueCasesSql : FrozenPeriodCasesSql,
+            CaseArgs(pub, q, street, measure, key, pageSize, (page - 1) * pageSize)).ToListAsync();
+        var total = (await db.Database.SqlQueryRaw<long>(overdue ? FrozenOverdueCountSql : FrozenPeriodCountSql,
+            CaseArgs(pub, q, street, measure, key, pageSize, (page - 1) * pageSize)).ToListAsync()).Single();
         return new FigureCasePage(items, total, page, pageSize);
     }
 
@@ -164,14 +161,18 @@ public sealed class EvaluationRepository(IDbContextFactory<GridDbContext> contex
     public async IAsyncEnumerable<FigureCase> StreamCasesAsync(Publication pub, FigureQuery q, string? street, string measure, string? key)
     {
         await using var db = await contexts.CreateDbContextAsync();
-        // limit null = all of them.
         var rows = db.Database.SqlQueryRaw<FigureCase>(measure == Measures.Overdue ? FrozenOverdueCasesSql : FrozenPeriodCasesSql,
-        [
-            .. Args(pub, q, street), new NpgsqlParameter("Measure", measure), Text("Key", key),
-            new NpgsqlParameter("Limit", NpgsqlDbType.Integer) { Value = DBNull.Value }, new NpgsqlParameter("Offset", NpgsqlDbType.Integer) { Value = 0 },
-        ]).AsAsyncEnumerable();
+            CaseArgs(pub, q, street, measure, key, null, 0)).AsAsyncEnumerable();
         await foreach (var row in rows) yield return row;
     }
+
+    // The cases' parameters: the figures' own, the measure and group key, and the window (limit null = all).
+    private static object[] CaseArgs(Publication pub, FigureQuery q, string? street, string measure, string? key, int? limit, int offset) =>
+    [
+        .. Args(pub, q, street), new NpgsqlParameter("Measure", measure), Text("Key", key),
+        new NpgsqlParameter("Limit", NpgsqlDbType.Integer) { Value = (object?)limit ?? DBNull.Value },
+        new NpgsqlParameter("Offset", NpgsqlDbType.Integer) { Value = offset },
+    ];
 
     // The live figures' parameters, with "now" = the moment of publication and the follow-up cut-off
     // as it was then.
