@@ -32,9 +32,9 @@ public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<Browser
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("综合评价统计");
         var cell0 = figures.Row($"Test cell {world.Cells[0]}");
-        await Assertions.Expect(cell0.GetByRole(AriaRole.Cell).First).ToHaveTextAsync("3");
+        await Assertions.Expect(await figures.CellAsync(cell0, "上报数")).ToHaveTextAsync("3");
         // Registration rate 2 of 3, each part a link.
-        await Assertions.Expect(cell0.GetByRole(AriaRole.Cell).Nth(1)).ToContainTextAsync("66.7%");
+        await Assertions.Expect(await figures.CellAsync(cell0, "立案率")).ToContainTextAsync("66.7%");
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("figures-indicators-laptop"), FullPage = true });
 
         await cell0.GetByRole(AriaRole.Link, new() { Name = "3", Exact = true }).First.ClickAsync();
@@ -96,8 +96,8 @@ public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<Browser
         await new LoginPage(page).SignInAsync(supervisor.Username, TestPeople.Password);
         var figures = new FiguresPage(page);
         var row = figures.Row($"Test cell {world.Cells[0]}");
-        await Assertions.Expect(row.GetByRole(AriaRole.Cell).First).ToHaveTextAsync("2");
-        await Assertions.Expect(row.GetByRole(AriaRole.Cell).Nth(1)).ToContainTextAsync("50.0%");
+        await Assertions.Expect(await figures.CellAsync(row, "上报数")).ToHaveTextAsync("2");
+        await Assertions.Expect(await figures.CellAsync(row, "立案率")).ToContainTextAsync("50.0%");
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("figures-published-laptop"), FullPage = true });
 
         var xlsx = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "导出 Excel" }).ClickAsync());
@@ -108,7 +108,7 @@ public sealed class FiguresTests(BrowserFixture browser) : IClassFixture<Browser
         Assert.Equal((2L, 1L), (Convert.ToInt64(cellRow["reports"]), Convert.ToInt64(cellRow["registered"])));
 
         // The registered number (1) leads to the one case registered, as published.
-        await row.GetByRole(AriaRole.Cell).Nth(1).GetByRole(AriaRole.Link, new() { Name = "1", Exact = true }).ClickAsync();
+        await (await figures.CellAsync(row, "立案率")).GetByRole(AriaRole.Link, new() { Name = "1", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("立案");
         var rows = page.GetByRole(AriaRole.Table).Locator("tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(1);
