@@ -74,8 +74,8 @@ public static class TrustedProxies
     }
 
     /// <summary>
-    /// IPv4 only as four decimal parts: IPAddress also reads "10.5" as 10.0.0.5 and "010.0.0.5" as octal 8.0.0.5,
-    /// so a mistyped balancer would be trusted at an address nobody meant.
+    /// IPv4 only in its usual four-part form: IPAddress also reads shortened and other historical notations
+    /// ("10.5" as 10.0.0.5), so a mistyped balancer would be trusted at an address nobody meant.
     /// </summary>
     private static bool Dotted(string text, string parsed) => text.Contains(':') || text == parsed;
 
