@@ -106,6 +106,8 @@ public static class GridApp
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddWriteLimiter(builder.Configuration);
+        // Read here so that a bad Grid:Proxies setting stops the node before it serves anything.
+        var proxies = TrustedProxies.Read(builder.Configuration);
         services.AddExceptionHandler<OutageExceptionHandler>();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddExceptionHandler<Open311ExceptionHandler>();
@@ -153,6 +155,10 @@ public static class GridApp
         services.AddUnitsAdmin();
 
         var app = builder.Build();
+        // First: everything after it (the exception handler's log, rate limits, sign-in cookies' Secure flag and
+        // their sliding renewal in UseAuthentication, the citizens' per-address limits, the Hangfire dashboard)
+        // sees the client's address and scheme, not the balancer's. Not installed without trusted proxies.
+        if (proxies is not null) app.UseForwardedHeaders(proxies);
         app.UseNodeDraining();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
