@@ -31,7 +31,7 @@ public sealed record TrackView(string CaseNo, string State, bool Closed, string 
 public sealed record SpamRequest(string? Reason, int? Version);
 public sealed record PublishPhotoRequest(string? Photo, string? Kind);
 public sealed record DueFollowUp(long CaseId, string CaseNo, string Category, string Address, string Source, string? ReporterName,
-    string? ReporterPhone, string? TicketId, DateTimeOffset ClosedAt, bool NoAnswer);
+    string? ReporterPhone, string? TicketId, DateTimeOffset ClosedAt, bool NoAnswer, string? ReporterEmail);
 public sealed record RecordedFollowUp(long CaseId, string CaseNo, bool Reopened, string State);
 
 /// <summary>
@@ -396,7 +396,7 @@ public static partial class CitizenEndpoints
         if (!IsCommandCenter(viewer)) return Problems.Forbidden("Only the command center's call takers see the follow-up list.");
         var rows = await repo.DueFollowUpsAsync(viewer.AreaPrefix, clock.GetUtcNow().AddDays(-options.Value.FollowUpDays));
         return TypedResults.Ok(rows.Select(r => new DueFollowUp(r.CaseId, r.CaseNo, r.CategoryNameZh, r.Address, r.Source, r.ReporterName,
-            r.ReporterPhone, r.TicketId, r.ClosedAt, r.NoAnswer)).ToList());
+            r.ReporterPhone, r.TicketId, r.ClosedAt, r.NoAnswer, r.ReporterEmail)).ToList());
     }
 
     /// <summary>POST /api/followups/{caseId}: the call taker records the answer given on the phone.</summary>

@@ -67,6 +67,7 @@ public sealed class DueFollowUpRow
     public string Source { get; init; } = "";
     public string? ReporterName { get; init; }
     public string? ReporterPhone { get; init; }
+    public string? ReporterEmail { get; init; }
     public string? TicketId { get; init; }
     public DateTimeOffset ClosedAt { get; init; }
     public bool NoAnswer { get; init; }
@@ -81,10 +82,11 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
     public static string HashCode(string code) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(code)));
 
     /// <summary>A case has a citizen reporter when it was sent from the citizen page, or came from a citizen
-    /// channel with a phone number to call back. Used by the follow-up list and the figures alike.</summary>
+    /// channel with a phone number or an email address to ask (an Open311 app may send only an email). Used by the
+    /// follow-up list and the figures alike.</summary>
     public const string CitizenReporterSql = """
         (exists (select 1 from citizen_tracking t where t.case_id = c.id)
-         or (c.source in ('citizen','web','open311','hotline') and c.reporter_phone is not null))
+         or (c.source in ('citizen','web','open311','hotline') and (c.reporter_phone is not null or c.reporter_email is not null)))
         """;
 
     // ---- the page's key ----
@@ -400,6 +402,7 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
         select c.id as "CaseId", c.case_no as "CaseNo", k.name_zh as "CategoryNameZh", c.address as "Address", c.source as "Source",
                coalesce(c.reporter_name, (select t.name from citizen_tracking t where t.case_id = c.id and t.name is not null order by t.created_at limit 1)) as "ReporterName",
                coalesce(c.reporter_phone, (select t.phone from citizen_tracking t where t.case_id = c.id and t.phone is not null order by t.created_at limit 1)) as "ReporterPhone",
+               c.reporter_email as "ReporterEmail",
                (select h.external_id from hotline_tickets h where h.case_id = c.id limit 1) as "TicketId",
                c.closed_at as "ClosedAt", c.closed_at < @NoAnswerBefore as "NoAnswer"
         from cases c join categories k on k.code = c.category_code

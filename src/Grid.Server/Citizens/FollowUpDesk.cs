@@ -22,7 +22,7 @@ public sealed class FollowUpDesk(AuthenticationStateProvider auth, IServiceProvi
         var result = await CitizenEndpoints.DueFollowUps(await RequestAsync(), repo, options, clock);
         if (result is not Ok<List<DueFollowUp>> ok) return [];
         return ok.Value!.Select(f => new FollowUpDue(f.CaseId, f.CaseNo, f.Category, f.Address, f.ReporterName, f.ReporterPhone, f.TicketId,
-            f.ClosedAt, f.NoAnswer)).ToList();
+            f.ClosedAt, f.NoAnswer, f.ReporterEmail)).ToList();
     }
 
     public async Task<FollowUpOutcome> RecordAsync(long caseId, bool? solved, string? satisfaction, string? comment)

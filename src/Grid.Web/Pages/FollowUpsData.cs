@@ -2,7 +2,7 @@ namespace Grid.Web.Pages;
 
 /// <summary>A closed case with a citizen reporter whose follow-up answer (回访) is still missing.</summary>
 public sealed record FollowUpDue(long CaseId, string CaseNo, string Category, string Address, string? ReporterName, string? ReporterPhone,
-    string? TicketId, DateTimeOffset ClosedAt, bool NoAnswer);
+    string? TicketId, DateTimeOffset ClosedAt, bool NoAnswer, string? ReporterEmail = null);
 
 /// <summary>The answer recorded (and whether "not solved" reopened the case), or the server's reason it was not.</summary>
 public sealed record FollowUpOutcome(bool Recorded, bool Reopened, string? Error);

@@ -116,6 +116,50 @@ public sealed class FollowUpTests
         Assert.Contains("Caller says the bin is still broken", reopened.History!.Last().Reason);
     }
 
+    /// <summary>
+    /// An Open311 app may send a reporter's email and no phone: the call takers still have someone to ask, so the case
+    /// is on their list with the address (shown only to them, like a phone) and counts as due in 回访率. A reporter who
+    /// left neither is not.
+    /// </summary>
+    [Fact]
+    public async Task An_open311_reporter_who_left_only_an_email_is_on_the_follow_up_list_with_it_and_counts_as_due()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var supervisor = await world.PersonAsync([Role.Supervisor], [], street: world.Street);
+        var closedAt = DateTimeOffset.UtcNow.AddHours(-2);
+        var ids = new Dictionary<string, long>();
+        await using (var conn = await server.Db.OpenConnectionAsync())
+        {
+            foreach (var email in new[] { "li.si@example.com", null })
+            {
+                var (lat, lon) = world.Inside(2);
+                ids[email ?? "none"] = await conn.ExecuteScalarAsync<long>("""
+                    insert into cases (case_no, location, category_code, source, description, reporter_email, state, cell_code, assigned_unit_id,
+                                       created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
+                    values (@CaseNo, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', 'open311', 'fixture', @Email, 'closed', @Cell, @Unit,
+                            @Created, @Created, @Created, @Closed, @Deadline, @Closed)
+                    returning id
+                    """, new { CaseNo = $"U{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, Email = email, Cell = world.Cells[2], Unit = TestCatalogue.Unit,
+                        Created = closedAt.AddHours(-5), Closed = closedAt, Deadline = closedAt.AddDays(3) });
+            }
+        }
+
+        var op = await world.PersonAsync([Role.Operator], []);
+        var due = JsonDocument.Parse(await op.Client.GetStringAsync("/api/followups")).RootElement.EnumerateArray().ToList();
+        var item = due.Single(f => f.GetProperty("caseId").GetInt64() == ids["li.si@example.com"]);
+        Assert.Equal("li.si@example.com", item.GetProperty("reporterEmail").GetString());
+        Assert.Equal(JsonValueKind.Null, item.GetProperty("reporterPhone").ValueKind);
+        Assert.DoesNotContain(due, f => f.GetProperty("caseId").GetInt64() == ids["none"]);
+
+        var day = closedAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd");
+        var table = await TestWorld.ReadAsync<IndicatorTable>(await supervisor.Client.GetAsync($"/api/stats/indicators?from={day}&to={day}&group=cell"));
+        Assert.Equal(1L, table.Rows.Single(r => r.Key == world.Cells[2]).FollowUpDue);
+        var behind = await TestWorld.ReadAsync<FigureCasePage>(await supervisor.Client.GetAsync(
+            $"/api/stats/cases?from={day}&to={day}&group=cell&key={world.Cells[2]}&measure={Measures.FollowUpDue}"));
+        Assert.Equal([ids["li.si@example.com"]], behind.Items.Select(i => i.Id));
+    }
+
     // Grid:Citizens:FollowUpDays is 3 here (7 by default): a closing 4 days old without an answer is "no answer"
     // on the tracking page, the call takers' list and the figures; one 2 days old is still waiting.
     [Fact]
