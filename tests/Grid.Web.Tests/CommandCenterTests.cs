@@ -139,6 +139,46 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         await cc.Page.WaitForFunctionAsync("() => [...document.querySelectorAll('.photos img')].every(i => i.complete && i.naturalWidth > 0)");
     }
 
+    /// <summary>
+    /// The list is MudBlazor's data grid, virtualised over the server's query: scrolling reaches any case, not only the
+    /// newest page, and the page holds only the rows around the view.
+    /// </summary>
+    [Fact]
+    public async Task Scrolling_the_list_reaches_the_oldest_of_hundreds_of_open_cases()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var op = await OperatorAsync(world);
+        const int count = 320;
+        string oldest, newest;
+        await using (var conn = await browser.Server.Db.OpenConnectionAsync())
+        {
+            var (lat, lon) = world.Inside(3);
+            var numbers = await Dapper.SqlMapper.QueryAsync<string>(conn, """
+                insert into cases (case_no, location, category_code, source, description, state, cell_code, created_at, updated_at)
+                select 'S' || substr(md5(random()::text), 1, 10) || lpad(g::text, 4, '0'), ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', 'field',
+                       'fixture ' || g, 'reported', @Cell, now() - make_interval(mins => @Count - g), now()
+                from generate_series(1, @Count) g
+                order by g
+                returning case_no
+                """, new { Lat = lat, Lon = lon, Cell = world.Cells[3], Count = count });
+            var list = numbers.ToList();
+            (oldest, newest) = (list[0], list[^1]);
+        }
+
+        var cc = new CommandCenterPage(await browser.NewPageAsync(1366, 768));
+        await cc.OpenAsync(op.Username, TestPeople.Password);
+        await Assertions.Expect(cc.Page.Locator(".cc-shown").First).ToHaveTextAsync($"共 {count} 件");
+        await Assertions.Expect(cc.CaseButton(newest)).ToBeVisibleAsync();
+        await Assertions.Expect(cc.CaseButton(oldest)).ToHaveCountAsync(0);
+        var rowsInPage = await cc.CaseList.Locator("tbody button.cc-row").CountAsync();
+        Assert.True(rowsInPage < 60, $"The page holds {rowsInPage} rows of {count}; a virtualised list holds those around the view.");
+
+        // Scroll to the end: the grid reads the last window from the server.
+        await cc.Page.Locator(".cc-grid .mud-table-container").EvaluateAsync("e => e.scrollTop = e.scrollHeight");
+        await Assertions.Expect(cc.CaseButton(oldest)).ToBeVisibleAsync();
+        await Assertions.Expect(cc.CaseButton(newest)).ToHaveCountAsync(0);
+    }
+
     [Theory]
     [InlineData(1366, 768)]
     [InlineData(1920, 1080)]
