@@ -1,9 +1,11 @@
 using System.Text.Json;
+using System.Net.Http.Json;
 using Dapper;
 using Grid.Domain.People;
 using Grid.Domain.Time;
 using Grid.Server.Catalogue;
 using Grid.Server.Escalation;
+using Grid.Server.Evaluation;
 using Grid.Server.Incidents;
 using Grid.Server.Tests.Escalation;
 using Grid.Server.Tests.Infrastructure;
@@ -224,5 +226,56 @@ public sealed class ReworkDeadlineTests(HolidayServer fixture) : IClassFixture<H
         Assert.Equal([onTime], await ListAsync("closed_on_time"));
         Assert.Equal(new[] { onTime, late }.Order(), await ListAsync("closed"));
         Assert.Equal(new[] { onTime, late }.Order(), await ListAsync("reworked"));
+    }
+
+    /// <summary>
+    /// Published months stay frozen: a case of a published month reworked (and then closed within the rework's deadline)
+    /// moves the live figures of its month, while the published month and the cases behind its numbers stay as published.
+    /// </summary>
+    [Fact]
+    public async Task A_rework_after_its_month_was_published_moves_the_live_figures_not_the_published_ones()
+    {
+        const string month = "2025-05";
+        var t = await TeamAsync();
+        var cell = t.World.Cells[0];
+        var id = await FixedLateAsync(t);
+        // Reported on Monday 12 May 2025, due a day later, fixed but not yet checked when May was published.
+        var reported = new DateTimeOffset(2025, 5, 12, 9, 0, 0, TimeSpan.FromHours(8)).ToUniversalTime();
+        await using (var conn = await fixture.Server.Db.OpenConnectionAsync())
+        {
+            await conn.ExecuteAsync("""
+                update cases set created_at = @T, registered_at = @T + interval '1 hour', dispatched_at = @T + interval '2 hours',
+                       accepted_at = @T + interval '3 hours', deadline = @T + interval '1 day', resolved_at = @T + interval '2 days'
+                where id = @Id
+                """, new { T = reported, Id = id });
+        }
+        await TestWorld.ReadAsync<Publication>(await t.Supervisor.Client.PostAsJsonAsync($"/api/evaluation/{month}/publish", new { }));
+        async Task<IndicatorRow> FrozenAsync() => Assert.Single((await TestWorld.ReadAsync<PublishedIndicators>(
+            await t.Supervisor.Client.GetAsync($"/api/evaluation/{month}/indicators?group=cell"))).Table.Rows, r => r.Key == cell);
+        async Task<IndicatorRow?> LiveAsync() => (await TestWorld.ReadAsync<IndicatorTable>(
+            await t.Supervisor.Client.GetAsync("/api/stats/indicators?from=2025-05-01&to=2025-05-31&group=cell"))).Rows.SingleOrDefault(r => r.Key == cell);
+        var published = await FrozenAsync();
+        Assert.Equal((1L, 0L, 0L, 0L), (published.Due, published.Closed, published.ClosedOnTime, published.Reworks));
+
+        // Sent back: the live month no longer counts it due (its new deadline lies ahead), the published one still does.
+        await t.Inspector.StepOkAsync(id, "rework", new { reason = "Still dirty" });
+        Assert.Equal(0L, (await LiveAsync())?.Due ?? 0L);
+        Assert.Equal((1L, 0L), ((await FrozenAsync()).Due, (await FrozenAsync()).Reworks));
+
+        // Closed within the rework's deadline: on time in the live figures and in the list behind them; the month as published.
+        await t.Worker.StepOkAsync(id, "feedback", new { note = "Swept again" });
+        await t.Inspector.StepOkAsync(id, "verify", new { note = "Clean now" });
+        var live = (await LiveAsync())!;
+        Assert.Equal((1L, 1L, 1L, 1L), (live.Due, live.Closed, live.ClosedOnTime, live.Reworks));
+        var liveOnTime = await TestWorld.ReadAsync<FigureCasePage>(await t.Supervisor.Client.GetAsync(
+            $"/api/stats/cases?from=2025-05-01&to=2025-05-31&group=cell&key={cell}&measure=closed_on_time"));
+        Assert.Equal([id], liveOnTime.Items.Select(c => c.Id));
+        var frozen = await FrozenAsync();
+        Assert.Equal((published.Due, published.Closed, published.ClosedOnTime, published.Reworks, published.Overdue),
+            (frozen.Due, frozen.Closed, frozen.ClosedOnTime, frozen.Reworks, frozen.Overdue));
+        async Task<long[]> FrozenCasesAsync(string measure) => (await TestWorld.ReadAsync<FigureCasePage>(await t.Supervisor.Client.GetAsync(
+            $"/api/evaluation/{month}/cases?group=cell&key={cell}&measure={measure}"))).Items.Select(c => c.Id).ToArray();
+        Assert.Equal([id], await FrozenCasesAsync("due"));
+        Assert.Empty(await FrozenCasesAsync("closed_on_time"));
     }
 }
