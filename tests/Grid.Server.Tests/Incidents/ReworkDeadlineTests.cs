@@ -134,6 +134,7 @@ public sealed class ReworkDeadlineTests(HolidayServer fixture) : IClassFixture<H
         var (detail, error) = await desk.Get<ICommandSource>().FindAsync(id);
         Assert.Null(error);
         Assert.Equal((deadline, 8 * 3600.0, false), (detail!.Deadline, detail.RemainingSeconds, detail.Overdue));
+        Assert.Equal(("rework", deadline), (detail.History[^1].Action, detail.History[^1].Deadline));
         // And the case no longer counts as overdue in the list.
         var overdue = await TestWorld.ReadAsync<CasePage>(await t.Op.Client.GetAsync($"/api/cases?cell={t.World.Cells[0]}&overdue=true"));
         Assert.DoesNotContain(overdue.Items, c => c.Id == id);
