@@ -174,7 +174,7 @@ public sealed class CaseRuleEdgeTests
         Assert.Equal(["photo:abc"], fed.Step!.Evidence);
         Assert.Equal(Monday9, c.ResolvedAt);
         var inspector = A(Role.Inspector, servesCell: true);
-        Assert.True(c.Rework(inspector, "Still dirty", [], Monday9.AddHours(1)).Succeeded);
+        Assert.True(c.Rework(inspector, "Still dirty", [], new TimeLimit(5, LimitUnit.WorkingHours), Calendar, Monday9.AddHours(1)).Succeeded);
         Assert.Null(c.ResolvedAt);
         Assert.Equal(1, c.ReworkCount);
         Assert.True(c.Feedback(worker, "Swept again", [], Monday9.AddHours(2)).Succeeded);

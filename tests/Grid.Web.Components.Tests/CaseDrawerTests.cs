@@ -96,4 +96,25 @@ public sealed class CaseDrawerTests : DeskContext
         cut.Render(p => p.Add(d => d.Case, paused));
         Assert.Contains("计时暂停（剩余 1h 00m", cut.Find("[data-remaining]").TextContent);
     }
+
+    /// <summary>A step that set a deadline (dispatch, extension, resume, rework) says so in the timeline, in city time; others do not.</summary>
+    [Fact]
+    public void The_history_names_the_new_deadline_a_rework_set()
+    {
+        SignIn("op", "operator");
+        var at = new DateTimeOffset(2026, 11, 27, 21, 0, 0, TimeSpan.FromHours(8));
+        var c = CaseIn("in_progress", "field", "operator") with
+        {
+            History =
+            [
+                new HistoryEntry(at.AddHours(-1), "王网格", "feedback", "resolved", null, null, []),
+                new HistoryEntry(at, "李督查", "rework", "in_progress", "仍有垃圾", null, [], new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero)),
+            ],
+        };
+        var cut = Render<CaseDrawer>(p => p.Add(d => d.Case, c));
+        var items = cut.FindAll(".cc-history .mud-timeline-item").Select(i => i.TextContent).ToList();
+        Assert.Equal(2, items.Count);
+        Assert.DoesNotContain("新处置时限", items[0]);
+        Assert.Contains("仍有垃圾 · 新处置时限 2026-11-30 18:00", items[1]);
+    }
 }

@@ -161,6 +161,10 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
         await page.GetByRole(AriaRole.Button, new() { Name = "提交" }).ClickAsync();
         await Assertions.Expect(page.Locator("#case-state")).ToHaveTextAsync("处置中");
         Assert.Equal(1, (await worker.GetCaseAsync(c.Id)).ReworkCount);
+        // The rework's new deadline is in the history on the phone (newest first), as the dispatch's is.
+        await Assertions.Expect(page.Locator("#case-history li").First).ToContainTextAsync("返工");
+        await Assertions.Expect(page.Locator("#case-history li").First.Locator(".h-due")).ToContainTextAsync("新处置时限");
+        await Assertions.Expect(page.Locator("#case-history .h-due")).ToHaveCountAsync(2);
 
         await worker.StepOkAsync(c.Id, "feedback", new { note = "done again" });
         await page.ReloadAsync();

@@ -131,12 +131,23 @@ public sealed class Case
     public StepResult Verify(Actor actor, string? note, IReadOnlyList<string> evidence, DateTimeOffset now) =>
         Move(CaseAction.Verify, actor, note, now, () => ClosedAt = now, evidence);
 
-    public StepResult Rework(Actor actor, string? reason, IReadOnlyList<string> evidence, DateTimeOffset now) =>
-        Move(CaseAction.Rework, actor, reason, now, () =>
+    /// <summary>
+    /// 返工: the inspector finds it not fixed and sends it back to handling with a new deadline, the category's limit
+    /// (urgent limit for urgent cases) counted from now on the working calendar, as at dispatch: the worker gets the
+    /// full limit to redo the work, and the supervision ladder starts again for the new deadline.
+    /// </summary>
+    public StepResult Rework(Actor actor, string? reason, IReadOnlyList<string> evidence, TimeLimit limit, WorkingCalendar calendar,
+        DateTimeOffset now)
+    {
+        var previous = Deadline;
+        var deadline = calendar.Deadline(now, limit);
+        return Move(CaseAction.Rework, actor, reason, now, () =>
         {
             ReworkCount++;
             ResolvedAt = null;
-        }, evidence);
+            Deadline = deadline;
+        }, evidence, details: new() { ["previousDeadline"] = previous, ["deadline"] = deadline });
+    }
 
     /// <summary>回退: the case goes back to the dispatcher; assignment and clock are cleared until re-dispatch.</summary>
     public StepResult Return(Actor actor, string? reason, DateTimeOffset now) =>

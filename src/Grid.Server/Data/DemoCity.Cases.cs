@@ -229,7 +229,7 @@ public static partial class DemoCity
                 CaseAction.Feedback => c.Feedback(AssigneeActor(staff, c), category.Fix, [], at),
                 CaseAction.SelfHandle => c.SelfHandle(ActorOf(o.Reporter!), category.SelfHandle, category.Fix, [], at),
                 CaseAction.Verify => c.Verify(ActorOf(inspector), $"现场核查：{category.ClosingCondition}，予以结案", [], at),
-                CaseAction.Rework => c.Rework(ActorOf(inspector), Any(rng, ReworkReasons), [], at),
+                CaseAction.Rework => c.Rework(ActorOf(inspector), Any(rng, ReworkReasons), [], limit, calendar, at),
                 CaseAction.Return => c.Return(rng.NextDouble() < 0.7 ? AssigneeActor(staff, c) : ActorOf(Any(rng, staff.Dispatchers)),
                     Any(rng, ReturnReasons), at),
                 CaseAction.Extend => c.Extend(ActorOf(Any(rng, staff.ShiftLeads)), calendar.Deadline(Max(deadline!.Value, at), limit),

@@ -83,7 +83,7 @@ public static class CaseEndpoints
         "feedback" => (c, a, b) => Task.FromResult(c.Feedback(a, b.Note ?? b.Reason, b.Evidence ?? [], ctx.Now)),
         "self-handle" => ctx.SelfHandleAsync,
         "verify" => (c, a, b) => Task.FromResult(c.Verify(a, b.Note ?? b.Reason, b.Evidence ?? [], ctx.Now)),
-        "rework" => (c, a, b) => Task.FromResult(c.Rework(a, b.Reason, b.Evidence ?? [], ctx.Now)),
+        "rework" => ctx.ReworkAsync,
         "return" => (c, a, b) => Task.FromResult(c.Return(a, b.Reason, ctx.Now)),
         "extend" => ctx.ExtendAsync,
         "hold" => async (c, a, b) => c.Hold(a, b.Reason, await ctx.Catalogue.CalendarAsync(), ctx.Now),

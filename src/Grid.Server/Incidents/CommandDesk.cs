@@ -93,7 +93,13 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         v.CategoryCode, English ? v.CategoryNameEn : v.CategoryNameZh, v.Source, v.Priority, v.Description, v.Address, v.CellCode, v.CellName,
         v.AssignedUnitName, v.AssigneeName, v.ReporterName, v.ReporterPhone, v.Deadline, v.Clock.RemainingSeconds, v.Clock.Overdue,
         v.Clock.Paused, workingNow && !v.Clock.Paused && v.Clock.RemainingSeconds is not null, now, v.Version, v.Actions,
-        (v.History ?? []).Select(h => new HistoryEntry(h.At, h.ActorName, h.Action, h.ToState, h.Reason, h.PublicNote, PhotosOf(h.Evidence))).ToList());
+        (v.History ?? []).Select(h => new HistoryEntry(h.At, h.ActorName, h.Action, h.ToState, h.Reason, h.PublicNote, PhotosOf(h.Evidence),
+            DeadlineOf(h.Details))).ToList());
+
+    // The deadline a step set is in its details (Case.Dispatch, Extend, Resume, Rework); an escalation's is nested and not a new one.
+    private static DateTimeOffset? DeadlineOf(JsonElement details) =>
+        details.ValueKind == JsonValueKind.Object && details.TryGetProperty("deadline", out var d) && d.ValueKind == JsonValueKind.String
+            && d.TryGetDateTimeOffset(out var at) ? at : null;
 
     // Evidence is photo references only (checked when a step is taken); anything else from older data is left out.
     private static IReadOnlyList<string> PhotosOf(JsonElement evidence) => evidence.ValueKind != JsonValueKind.Array ? [] :

@@ -115,6 +115,13 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
         return c.Dispatch(actor, unitId, body.AssigneeId ?? suggestedAssignee, category.Limit(c.Urgent), await catalogue.CalendarAsync(), Now);
     }
 
+    /// <summary>返工: a new deadline from now, by the same limit and calendar as <see cref="DispatchAsync"/>.</summary>
+    public async Task<StepResult> ReworkAsync(Case c, Actor actor, StepRequest body)
+    {
+        var category = (await catalogue.FindCategoryAsync(c.CategoryCode))!;
+        return c.Rework(actor, body.Reason, body.Evidence ?? [], category.Limit(c.Urgent), await catalogue.CalendarAsync(), Now);
+    }
+
     public async Task<StepResult> SelfHandleAsync(Case c, Actor actor, StepRequest body)
     {
         var category = (await catalogue.FindCategoryAsync(c.CategoryCode))!;

@@ -242,11 +242,13 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
     }
 
     /// <summary>
-    /// Feedback stops the clock and so the ladder; a rework (返工) starts it again on the same deadline: the step
-    /// itself writes the moment of the next rung not yet fired, and the rungs that fired before are not repeated.
+    /// Feedback stops the clock and so the ladder; a rework (返工) gives the case a new deadline, the category's limit
+    /// from the rework, and a new deadline starts the ladder of that deadline (DOMAIN.md, "Duty, escalation and
+    /// publishing"): the step itself writes the moment of the new deadline's warning, and the old deadline's rungs
+    /// still pending when the case was fixed never fire.
     /// </summary>
     [Fact]
-    public async Task Feedback_stops_the_ladder_and_a_rework_resumes_it_where_it_stood()
+    public async Task Feedback_stops_the_ladder_and_a_rework_starts_the_ladder_of_its_new_deadline()
     {
         var t = await TeamAsync(cluster.B);
         var id = await DispatchedCaseAsync(t);
@@ -258,13 +260,17 @@ public sealed class EscalationTests(EscalationCluster cluster) : IClassFixture<E
 
         await t.Worker.StepOkAsync(id, "feedback", new { note = "Cleared" });
         Assert.Null(await EscalationCluster.NextRungAsync(cluster.B, id));
-        await t.Inspector.StepOkAsync(id, "rework", new { reason = "Still there" });
-        // Written by the rework in its own transaction: the overdue reminder, at the deadline the warning belonged to.
-        AssertSameMoment(warning.Deadline!.Value, (await EscalationCluster.NextRungAsync(cluster.B, id))!.Value);
+        var reworked = await t.Inspector.StepOkAsync(id, "rework", new { reason = "Still there" });
+        var deadline = reworked.Deadline!.Value.ToUniversalTime();
+        // One working day from the rework (this calendar works around the clock), not the 6 s left of the old one.
+        Assert.True(deadline > DateTimeOffset.UtcNow.AddHours(23), $"The rework's deadline is {deadline:O}");
+        Assert.False(reworked.Clock.Overdue);
+        // Written by the rework in its own transaction: the new deadline's warning, half the 18 s dispatch limit before it.
+        AssertSameMoment(deadline - TimeSpan.FromSeconds(9), (await EscalationCluster.NextRungAsync(cluster.B, id))!.Value);
 
-        var rungs = await EscalationCluster.WaitForRungsAsync(cluster.B, id, 3, TimeSpan.FromSeconds(30));
-        Assert.Equal(["warning", "assignee", "grid_head"], rungs.Select(r => r.Level));
-        Assert.All(rungs, r => Assert.Equal(warning.Deadline, r.Deadline));
+        // The old deadline's overdue reminder and grid-head rung (due 6 s and 8 s after the warning) never come.
+        await EscalationCluster.AssertStaysAsync(() => EscalationCluster.LevelsAsync(cluster.B, id), l => l == "warning",
+            TimeSpan.FromSeconds(10), "the old deadline's rungs after the rework");
         await t.Op.StepOkAsync(id, "hold", new { reason = "Test over" });
     }
 

@@ -38,7 +38,8 @@ function render() {
     <li><span class="h-when">${esc(formatTime(h.at))}</span>
       <span class="h-what">${esc(label('Field.History', h.action))}${h.toState !== h.fromState ? ' → ' + esc(stateName(h.toState)) : ''}</span>
       <span class="h-who">${esc(h.actorName || '')}</span>
-      ${h.reason ? `<span class="h-why">${esc(h.reason)}</span>` : ''}</li>`).join('');
+      ${h.reason ? `<span class="h-why">${esc(h.reason)}</span>` : ''}
+      ${typeof h.details?.deadline === 'string' ? `<span class="h-due">${esc(t('Field.Case.NewDeadline', formatTime(h.details.deadline)))}</span>` : ''}</li>`).join('');
 
   const actions = document.getElementById('case-actions');
   const mine = pending ? [] : c.actions.filter((a) => FIELD_ACTIONS.includes(a));
