@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grid.Domain.Incidents;
 using Grid.Domain.People;
 using Grid.Web.Pages.Command;
@@ -95,5 +96,47 @@ public sealed class CaseDrawerTests : DeskContext
         var paused = running with { ClockRunning = false, Paused = true };
         cut.Render(p => p.Add(d => d.Case, paused));
         Assert.Contains("计时暂停（剩余 1h 00m", cut.Find("[data-remaining]").TextContent);
+    }
+
+    private static readonly HistoryEntry[] History =
+    [
+        // Written by the system: the stored English sentence, and the key with its arguments.
+        new(DateTimeOffset.UtcNow, null, "duplicate_flagged", "reported", "Flagged as likely duplicate of case 20261126000001 (12 m)", null, [],
+            HistoryTexts.DuplicateFlagged, ["20261126000001 (12 m)"]),
+        // A person's own words (text that looks like markup stays text).
+        new(DateTimeOffset.UtcNow, "王操作", "cancel", "cancelled", "Same pile as <b>20261126000001</b>, 已处理", null, []),
+        // Written before keys existed: shown as stored.
+        new(DateTimeOffset.UtcNow, null, "merge_in", "reported", "Case 20261126000002 merged in as a duplicate.", null, []),
+    ];
+
+    private string[] HistoryTextsIn(string culture)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);
+        SignIn("op", "operator");
+        var cut = Render<CaseDrawer>(p => p.Add(d => d.Case, CaseIn("reported", "field", "operator") with { History = History }));
+        Assert.Empty(cut.FindAll(".cc-history b"));
+        return cut.FindAll(".cc-history .mud-typography").Select(t => t.TextContent).ToArray();
+    }
+
+    [Fact]
+    public void A_sentence_the_system_wrote_reads_in_chinese_on_a_chinese_desk_and_a_persons_words_and_older_rows_as_stored()
+    {
+        var texts = HistoryTextsIn("zh-CN");
+        Assert.Equal(3, texts.Length);
+        Assert.Contains("疑似重复 → 待受理 · 疑似与案件 20261126000001 (12 m) 重复", texts[0]);
+        Assert.DoesNotContain("Flagged", texts[0]);
+        Assert.Contains(" · Same pile as <b>20261126000001</b>, 已处理", texts[1]);
+        Assert.Contains(" · Case 20261126000002 merged in as a duplicate.", texts[2]);
+    }
+
+    [Fact]
+    public void A_sentence_the_system_wrote_reads_in_english_on_an_english_desk_and_a_persons_words_and_older_rows_as_stored()
+    {
+        var texts = HistoryTextsIn("en");
+        Assert.Equal(3, texts.Length);
+        Assert.Contains(" · Flagged as likely duplicate of case 20261126000001 (12 m)", texts[0]);
+        Assert.DoesNotContain("疑似", texts[0]);
+        Assert.Contains(" · Same pile as <b>20261126000001</b>, 已处理", texts[1]);
+        Assert.Contains(" · Case 20261126000002 merged in as a duplicate.", texts[2]);
     }
 }

@@ -8,6 +8,7 @@ using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Photos;
 using Grid.Server.Staff;
+using Grid.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -115,7 +116,8 @@ public static partial class CitizenEndpoints
             db.Add(new CaseHistoryRecord
             {
                 CaseId = caseId, At = now, ActorId = null, Action = Field.FieldEndpoints.AddPhotosAction, FromState = "reported", ToState = "reported",
-                Reason = "Photos sent with the citizen's report.", Evidence = System.Text.Json.JsonSerializer.Serialize(photoRefs), Details = "{}",
+                Reason = "Photos sent with the citizen's report.", Evidence = System.Text.Json.JsonSerializer.Serialize(photoRefs),
+                Details = System.Text.Json.JsonSerializer.Serialize(HistoryTexts.Fields(HistoryTexts.CitizenPhotos)),
             });
         }
         await db.SaveChangesAsync();
@@ -330,7 +332,12 @@ public static partial class CitizenEndpoints
             var step = current.Reopen(reopenAs, reason.Length > 1000 ? reason[..1000] : reason, now);
             if (step.Step is not null)
             {
-                reopened = await cases.SaveStepAsync(current, step.Step, null,
+                var keyed = step.Step with
+                {
+                    Details = comment is null ? HistoryTexts.With(step.Step.Details, HistoryTexts.FollowUpNotSolved)
+                        : HistoryTexts.With(step.Step.Details, HistoryTexts.FollowUpNotSolvedComment, comment),
+                };
+                reopened = await cases.SaveStepAsync(current, keyed, null,
                     "您反映问题未解决，已重新受理。/ You said the problem is not solved: the case has been reopened.") is not null;
             }
         }
@@ -362,13 +369,16 @@ public static partial class CitizenEndpoints
         if (visible!.Row.State != "cancelled")
         {
             var cancelled = await steps.RunAsync(id, new StepRequest(body.Version, "垃圾信息 / Spam: " + reason, null, null, null, null, null),
-                (c, a, b) => Task.FromResult(c.Cancel(a, b.Reason, steps.Now)));
+                (c, a, b) => Task.FromResult(Keyed(c.Cancel(a, b.Reason, steps.Now), HistoryTexts.Spam, reason)));
             if (cancelled is not IStatusCodeHttpResult { StatusCode: 200 }) return cancelled;
         }
         if (!await repo.MarkSpamAsync(id, viewer.PersonId, reason, clock.GetUtcNow()))
             return Problems.Conflict($"Case {visible.Row.CaseNo} is already marked as spam.");
         return TypedResults.Ok(await CaseEndpoints.LoadViewAsync(id, viewer, cases, steps.Catalogue, staff, steps.Now, withHistory: true));
     }
+
+    private static StepResult Keyed(StepResult result, string key, params string[] args) => result.Step is null ? result
+        : result with { Step = result.Step with { Details = HistoryTexts.With(result.Step.Details, key, args) } };
 
     /// <summary>POST /api/cases/{id}/publish-photo {photo: "photo:&lt;sha&gt;", kind: before|after}: shown on the tracking page.</summary>
     internal static async Task<IResult> PublishPhoto(long id, PublishPhotoRequest? body, HttpContext http, CitizenRepository repo,

@@ -3,6 +3,7 @@ using System.Text;
 using Grid.Server.Catalogue;
 using Grid.Server.Data;
 using Grid.Server.Incidents;
+using Grid.Web;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
@@ -272,7 +273,10 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
         {
             CaseId = id, At = now, ActorId = null, Action = Field.FieldEndpoints.SupportAction, FromState = state, ToState = state,
             Reason = note ?? "Citizen page: this is my problem too (+1).", Evidence = "[]",
-            Details = System.Text.Json.JsonSerializer.Serialize(new { channel = "citizen_page" }),
+            // The citizen's own words are his; only the sentence written for him when he left none is keyed.
+            Details = System.Text.Json.JsonSerializer.Serialize(note is null
+                ? new Dictionary<string, object?>(HistoryTexts.Fields(HistoryTexts.CitizenSupport)) { ["channel"] = "citizen_page" }
+                : new Dictionary<string, object?> { ["channel"] = "citizen_page" }),
         });
         await db.SaveChangesAsync();
         await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", Field.FieldEndpoints.SupportAction, id);

@@ -9,6 +9,7 @@ using Grid.Server.Escalation;
 using Grid.Server.Grid;
 using Grid.Server.Realtime;
 using Grid.Server.Staff;
+using Grid.Web;
 using Grid.Web.Pages.Command;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -93,7 +94,13 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         v.CategoryCode, English ? v.CategoryNameEn : v.CategoryNameZh, v.Source, v.Priority, v.Description, v.Address, v.CellCode, v.CellName,
         v.AssignedUnitName, v.AssigneeName, v.ReporterName, v.ReporterPhone, v.Deadline, v.Clock.RemainingSeconds, v.Clock.Overdue,
         v.Clock.Paused, workingNow && !v.Clock.Paused && v.Clock.RemainingSeconds is not null, now, v.Version, v.Actions,
-        (v.History ?? []).Select(h => new HistoryEntry(h.At, h.ActorName, h.Action, h.ToState, h.Reason, h.PublicNote, PhotosOf(h.Evidence))).ToList());
+        (v.History ?? []).Select(Entry).ToList());
+
+    private static HistoryEntry Entry(HistoryView h)
+    {
+        var (key, args) = HistoryTexts.Read(h.Details);
+        return new HistoryEntry(h.At, h.ActorName, h.Action, h.ToState, h.Reason, h.PublicNote, PhotosOf(h.Evidence), key, args);
+    }
 
     // Evidence is photo references only (checked when a step is taken); anything else from older data is left out.
     private static IReadOnlyList<string> PhotosOf(JsonElement evidence) => evidence.ValueKind != JsonValueKind.Array ? [] :

@@ -52,9 +52,11 @@ public sealed record CaseItem(long Id, string CaseNo, string State, double Lat, 
 /// <param name="Capped">More cases match than were counted: <paramref name="Total"/> is a lower bound ("N+").</param>
 public sealed record CaseSlice(IReadOnlyList<CaseItem> Items, long Total, bool Capped = false);
 
-/// <summary>One step of a case's history. <paramref name="Photos"/> are photo references (photo:&lt;sha256&gt;) only.</summary>
+/// <summary>One step of a case's history. <paramref name="Photos"/> are photo references (photo:&lt;sha256&gt;) only.
+/// <paramref name="ReasonKey"/> and <paramref name="ReasonArgs"/>: a sentence the system wrote (see <see cref="HistoryTexts"/>), shown in
+/// the reader's language; null for a person's own words and older rows, which show <paramref name="Reason"/> as stored.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string? ActorName, string Action, string ToState, string? Reason, string? PublicNote,
-    IReadOnlyList<string> Photos);
+    IReadOnlyList<string> Photos, string? ReasonKey = null, IReadOnlyList<string>? ReasonArgs = null);
 
 /// <summary>
 /// A case as the drawer shows it, read at <paramref name="ReadAt"/>. <paramref name="ClockRunning"/>: working time is passing now, so
