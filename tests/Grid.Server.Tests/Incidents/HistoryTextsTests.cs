@@ -4,6 +4,8 @@ using Dapper;
 using Grid.Domain.People;
 using Grid.Server.Intake;
 using Grid.Server.Tests.Infrastructure;
+using Grid.Server.Tests.Photos;
+using static Grid.Server.Tests.Citizens.CitizenHelpers;
 using Grid.Web;
 using Grid.Web.Pages.Command;
 using Microsoft.Extensions.Localization;
@@ -106,5 +108,48 @@ public sealed class HistoryTextsTests
         }
         Assert.Equal(stored, (await DeskTextsAsync(server, op, report.Id, "zh-CN")).Single(h => h.Action == "duplicate_flagged").Text);
         Assert.Equal(stored, (await DeskTextsAsync(server, op, report.Id, "en")).Single(h => h.Action == "duplicate_flagged").Text);
+    }
+
+    [Fact]
+    public async Task The_sentences_written_for_citizens_read_in_the_desks_language_and_the_api_keeps_its_words()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var citizen = server.Anonymous();
+        var key = await PageKeyAsync(citizen);
+        var device = NewDevice();
+        var upload = await UploadAsync(citizen, TestImages.Jpeg(withExif: false, salt: Guid.NewGuid().ToString()), device);
+        var photoRef = System.Text.Json.JsonDocument.Parse(await upload.Content.ReadAsStringAsync()).RootElement.GetProperty("ref").GetString()!;
+        var (lat, lon) = world.Inside(4);
+        var filed = await ReportAsync(server, citizen, key, lat, lon, device, more: [("photo_ref", photoRef)]);
+        var second = server.Anonymous();
+        Assert.Equal(System.Net.HttpStatusCode.Created,
+            (await second.PostAsJsonAsync($"/api/citizen/cases/{filed.CaseNo}/support", new { deviceId = NewDevice() })).StatusCode);
+        await CloseAsync(world, filed.CaseId, cell: 4);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await citizen.PostAsJsonAsync($"/api/citizen/track/{filed.Code}/followup",
+            new { solved = false, satisfaction = "unsatisfied", comment = "Still a pile 还在" })).StatusCode);
+
+        var op = await world.PersonAsync([Role.Operator], []);
+        var history = (await op.GetCaseAsync(filed.CaseId)).History!;
+        Assert.Equal("Photos sent with the citizen's report.", history.Single(h => h.Action == "add_photos").Reason);
+        Assert.Equal("Citizen page: this is my problem too (+1).", history.Single(h => h.Action == "support").Reason);
+        Assert.Equal("回访未解决 / Follow-up: not solved: Still a pile 还在", history.Single(h => h.Action == "reopen").Reason);
+        var zh = await DeskTextsAsync(server, op, filed.CaseId, "zh-CN");
+        Assert.Equal("市民上报时附带的照片。", zh.Single(h => h.Action == "add_photos").Text);
+        Assert.Equal("市民页面：我也遇到这个问题（+1）。", zh.Single(h => h.Action == "support").Text);
+        Assert.Equal("回访未解决：Still a pile 还在", zh.Single(h => h.Action == "reopen").Text);
+        var en = await DeskTextsAsync(server, op, filed.CaseId, "en");
+        Assert.Equal("Photos sent with the citizen's report.", en.Single(h => h.Action == "add_photos").Text);
+        Assert.Equal("Citizen page: this is my problem too (+1).", en.Single(h => h.Action == "support").Text);
+        Assert.Equal("Follow-up: not solved: Still a pile 还在", en.Single(h => h.Action == "reopen").Text);
+
+        // Spam: the stored reason stays bilingual; each desk reads its own half, with the operator's words as written.
+        var (lat2, lon2) = world.Inside(5);
+        var spam = await ReportAsync(server, citizen, key, lat2, lon2);
+        Assert.Equal(System.Net.HttpStatusCode.OK,
+            (await op.Client.PostAsJsonAsync($"/api/cases/{spam.CaseId}/spam", new { reason = "卖房广告 ad" })).StatusCode);
+        Assert.Equal("垃圾信息 / Spam: 卖房广告 ad", (await op.GetCaseAsync(spam.CaseId)).History!.Single(h => h.Action == "cancel").Reason);
+        Assert.Equal("垃圾信息：卖房广告 ad", (await DeskTextsAsync(server, op, spam.CaseId, "zh-CN")).Single(h => h.Action == "cancel").Text);
+        Assert.Equal("Spam: 卖房广告 ad", (await DeskTextsAsync(server, op, spam.CaseId, "en")).Single(h => h.Action == "cancel").Text);
     }
 }
