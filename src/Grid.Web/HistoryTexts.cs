@@ -37,6 +37,13 @@ public static class HistoryTexts
     /// <summary>A cancel as spam: {0} the operator's reason.</summary>
     public const string Spam = "spam";
 
+    /// <summary>A public note the system wrote for the citizen (12345 回复): its key in details, shown by the tracking page and the
+    /// desk as "History.PublicNote.{key}" (no arguments); the stored public_note stays as it was.</summary>
+    public const string PublicNoteKeyField = "publicNoteKey";
+    public const string PublicNotePrefix = "History.PublicNote.";
+    /// <summary>The case was reopened because the citizen said at follow-up that the problem is not solved.</summary>
+    public const string FollowUpReopened = "followup_reopened";
+
     /// <summary>The two fields to put into a history row's details.</summary>
     public static Dictionary<string, object?> Fields(string key, params string[] args) =>
         new() { [KeyField] = key, [ArgsField] = args };
@@ -58,6 +65,19 @@ public static class HistoryTexts
             ? a.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.ToString()).ToList()
             : [];
         return (k.GetString(), args);
+    }
+
+    /// <summary>The key of a public note the system wrote, or null.</summary>
+    public static string? PublicNoteKey(JsonElement details) =>
+        details.ValueKind == JsonValueKind.Object && details.TryGetProperty(PublicNoteKeyField, out var k) && k.ValueKind == JsonValueKind.String
+            ? k.GetString() : null;
+
+    /// <summary>The public note as this reader reads it: the keyed note in the page's language, else the stored text.</summary>
+    public static string? PublicNote(IStringLocalizer<Strings> l, string? key, string? stored)
+    {
+        if (key is null) return stored;
+        var text = l[PublicNotePrefix + key];
+        return text.ResourceNotFound ? stored : text.Value;
     }
 
     /// <summary>

@@ -35,6 +35,7 @@ public sealed class PublicNoteRow
     public DateTimeOffset At { get; init; }
     public string Action { get; init; } = "";
     public string Note { get; init; } = "";
+    public string Details { get; init; } = "{}";
 }
 
 public sealed class FollowUpRow
@@ -198,7 +199,7 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
         ids.Add(caseId);
         return await db.Set<CaseHistoryRecord>().Where(h => ids.Contains(h.CaseId) && h.PublicNote != null)
             .OrderBy(h => h.At).ThenBy(h => h.Id)
-            .Select(h => new PublicNoteRow { At = h.At, Action = h.Action, Note = h.PublicNote! }).ToListAsync();
+            .Select(h => new PublicNoteRow { At = h.At, Action = h.Action, Note = h.PublicNote!, Details = h.Details }).ToListAsync();
     }
 
     public async Task<IReadOnlyList<(string Sha, string Kind)>> PublishedPhotosAsync(long caseId)

@@ -99,7 +99,8 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     private static HistoryEntry Entry(HistoryView h)
     {
         var (key, args) = HistoryTexts.Read(h.Details);
-        return new HistoryEntry(h.At, h.ActorName, h.Action, h.ToState, h.Reason, h.PublicNote, PhotosOf(h.Evidence), key, args);
+        return new HistoryEntry(h.At, h.ActorName, h.Action, h.ToState, h.Reason, h.PublicNote, PhotosOf(h.Evidence), key, args,
+            HistoryTexts.PublicNoteKey(h.Details));
     }
 
     // Evidence is photo references only (checked when a step is taken); anything else from older data is left out.

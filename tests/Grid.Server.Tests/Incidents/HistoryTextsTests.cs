@@ -21,7 +21,7 @@ namespace Grid.Server.Tests.Incidents;
 public sealed class HistoryTextsTests
 {
     /// <summary>The drawer's text of each history row, as a desk in <paramref name="culture"/> shows it.</summary>
-    private static async Task<List<(string Action, string? Text)>> DeskTextsAsync(TestServer server, TestUser user, long caseId, string culture)
+    private static async Task<List<(string Action, string? Text, string? Note)>> DeskTextsAsync(TestServer server, TestUser user, long caseId, string culture)
     {
         var (ui, current) = (CultureInfo.CurrentUICulture, CultureInfo.CurrentCulture);
         CultureInfo.CurrentUICulture = CultureInfo.CurrentCulture = new CultureInfo(culture);
@@ -31,7 +31,8 @@ public sealed class HistoryTextsTests
             var (detail, error) = await desk.Get<ICommandSource>().FindAsync(caseId);
             Assert.True(error is null, error);
             var l = desk.Get<IStringLocalizer<Strings>>();
-            return detail!.History.Select(h => (h.Action, HistoryTexts.Text(l, h.ReasonKey, h.ReasonArgs, h.Reason))).ToList();
+            return detail!.History.Select(h => (h.Action, HistoryTexts.Text(l, h.ReasonKey, h.ReasonArgs, h.Reason),
+                HistoryTexts.PublicNote(l, h.PublicNoteKey, h.PublicNote))).ToList();
         }
         finally
         {
@@ -134,14 +135,22 @@ public sealed class HistoryTextsTests
         Assert.Equal("Photos sent with the citizen's report.", history.Single(h => h.Action == "add_photos").Reason);
         Assert.Equal("Citizen page: this is my problem too (+1).", history.Single(h => h.Action == "support").Reason);
         Assert.Equal("回访未解决 / Follow-up: not solved: Still a pile 还在", history.Single(h => h.Action == "reopen").Reason);
+        const string bilingualNote = "您反映问题未解决，已重新受理。/ You said the problem is not solved: the case has been reopened.";
+        Assert.Equal(bilingualNote, history.Single(h => h.Action == "reopen").PublicNote);
+        // The tracking page's API: the note as stored, and its key for the page to say it in the citizen's language.
+        var note = (await TrackAsync(citizen, filed.Code)).GetProperty("notes").EnumerateArray().Single(n => n.GetProperty("action").GetString() == "reopen");
+        Assert.Equal(bilingualNote, note.GetProperty("note").GetString());
+        Assert.Equal("followup_reopened", note.GetProperty("noteKey").GetString());
         var zh = await DeskTextsAsync(server, op, filed.CaseId, "zh-CN");
         Assert.Equal("市民上报时附带的照片。", zh.Single(h => h.Action == "add_photos").Text);
         Assert.Equal("市民页面：我也遇到这个问题（+1）。", zh.Single(h => h.Action == "support").Text);
         Assert.Equal("回访未解决：Still a pile 还在", zh.Single(h => h.Action == "reopen").Text);
+        Assert.Equal("您反映问题未解决，已重新受理。", zh.Single(h => h.Action == "reopen").Note);
         var en = await DeskTextsAsync(server, op, filed.CaseId, "en");
         Assert.Equal("Photos sent with the citizen's report.", en.Single(h => h.Action == "add_photos").Text);
         Assert.Equal("Citizen page: this is my problem too (+1).", en.Single(h => h.Action == "support").Text);
         Assert.Equal("Follow-up: not solved: Still a pile 还在", en.Single(h => h.Action == "reopen").Text);
+        Assert.Equal("You said the problem is not solved: the case has been reopened.", en.Single(h => h.Action == "reopen").Note);
 
         // Spam: the stored reason stays bilingual; each desk reads its own half, with the operator's words as written.
         var (lat2, lon2) = world.Inside(5);

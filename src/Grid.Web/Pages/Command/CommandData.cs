@@ -56,7 +56,7 @@ public sealed record CaseSlice(IReadOnlyList<CaseItem> Items, long Total, bool C
 /// <paramref name="ReasonKey"/> and <paramref name="ReasonArgs"/>: a sentence the system wrote (see <see cref="HistoryTexts"/>), shown in
 /// the reader's language; null for a person's own words and older rows, which show <paramref name="Reason"/> as stored.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string? ActorName, string Action, string ToState, string? Reason, string? PublicNote,
-    IReadOnlyList<string> Photos, string? ReasonKey = null, IReadOnlyList<string>? ReasonArgs = null);
+    IReadOnlyList<string> Photos, string? ReasonKey = null, IReadOnlyList<string>? ReasonArgs = null, string? PublicNoteKey = null);
 
 /// <summary>
 /// A case as the drawer shows it, read at <paramref name="ReadAt"/>. <paramref name="ClockRunning"/>: working time is passing now, so
