@@ -73,6 +73,30 @@ public sealed class HistoryTextsTests
     }
 
     [Fact]
+    public async Task A_merge_reads_in_the_desks_language_on_both_cases_with_the_operators_words_as_written()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var kept = await world.ReportAsync(worker, 0);
+        var dup = await world.ReportAsync(worker, 0);
+        var flag = (await TestWorld.ReadAsync<List<DuplicateView>>(await op.Client.GetAsync($"/api/duplicates?status=open&caseId={dup.Id}")))
+            .Single(f => f.Candidate.Id == kept.Id);
+        await TestWorld.ReadAsync<DuplicateView>(await op.Client.PostAsJsonAsync($"/api/duplicates/{flag.Id}/merge", new { reason = "同一堆 same pile" }));
+
+        var stored = (await op.GetCaseAsync(kept.Id)).History!.Single(h => h.Action == "merge_in").Reason;
+        Assert.Equal($"Case {dup.CaseNo} merged in as a duplicate. 同一堆 same pile", stored);
+        Assert.Equal($"案件 {dup.CaseNo} 作为重复案件并入本案。同一堆 same pile",
+            (await DeskTextsAsync(server, op, kept.Id, "zh-CN")).Single(h => h.Action == "merge_in").Text);
+        Assert.Equal(stored, (await DeskTextsAsync(server, op, kept.Id, "en")).Single(h => h.Action == "merge_in").Text);
+        Assert.Equal($"已合并到案件 {kept.CaseNo}：同一问题已有人上报，在该案件中处理。同一堆 same pile",
+            (await DeskTextsAsync(server, op, dup.Id, "zh-CN")).Single(h => h.Action == "merge").Text);
+        Assert.Equal((await op.GetCaseAsync(dup.Id)).History!.Single(h => h.Action == "merge").Reason,
+            (await DeskTextsAsync(server, op, dup.Id, "en")).Single(h => h.Action == "merge").Text);
+    }
+
+    [Fact]
     public async Task A_persons_own_reason_is_shown_as_written_in_both_languages()
     {
         var server = await TestServer.SharedAsync();
