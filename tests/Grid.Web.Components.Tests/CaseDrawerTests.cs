@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grid.Domain.Incidents;
 using Grid.Domain.People;
 using Grid.Web.Pages.Command;
@@ -116,5 +117,56 @@ public sealed class CaseDrawerTests : DeskContext
         Assert.Equal(2, items.Count);
         Assert.DoesNotContain("新处置时限", items[0]);
         Assert.Contains("仍有垃圾 · 新处置时限 2026-11-30 18:00", items[1]);
+    }
+
+    private static readonly HistoryEntry[] History =
+    [
+        // Written by the system: the stored English sentence, and the key with its arguments.
+        new(DateTimeOffset.UtcNow, null, "duplicate_flagged", "reported", "Flagged as likely duplicate of case 20261126000001 (12 m)", null, [],
+            ReasonKey: HistoryTexts.DuplicateFlagged, ReasonArgs: ["20261126000001 (12 m)"]),
+        // A person's own words (text that looks like markup stays text).
+        new(DateTimeOffset.UtcNow, "王操作", "cancel", "cancelled", "Same pile as <b>20261126000001</b>, 已处理", null, []),
+        // Written before keys existed: shown as stored.
+        new(DateTimeOffset.UtcNow, null, "merge_in", "reported", "Case 20261126000002 merged in as a duplicate.", null, []),
+        // A public note the system wrote (stored in both languages), and its key.
+        new(DateTimeOffset.UtcNow, null, "reopen", "registered", "回访未解决 / Follow-up: not solved", "您反映问题未解决，已重新受理。/ You said the problem is not solved: the case has been reopened.",
+            [], ReasonKey: HistoryTexts.FollowUpNotSolved, ReasonArgs: [], PublicNoteKey: HistoryTexts.FollowUpReopened),
+    ];
+
+    private string[] HistoryTextsIn(string culture)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);
+        SignIn("op", "operator");
+        var cut = Render<CaseDrawer>(p => p.Add(d => d.Case, CaseIn("reported", "field", "operator") with { History = History }));
+        Assert.Empty(cut.FindAll(".cc-history b"));
+        return cut.FindAll(".cc-history .mud-typography").Select(t => t.TextContent).ToArray();
+    }
+
+    [Fact]
+    public void A_sentence_the_system_wrote_reads_in_chinese_on_a_chinese_desk_and_a_persons_words_and_older_rows_as_stored()
+    {
+        var texts = HistoryTextsIn("zh-CN");
+        Assert.Equal(4, texts.Length);
+        Assert.Contains("疑似重复 → 待受理 · 疑似与案件 20261126000001 (12 m) 重复", texts[0]);
+        Assert.DoesNotContain("Flagged", texts[0]);
+        Assert.Contains(" · Same pile as <b>20261126000001</b>, 已处理", texts[1]);
+        Assert.Contains(" · Case 20261126000002 merged in as a duplicate.", texts[2]);
+        Assert.Contains("重新打开 → 已立案 · 回访未解决", texts[3]);
+        Assert.Contains("公开答复：您反映问题未解决，已重新受理。", texts[3]);
+        Assert.DoesNotContain("You said", texts[3]);
+    }
+
+    [Fact]
+    public void A_sentence_the_system_wrote_reads_in_english_on_an_english_desk_and_a_persons_words_and_older_rows_as_stored()
+    {
+        var texts = HistoryTextsIn("en");
+        Assert.Equal(4, texts.Length);
+        Assert.Contains(" · Flagged as likely duplicate of case 20261126000001 (12 m)", texts[0]);
+        Assert.DoesNotContain("疑似", texts[0]);
+        Assert.Contains(" · Same pile as <b>20261126000001</b>, 已处理", texts[1]);
+        Assert.Contains(" · Case 20261126000002 merged in as a duplicate.", texts[2]);
+        Assert.Contains("Follow-up: not solved", texts[3]);
+        Assert.Contains("You said the problem is not solved: the case has been reopened.", texts[3]);
+        Assert.DoesNotContain("您反映", texts[3]);
     }
 }

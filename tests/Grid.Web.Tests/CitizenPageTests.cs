@@ -160,6 +160,12 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         var reopened = await op.GetCaseAsync(reported.Id);
         Assert.Equal("registered", reopened.State);
         Assert.Contains("Only half was taken away", reopened.History!.Last(h => h.Action == "reopen").Reason);
+        // The note the system wrote for the citizen reads in the page's language (stored in both).
+        await Assertions.Expect(page.Locator("#track-notes")).ToContainTextAsync("您反映问题未解决，已重新受理。");
+        await Assertions.Expect(page.Locator("#track-notes")).Not.ToContainTextAsync("You said");
+        await page.GotoAsync($"/culture?c=en&returnUrl={Uri.EscapeDataString(new Uri(page.Url).PathAndQuery)}");
+        await Assertions.Expect(page.Locator("#track-notes")).ToContainTextAsync("You said the problem is not solved: the case has been reopened.");
+        await Assertions.Expect(page.Locator("#track-notes")).Not.ToContainTextAsync("您反映");
 
         // A second citizen at the same spot sees the open case and says "this is my problem too".
         var second = await PhoneAsync(world.Inside(0, 0.45, 0.5));

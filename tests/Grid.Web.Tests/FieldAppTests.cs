@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Dapper;
 using Grid.Domain.People;
 using Grid.Server.Tests.Infrastructure;
@@ -141,6 +142,28 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
         await Assertions.Expect(page.Locator("#case-state")).ToHaveTextAsync("待核查");
         var handled = Assert.Single((await worker.GetCaseAsync(c.Id)).History!, h => h.Action == "self_handle");
         Assert.Equal("Picked it up myself", handled.Reason);
+    }
+
+    [Fact]
+    public async Task The_case_history_says_the_systems_sentences_in_the_pages_language_and_a_persons_words_as_written()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[5]);
+        var first = await world.ReportAsync(worker, 5);
+        var second = await world.ReportAsync(worker, 5);
+        var op = await world.PersonAsync([Role.Operator], []);
+        // The operator's words go into the system's sentence as written ("$&" is not a replacement pattern).
+        var flag = (await TestWorld.ReadAsync<List<Grid.Server.Intake.DuplicateView>>(
+            await op.Client.GetAsync($"/api/duplicates?status=open&caseId={second.Id}"))).Single();
+        await TestWorld.ReadAsync<Grid.Server.Intake.DuplicateView>(await op.Client.PostAsJsonAsync($"/api/duplicates/{flag.Id}/keep-apart",
+            new { reason = "另一侧 $& other side" }));
+        var app = await FieldApp.OpenAsync(browser, worker, world.Inside(5), $"/m/cases/{second.Id}");
+        var why = app.Page.Locator("#case-history .h-why");
+
+        await Assertions.Expect(why).ToHaveTextAsync([$"与案件 {first.CaseNo} 不是重复：另一侧 $& other side", $"疑似与案件 {first.CaseNo} (0 m) 重复"]);
+        await app.Page.GotoAsync($"/culture?c=en&returnUrl=/m/cases/{second.Id}");
+        await Assertions.Expect(why).ToHaveTextAsync([$"Not a duplicate of case {first.CaseNo}: 另一侧 $& other side",
+            $"Flagged as likely duplicate of case {first.CaseNo} (0 m)"]);
     }
 
     [Fact]

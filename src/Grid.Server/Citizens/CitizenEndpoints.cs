@@ -8,6 +8,7 @@ using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Photos;
 using Grid.Server.Staff;
+using Grid.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -21,7 +22,8 @@ public sealed record NearbyCase(string CaseNo, string State, string Description,
 /// <param name="TrackingCode">Made by the page when the citizen pressed the button; a resend with the same code is answered, not repeated.</param>
 public sealed record SupportRequest(string? DeviceId, string? Name, string? Phone, string? Note, string? TrackingCode = null);
 public sealed record TrackingIssued(string CaseNo, string TrackingCode, string TrackingUrl);
-public sealed record PublicNote(DateTimeOffset At, string Action, string Note);
+/// <param name="NoteKey">A note the system wrote: the page says it in its own language ("History.PublicNote.{key}"), else shows Note.</param>
+public sealed record PublicNote(DateTimeOffset At, string Action, string Note, string? NoteKey = null);
 public sealed record PublishedPhoto(string Kind, string Url);
 public sealed record FollowUpAnswer(bool? Solved, string? Satisfaction, string? Comment);
 public sealed record FollowUpView(bool Asked, bool Answered, bool? Solved, string? Satisfaction, string? Comment, DateTimeOffset? AnsweredAt, bool NoAnswer);
@@ -115,7 +117,8 @@ public static partial class CitizenEndpoints
             db.Add(new CaseHistoryRecord
             {
                 CaseId = caseId, At = now, ActorId = null, Action = Field.FieldEndpoints.AddPhotosAction, FromState = "reported", ToState = "reported",
-                Reason = "Photos sent with the citizen's report.", Evidence = System.Text.Json.JsonSerializer.Serialize(photoRefs), Details = "{}",
+                Reason = "Photos sent with the citizen's report.", Evidence = System.Text.Json.JsonSerializer.Serialize(photoRefs),
+                Details = System.Text.Json.JsonSerializer.Serialize(HistoryTexts.Fields(HistoryTexts.CitizenPhotos)),
             });
         }
         await db.SaveChangesAsync();
@@ -258,7 +261,8 @@ public static partial class CitizenEndpoints
         var t = await repo.TrackedAsync(code);
         if (t is null || t.Spam) return UnknownCode();
         var effective = (await repo.EffectiveCaseIdAsync(t.CaseId))!.Value;
-        var notes = (await repo.PublicNotesAsync(t.CaseId)).Select(n => new PublicNote(n.At, n.Action, n.Note)).ToList();
+        var notes = (await repo.PublicNotesAsync(t.CaseId)).Select(n => new PublicNote(n.At, n.Action, n.Note,
+            HistoryTexts.PublicNoteKey(System.Text.Json.JsonDocument.Parse(n.Details).RootElement))).ToList();
         var photos = (await repo.PublishedPhotosAsync(t.CaseId)).Select(p => new PublishedPhoto(p.Kind, $"/api/citizen/track/{code}/photos/{p.Sha}")).ToList();
         return TypedResults.Ok(new TrackView(t.CaseNo, t.State, t.State is "closed" or "cancelled", t.CategoryCode, t.CategoryNameZh, t.CategoryNameEn,
             MaskPhones(t.Address), MaskPhones(t.Description), t.CreatedAt, t.UpdatedAt, t.Deadline, t.MergedIntoNo, t.Kind == "support", notes, photos,
@@ -330,7 +334,12 @@ public static partial class CitizenEndpoints
             var step = current.Reopen(reopenAs, reason.Length > 1000 ? reason[..1000] : reason, now);
             if (step.Step is not null)
             {
-                reopened = await cases.SaveStepAsync(current, step.Step, null,
+                // Both sentences are the system's: each reader (desk, tracking page) reads them in his language.
+                var details = comment is null ? HistoryTexts.With(step.Step.Details, HistoryTexts.FollowUpNotSolved)
+                    : HistoryTexts.With(step.Step.Details, HistoryTexts.FollowUpNotSolvedComment, comment);
+                details[HistoryTexts.PublicNoteKeyField] = HistoryTexts.FollowUpReopened;
+                var keyed = step.Step with { Details = details };
+                reopened = await cases.SaveStepAsync(current, keyed, null,
                     "您反映问题未解决，已重新受理。/ You said the problem is not solved: the case has been reopened.") is not null;
             }
         }
@@ -362,13 +371,16 @@ public static partial class CitizenEndpoints
         if (visible!.Row.State != "cancelled")
         {
             var cancelled = await steps.RunAsync(id, new StepRequest(body.Version, "垃圾信息 / Spam: " + reason, null, null, null, null, null),
-                (c, a, b) => Task.FromResult(c.Cancel(a, b.Reason, steps.Now)));
+                (c, a, b) => Task.FromResult(Keyed(c.Cancel(a, b.Reason, steps.Now), HistoryTexts.Spam, reason)));
             if (cancelled is not IStatusCodeHttpResult { StatusCode: 200 }) return cancelled;
         }
         if (!await repo.MarkSpamAsync(id, viewer.PersonId, reason, clock.GetUtcNow()))
             return Problems.Conflict($"Case {visible.Row.CaseNo} is already marked as spam.");
         return TypedResults.Ok(await CaseEndpoints.LoadViewAsync(id, viewer, cases, steps.Catalogue, staff, steps.Now, withHistory: true));
     }
+
+    private static StepResult Keyed(StepResult result, string key, params string[] args) => result.Step is null ? result
+        : result with { Step = result.Step with { Details = HistoryTexts.With(result.Step.Details, key, args) } };
 
     /// <summary>POST /api/cases/{id}/publish-photo {photo: "photo:&lt;sha&gt;", kind: before|after}: shown on the tracking page.</summary>
     internal static async Task<IResult> PublishPhoto(long id, PublishPhotoRequest? body, HttpContext http, CitizenRepository repo,

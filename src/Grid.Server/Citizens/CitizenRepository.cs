@@ -3,6 +3,7 @@ using System.Text;
 using Grid.Server.Catalogue;
 using Grid.Server.Data;
 using Grid.Server.Incidents;
+using Grid.Web;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
@@ -34,6 +35,7 @@ public sealed class PublicNoteRow
     public DateTimeOffset At { get; init; }
     public string Action { get; init; } = "";
     public string Note { get; init; } = "";
+    public string Details { get; init; } = "{}";
 }
 
 public sealed class FollowUpRow
@@ -199,7 +201,7 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
         ids.Add(caseId);
         return await db.Set<CaseHistoryRecord>().Where(h => ids.Contains(h.CaseId) && h.PublicNote != null)
             .OrderBy(h => h.At).ThenBy(h => h.Id)
-            .Select(h => new PublicNoteRow { At = h.At, Action = h.Action, Note = h.PublicNote! }).ToListAsync();
+            .Select(h => new PublicNoteRow { At = h.At, Action = h.Action, Note = h.PublicNote!, Details = h.Details }).ToListAsync();
     }
 
     public async Task<IReadOnlyList<(string Sha, string Kind)>> PublishedPhotosAsync(long caseId)
@@ -274,7 +276,10 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
         {
             CaseId = id, At = now, ActorId = null, Action = Field.FieldEndpoints.SupportAction, FromState = state, ToState = state,
             Reason = note ?? "Citizen page: this is my problem too (+1).", Evidence = "[]",
-            Details = System.Text.Json.JsonSerializer.Serialize(new { channel = "citizen_page" }),
+            // The citizen's own words are his; only the sentence written for him when he left none is keyed.
+            Details = System.Text.Json.JsonSerializer.Serialize(note is null
+                ? new Dictionary<string, object?>(HistoryTexts.Fields(HistoryTexts.CitizenSupport)) { ["channel"] = "citizen_page" }
+                : new Dictionary<string, object?> { ["channel"] = "citizen_page" }),
         });
         await db.SaveChangesAsync();
         await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", Field.FieldEndpoints.SupportAction, id);

@@ -9,6 +9,7 @@ using Grid.Server.Escalation;
 using Grid.Server.Grid;
 using Grid.Server.Realtime;
 using Grid.Server.Staff;
+using Grid.Web;
 using Grid.Web.Pages.Command;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -93,8 +94,14 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         v.CategoryCode, English ? v.CategoryNameEn : v.CategoryNameZh, v.Source, v.Priority, v.Description, v.Address, v.CellCode, v.CellName,
         v.AssignedUnitName, v.AssigneeName, v.ReporterName, v.ReporterPhone, v.Deadline, v.Clock.RemainingSeconds, v.Clock.Overdue,
         v.Clock.Paused, workingNow && !v.Clock.Paused && v.Clock.RemainingSeconds is not null, now, v.Version, v.Actions,
-        (v.History ?? []).Select(h => new HistoryEntry(h.At, h.ActorName, h.Action, h.ToState, h.Reason, h.PublicNote, PhotosOf(h.Evidence),
-            DeadlineOf(h.Details))).ToList());
+        (v.History ?? []).Select(Entry).ToList());
+
+    private static HistoryEntry Entry(HistoryView h)
+    {
+        var (key, args) = HistoryTexts.Read(h.Details);
+        return new HistoryEntry(h.At, h.ActorName, h.Action, h.ToState, h.Reason, h.PublicNote, PhotosOf(h.Evidence), DeadlineOf(h.Details),
+            key, args, HistoryTexts.PublicNoteKey(h.Details));
+    }
 
     // The deadline a step set is in its details (Case.Dispatch, Extend, Resume, Rework); an escalation's is nested and not a new one.
     private static DateTimeOffset? DeadlineOf(JsonElement details) =>

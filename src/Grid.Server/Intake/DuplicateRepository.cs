@@ -2,6 +2,7 @@ using System.Text.Json;
 using Grid.Server.Catalogue;
 using Grid.Server.Data;
 using Grid.Server.Incidents;
+using Grid.Web;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -144,13 +145,21 @@ public sealed class DuplicateRepository(IDbContextFactory<GridDbContext> context
         db.Add(new CaseHistoryRecord
         {
             CaseId = dup, At = now, ActorId = actor, Action = "merge", FromState = d.State, ToState = "cancelled", Reason = note,
-            Evidence = "[]", Details = JsonSerializer.Serialize(new { mergedInto = keep, mergedIntoNo = k.CaseNo, flag = flagId }),
+            Evidence = "[]", Details = JsonSerializer.Serialize(new
+            {
+                mergedInto = keep, mergedIntoNo = k.CaseNo, flag = flagId,
+                reasonKey = HistoryTexts.MergedInto, reasonArgs = new[] { k.CaseNo, reason ?? "" },
+            }),
         });
         db.Add(new CaseHistoryRecord
         {
             CaseId = keep, At = now, ActorId = actor, Action = "merge_in", FromState = k.State, ToState = k.State,
             Reason = $"Case {d.CaseNo} merged in as a duplicate." + (reason is null ? "" : $" {reason}"),
-            Evidence = "[]", Details = JsonSerializer.Serialize(new { mergedFrom = dup, mergedFromNo = d.CaseNo, flag = flagId }),
+            Evidence = "[]", Details = JsonSerializer.Serialize(new
+            {
+                mergedFrom = dup, mergedFromNo = d.CaseNo, flag = flagId,
+                reasonKey = HistoryTexts.MergedIn, reasonArgs = new[] { d.CaseNo, reason ?? "" },
+            }),
         });
         await db.SaveChangesAsync();
         await db.Database.ExecuteSqlRawAsync(MoveReportersSql, new NpgsqlParameter("Keep", keep), new NpgsqlParameter("Dup", dup),
@@ -188,7 +197,10 @@ public sealed class DuplicateRepository(IDbContextFactory<GridDbContext> context
         {
             CaseId = dup, At = now, ActorId = actor, Action = "duplicate_kept_apart", FromState = state, ToState = state,
             Reason = $"Not a duplicate of case {keepNo}: {reason}", Evidence = "[]",
-            Details = JsonSerializer.Serialize(new { candidate = keep, flag = flagId }),
+            Details = JsonSerializer.Serialize(new
+            {
+                candidate = keep, flag = flagId, reasonKey = HistoryTexts.KeptApart, reasonArgs = new[] { keepNo, reason },
+            }),
         });
         await db.SaveChangesAsync();
         await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", "duplicate_kept_apart", dup);

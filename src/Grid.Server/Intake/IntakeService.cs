@@ -4,6 +4,7 @@ using Grid.Server.Data;
 using Grid.Server.Grid;
 using Grid.Server.Http;
 using Grid.Server.Incidents;
+using Grid.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -115,12 +116,17 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
                            orderby f.DistanceM, c.Id
                            select new { c.Id, c.CaseNo, f.DistanceM, n.State }).ToListAsync();
         var state = flags[0].State;
+        var candidateList = string.Join(", ", flags.Select(f => $"{f.CaseNo} ({Math.Round(f.DistanceM)} m)"));
         db.Add(new CaseHistoryRecord
         {
             CaseId = caseId, At = now, ActorId = actor, Action = FlagHistoryAction, FromState = state, ToState = state,
-            Reason = "Flagged as likely duplicate of case " + string.Join(", ", flags.Select(f => $"{f.CaseNo} ({Math.Round(f.DistanceM)} m)")),
+            Reason = "Flagged as likely duplicate of case " + candidateList,
             Evidence = "[]",
-            Details = JsonSerializer.Serialize(new { candidates = flags.Select(f => new { caseId = f.Id, caseNo = f.CaseNo, distanceM = Math.Round(f.DistanceM, 1) }) }),
+            Details = JsonSerializer.Serialize(new
+            {
+                candidates = flags.Select(f => new { caseId = f.Id, caseNo = f.CaseNo, distanceM = Math.Round(f.DistanceM, 1) }),
+                reasonKey = HistoryTexts.DuplicateFlagged, reasonArgs = new[] { candidateList },
+            }),
         });
         await db.SaveChangesAsync();
         await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", "duplicate_flagged", caseId);

@@ -53,9 +53,12 @@ public sealed record CaseItem(long Id, string CaseNo, string State, double Lat, 
 public sealed record CaseSlice(IReadOnlyList<CaseItem> Items, long Total, bool Capped = false);
 
 /// <summary>One step of a case's history. <paramref name="Photos"/> are photo references (photo:&lt;sha256&gt;) only.
-/// <paramref name="Deadline"/>: the handling deadline the step set (dispatch, extension, resume, rework), else null.</summary>
+/// <paramref name="Deadline"/>: the handling deadline the step set (dispatch, extension, resume, rework), else null.
+/// <paramref name="ReasonKey"/> and <paramref name="ReasonArgs"/>: a sentence the system wrote (see <see cref="HistoryTexts"/>), shown in
+/// the reader's language; null for a person's own words and older rows, which show <paramref name="Reason"/> as stored.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string? ActorName, string Action, string ToState, string? Reason, string? PublicNote,
-    IReadOnlyList<string> Photos, DateTimeOffset? Deadline = null);
+    IReadOnlyList<string> Photos, DateTimeOffset? Deadline = null, string? ReasonKey = null, IReadOnlyList<string>? ReasonArgs = null,
+    string? PublicNoteKey = null);
 
 /// <summary>
 /// A case as the drawer shows it, read at <paramref name="ReadAt"/>. <paramref name="ClockRunning"/>: working time is passing now, so

@@ -6,6 +6,13 @@ import { t, esc, when, registerWorker, showNet } from './common.js';
 const $ = (id) => document.getElementById(id);
 const code = $('track').dataset.code;
 
+// A note the city's system wrote (noteKey) in this page's language; the staff's own notes as written.
+function noteText(n) {
+  const key = n.noteKey ? 'History.PublicNote.' + n.noteKey : null;
+  const text = key ? t(key) : null;
+  return text && text !== key ? text : n.note;
+}
+
 async function load() {
   let res;
   try {
@@ -33,7 +40,7 @@ function render(v) {
   if (v.mergedInto) $('track-merged').textContent = t('Citizen.Track.Merged', v.mergedInto);
   $('track-supporter').hidden = !v.supporter;
   $('track-notes').innerHTML = v.notes.length
-    ? v.notes.map((n) => `<li><time>${esc(when(n.at))}</time><p>${esc(n.note)}</p></li>`).join('')
+    ? v.notes.map((n) => `<li><time>${esc(when(n.at))}</time><p>${esc(noteText(n))}</p></li>`).join('')
     : `<li class="muted">${esc(t('Citizen.Track.NoNotes'))}</li>`;
   $('track-photos-box').hidden = v.photos.length === 0;
   $('track-photos').innerHTML = v.photos.map((p) => `<figure><a href="${esc(p.url)}" target="_blank" rel="noopener"><img src="${esc(p.url)}" alt="${esc(t(p.kind === 'after' ? 'Citizen.Track.After' : 'Citizen.Track.Before'))}" loading="lazy"></a>

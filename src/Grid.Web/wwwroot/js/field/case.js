@@ -19,6 +19,17 @@ function photoRefs(history) {
   return history.flatMap((h) => (h.evidence || []).filter((e) => typeof e === 'string' && e.startsWith('photo:')).map((e) => ({ sha: e.slice(6), action: h.action })));
 }
 
+// A sentence the system wrote (details.reasonKey, HistoryTexts on the server) in this page's language; a person's
+// words, older rows and keys this page has no text for: the reason as stored.
+function reasonText(h) {
+  const key = h.details && typeof h.details.reasonKey === 'string' ? 'History.Reason.' + h.details.reasonKey : null;
+  if (key) {
+    const text = t(key, ...(Array.isArray(h.details.reasonArgs) ? h.details.reasonArgs : []));
+    if (text !== key) return text.trimEnd();
+  }
+  return h.reason;
+}
+
 function render() {
   document.getElementById('case-body').hidden = false;
   document.getElementById('case-title').textContent = `${en() ? c.categoryNameEn : c.categoryNameZh}`;
@@ -38,7 +49,7 @@ function render() {
     <li><span class="h-when">${esc(formatTime(h.at))}</span>
       <span class="h-what">${esc(label('Field.History', h.action))}${h.toState !== h.fromState ? ' → ' + esc(stateName(h.toState)) : ''}</span>
       <span class="h-who">${esc(h.actorName || '')}</span>
-      ${h.reason ? `<span class="h-why">${esc(h.reason)}</span>` : ''}
+      ${reasonText(h) ? `<span class="h-why">${esc(reasonText(h))}</span>` : ''}
       ${typeof h.details?.deadline === 'string' ? `<span class="h-due">${esc(t('Field.Case.NewDeadline', formatTime(h.details.deadline)))}</span>` : ''}</li>`).join('');
 
   const actions = document.getElementById('case-actions');

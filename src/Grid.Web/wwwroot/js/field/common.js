@@ -6,7 +6,8 @@ let texts;
 export function t(key, ...args) {
   texts ??= JSON.parse(document.getElementById('field-texts')?.textContent || '{}');
   let s = texts[key] ?? key;
-  args.forEach((a, i) => { s = s.replace(`{${i}}`, a); });
+  // A function, so that "$&" or "$'" in an argument (a person's words) is not read as a replacement pattern.
+  args.forEach((a, i) => { s = s.replace(`{${i}}`, () => String(a)); });
   return s;
 }
 
