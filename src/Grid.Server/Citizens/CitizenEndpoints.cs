@@ -262,7 +262,7 @@ public static partial class CitizenEndpoints
         if (t is null || t.Spam) return UnknownCode();
         var effective = (await repo.EffectiveCaseIdAsync(t.CaseId))!.Value;
         var notes = (await repo.PublicNotesAsync(t.CaseId)).Select(n => new PublicNote(n.At, n.Action, n.Note,
-            HistoryTexts.PublicNoteKey(System.Text.Json.JsonDocument.Parse(n.Details).RootElement))).ToList();
+            HistoryTexts.PublicNoteKey(System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(n.Details)))).ToList();
         var photos = (await repo.PublishedPhotosAsync(t.CaseId)).Select(p => new PublishedPhoto(p.Kind, $"/api/citizen/track/{code}/photos/{p.Sha}")).ToList();
         return TypedResults.Ok(new TrackView(t.CaseNo, t.State, t.State is "closed" or "cancelled", t.CategoryCode, t.CategoryNameZh, t.CategoryNameEn,
             MaskPhones(t.Address), MaskPhones(t.Description), t.CreatedAt, t.UpdatedAt, t.Deadline, t.MergedIntoNo, t.Kind == "support", notes, photos,

@@ -278,7 +278,7 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
             Reason = note ?? "Citizen page: this is my problem too (+1).", Evidence = "[]",
             // The citizen's own words are his; only the sentence written for him when he left none is keyed.
             Details = System.Text.Json.JsonSerializer.Serialize(note is null
-                ? new Dictionary<string, object?>(HistoryTexts.Fields(HistoryTexts.CitizenSupport)) { ["channel"] = "citizen_page" }
+                ? HistoryTexts.With(new Dictionary<string, object?> { ["channel"] = "citizen_page" }, HistoryTexts.CitizenSupport)
                 : new Dictionary<string, object?> { ["channel"] = "citizen_page" }),
         });
         await db.SaveChangesAsync();

@@ -145,21 +145,17 @@ public sealed class DuplicateRepository(IDbContextFactory<GridDbContext> context
         db.Add(new CaseHistoryRecord
         {
             CaseId = dup, At = now, ActorId = actor, Action = "merge", FromState = d.State, ToState = "cancelled", Reason = note,
-            Evidence = "[]", Details = JsonSerializer.Serialize(new
-            {
-                mergedInto = keep, mergedIntoNo = k.CaseNo, flag = flagId,
-                reasonKey = HistoryTexts.MergedInto, reasonArgs = new[] { k.CaseNo, reason ?? "" },
-            }),
+            Evidence = "[]", Details = JsonSerializer.Serialize(HistoryTexts.With(
+                new Dictionary<string, object?> { ["mergedInto"] = keep, ["mergedIntoNo"] = k.CaseNo, ["flag"] = flagId },
+                HistoryTexts.MergedInto, k.CaseNo, reason ?? "")),
         });
         db.Add(new CaseHistoryRecord
         {
             CaseId = keep, At = now, ActorId = actor, Action = "merge_in", FromState = k.State, ToState = k.State,
             Reason = $"Case {d.CaseNo} merged in as a duplicate." + (reason is null ? "" : $" {reason}"),
-            Evidence = "[]", Details = JsonSerializer.Serialize(new
-            {
-                mergedFrom = dup, mergedFromNo = d.CaseNo, flag = flagId,
-                reasonKey = HistoryTexts.MergedIn, reasonArgs = new[] { d.CaseNo, reason ?? "" },
-            }),
+            Evidence = "[]", Details = JsonSerializer.Serialize(HistoryTexts.With(
+                new Dictionary<string, object?> { ["mergedFrom"] = dup, ["mergedFromNo"] = d.CaseNo, ["flag"] = flagId },
+                HistoryTexts.MergedIn, d.CaseNo, reason ?? "")),
         });
         await db.SaveChangesAsync();
         await db.Database.ExecuteSqlRawAsync(MoveReportersSql, new NpgsqlParameter("Keep", keep), new NpgsqlParameter("Dup", dup),
@@ -197,10 +193,8 @@ public sealed class DuplicateRepository(IDbContextFactory<GridDbContext> context
         {
             CaseId = dup, At = now, ActorId = actor, Action = "duplicate_kept_apart", FromState = state, ToState = state,
             Reason = $"Not a duplicate of case {keepNo}: {reason}", Evidence = "[]",
-            Details = JsonSerializer.Serialize(new
-            {
-                candidate = keep, flag = flagId, reasonKey = HistoryTexts.KeptApart, reasonArgs = new[] { keepNo, reason },
-            }),
+            Details = JsonSerializer.Serialize(HistoryTexts.With(
+                new Dictionary<string, object?> { ["candidate"] = keep, ["flag"] = flagId }, HistoryTexts.KeptApart, keepNo, reason)),
         });
         await db.SaveChangesAsync();
         await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", "duplicate_kept_apart", dup);

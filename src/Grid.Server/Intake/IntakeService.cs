@@ -122,11 +122,12 @@ public sealed class IntakeService(CaseRepository cases, CatalogueRepository cata
             CaseId = caseId, At = now, ActorId = actor, Action = FlagHistoryAction, FromState = state, ToState = state,
             Reason = "Flagged as likely duplicate of case " + candidateList,
             Evidence = "[]",
-            Details = JsonSerializer.Serialize(new
-            {
-                candidates = flags.Select(f => new { caseId = f.Id, caseNo = f.CaseNo, distanceM = Math.Round(f.DistanceM, 1) }),
-                reasonKey = HistoryTexts.DuplicateFlagged, reasonArgs = new[] { candidateList },
-            }),
+            Details = JsonSerializer.Serialize(HistoryTexts.With(
+                new Dictionary<string, object?>
+                {
+                    ["candidates"] = flags.Select(f => new { caseId = f.Id, caseNo = f.CaseNo, distanceM = Math.Round(f.DistanceM, 1) }).ToList(),
+                },
+                HistoryTexts.DuplicateFlagged, candidateList)),
         });
         await db.SaveChangesAsync();
         await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", "duplicate_flagged", caseId);
