@@ -2,10 +2,10 @@ namespace Grid.Server.Escalation;
 
 public static class EscalationSetup
 {
-    /// <summary>The ladder's services; its recurring claim job is registered with the other jobs (Jobs/JobsSetup).</summary>
     /// <summary>Settings of the ladder as it was configured before it moved to the database (escalation_ladders).</summary>
     private static readonly string[] MovedToDatabase = ["WarningFraction", "Delays", "Ladders"];
 
+    /// <summary>The ladder's services; its recurring claim job is registered with the other jobs (Jobs/JobsSetup).</summary>
     public static IServiceCollection AddEscalation(this IServiceCollection services, IConfiguration configuration)
     {
         // A host still configured with a ladder of its own in Grid:Escalation would run on the seeded default
