@@ -45,12 +45,15 @@ function render() {
   document.getElementById('case-photos').innerHTML = photos.length === 0 ? `<p class="muted">${esc(t('Field.Case.NoPhotos'))}</p>` :
     photos.map((p) => `<a href="/api/photos/${p.sha}" target="_blank" rel="noopener"><img src="/api/photos/${p.sha}/thumb" alt="${esc(label('Field.History', p.action))}" loading="lazy" onerror="this.onerror=null;this.src='/api/photos/${p.sha}'"></a>`).join('');
 
-  document.getElementById('case-history').innerHTML = (c.history || []).slice().reverse().map((h) => `
+  document.getElementById('case-history').innerHTML = (c.history || []).slice().reverse().map((h) => {
+    const why = reasonText(h);
+    return `
     <li><span class="h-when">${esc(formatTime(h.at))}</span>
       <span class="h-what">${esc(label('Field.History', h.action))}${h.toState !== h.fromState ? ' → ' + esc(stateName(h.toState)) : ''}</span>
       <span class="h-who">${esc(h.actorName || '')}</span>
-      ${reasonText(h) ? `<span class="h-why">${esc(reasonText(h))}</span>` : ''}
-      ${typeof h.details?.deadline === 'string' ? `<span class="h-due">${esc(t('Field.Case.NewDeadline', formatTime(h.details.deadline)))}</span>` : ''}</li>`).join('');
+      ${why ? `<span class="h-why">${esc(why)}</span>` : ''}
+      ${typeof h.details?.deadline === 'string' ? `<span class="h-due">${esc(t('Field.Case.NewDeadline', formatTime(h.details.deadline)))}</span>` : ''}</li>`;
+  }).join('');
 
   const actions = document.getElementById('case-actions');
   const mine = pending ? [] : c.actions.filter((a) => FIELD_ACTIONS.includes(a));
