@@ -99,6 +99,82 @@ public sealed class PacerTests : IDisposable
         Assert.Equal([_clock.Start + Gather, _clock.Start + Gather + Period, _clock.Start + Gather + Period * 2], _starts);
     }
 
+    private static readonly TimeSpan Align = TimeSpan.FromMilliseconds(100);
+
+    // An aligned pacer whose runs wait on a busy dispatcher: they are queued, and start when the test lets them.
+    private Pacer NewAlignedPacer(List<Func<Task>> dispatcher) => new(Gather, Period, () =>
+    {
+        lock (_starts) _starts.Add(_clock.GetUtcNow());
+        _started.Release();
+        return Task.CompletedTask;
+    }, run =>
+    {
+        lock (dispatcher) dispatcher.Add(run);
+        return Task.CompletedTask;
+    }, _clock, _gone.Token, Align);
+
+    private static async Task DispatchAsync(List<Func<Task>> dispatcher)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            Func<Task>[] due;
+            lock (dispatcher) { due = [.. dispatcher]; dispatcher.Clear(); }
+            if (due.Length > 0)
+            {
+                foreach (var run in due) await run();
+                return;
+            }
+            await Task.Delay(20);
+        }
+        Assert.Fail("no run was handed to the dispatcher");
+    }
+
+    /// <summary>
+    /// Pages asked at different moments run at the same moments, multiples of the alignment on the clock, and a run
+    /// that started late on a busy dispatcher does not push the next one later: the open command centers of a node
+    /// keep reloading together and share their reads.
+    /// </summary>
+    [Fact]
+    public async Task Aligned_pacers_run_together_at_multiples_of_the_alignment_and_do_not_drift()
+    {
+        var first = new List<Func<Task>>();
+        var second = new List<Func<Task>>();
+        var a = NewAlignedPacer(first);
+        var b = NewAlignedPacer(second);
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+        a.Request(); // due 60 ms after the start, aligned to 100
+        _clock.Advance(TimeSpan.FromMilliseconds(30));
+        b.Request(); // due at 90 ms, aligned to 100
+        _clock.Advance(TimeSpan.FromMilliseconds(59));
+        await Task.Delay(MustNot);
+        lock (first) Assert.Empty(first);
+        lock (second) Assert.Empty(second);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await DispatchAsync(first);
+        await DispatchAsync(second);
+        Assert.Equal([_clock.Start + Align, _clock.Start + Align], _starts);
+
+        // A steady stream; the first page's dispatcher is 70 ms late with its next run.
+        a.Request();
+        b.Request();
+        _clock.Advance(Period - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(MustNot);
+        lock (first) Assert.Empty(first);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await DispatchAsync(second);
+        _clock.Advance(TimeSpan.FromMilliseconds(70));
+        await DispatchAsync(first);
+        a.Request();
+        b.Request();
+        // Both due a period after the time they were due, not after the late start.
+        _clock.Advance(Period - TimeSpan.FromMilliseconds(70));
+        await DispatchAsync(first);
+        await DispatchAsync(second);
+        Assert.Equal(
+            [_clock.Start + Align, _clock.Start + Align, _clock.Start + Align + Period, _clock.Start + Align + Period + TimeSpan.FromMilliseconds(70),
+             _clock.Start + Align + Period * 2, _clock.Start + Align + Period * 2], _starts);
+    }
+
     [Fact]
     public async Task Nothing_runs_once_the_page_is_gone()
     {

@@ -21,11 +21,11 @@ namespace Grid.Server.Incidents;
 /// every step runs the API's own handler (same checks, same refusals, same audit and events), given the circuit's
 /// person as the request's user. Nothing is kept between calls of one page; the list, the counts and the cell colours,
 /// which every open command center reloads after each change, are read once for all pages that ask the same thing
-/// after the same change (<see cref="SharedReads"/>).
+/// after the same changes (<see cref="SharedReads"/>, up to what this circuit has been told of: <see cref="CircuitFeed.Seen"/>).
 /// </summary>
 public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvider services, CaseRepository cases, StaffRepository staff,
     CatalogueRepository catalogue, GridRepository grid, EventRepository events, Photos.PhotoRepository photos, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<GridOptions> options, SharedReads shared) : ICommandSource
+    Microsoft.Extensions.Options.IOptions<GridOptions> options, SharedReads shared, CircuitFeed feed) : ICommandSource
 {
     private async Task<ClaimsPrincipal> UserAsync() => (await auth.GetAuthenticationStateAsync()).User;
     private async Task<Viewer> ViewerAsync() => Viewer.From(await UserAsync());
@@ -59,7 +59,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         // it says "N+": an operator reaches any of the first ten times as many cases by scrolling, the rest by filters or sort.
         var filter = FilterOf(query);
         var scope = CaseEndpoints.ScopeOf(viewer);
-        var (rows, total, capped) = await shared.GetAsync(SharedKey("list", filter, scope),
+        var (rows, total, capped) = await shared.GetAsync(SharedKey("list", filter, scope), feed.Seen,
             () => cases.ListAsync(filter, scope, now, options.Value.CaseCountCap * 10));
         return new CaseSlice(rows.Select(r => new CaseItem(r.Id, r.CaseNo, r.State, r.Lat, r.Lon, r.CategoryCode,
             English ? r.CategoryNameEn : r.CategoryNameZh, r.Source, r.Priority, r.CellCode, r.Address, r.Deadline,
@@ -70,7 +70,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var filter = FilterOf(query);
         var scope = CaseEndpoints.ScopeOf(await ViewerAsync());
-        return await shared.GetAsync(SharedKey("counts", filter, scope), () => cases.CountByStateAsync(filter, scope, clock.GetUtcNow()));
+        return await shared.GetAsync(SharedKey("counts", filter, scope), feed.Seen, () => cases.CountByStateAsync(filter, scope, clock.GetUtcNow()));
     }
 
     // What a shared read's answer depends on: the filter, and who may see what. A viewer who sees every case sees the
@@ -180,7 +180,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     }
 
     public async Task<IReadOnlyList<CellLoad>> CellLoadsAsync(string? street) =>
-        (await shared.GetAsync("cells:" + Blank(street), () => grid.CellLoadsAsync(Blank(street), clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest)))
+        (await shared.GetAsync("cells:" + Blank(street), feed.Seen, () => grid.CellLoadsAsync(Blank(street), clock.GetUtcNow(), GridEndpoints.MaxCellsPerRequest)))
         .Select(c => new CellLoad(c.Code, c.Open, c.Overdue)).ToList();
 
     public async Task<IReadOnlyList<Choice>> CategoriesAsync() =>

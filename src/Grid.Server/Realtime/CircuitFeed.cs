@@ -28,6 +28,18 @@ public sealed class CircuitFeed(CityFeed feed, EventRepository events, Authentic
 
     public long LastSeq => Interlocked.Read(ref _lastSeq);
 
+    // What the circuit has been told of, as a place in the node listener's order (see Seen); null until it follows.
+    private volatile Box? _seen;
+    private sealed record Box(EventPosition Value);
+
+    /// <summary>
+    /// How far a database read must reach to show this circuit every change it has been told of: a read that begins
+    /// when the node's listener stands here or later includes them all (<see cref="SharedReads"/>). Set before a
+    /// change is handed to the page, so a reload it asks for never takes an older read. Before the circuit follows,
+    /// and while it catches up after a resync, it is where the node stands.
+    /// </summary>
+    public EventPosition Seen => _seen?.Value ?? feed.Position;
+
     public async Task<IAsyncDisposable> FollowAsync(Func<DeskEvent, Task> onEvent, Func<Task>? onResync = null)
     {
         var follower = new Follower(this, onEvent, onResync);
@@ -49,20 +61,33 @@ public sealed class CircuitFeed(CityFeed feed, EventRepository events, Authentic
         _audience = audience;
         var from = await feed.SubscribeAsync(_id, audience, null, DeliverAsync);
         Interlocked.CompareExchange(ref _lastSeq, from, 0);
+        // Taken after subscribing: every event after this place comes to the circuit.
+        See(feed.Position);
+    }
+
+    // Only forward: events come in the listener's order, and a resync's place is the node's, later than any of them.
+    private void See(EventPosition position)
+    {
+        lock (_gate)
+        {
+            if (_seen is not { } seen || position > seen.Value) _seen = new Box(position);
+        }
     }
 
     private async Task DeliverAsync(string method, object message, CancellationToken ct)
     {
         Follower[] followers;
         lock (_gate) followers = [.. _followers];
-        if (message is CityEvent e)
+        if (message is PositionedEvent { Event: var e, Position: var position })
         {
+            See(position);
             var desk = new DeskEvent(e.Seq, e.At, e.Kind, e.CaseId, e.CellCode, e.PersonId, e.Payload);
             foreach (var f in followers) await SafelyAsync(() => f.OnEvent(desk));
             Interlocked.Exchange(ref _lastSeq, e.Seq);
         }
         else if (message is ResyncMessage r)
         {
+            See(feed.Position);
             foreach (var f in followers) if (f.OnResync is { } resync) await SafelyAsync(resync);
             Interlocked.Exchange(ref _lastSeq, r.LastSeq);
         }

@@ -29,5 +29,8 @@ public sealed class EventRow
     }
 }
 
+/// <summary>An event as a circuit on this node receives it, with its place in the listener's order.</summary>
+public sealed record PositionedEvent(CityEvent Event, EventPosition Position);
+
 /// <summary>An event read by a node's listener: the message, the hub message (serialised on its first write and then shared by every connection) and the audience facts.</summary>
 public sealed record LiveEvent(EventRow Row, CityEvent Message, Microsoft.AspNetCore.SignalR.SerializedHubMessage Serialized);

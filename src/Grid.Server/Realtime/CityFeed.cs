@@ -39,6 +39,9 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
 
     // Read and written by the listener loop only.
     private EventPosition? _position;
+    // _position as other threads read it (the listener alone writes both).
+    private volatile Box _read = new(EventPosition.Start);
+    private sealed record Box(EventPosition Value);
     private long _lastSeq;
     private long _reconnects;
 
@@ -47,6 +50,11 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
     public bool Listening { get; private set; }
     /// <summary>The seq of the last event this node's listener read (the order is by transaction, so not the highest seq).</summary>
     public long LastSeq => Interlocked.Read(ref _lastSeq);
+    /// <summary>
+    /// Where this node's listener stands: every event at or before it was committed before the listener read it, so a
+    /// database read that begins after this value was taken sees every one of them. It only grows.
+    /// </summary>
+    public EventPosition Position => _read.Value;
     public int Subscribers => _groups.Sum(g => g.Members.Length);
     /// <summary>Groups of subscribers that follow the same thing: the audience rule is judged once per group and event.</summary>
     public int AudienceGroups => _groups.Length;
@@ -106,6 +114,7 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
                 if (_position is null)
                 {
                     _position = await EventRepository.StableEndAsync(db, ct);
+                    _read = new Box(_position.Value);
                     Interlocked.Exchange(ref _lastSeq, _position.Value.Seq);
                 }
                 Listening = true;
@@ -177,6 +186,7 @@ public sealed class CityFeed(CityConnections connections, EventRepository events
                     }
                 }
                 _position = row.Position;
+                _read = new Box(row.Position);
                 Interlocked.Exchange(ref _lastSeq, row.Seq);
             }
             if (rows.Count < ReadPage) return await EventRepository.HeldBackAsync(db, ct);

@@ -32,7 +32,8 @@ public static class RealtimeEndpoints
         services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<CityHub>>(sp => sp.GetRequiredService<CityConnections>());
         services.AddSingleton<EventRepository>();
         services.AddSingleton<CityFeed>();
-        services.AddScoped<global::Grid.Web.Live.IDeskFeed, CircuitFeed>();
+        services.AddScoped<CircuitFeed>();
+        services.AddScoped<global::Grid.Web.Live.IDeskFeed>(sp => sp.GetRequiredService<CircuitFeed>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, CircuitFeedConnection>());
         services.AddHostedService(sp => sp.GetRequiredService<CityFeed>());
         services.AddSingleton(sp => new SharedReads(sp.GetRequiredService<CityFeed>(), sp.GetRequiredService<TimeProvider>()));

@@ -16,7 +16,8 @@ public sealed class Subscriber
 {
     private const int CatchUpPage = 500;
 
-    /// <summary>A hub connection (written the shared serialised message) or a function on this node (a Blazor circuit).</summary>
+    /// <summary>A hub connection (written the shared serialised message) or a function on this node (a Blazor circuit),
+    /// given ("event", <see cref="PositionedEvent"/>) and ("resync", <see cref="ResyncMessage"/>).</summary>
     public sealed record Sink(HubConnectionContext? Connection, Func<string, object, CancellationToken, Task>? Send);
 
     private readonly Sink _sink;
@@ -82,7 +83,7 @@ public sealed class Subscriber
                     if (e.Row.Position > _delivered)
                     {
                         if (_sink.Connection is { } c) await c.WriteAsync(e.Serialized, ct);
-                        else await _sink.Send!("event", e.Message, ct);
+                        else await _sink.Send!("event", new PositionedEvent(e.Message, e.Row.Position), ct);
                         MarkDelivered(e.Row.Position);
                     }
                     continue;
@@ -111,7 +112,8 @@ public sealed class Subscriber
             var rows = await events.CatchUpAsync(Audience, _delivered, CatchUpPage, ct);
             foreach (var row in rows)
             {
-                await SendAsync("event", row.ToMessage(), ct);
+                var message = row.ToMessage();
+                await SendAsync("event", _sink.Connection is null ? new PositionedEvent(message, row.Position) : message, ct);
                 MarkDelivered(row.Position);
             }
             sent += rows.Count;

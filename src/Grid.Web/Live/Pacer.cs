@@ -9,12 +9,22 @@ namespace Grid.Web.Live;
 /// (a component's InvokeAsync) and the next one waits for it to end. A change is therefore shown within
 /// <c>gather</c> or <c>period</c> (whichever is longer) plus one run, while a steady stream of changes costs one
 /// run per period.
+/// <para>
+/// With <c>align</c>, every run is due at a multiple of it on the clock (counted from the Unix epoch), and the period
+/// counts from the time the last run was due rather than from its start. Pacers of many pages then run at the same
+/// moments: the command centers of a node reload together, and share their reads (SharedReads) instead of each
+/// reading at its own moment a few milliseconds after another. Without it, each page's runs drift apart by its own
+/// delays. A run then comes up to <c>align</c> later than without it.
+/// </para>
 /// </summary>
-public sealed class Pacer(TimeSpan gather, TimeSpan period, Func<Task> run, Func<Func<Task>, Task> invoke, TimeProvider clock, CancellationToken gone)
+public sealed class Pacer(TimeSpan gather, TimeSpan period, Func<Task> run, Func<Func<Task>, Task> invoke, TimeProvider clock, CancellationToken gone,
+    TimeSpan align = default)
 {
     private readonly Lock _lock = new();
     private bool _waiting, _running, _again;
     private DateTimeOffset _lastStart = DateTimeOffset.MinValue;
+    // When the waiting run is due (aligned pacers count the period from it).
+    private DateTimeOffset _due;
 
     /// <summary>Asks for a run; returns at once.</summary>
     public void Request()
@@ -33,6 +43,8 @@ public sealed class Pacer(TimeSpan gather, TimeSpan period, Func<Task> run, Func
     {
         var now = clock.GetUtcNow();
         var due = _lastStart == DateTimeOffset.MinValue ? now + minimum : Max(now + minimum, _lastStart + period);
+        if (align > TimeSpan.Zero) due = Aligned(due);
+        _due = due;
         _ = Task.Delay(due - now, clock, gone).ContinueWith(t =>
         {
             if (!t.IsCanceled) _ = invoke(RunAsync);
@@ -45,7 +57,7 @@ public sealed class Pacer(TimeSpan gather, TimeSpan period, Func<Task> run, Func
         {
             _waiting = false;
             _running = true;
-            _lastStart = clock.GetUtcNow();
+            _lastStart = align > TimeSpan.Zero ? _due : clock.GetUtcNow();
         }
         try
         {
@@ -64,6 +76,13 @@ public sealed class Pacer(TimeSpan gather, TimeSpan period, Func<Task> run, Func
                 }
             }
         }
+    }
+
+    // The first multiple of align at or after t.
+    private DateTimeOffset Aligned(DateTimeOffset t)
+    {
+        var late = t.UtcTicks % align.Ticks;
+        return late == 0 ? t : t.AddTicks(align.Ticks - late);
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;

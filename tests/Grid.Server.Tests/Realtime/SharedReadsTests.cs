@@ -15,11 +15,14 @@ public sealed class SharedReadsTests
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
+    // Where the node's listener stands (CityFeed.Position); the tests move it by seq within one transaction.
     private long _seq = 100;
     private readonly ManualClock _clock = new();
     private int _reads;
 
-    private SharedReads Reads() => new(() => _seq, _clock);
+    private static EventPosition At(long seq) => new(7, seq);
+
+    private SharedReads Reads() => new(() => At(_seq), _clock);
 
     private Func<Task<string>> Read(TaskCompletionSource<string>? gate = null) => () =>
     {
@@ -53,6 +56,41 @@ public sealed class SharedReadsTests
         Assert.Equal("read 1 at seq 100", before);
         Assert.Equal("read 2 at seq 101", after);
         Assert.Equal("read 2 at seq 101", await reads.GetAsync("list", Read()));
+        Assert.Equal(2, _reads);
+    }
+
+    /// <summary>
+    /// A page needs a read that includes what it has been told of (CircuitFeed.Seen), not everything the node has read
+    /// since: pages reloading a few milliseconds apart, while the node reads dozens of events a second, share one read.
+    /// </summary>
+    [Fact]
+    public async Task A_page_shares_a_read_begun_after_what_it_was_told_of_though_the_node_has_read_further()
+    {
+        var reads = Reads();
+        _seq = 120;
+        Assert.Equal("read 1 at seq 120", await reads.GetAsync("list", At(120), Read()));
+        _seq = 125; // the node read five more events; these two pages have been told of up to 118 and 120
+        Assert.Equal("read 1 at seq 120", await reads.GetAsync("list", At(118), Read()));
+        Assert.Equal("read 1 at seq 120", await reads.GetAsync("list", At(120), Read()));
+        // A page told of 121 needs a read begun after 121: a new one, begun where the node stands (125) ...
+        Assert.Equal("read 2 at seq 125", await reads.GetAsync("list", At(121), Read()));
+        // ... which then serves every page told of up to 125, but not one told of 126.
+        Assert.Equal("read 2 at seq 125", await reads.GetAsync("list", At(125), Read()));
+        _seq = 126;
+        Assert.Equal("read 3 at seq 126", await reads.GetAsync("list", At(126), Read()));
+        Assert.Equal(3, _reads);
+    }
+
+    /// <summary>Seqs are not in commit order; places in the listener's order are (a later transaction, a lower seq).</summary>
+    [Fact]
+    public async Task A_read_is_judged_by_the_listeners_order_not_by_seq()
+    {
+        var position = new EventPosition(7, 130);
+        var shared = new SharedReads(() => position, _clock);
+        Assert.Equal("read 1 at seq 100", await shared.GetAsync("list", new EventPosition(7, 130), Read()));
+        // Event 129 of a transaction that ended later: a page told of it needs a read begun after it.
+        position = new EventPosition(8, 129);
+        Assert.Equal("read 2 at seq 100", await shared.GetAsync("list", new EventPosition(8, 129), Read()));
         Assert.Equal(2, _reads);
     }
 
