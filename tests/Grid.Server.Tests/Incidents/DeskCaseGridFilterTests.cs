@@ -118,6 +118,32 @@ public sealed class DeskCaseGridFilterTests(DeskGridCases c) : IClassFixture<Des
     public async Task Text_filter_lists_only_matching_cases() =>
         await AssertFiltersAsync(new CaseQuery(State: null, Text: c.Marker), c.Reported.Id, c.Late.Id);
 
+    /// <summary>
+    /// The grid's total (how far it scrolls) must be the number of cases the same filters list, whatever the window the
+    /// grid asks for.
+    /// </summary>
+    [Fact]
+    public async Task The_grid_total_is_the_number_of_cases_its_filters_list_whatever_the_window()
+    {
+        await using var desk = await DeskScope.ForAsync(c.Server, c.Head);
+        var source = desk.Get<ICommandSource>();
+        foreach (var query in new[]
+        {
+            new CaseQuery(State: null), new CaseQuery(), new CaseQuery(State: "dispatched"), new CaseQuery(State: "registered", Street: c.There.Street),
+            new CaseQuery(State: null, Overdue: true), new CaseQuery(State: null, Text: c.Marker), new CaseQuery(Street: c.Here.Street, Cell: c.Here.Cells[2]),
+        })
+        {
+            var all = await source.ListAsync(query with { Count = 200 });
+            var window = await source.ListAsync(query with { Offset = 1, Count = 1 });
+            Assert.True(all.Items.Count < 200, $"{query}: more than a window");
+            Assert.True(all.Total == all.Items.Count, $"{query}: total {all.Total}, listed {all.Items.Count}");
+            Assert.Equal(all.Total, window.Total);
+            Assert.Equal(all.Items.Skip(1).Take(1).Select(i => i.Id), window.Items.Select(i => i.Id));
+        }
+        Assert.Equal(4, (await source.ListAsync(new CaseQuery(State: null))).Total);
+        Assert.Equal(2, (await source.ListAsync(new CaseQuery(State: "dispatched"))).Total);
+    }
+
     [Fact]
     public async Task The_counts_per_state_apply_the_other_filters()
     {
