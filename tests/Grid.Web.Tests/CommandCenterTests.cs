@@ -35,15 +35,22 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "图例" })).ToBeVisibleAsync();
         var reloads = 0;
         page.Load += (_, _) => reloads++;
+        // The counts per state of the operator's street, live too.
+        var reportedCount = page.Locator(".cc-counts li[data-state=reported] b");
+        var registeredCount = page.Locator(".cc-counts li[data-state=registered] b");
+        await Assertions.Expect(reportedCount).ToHaveTextAsync("0");
 
         var reported = await world.ReportAsync(worker, 4);
 
         await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToBeVisibleAsync(WithinTwoSeconds);
         await Assertions.Expect(cc.CaseMarker(reported.CaseNo)).ToBeVisibleAsync(WithinTwoSeconds);
         await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToContainTextAsync("待受理");
+        await Assertions.Expect(reportedCount).ToHaveTextAsync("1", new() { Timeout = 2000 });
         // A change of state replaces the marker (its title and icon follow the case), once.
         await op.StepOkAsync(reported.Id, "register");
         await Assertions.Expect(cc.CaseMarker(reported.CaseNo)).ToHaveAttributeAsync("title", new Regex("已立案"), WithinTwoSecondsAttr);
+        await Assertions.Expect(registeredCount).ToHaveTextAsync("1", new() { Timeout = 2000 });
+        await Assertions.Expect(reportedCount).ToHaveTextAsync("0", new() { Timeout = 2000 });
         await Assertions.Expect(cc.CaseMarker(reported.CaseNo)).ToHaveCountAsync(1);
         Assert.Equal(0, reloads);
         await page.ScreenshotAsync(new() { Path = BrowserFixture.ScreenshotPath("command-wall") });
