@@ -351,6 +351,11 @@ public static partial class CitizenEndpoints
 
     private static bool IsCommandCenter(Viewer v) => v.Roles.Any(r => r is Role.Operator or Role.ShiftLead);
 
+    // The cancel step's reason is this and the operator's words, within the step's limit: a longer reason passed this
+    // route's check and was then refused by the step with a limit the operator had not exceeded.
+    private const string SpamPrefix = "垃圾信息 / Spam: ";
+    internal static readonly int MaxSpamReason = StepContext.MaxReason - SpamPrefix.Length;
+
     /// <summary>POST /api/cases/{id}/spam: hidden from every public view and cancelled with the reason.</summary>
     internal static async Task<IResult> MarkSpam(long id, SpamRequest? body, HttpContext http, StepContext steps, CitizenRepository repo,
         CaseRepository cases, StaffRepository staff, TimeProvider clock)
@@ -360,17 +365,17 @@ public static partial class CitizenEndpoints
         if (string.IsNullOrWhiteSpace(body?.Reason))
         {
             var errors = new Errors();
-            errors.Add("reason", "Say why this is spam in 'reason' (1 to 1000 characters), e.g. 'advertising', 'abusive text'.");
+            errors.Add("reason", $"Say why this is spam in 'reason' (1 to {MaxSpamReason} characters), e.g. 'advertising', 'abusive text'.");
             return errors.ToProblem();
         }
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
         if (problem is not null) return problem;
         var reason = body.Reason.Trim();
-        if (reason.Length > 1000) return Problems.BadRequest("'reason' is limited to 1000 characters.");
+        if (reason.Length > MaxSpamReason) return Problems.BadRequest($"'reason' is limited to {MaxSpamReason} characters; this one has {reason.Length}.");
         if (HasControl(reason)) return Problems.BadRequest("'reason' contains control characters; send plain text.");
         if (visible!.Row.State != "cancelled")
         {
-            var cancelled = await steps.RunAsync(id, new StepRequest(body.Version, "垃圾信息 / Spam: " + reason, null, null, null, null, null),
+            var cancelled = await steps.RunAsync(id, new StepRequest(body.Version, SpamPrefix + reason, null, null, null, null, null),
                 (c, a, b) => Task.FromResult(Keyed(c.Cancel(a, b.Reason, steps.Now), HistoryTexts.Spam, reason)));
             if (cancelled is not IStatusCodeHttpResult { StatusCode: 200 }) return cancelled;
         }

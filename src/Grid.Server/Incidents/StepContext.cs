@@ -13,6 +13,9 @@ namespace Grid.Server.Incidents;
 public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases, StaffRepository staff,
     CatalogueRepository catalogue, Photos.PhotoRepository photos, Staff.DutyRoster duty, TimeProvider clock)
 {
+    /// <summary>The most characters a step's reason may have.</summary>
+    public const int MaxReason = 1000;
+
     public DateTimeOffset Now { get; } = clock.GetUtcNow();
     public CatalogueRepository Catalogue => catalogue;
 
@@ -20,7 +23,7 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
     {
         body ??= new StepRequest(null, null, null, null, null, null, null);
         var errors = new Errors();
-        errors.MaxLength(body.Reason, 1000, "reason");
+        errors.MaxLength(body.Reason, MaxReason, "reason");
         errors.MaxLength(body.Note, 2000, "note");
         errors.MaxLength(body.PublicNote, 1000, "publicNote");
         if (body.Evidence is { Count: > 20 }) errors.Add("evidence", "At most 20 evidence references per step.");

@@ -170,7 +170,13 @@ public sealed class CitizenTests
         Assert.Equal(HttpStatusCode.Forbidden, (await worker.Client.PostAsJsonAsync($"/api/cases/{filed.CaseId}/spam", new { reason = "ad" })).StatusCode);
         var op = await world.PersonAsync([Role.Operator], []);
         Assert.Equal(HttpStatusCode.BadRequest, (await op.Client.PostAsJsonAsync($"/api/cases/{filed.CaseId}/spam", new { })).StatusCode);
-        var marked = await op.Client.PostAsJsonAsync($"/api/cases/{filed.CaseId}/spam", new { reason = "Advertising for a moving company" });
+        // A reason one character over what fits beside the stored prefix is refused by this route with the limit that
+        // applies to it, and changes nothing (it used to pass here and be refused by the step with "1000").
+        var tooLong = await op.Client.PostAsJsonAsync($"/api/cases/{filed.CaseId}/spam", new { reason = new string('x', 988) });
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Contains("limited to 987 characters; this one has 988", await tooLong.Content.ReadAsStringAsync());
+        Assert.Equal("reported", (await op.GetCaseAsync(filed.CaseId)).State);
+        var marked = await op.Client.PostAsJsonAsync($"/api/cases/{filed.CaseId}/spam", new { reason = "Advertising for a moving company " + new string('x', 954) });
         Assert.Equal(HttpStatusCode.OK, marked.StatusCode);
         var view = await op.GetCaseAsync(filed.CaseId);
         Assert.Equal("cancelled", view.State);
