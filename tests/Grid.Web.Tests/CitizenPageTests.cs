@@ -228,6 +228,24 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from cases where description = @Text", new { Text = text }));
     }
 
+    /// <summary>
+    /// The citizen and phone pages fill their sentences' {0}, {1} with what they are given as written: "$&" is not a
+    /// replacement pattern, and a "{1}" in the first value is not filled with the second. Red with string replacements
+    /// one after the other.
+    /// </summary>
+    [Theory]
+    [InlineData("citizen")]
+    [InlineData("field")]
+    public async Task The_pages_sentences_take_their_values_as_written(string app)
+    {
+        var page = await PhoneAsync((30, 120));
+        await page.GotoAsync("/r");
+        var filled = await page.EvaluateAsync<string>(
+            "async ([app, a, b]) => (await import('/_content/Grid.Web/js/' + app + '/common.js')).t('《{0}》 {1} {0} {2}', a, b)",
+            new object[] { app, "$& {1} $'", "B" });
+        Assert.Equal("《$& {1} $'》 B $& {1} $' {2}", filled);
+    }
+
     [Fact]
     public async Task Only_the_kinds_of_problem_the_city_opens_to_citizens_are_offered()
     {

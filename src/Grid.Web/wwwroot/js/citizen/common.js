@@ -4,7 +4,8 @@ const texts = JSON.parse(document.getElementById('citizen-texts')?.textContent |
 
 export function t(name, ...args) {
   const s = texts[name] ?? name;
-  return args.reduce((acc, a, i) => acc.replaceAll(`{${i}}`, String(a)), s);
+  // One pass, through a function: "$&" in an argument is not a replacement pattern, and "{1}" in the first is not the second.
+  return s.replace(/\{(\d+)\}/g, (m, i) => (i < args.length ? String(args[i]) : m));
 }
 
 export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));

@@ -5,10 +5,10 @@ let texts;
 /** The page's texts (Chinese or English), rendered by the server into #field-texts. */
 export function t(key, ...args) {
   texts ??= JSON.parse(document.getElementById('field-texts')?.textContent || '{}');
-  let s = texts[key] ?? key;
-  // A function, so that "$&" or "$'" in an argument (a person's words) is not read as a replacement pattern.
-  args.forEach((a, i) => { s = s.replace(`{${i}}`, () => String(a)); });
-  return s;
+  const s = texts[key] ?? key;
+  // One pass, through a function: "$&" or "$'" in an argument (a person's words) is not read as a replacement pattern,
+  // and "{1}" in the first argument is not filled with the second.
+  return s.replace(/\{(\d+)\}/g, (m, i) => (i < args.length ? String(args[i]) : m));
 }
 
 export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
