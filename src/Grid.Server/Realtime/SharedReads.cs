@@ -34,9 +34,6 @@ public sealed class SharedReads(Func<EventPosition> position, TimeProvider clock
 
     public int Count => _entries.Count;
 
-    /// <summary>A read that includes everything the node's listener has read so far.</summary>
-    public Task<T> GetAsync<T>(string key, Func<Task<T>> read) => GetAsync(key, position(), read);
-
     /// <summary>A read that includes every event at or before <paramref name="seen"/>.</summary>
     public Task<T> GetAsync<T>(string key, EventPosition seen, Func<Task<T>> read)
     {

@@ -24,6 +24,9 @@ public sealed class SharedReadsTests
 
     private SharedReads Reads() => new(() => At(_seq), _clock);
 
+    // A page that has been told of everything the node has read (CircuitFeed.Seen of a page up to date).
+    private EventPosition Here => At(_seq);
+
     private Func<Task<string>> Read(TaskCompletionSource<string>? gate = null) => () =>
     {
         var n = Interlocked.Increment(ref _reads);
@@ -35,10 +38,10 @@ public sealed class SharedReadsTests
     {
         var reads = Reads();
         var gate = new TaskCompletionSource<string>();
-        var first = reads.GetAsync("list", Read(gate));
-        var second = reads.GetAsync("list", Read(gate));
+        var first = reads.GetAsync("list", Here, Read(gate));
+        var second = reads.GetAsync("list", Here, Read(gate));
         _clock.Now += TimeSpan.FromMilliseconds(900);
-        var third = reads.GetAsync("list", Read(gate));
+        var third = reads.GetAsync("list", Here, Read(gate));
         gate.SetResult("the list");
 
         Assert.Equal(["the list", "the list", "the list"], await Task.WhenAll(first, second, third));
@@ -49,13 +52,13 @@ public sealed class SharedReadsTests
     public async Task A_read_begun_before_a_change_the_page_has_been_told_of_is_not_handed_to_it()
     {
         var reads = Reads();
-        var before = await reads.GetAsync("list", Read());
+        var before = await reads.GetAsync("list", Here, Read());
         _seq = 101; // the node passed on event 101: a page reloading for it needs a read that began after it
-        var after = await reads.GetAsync("list", Read());
+        var after = await reads.GetAsync("list", Here, Read());
 
         Assert.Equal("read 1 at seq 100", before);
         Assert.Equal("read 2 at seq 101", after);
-        Assert.Equal("read 2 at seq 101", await reads.GetAsync("list", Read()));
+        Assert.Equal("read 2 at seq 101", await reads.GetAsync("list", Here, Read()));
         Assert.Equal(2, _reads);
     }
 
@@ -98,20 +101,20 @@ public sealed class SharedReadsTests
     public async Task A_read_older_than_a_second_is_read_again_because_time_alone_changes_what_is_overdue()
     {
         var reads = Reads();
-        await reads.GetAsync("list", Read());
+        await reads.GetAsync("list", Here, Read());
         _clock.Now += SharedReads.MaxAge;
-        Assert.Equal("read 2 at seq 100", await reads.GetAsync("list", Read()));
+        Assert.Equal("read 2 at seq 100", await reads.GetAsync("list", Here, Read()));
     }
 
     [Fact]
     public async Task Different_questions_and_failed_reads_are_not_shared()
     {
         var reads = Reads();
-        Assert.Equal("read 1 at seq 100", await reads.GetAsync("list", Read()));
-        Assert.Equal("read 2 at seq 100", await reads.GetAsync("counts", Read()));
+        Assert.Equal("read 1 at seq 100", await reads.GetAsync("list", Here, Read()));
+        Assert.Equal("read 2 at seq 100", await reads.GetAsync("counts", Here, Read()));
 
-        await Assert.ThrowsAsync<TimeoutException>(() => reads.GetAsync<string>("cells", () => Task.FromException<string>(new TimeoutException())));
-        Assert.Equal("read 3 at seq 100", await reads.GetAsync("cells", Read()));
+        await Assert.ThrowsAsync<TimeoutException>(() => reads.GetAsync<string>("cells", Here, () => Task.FromException<string>(new TimeoutException())));
+        Assert.Equal("read 3 at seq 100", await reads.GetAsync("cells", Here, Read()));
     }
 
     [Fact]
