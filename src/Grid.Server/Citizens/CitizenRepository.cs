@@ -272,14 +272,13 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
         var id = found[0];
         var state = await db.Set<CaseRecord>().Where(c => c.Id == id).Select(c => c.State).SingleAsync();
         db.Add(new CitizenTrackingRecord { CodeHash = codeHash, CaseId = id, Kind = "support", DeviceId = device, Name = name, Phone = phone, CreatedAt = now });
+        var channel = new Dictionary<string, object?> { ["channel"] = "citizen_page" };
         db.Add(new CaseHistoryRecord
         {
             CaseId = id, At = now, ActorId = null, Action = Field.FieldEndpoints.SupportAction, FromState = state, ToState = state,
             Reason = note ?? "Citizen page: this is my problem too (+1).", Evidence = "[]",
             // The citizen's own words are his; only the sentence written for him when he left none is keyed.
-            Details = System.Text.Json.JsonSerializer.Serialize(note is null
-                ? HistoryTexts.With(new Dictionary<string, object?> { ["channel"] = "citizen_page" }, HistoryTexts.CitizenSupport)
-                : new Dictionary<string, object?> { ["channel"] = "citizen_page" }),
+            Details = System.Text.Json.JsonSerializer.Serialize(note is null ? HistoryTexts.With(channel, HistoryTexts.CitizenSupport) : channel),
         });
         await db.SaveChangesAsync();
         await CaseRepository.InsertCaseEventAsync(db, now, "case_changed", Field.FieldEndpoints.SupportAction, id);
