@@ -128,6 +128,7 @@ public sealed class FollowUpTests
         var world = await TestWorld.CreateAsync(server);
         var supervisor = await world.PersonAsync([Role.Supervisor], [], street: world.Street);
         var closedAt = DateTimeOffset.UtcNow.AddHours(-2);
+        var createdAt = closedAt.AddHours(-5);
         var ids = new Dictionary<string, long>();
         await using (var conn = await server.Db.OpenConnectionAsync())
         {
@@ -141,7 +142,7 @@ public sealed class FollowUpTests
                             @Created, @Created, @Created, @Closed, @Deadline, @Closed)
                     returning id
                     """, new { CaseNo = $"U{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, Email = email, Cell = world.Cells[2], Unit = TestCatalogue.Unit,
-                        Created = closedAt.AddHours(-5), Closed = closedAt, Deadline = closedAt.AddDays(3) });
+                        Created = createdAt, Closed = closedAt, Deadline = closedAt.AddDays(3) });
             }
         }
 
@@ -152,7 +153,9 @@ public sealed class FollowUpTests
         Assert.Equal(JsonValueKind.Null, item.GetProperty("reporterPhone").ValueKind);
         Assert.DoesNotContain(due, f => f.GetProperty("caseId").GetInt64() == ids["none"]);
 
-        var day = closedAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd");
+        // The figures count the cases reported in the period: the day the case was reported, in the city's time (which is
+        // not the day it was closed when the closing falls past midnight there).
+        var day = createdAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd");
         var table = await TestWorld.ReadAsync<IndicatorTable>(await supervisor.Client.GetAsync($"/api/stats/indicators?from={day}&to={day}&group=cell"));
         Assert.Equal(1L, table.Rows.Single(r => r.Key == world.Cells[2]).FollowUpDue);
         var behind = await TestWorld.ReadAsync<FigureCasePage>(await supervisor.Client.GetAsync(
