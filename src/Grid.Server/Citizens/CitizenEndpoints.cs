@@ -406,12 +406,27 @@ public static partial class CitizenEndpoints
         return TypedResults.NoContent();
     }
 
-    /// <summary>GET /api/followups: the call takers' list of closed citizen cases whose follow-up is unanswered.</summary>
-    internal static async Task<IResult> DueFollowUps(HttpContext http, CitizenRepository repo, IOptions<CitizenOptions> options, TimeProvider clock)
+    /// <summary>The most rows one page of the follow-up list has, and how many it has when the client does not say.</summary>
+    public const int MaxFollowUpPageSize = 500;
+
+    /// <summary>The response header that says how many cases the whole follow-up list has, over all its pages.</summary>
+    public const string TotalCountHeader = "X-Total-Count";
+
+    /// <summary>
+    /// GET /api/followups?page=&amp;pageSize=: one page (500 by default) of the call takers' list of closed citizen cases
+    /// whose follow-up is unanswered, most urgent first; <see cref="TotalCountHeader"/> says how many there are in all.
+    /// </summary>
+    internal static async Task<IResult> DueFollowUps(HttpContext http, CitizenRepository repo, IOptions<CitizenOptions> options, TimeProvider clock,
+        int? page = null, int? pageSize = null)
     {
         var viewer = Viewer.From(http.User);
         if (!IsCommandCenter(viewer)) return Problems.Forbidden("Only the command center's call takers see the follow-up list.");
-        var rows = await repo.DueFollowUpsAsync(viewer.AreaPrefix, clock.GetUtcNow().AddDays(-options.Value.FollowUpDays));
+        var errors = new Errors();
+        Paging.Check(page, pageSize, MaxFollowUpPageSize, errors);
+        if (errors.Any) return errors.ToProblem();
+        var (rows, total) = await repo.DueFollowUpsAsync(viewer.AreaPrefix, clock.GetUtcNow().AddDays(-options.Value.FollowUpDays),
+            page ?? 1, pageSize ?? MaxFollowUpPageSize);
+        http.Response.Headers[TotalCountHeader] = total.ToString(CultureInfo.InvariantCulture);
         return TypedResults.Ok(rows.Select(r => new DueFollowUp(r.CaseId, r.CaseNo, r.CategoryNameZh, r.Address, r.Source, r.ReporterName,
             r.ReporterPhone, r.TicketId, r.ClosedAt, r.NoAnswer, r.ReporterEmail)).ToList());
     }

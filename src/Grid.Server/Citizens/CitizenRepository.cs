@@ -73,6 +73,9 @@ public sealed class DueFollowUpRow
     public string? TicketId { get; init; }
     public DateTimeOffset ClosedAt { get; init; }
     public bool NoAnswer { get; init; }
+
+    /// <summary>How many cases the whole list has (the same on every row of a page).</summary>
+    public long Total { get; init; }
 }
 
 public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
@@ -402,30 +405,51 @@ public sealed class CitizenRepository(IDbContextFactory<GridDbContext> contexts)
     /// <summary>The history action of a follow-up answer; not a lifecycle step (state and version unchanged).</summary>
     public const string FollowUpAction = "followup";
 
+    // The closed cases with a citizen reporter (and someone to ask) whose closing has no answer yet, in a street or all.
+    private const string DueWhereSql = """
+        c.state = 'closed' and c.merged_into is null
+          and not exists (select 1 from followups f where f.case_id = c.id and f.closed_at = c.closed_at)
+          and not exists (select 1 from spam_marks s where s.case_id = c.id)
+          and
+        """ + CitizenReporterSql + """
+          and (@Street::text is null or c.cell_code like @Street || '%')
+        """;
+
+    private const string DueCountSql = "select count(*) as \"Value\" from cases c where " + DueWhereSql;
+
     private const string DueSql = """
         select c.id as "CaseId", c.case_no as "CaseNo", k.name_zh as "CategoryNameZh", c.address as "Address", c.source as "Source",
                coalesce(c.reporter_name, (select t.name from citizen_tracking t where t.case_id = c.id and t.name is not null order by t.created_at limit 1)) as "ReporterName",
                coalesce(c.reporter_phone, (select t.phone from citizen_tracking t where t.case_id = c.id and t.phone is not null order by t.created_at limit 1)) as "ReporterPhone",
                c.reporter_email as "ReporterEmail",
                (select h.external_id from hotline_tickets h where h.case_id = c.id limit 1) as "TicketId",
-               c.closed_at as "ClosedAt", c.closed_at < @NoAnswerBefore as "NoAnswer"
+               c.closed_at as "ClosedAt", c.closed_at < @NoAnswerBefore as "NoAnswer", count(*) over () as "Total"
         from cases c join categories k on k.code = c.category_code
-        where c.state = 'closed' and c.merged_into is null
-          and not exists (select 1 from followups f where f.case_id = c.id and f.closed_at = c.closed_at)
-          and not exists (select 1 from spam_marks s where s.case_id = c.id)
-          and
-        """ + CitizenReporterSql + """
-          and (@Street::text is null or c.cell_code like @Street || '%')
-        order by c.closed_at, c.id
-        limit 500
+        """ + " where " + DueWhereSql + "\n" + """
+        order by c.closed_at < @NoAnswerBefore,
+                 case when c.closed_at >= @NoAnswerBefore then c.closed_at end,
+                 c.closed_at desc, c.id
+        limit @Limit offset @Offset
         """;
 
-    /// <summary>Closed cases with a citizen reporter whose follow-up is still unanswered, oldest first.</summary>
-    public async Task<IReadOnlyList<DueFollowUpRow>> DueFollowUpsAsync(string? street, DateTimeOffset noAnswerBefore)
+    /// <summary>
+    /// One page of the closed cases with a citizen reporter whose follow-up is still unanswered, and how many there are
+    /// in all. Most urgent first: those still within the follow-up period, the one whose period ends first at the top;
+    /// then those already past it ("no answer"), the latest first, so the backlog of never-answered closings, which
+    /// only grows, never hides the calls that can still be made in time.
+    /// </summary>
+    public async Task<(IReadOnlyList<DueFollowUpRow> Rows, long Total)> DueFollowUpsAsync(string? street, DateTimeOffset noAnswerBefore,
+        int page, int pageSize)
     {
         await using var db = await contexts.CreateDbContextAsync();
-        return await db.Database.SqlQueryRaw<DueFollowUpRow>(DueSql,
+        var rows = await db.Database.SqlQueryRaw<DueFollowUpRow>(DueSql,
             new NpgsqlParameter("Street", NpgsqlDbType.Text) { Value = (object?)street ?? DBNull.Value },
-            new NpgsqlParameter("NoAnswerBefore", noAnswerBefore)).ToListAsync();
+            new NpgsqlParameter("NoAnswerBefore", noAnswerBefore),
+            new NpgsqlParameter("Limit", pageSize), new NpgsqlParameter("Offset", (page - 1) * pageSize)).ToListAsync();
+        var total = rows.Count > 0 ? rows[0].Total : 0;
+        if (rows.Count == 0 && page > 1)
+            total = (await db.Database.SqlQueryRaw<long>(DueCountSql,
+                new NpgsqlParameter("Street", NpgsqlDbType.Text) { Value = (object?)street ?? DBNull.Value }).ToListAsync()).Single();
+        return (rows, total);
     }
 }

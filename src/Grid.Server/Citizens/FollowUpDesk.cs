@@ -17,12 +17,15 @@ public sealed class FollowUpDesk(AuthenticationStateProvider auth, IServiceProvi
     private async Task<DefaultHttpContext> RequestAsync() =>
         new() { User = (await auth.GetAuthenticationStateAsync()).User, RequestServices = services };
 
-    public async Task<IReadOnlyList<FollowUpDue>> DueAsync()
+    public async Task<FollowUpPage> DueAsync(int page)
     {
-        var result = await CitizenEndpoints.DueFollowUps(await RequestAsync(), repo, options, clock);
-        if (result is not Ok<List<DueFollowUp>> ok) return [];
-        return ok.Value!.Select(f => new FollowUpDue(f.CaseId, f.CaseNo, f.Category, f.Address, f.ReporterName, f.ReporterPhone, f.TicketId,
-            f.ClosedAt, f.NoAnswer, f.ReporterEmail)).ToList();
+        var request = await RequestAsync();
+        var pageSize = CitizenEndpoints.MaxFollowUpPageSize;
+        var result = await CitizenEndpoints.DueFollowUps(request, repo, options, clock, page, pageSize);
+        if (result is not Ok<List<DueFollowUp>> ok) return FollowUpPage.None;
+        var total = long.Parse(request.Response.Headers[CitizenEndpoints.TotalCountHeader]!, System.Globalization.CultureInfo.InvariantCulture);
+        return new FollowUpPage(ok.Value!.Select(f => new FollowUpDue(f.CaseId, f.CaseNo, f.Category, f.Address, f.ReporterName, f.ReporterPhone,
+            f.TicketId, f.ClosedAt, f.NoAnswer, f.ReporterEmail)).ToList(), total, page, pageSize);
     }
 
     public async Task<FollowUpOutcome> RecordAsync(long caseId, bool? solved, string? satisfaction, string? comment)

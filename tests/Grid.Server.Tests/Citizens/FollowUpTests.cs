@@ -163,6 +163,74 @@ public sealed class FollowUpTests
         Assert.Equal([ids["li.si@example.com"]], behind.Items.Select(i => i.Id));
     }
 
+    /// <summary>
+    /// The never-answered closings only pile up, so the list puts first the calls that can still be made in time (the
+    /// one whose follow-up period ends first at the top), then those past it, the latest first; it pages through the
+    /// whole backlog and says how many there are. The old list, the 500 oldest closings, hid every newer one behind
+    /// a backlog of 500.
+    /// </summary>
+    [Fact]
+    public async Task The_follow_up_list_puts_the_calls_still_in_time_first_and_pages_through_the_whole_backlog()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.DatabaseName("followpage"), settings: new Dictionary<string, string?>
+        {
+            ["Grid:Citizens:FollowUpDays"] = "7", ["Grid:Escalation:Enabled"] = "false",
+        });
+        var world = await TestWorld.CreateAsync(server);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var now = DateTimeOffset.UtcNow;
+        var ids = new Dictionary<string, long>();
+        await using (var conn = await server.Db.OpenConnectionAsync())
+        {
+            foreach (var (name, closed) in new[]
+                     {
+                         ("past-30d", now.AddDays(-30)), ("fresh-1h", now.AddHours(-1)), ("past-8d", now.AddDays(-8)), ("ending-6d", now.AddDays(-6)),
+                     })
+            {
+                var (lat, lon) = world.Inside(0);
+                ids[name] = await conn.ExecuteScalarAsync<long>("""
+                    insert into cases (case_no, location, category_code, source, description, reporter_phone, state, cell_code, assigned_unit_id,
+                                       created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
+                    values (@CaseNo, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', 'open311', 'fixture', '13800000077', 'closed', @Cell, @Unit,
+                            @Created, @Created, @Created, @Closed, @Deadline, @Closed)
+                    returning id
+                    """, new { CaseNo = $"P{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, Cell = world.Cells[0], Unit = TestCatalogue.Unit,
+                        Created = closed.AddDays(-1), Closed = closed, Deadline = closed.AddDays(3) });
+            }
+        }
+
+        async Task<(long[] Ids, bool[] NoAnswer, string? Total)> ListAsync(string query)
+        {
+            var response = await op.Client.GetAsync("/api/followups" + query);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var rows = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.EnumerateArray().ToList();
+            var total = response.Headers.TryGetValues("X-Total-Count", out var values) ? values.Single() : null;
+            return (rows.Select(r => r.GetProperty("caseId").GetInt64()).ToArray(), rows.Select(r => r.GetProperty("noAnswer").GetBoolean()).ToArray(), total);
+        }
+
+        var all = await ListAsync("");
+        Assert.Equal(new[] { ids["ending-6d"], ids["fresh-1h"], ids["past-8d"], ids["past-30d"] }, all.Ids);
+        Assert.Equal(new[] { false, false, true, true }, all.NoAnswer);
+        Assert.Equal("4", all.Total);
+
+        var first = await ListAsync("?page=1&pageSize=3");
+        Assert.Equal(new[] { ids["ending-6d"], ids["fresh-1h"], ids["past-8d"] }, first.Ids);
+        Assert.Equal("4", first.Total);
+        var second = await ListAsync("?page=2&pageSize=3");
+        Assert.Equal(new[] { ids["past-30d"] }, second.Ids);
+        Assert.Equal("4", second.Total);
+        var beyond = await ListAsync("?page=3&pageSize=3");
+        Assert.Empty(beyond.Ids);
+        Assert.Equal("4", beyond.Total);
+
+        foreach (var bad in new[] { "?page=0", "?pageSize=0", "?pageSize=501", "?page=x" })
+        {
+            var refused = await op.Client.GetAsync("/api/followups" + bad);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("page", await refused.Content.ReadAsStringAsync());
+        }
+    }
+
     // Grid:Citizens:FollowUpDays is 3 here (7 by default): a closing 4 days old without an answer is "no answer"
     // on the tracking page, the call takers' list and the figures; one 2 days old is still waiting.
     [Fact]
