@@ -180,10 +180,27 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         var rowsInPage = await cc.CaseList.Locator("tbody button.cc-row").CountAsync();
         Assert.True(rowsInPage < 60, $"The page holds {rowsInPage} rows of {count}; a virtualised list holds those around the view.");
 
+        // The virtualiser places the rows by its ItemSize (44 px, CaseRows.razor): rows 45 px tall left the last five
+        // cases out of reach of the scroll to the end below.
+        Assert.All(await RowHeightsAsync(cc), h => Assert.Equal(44, h, 0.01));
         // Scroll to the end: the grid reads the last window from the server.
         await cc.Page.Locator(".cc-grid .mud-table-container").EvaluateAsync("e => e.scrollTop = e.scrollHeight");
         await Assertions.Expect(cc.CaseButton(oldest)).ToBeVisibleAsync();
         await Assertions.Expect(cc.CaseButton(newest)).ToHaveCountAsync(0);
+
+        // The wall screen's larger type keeps the same rows.
+        await cc.Page.GetByRole(AriaRole.Button, new() { Name = "大屏模式（深色、大字）" }).ClickAsync();
+        await Assertions.Expect(cc.Page.Locator(".desk.wall")).ToHaveCountAsync(1);
+        Assert.All(await RowHeightsAsync(cc), h => Assert.Equal(44, h, 0.01));
+    }
+
+    // The heights of the case rows the grid has in the page (not its spacers).
+    private static async Task<double[]> RowHeightsAsync(CommandCenterPage cc)
+    {
+        var heights = await cc.Page.EvaluateAsync<double[]>(
+            "() => [...document.querySelectorAll('.cc-grid tbody tr')].filter(r => r.querySelector('button.cc-row')).map(r => r.getBoundingClientRect().height)");
+        Assert.NotEmpty(heights);
+        return heights;
     }
 
     [Theory]
