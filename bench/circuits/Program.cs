@@ -10,7 +10,7 @@
 //
 //   dotnet run -c Release --project bench/circuits -- --url http://127.0.0.1:5188 \
 //       --db "Host=127.0.0.1;Port=55608;Database=gridcity;Username=postgres" \
-//       [--circuits 50] [--browsers 5] [--rate 50] [--seconds 20] [--warm 30] [--user operator] [--password Grid@2026] [--trace 1] [--pause-before SECONDS] [--hold SECONDS]
+//       [--circuits 50] [--browsers 5] [--rate 50] [--seconds 20] [--warm 30] [--history 100000] [--user operator] [--password Grid@2026] [--trace 1] [--pause-before SECONDS] [--hold SECONDS]
 // bench/circuits/run.sh starts a demo server and runs this against it.
 using System.Diagnostics;
 using System.Globalization;
@@ -51,6 +51,45 @@ var cells = (await http.GetFromJsonAsync<JsonElement>("/api/cells")).GetProperty
 
 Console.WriteLine($"GridCity desk-circuit benchmark: {baseUrl}, {circuits} command-center circuits ({browsers} Chromium pages, {browserless} browserless circuits), {rate} changes/s for {seconds} s, commit -> DOM measured in the {browsers} pages");
 Console.WriteLine($"Machine: {Environment.ProcessorCount} cores; the server, PostgreSQL, Chromium and this loader share them. Load average: {LoadAverage()}");
+
+// --history N (default 100000): a year of closed cases in the city before the pages open, as a district's command
+// center has after its first year (a few hundred cases a day). The command center reads over them (its counts per
+// state, its filters); the demo city alone has a few hundred cases. Added once: a kept city (GRID_BENCH_KEEP_CITY=1)
+// already has them.
+var history = int.Parse(Opt("history", "100000"), CultureInfo.InvariantCulture);
+await using (var conn = new NpgsqlConnection(db))
+{
+    await conn.OpenAsync();
+    await using var count = new NpgsqlCommand("select count(*) from cases where case_no like 'H%'", conn);
+    var have = (long)(await count.ExecuteScalarAsync())!;
+    if (have < history)
+    {
+        var added = Stopwatch.StartNew();
+        await using var insert = new NpgsqlCommand("""
+            with cells as (select code, ST_PointOnSurface(geom) as p, (row_number() over (order by code) - 1)::int as i, count(*) over ()::int as n
+                           from grid_cells where retired_at is null),
+                 cats as (select code, (row_number() over (order by code) - 1)::int as i, count(*) over ()::int as n from categories where kind = 'event'),
+                 g as (select g::int as g, now() - interval '1 day' - random() * interval '364 days' as at from generate_series(@from, @to) g)
+            insert into cases (case_no, location, address, category_code, source, description, state, cell_code, assigned_unit_id, deadline,
+                               created_at, registered_at, dispatched_at, accepted_at, resolved_at, closed_at, updated_at, version)
+            select 'H' || lpad(g.g::text, 9, '0'), c.p, '', k.code, (array['hotline','field','citizen','sensor'])[1 + g.g % 4],
+                   'A case closed in the past year', 'closed', c.code, (select id from units order by id limit 1), g.at + interval '2 days',
+                   g.at, g.at + interval '10 minutes', g.at + interval '20 minutes', g.at + interval '1 hour', g.at + interval '1 day',
+                   g.at + interval '26 hours', g.at + interval '26 hours', 6
+            from g join cells c on c.i = g.g % c.n join cats k on k.i = (g.g / 7) % k.n
+            """, conn) { CommandTimeout = 600 };
+        insert.Parameters.AddWithValue("from", (int)have + 1);
+        insert.Parameters.AddWithValue("to", history);
+        await insert.ExecuteNonQueryAsync();
+        await using var analyze = new NpgsqlCommand("analyze cases", conn) { CommandTimeout = 600 };
+        await analyze.ExecuteNonQueryAsync();
+        Console.WriteLine($"City: added {history - have} closed cases of the past year in {added.Elapsed.TotalSeconds:F0} s");
+    }
+    await using var size = new NpgsqlCommand("select count(*), count(*) filter (where state not in ('closed','cancelled')) from cases", conn);
+    await using var r = await size.ExecuteReaderAsync();
+    await r.ReadAsync();
+    Console.WriteLine($"City: {r.GetInt64(0)} cases, {r.GetInt64(1)} open");
+}
 
 using var playwright = await Playwright.CreateAsync();
 await using var browser = await playwright.Chromium.LaunchAsync(new()
