@@ -133,17 +133,7 @@ public sealed class FollowUpTests
         await using (var conn = await server.Db.OpenConnectionAsync())
         {
             foreach (var email in new[] { "li.si@example.com", null })
-            {
-                var (lat, lon) = world.Inside(2);
-                ids[email ?? "none"] = await conn.ExecuteScalarAsync<long>("""
-                    insert into cases (case_no, location, category_code, source, description, reporter_email, state, cell_code, assigned_unit_id,
-                                       created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
-                    values (@CaseNo, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', 'open311', 'fixture', @Email, 'closed', @Cell, @Unit,
-                            @Created, @Created, @Created, @Closed, @Deadline, @Closed)
-                    returning id
-                    """, new { CaseNo = $"U{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, Email = email, Cell = world.Cells[2], Unit = TestCatalogue.Unit,
-                        Created = createdAt, Closed = closedAt, Deadline = closedAt.AddDays(3) });
-            }
+                ids[email ?? "none"] = await InsertClosedAsync(conn, world, cell: 2, createdAt, closedAt, phone: null, email);
         }
 
         var op = await world.PersonAsync([Role.Operator], []);
@@ -187,15 +177,7 @@ public sealed class FollowUpTests
                          ("past-30d", now.AddDays(-30)), ("fresh-1h", now.AddHours(-1)), ("past-8d", now.AddDays(-8)), ("ending-6d", now.AddDays(-6)),
                      })
             {
-                var (lat, lon) = world.Inside(0);
-                ids[name] = await conn.ExecuteScalarAsync<long>("""
-                    insert into cases (case_no, location, category_code, source, description, reporter_phone, state, cell_code, assigned_unit_id,
-                                       created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
-                    values (@CaseNo, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', 'open311', 'fixture', '13800000077', 'closed', @Cell, @Unit,
-                            @Created, @Created, @Created, @Closed, @Deadline, @Closed)
-                    returning id
-                    """, new { CaseNo = $"P{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, Cell = world.Cells[0], Unit = TestCatalogue.Unit,
-                        Created = closed.AddDays(-1), Closed = closed, Deadline = closed.AddDays(3) });
+                ids[name] = await InsertClosedAsync(conn, world, cell: 0, closed.AddDays(-1), closed, phone: "13800000077");
             }
         }
 
@@ -251,15 +233,7 @@ public sealed class FollowUpTests
         {
             foreach (var daysClosed in new[] { 2, 4 })
             {
-                var (lat, lon) = world.Inside(0);
-                ids[daysClosed] = await conn.ExecuteScalarAsync<long>("""
-                    insert into cases (case_no, location, category_code, source, description, reporter_phone, state, cell_code, assigned_unit_id,
-                                       created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
-                    values (@CaseNo, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', 'open311', 'fixture', '13800000099', 'closed', @Cell, @Unit,
-                            @Created, @Created, @Created, @Closed, @Deadline, @Closed)
-                    returning id
-                    """, new { CaseNo = $"N{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, Cell = world.Cells[0], Unit = TestCatalogue.Unit,
-                        Created = created, Closed = now.AddDays(-daysClosed), Deadline = created.AddDays(20) });
+                ids[daysClosed] = await InsertClosedAsync(conn, world, cell: 0, created, now.AddDays(-daysClosed), phone: "13800000099");
                 codes[daysClosed] = global::Grid.Server.Citizens.CitizenRepository.NewCode();
                 await conn.ExecuteAsync("insert into citizen_tracking (code_hash, case_id, kind, created_at) values (@H, @Id, 'report', @Created)",
                     new { H = global::Grid.Server.Citizens.CitizenRepository.HashCode(codes[daysClosed]), Id = ids[daysClosed], Created = created });
@@ -392,5 +366,20 @@ public sealed class FollowUpTests
         var csv = await supervisor.Client.GetStringAsync($"/api/stats/indicators.csv?{Period}&group=cell");
         Assert.Contains("followup_rate", csv.Split('\n')[0]);
         Assert.Contains(",6,5,0.8333", csv.Split('\n').Single(l => l.StartsWith("cell,,total") || l.Contains(",total,")));
+    }
+
+    // A closed Open311 case in one of the world's cells, written as it is stored, with the reporter's phone or email.
+    private static Task<long> InsertClosedAsync(System.Data.Common.DbConnection conn, TestWorld world, int cell, DateTimeOffset created,
+        DateTimeOffset closed, string? phone, string? email = null)
+    {
+        var (lat, lon) = world.Inside(cell);
+        return conn.ExecuteScalarAsync<long>("""
+            insert into cases (case_no, location, category_code, source, description, reporter_phone, reporter_email, state, cell_code,
+                               assigned_unit_id, created_at, registered_at, dispatched_at, closed_at, deadline, updated_at)
+            values (@CaseNo, ST_SetSRID(ST_MakePoint(@Lon, @Lat), 4326), 'E9901', 'open311', 'fixture', @Phone, @Email, 'closed', @Cell,
+                    @Unit, @Created, @Created, @Created, @Closed, @Deadline, @Closed)
+            returning id
+            """, new { CaseNo = $"N{Guid.NewGuid():N}"[..20], Lon = lon, Lat = lat, Phone = phone, Email = email, Cell = world.Cells[cell],
+                Unit = TestCatalogue.Unit, Created = created, Closed = closed, Deadline = created.AddDays(20) });
     }
 }
