@@ -18,6 +18,12 @@ public static class HistoryTexts
     /// <summary>The resource key prefix; the field app's page texts include it (FieldLayout).</summary>
     public const string Prefix = "History.Reason.";
 
+    /// <summary>
+    /// The prefix of a refusal's sentence: a ProblemDetails may carry <see cref="KeyField"/> and <see cref="ArgsField"/>
+    /// beside its English detail, so that the desk and the phone app say it in their reader's language.
+    /// </summary>
+    public const string ProblemPrefix = "Problem.";
+
     /// <summary>{0}: the candidates, "case no (N m)" joined by ", ".</summary>
     public const string DuplicateFlagged = "duplicate_flagged";
     /// <summary>On the duplicate: {0} the case it went into, {1} the operator's reason or "".</summary>
@@ -90,5 +96,13 @@ public static class HistoryTexts
         var text = l[Prefix + key, (args ?? []).Cast<object>().ToArray()];
         // An optional argument left empty ("" for no operator's words) leaves a space at the end.
         return text.ResourceNotFound ? stored : text.Value.TrimEnd();
+    }
+
+    /// <summary>A refusal as this reader reads it: its keyed sentence in the page's language, else the server's detail.</summary>
+    public static string? Problem(IStringLocalizer<Strings> l, string? key, IReadOnlyList<string>? args, string? detail)
+    {
+        if (key is null) return detail;
+        var text = l[ProblemPrefix + key, (args ?? []).Cast<object>().ToArray()];
+        return text.ResourceNotFound ? detail : text.Value;
     }
 }

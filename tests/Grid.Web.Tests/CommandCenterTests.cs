@@ -343,8 +343,9 @@ public sealed class CommandCenterTests(BrowserFixture browser) : IClassFixture<B
         // Someone else registers it first; the dialog still holds the version it was opened with.
         await op.StepOkAsync(reported.Id, "register");
         await form.GetByRole(AriaRole.Button, new() { Name = "确认 · 作废" }).ClickAsync();
-        // The refusal is shown in the dialog, in the server's words; the list follows the change meanwhile.
-        await Assertions.Expect(form.GetByRole(AriaRole.Alert)).ToContainTextAsync("Reload it and try again");
+        // The refusal is shown in the dialog, the server's reason in the page's language; the list follows the change meanwhile.
+        await Assertions.Expect(form.GetByRole(AriaRole.Alert)).ToContainTextAsync($"案件 {reported.CaseNo} 在您打开之后已被他人更改");
+        await Assertions.Expect(form.GetByRole(AriaRole.Alert)).ToContainTextAsync("请刷新后再试");
         await Assertions.Expect(cc.CaseButton(reported.CaseNo)).ToContainTextAsync("已立案");
 
         // With the dialog closed, the detail follows changes made elsewhere.

@@ -109,6 +109,30 @@ public sealed class FieldAppTests(BrowserFixture browser) : IClassFixture<Browse
         Assert.StartsWith("photo:", feedback.Evidence[0].GetString());
     }
 
+    /// <summary>
+    /// A refusal the server keys (reasonKey beside its English detail) reads in the phone's language: the app's own
+    /// API call, against the real server, for a step on a case that changed since the phone read it.
+    /// </summary>
+    [Fact]
+    public async Task A_keyed_refusal_reads_in_the_phones_language()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var c = await FieldHelpers.DispatchedCaseAsync(world, worker);
+        var app = await FieldApp.OpenAsync(browser, worker, world.Inside(0));
+        await Assertions.Expect(app.Page.GetByRole(AriaRole.List, new() { Name = "我的任务" })).ToContainTextAsync(c.CaseNo);
+
+        var problem = await app.Page.EvaluateAsync<string>("""
+            async ([id, version]) => {
+              const m = await import('/_content/Grid.Web/js/field/common.js');
+              const r = await m.api(`/api/cases/${id}/accept`, { method: 'POST', body: { version } });
+              return `${r.status} ${r.problem}`;
+            }
+            """, new object[] { c.Id, c.Version - 1 });
+        Assert.Equal($"409 案件 {c.CaseNo} 在您打开之后已被他人更改（您看到的是第 {c.Version - 1} 版，现在是第 {c.Version} 版），本次未保存。请刷新后再试。", problem);
+        Assert.Equal("dispatched", (await worker.GetCaseAsync(c.Id)).State);
+    }
+
     [Fact]
     public async Task A_case_dispatched_while_my_tasks_are_open_appears_without_a_reload()
     {

@@ -1,4 +1,5 @@
 using Grid.Domain.Incidents;
+using Grid.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Grid.Server.Http;
@@ -14,6 +15,15 @@ public static class Problems
 
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
+
+    /// <summary>
+    /// A conflict whose sentence the desk and the phone app say in their reader's language: the key and its arguments
+    /// ride beside the detail (<see cref="HistoryTexts.KeyField"/>, <see cref="HistoryTexts.ArgsField"/>,
+    /// as a history row's details carry them); API clients read the detail as always.
+    /// </summary>
+    public static ProblemHttpResult Conflict(string detail, string key, params string[] args) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+            extensions: new Dictionary<string, object?> { [HistoryTexts.KeyField] = key, [HistoryTexts.ArgsField] = args });
 
     public static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed");

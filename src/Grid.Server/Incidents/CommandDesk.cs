@@ -13,6 +13,7 @@ using Grid.Web;
 using Grid.Web.Pages.Command;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Localization;
 
 namespace Grid.Server.Incidents;
 
@@ -30,6 +31,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     private async Task<ClaimsPrincipal> UserAsync() => (await auth.GetAuthenticationStateAsync()).User;
     private async Task<Viewer> ViewerAsync() => Viewer.From(await UserAsync());
     private static bool English => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en";
+    private IStringLocalizer<Strings> Texts => services.GetRequiredService<IStringLocalizer<Strings>>();
 
     public async Task<string?> HomeStreetAsync() => (await ViewerAsync()).AreaStreet;
 
@@ -83,7 +85,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var viewer = await ViewerAsync();
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
-        if (problem is not null) return (null, ErrorOf(problem));
+        if (problem is not null) return (null, ErrorOf(problem, Texts));
         var now = clock.GetUtcNow();
         var calendar = await catalogue.CalendarAsync();
         var view = CaseEndpoints.ToView(visible!.Row, visible.Actor, calendar, now, await cases.HistoryAsync(id));
@@ -141,7 +143,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
                 result = await steps.RunAsync(id, body, CaseEndpoints.StepOf(step.Action, steps));
                 break;
         }
-        if (ErrorOf(result) is { } error) return new StepOutcome(null, error);
+        if (ErrorOf(result, Texts) is { } error) return new StepOutcome(null, error);
         var (detail, readError) = await FindAsync(id);
         return new StepOutcome(detail, readError);
     }
@@ -152,7 +154,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         if (!viewer.Roles.Any(Domain.Incidents.Lifecycle.AllowedRoles[Domain.Incidents.CaseAction.Dispatch].Contains))
             return (null, "Only the command center dispatches cases.");
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
-        if (problem is not null) return (null, ErrorOf(problem));
+        if (problem is not null) return (null, ErrorOf(problem, Texts));
         var row = visible!.Row;
         var (unit, assignee, deadline, rule, headVacant) = await CaseEndpoints.SuggestWithRuleAsync(row, cases, catalogue,
             services.GetRequiredService<Staff.DutyRoster>(), clock.GetUtcNow());
@@ -168,7 +170,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var request = RequestOf(await UserAsync());
         return ErrorOf(await CitizenEndpoints.PublishPhoto(id, new PublishPhotoRequest(photo, kind), request,
-            services.GetRequiredService<CitizenRepository>(), cases, staff, clock));
+            services.GetRequiredService<CitizenRepository>(), cases, staff, clock), Texts);
     }
 
     public async Task<CityLayout> LayoutAsync(string? street)
@@ -196,11 +198,18 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     }
 
     /// <summary>The person-readable reason of a refused answer, or null for a success.</summary>
-    internal static string? ErrorOf(IResult result) => result switch
+    /// <summary>
+    /// What a refused call says to the person: a keyed refusal in the reader's language (with <paramref name="l"/>), else
+    /// the server's detail as the API gives it.
+    /// </summary>
+    internal static string? ErrorOf(IResult result, IStringLocalizer<Strings>? l = null) => result switch
     {
+        ProblemHttpResult p when l is not null && p.ProblemDetails.Extensions.TryGetValue(HistoryTexts.KeyField, out var key) && key is string k =>
+            HistoryTexts.Problem(l, k, p.ProblemDetails.Extensions.TryGetValue(HistoryTexts.ArgsField, out var a) ? a as string[] : null,
+                p.ProblemDetails.Detail ?? p.ProblemDetails.Title),
         ProblemHttpResult p => p.ProblemDetails.Detail ?? p.ProblemDetails.Title,
         ValidationProblem v => string.Join(" ", v.ProblemDetails.Errors.SelectMany(e => e.Value)),
-        INestedHttpResult n => ErrorOf(n.Result),
+        INestedHttpResult n => ErrorOf(n.Result, l),
         IStatusCodeHttpResult { StatusCode: >= 400 } s => $"HTTP {s.StatusCode}",
         _ => null,
     };

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grid.Domain.Incidents;
 using Grid.Server.Auth;
 using Grid.Server.Catalogue;
@@ -64,7 +65,8 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
         if (body.Version is { } seen && seen != row.Version)
         {
             if (requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } lateReplay) return lateReplay;
-            return Problems.Conflict($"Case {row.CaseNo} changed since you loaded it (your version {seen}, now {row.Version}, {row.State}). Reload it and try again.");
+            return Problems.Conflict($"Case {row.CaseNo} changed since you loaded it (your version {seen}, now {row.Version}, {row.State}). Reload it and try again.",
+                "case_changed", row.CaseNo, seen.ToString(CultureInfo.InvariantCulture), row.Version.ToString(CultureInfo.InvariantCulture), row.State);
         }
         var result = await step(current, actor, body);
         if (result.Refusal is { } refusal)
@@ -78,7 +80,8 @@ public sealed class StepContext(IHttpContextAccessor http, CaseRepository cases,
         if (saved is null && requestKey is not null && await ReplayAsync(id, viewer, requestKey) is { } concurrentReplay) return concurrentReplay;
         if (saved is null)
         {
-            return Problems.Conflict($"Case {row.CaseNo} was changed by someone else at the same moment; nothing was saved. Reload it and try again.");
+            return Problems.Conflict($"Case {row.CaseNo} was changed by someone else at the same moment; nothing was saved. Reload it and try again.",
+                "case_changed_concurrently", row.CaseNo);
         }
         var view = await CaseEndpoints.LoadViewAsync(id, viewer, cases, catalogue, staff, Now, withHistory: true);
         return TypedResults.Ok(view);

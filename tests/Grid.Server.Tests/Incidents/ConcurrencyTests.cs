@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Net;
 using Dapper;
 using Grid.Domain.Incidents;
 using Grid.Domain.People;
 using Grid.Server.Tests.Infrastructure;
+using Grid.Web.Pages.Command;
 
 namespace Grid.Server.Tests.Incidents;
 
@@ -51,6 +53,54 @@ public sealed class ConcurrencyTests
         Assert.Contains("changed since you loaded it", await stale.Content.ReadAsStringAsync());
         Assert.Equal("registered", (await op.GetCaseAsync(c.Id)).State);
     }
+
+    /// <summary>
+    /// The refusal an operator meets most (someone moved the case since the drawer showed it) reads in the desk's
+    /// language. The API keeps its English detail and carries the sentence's key and arguments beside it, as history
+    /// rows do, for any page to say it in its own language.
+    /// </summary>
+    [Fact]
+    public async Task A_stale_step_is_refused_in_the_desks_language_and_the_api_keeps_its_detail_with_the_key_beside_it()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var c = await world.ReportAsync(worker, 0);
+        await op.StepOkAsync(c.Id, "register", new { version = c.Version });
+
+        var stale = await op.StepAsync(c.Id, "cancel", new { version = c.Version, reason = "Duplicate" });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        var problem = System.Text.Json.JsonDocument.Parse(await stale.Content.ReadAsStringAsync()).RootElement;
+        var english = $"Case {c.CaseNo} changed since you loaded it (your version {c.Version}, now {c.Version + 1}, registered). Reload it and try again.";
+        Assert.Equal(english, problem.GetProperty("detail").GetString());
+        Assert.Equal("case_changed", problem.GetProperty("reasonKey").GetString());
+        Assert.Equal([c.CaseNo, $"{c.Version}", $"{c.Version + 1}", "registered"],
+            problem.GetProperty("reasonArgs").EnumerateArray().Select(a => a.GetString()));
+
+        async Task<string?> DeskRefusalAsync(string culture)
+        {
+            var (ui, current) = (CultureInfo.CurrentUICulture, CultureInfo.CurrentCulture);
+            CultureInfo.CurrentUICulture = CultureInfo.CurrentCulture = new CultureInfo(culture);
+            try
+            {
+                await using var desk = await DeskScope.ForAsync(server, op);
+                var outcome = await desk.Get<ICommandSource>().StepAsync(c.Id, new StepInput("cancel", c.Version, "Duplicate"));
+                Assert.Null(outcome.Case);
+                return outcome.Error;
+            }
+            finally
+            {
+                (CultureInfo.CurrentUICulture, CultureInfo.CurrentCulture) = (ui, current);
+            }
+        }
+
+        Assert.Equal($"案件 {c.CaseNo} 在您打开之后已被他人更改（您看到的是第 {c.Version} 版，现在是第 {c.Version + 1} 版），本次未保存。请刷新后再试。",
+            await DeskRefusalAsync("zh-CN"));
+        Assert.Equal(english, await DeskRefusalAsync("en"));
+        Assert.Equal("registered", (await op.GetCaseAsync(c.Id)).State);
+    }
+
     [Fact]
     public async Task A_case_changed_underneath_between_read_and_write_answers_409_and_saves_nothing()
     {
