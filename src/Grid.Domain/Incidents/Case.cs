@@ -19,7 +19,12 @@ public enum RefusalKind
     Invalid,
 }
 
-public sealed record Refusal(RefusalKind Kind, string Message);
+/// <summary>
+/// Why a step was refused. <paramref name="Message"/> is the English sentence API clients read; <paramref name="Key"/>
+/// (with <paramref name="Args"/>, plain values such as a cell code) names the same sentence for pages that say it in
+/// their reader's language, when there is one.
+/// </summary>
+public sealed record Refusal(RefusalKind Kind, string Message, string? Key = null, IReadOnlyList<string>? Args = null);
 
 /// <summary>One recorded lifecycle step: the case history row it becomes.</summary>
 public sealed record Step(
@@ -30,7 +35,8 @@ public sealed record Step(
 public sealed record StepResult(Step? Step, Refusal? Refusal)
 {
     public bool Succeeded => Step is not null;
-    public static StepResult Refused(RefusalKind kind, string message) => new(null, new Refusal(kind, message));
+    public static StepResult Refused(RefusalKind kind, string message, string? key = null, params string[] args) =>
+        new(null, new Refusal(kind, message, key, key is null ? null : args));
 }
 
 /// <summary>
@@ -220,14 +226,15 @@ public sealed class Case
         }
         if (!MayAct(actor, action, handlerOnly))
         {
-            return StepResult.Refused(RefusalKind.Forbidden,
-                handlerOnly
-                    ? $"Only the assignee, the unit it was sent to, or the head of cell {CellCode} may '{action.ToCode()}' this case."
-                    : $"You do not serve cell {CellCode}, so you cannot '{action.ToCode()}' its cases.");
+            return handlerOnly
+                ? StepResult.Refused(RefusalKind.Forbidden,
+                    $"Only the assignee, the unit it was sent to, or the head of cell {CellCode} may '{action.ToCode()}' this case.", "not_handler", CellCode, action.ToCode())
+                : StepResult.Refused(RefusalKind.Forbidden,
+                    $"You do not serve cell {CellCode}, so you cannot '{action.ToCode()}' its cases.", "not_your_cell", CellCode, action.ToCode());
         }
         if (Lifecycle.NeedsReason.Contains(action) && string.IsNullOrWhiteSpace(reason))
         {
-            return StepResult.Refused(RefusalKind.Invalid, $"'{action.ToCode()}' needs a reason: say why, for the case history.");
+            return StepResult.Refused(RefusalKind.Invalid, $"'{action.ToCode()}' needs a reason: say why, for the case history.", "needs_reason", action.ToCode());
         }
         apply();
         State = decision.To;

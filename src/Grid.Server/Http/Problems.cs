@@ -16,14 +16,21 @@ public static class Problems
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
 
+    /// <summary>A conflict whose sentence pages say in their reader's language (<see cref="Keyed"/>).</summary>
+    public static ProblemHttpResult Conflict(string detail, string key, params string[] args) => Keyed(Conflict(detail), key, args);
+
     /// <summary>
-    /// A conflict whose sentence the desk and the phone app say in their reader's language: the key and its arguments
-    /// ride beside the detail (<see cref="HistoryTexts.KeyField"/>, <see cref="HistoryTexts.ArgsField"/>,
-    /// as a history row's details carry them); API clients read the detail as always.
+    /// The problem with its sentence's key and arguments beside the detail (<see cref="HistoryTexts.KeyField"/>,
+    /// <see cref="HistoryTexts.ArgsField"/>, as a history row's details carry them), so that the desk and the phone app
+    /// say it in their reader's language; API clients read the detail as always.
     /// </summary>
-    public static ProblemHttpResult Conflict(string detail, string key, params string[] args) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-            extensions: new Dictionary<string, object?> { [HistoryTexts.KeyField] = key, [HistoryTexts.ArgsField] = args });
+    public static ProblemHttpResult Keyed(ProblemHttpResult problem, string? key, IReadOnlyList<string>? args)
+    {
+        if (key is null) return problem;
+        problem.ProblemDetails.Extensions[HistoryTexts.KeyField] = key;
+        problem.ProblemDetails.Extensions[HistoryTexts.ArgsField] = (args ?? []).ToArray();
+        return problem;
+    }
 
     public static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Not allowed");
@@ -37,12 +44,12 @@ public static class Problems
     public static ValidationProblem Validation(Dictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "Some fields are not valid.");
 
-    public static ProblemHttpResult FromRefusal(Refusal refusal) => refusal.Kind switch
+    public static ProblemHttpResult FromRefusal(Refusal refusal) => Keyed(refusal.Kind switch
     {
         RefusalKind.WrongState => Conflict(refusal.Message),
         RefusalKind.Forbidden => Forbidden(refusal.Message),
         _ => BadRequest(refusal.Message),
-    };
+    }, refusal.Key, refusal.Args);
 }
 
 /// <summary>Collects field errors for a ValidationProblem.</summary>
