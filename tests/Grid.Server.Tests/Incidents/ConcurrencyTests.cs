@@ -99,6 +99,14 @@ public sealed class ConcurrencyTests
             await DeskRefusalAsync("zh-CN"));
         Assert.Equal(english, await DeskRefusalAsync("en"));
         Assert.Equal("registered", (await op.GetCaseAsync(c.Id)).State);
+
+        // A refusal of the case rules carries its key the same way: a cancel without a reason.
+        var noReason = await op.StepAsync(c.Id, "cancel", new { version = c.Version + 1, reason = "  " });
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        var refused = System.Text.Json.JsonDocument.Parse(await noReason.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("'cancel' needs a reason: say why, for the case history.", refused.GetProperty("detail").GetString());
+        Assert.Equal("needs_reason", refused.GetProperty("reasonKey").GetString());
+        Assert.Equal(["cancel"], refused.GetProperty("reasonArgs").EnumerateArray().Select(a => a.GetString()));
     }
 
     [Fact]
