@@ -197,10 +197,9 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
             .Select(p => new StaffSpot(p.PersonId, p.DisplayName, p.Lat, p.Lon, p.At)).ToList();
     }
 
-    /// <summary>The person-readable reason of a refused answer, or null for a success.</summary>
     /// <summary>
-    /// What a refused call says to the person: a keyed refusal in the reader's language (with <paramref name="l"/>), else
-    /// the server's detail as the API gives it.
+    /// The person-readable reason of a refused answer, or null for a success: a keyed refusal in the reader's language
+    /// (with <paramref name="l"/>), else the server's detail as the API gives it.
     /// </summary>
     internal static string? ErrorOf(IResult result, IStringLocalizer<Strings>? l = null) => result switch
     {
