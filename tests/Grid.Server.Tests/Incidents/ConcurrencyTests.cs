@@ -42,12 +42,7 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task A_step_on_a_stale_version_is_refused_and_changes_nothing()
     {
-        var server = await TestServer.SharedAsync();
-        var world = await TestWorld.CreateAsync(server);
-        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
-        var op = await world.PersonAsync([Role.Operator], []);
-        var c = await world.ReportAsync(worker, 0);
-        await op.StepOkAsync(c.Id, "register", new { version = c.Version });
+        var (server, op, c) = await RegisteredSinceReportAsync();
         var stale = await op.StepAsync(c.Id, "dispatch", new { version = c.Version });
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
         Assert.Contains("changed since you loaded it", await stale.Content.ReadAsStringAsync());
@@ -62,12 +57,7 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task A_stale_step_is_refused_in_the_desks_language_and_the_api_keeps_its_detail_with_the_key_beside_it()
     {
-        var server = await TestServer.SharedAsync();
-        var world = await TestWorld.CreateAsync(server);
-        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
-        var op = await world.PersonAsync([Role.Operator], []);
-        var c = await world.ReportAsync(worker, 0);
-        await op.StepOkAsync(c.Id, "register", new { version = c.Version });
+        var (server, op, c) = await RegisteredSinceReportAsync();
 
         var stale = await op.StepAsync(c.Id, "cancel", new { version = c.Version, reason = "Duplicate" });
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
@@ -159,5 +149,17 @@ public sealed class ConcurrencyTests
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>("select count(*)::int from case_history where case_id = @Id and action = 'accept'", new { c.Id }));
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
             "select count(*)::int from case_events where case_id = @Id and payload->>'action' = 'accept'", new { c.Id }));
+    }
+
+    // A report an operator has registered, as it was when reported: a step sent with its version is one version behind.
+    private static async Task<(TestServer Server, TestUser Op, global::Grid.Server.Incidents.CaseView Case)> RegisteredSinceReportAsync()
+    {
+        var server = await TestServer.SharedAsync();
+        var world = await TestWorld.CreateAsync(server);
+        var worker = await world.PersonAsync(Role.GridWorker, world.Cells[0]);
+        var op = await world.PersonAsync([Role.Operator], []);
+        var c = await world.ReportAsync(worker, 0);
+        await op.StepOkAsync(c.Id, "register", new { version = c.Version });
+        return (server, op, c);
     }
 }
