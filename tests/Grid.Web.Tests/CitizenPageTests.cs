@@ -246,6 +246,31 @@ public sealed class CitizenPageTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Equal("《$& {1} $'》 B $& {1} $' {2}", filled);
     }
 
+    /// <summary>
+    /// A refusal the server keys reads in the citizen page's language: the tracking page's own reading of the answer
+    /// to a follow-up sent while the case is still open.
+    /// </summary>
+    [Fact]
+    public async Task A_keyed_refusal_reads_in_the_citizen_pages_language()
+    {
+        var world = await TestWorld.CreateAsync(browser.Server);
+        var client = browser.Server.Anonymous();
+        var (lat, lon) = world.Inside(0);
+        var filed = await Grid.Server.Tests.Citizens.CitizenHelpers.ReportAsync(browser.Server, client,
+            await Grid.Server.Tests.Citizens.CitizenHelpers.PageKeyAsync(client), lat, lon);
+        var page = await PhoneAsync((lat, lon));
+        await page.GotoAsync($"/r/t/{filed.Code}");
+        var said = await page.EvaluateAsync<string>("""
+            async (code) => {
+              const m = await import('/_content/Grid.Web/js/citizen/common.js');
+              const res = await fetch(`/api/citizen/track/${code}/followup`, {
+                method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ solved: true, satisfaction: 'satisfied' }) });
+              return `${res.status} ${await m.problemText(res)}`;
+            }
+            """, filed.Code);
+        Assert.Equal("409 这个案件现在没有办结，暂时不需要评价；跟踪页面显示办理进展。", said);
+    }
+
     [Fact]
     public async Task Only_the_kinds_of_problem_the_city_opens_to_citizens_are_offered()
     {

@@ -244,7 +244,7 @@ public static partial class CitizenEndpoints
             // The same resend twice at the same moment: the first one was stored.
             return TypedResults.Created(TrackingUrl(code), new TrackingIssued(caseNo, code, TrackingUrl(code)));
         }
-        if (id is null) return Problems.Conflict($"Case {caseNo} is no longer open (or does not exist); send a new report instead.");
+        if (id is null) return Problems.Conflict($"Case {caseNo} is no longer open (or does not exist); send a new report instead.", "support_case_ended", caseNo);
         return TypedResults.Created(TrackingUrl(code), new TrackingIssued(caseNo, code, TrackingUrl(code)));
     }
 
@@ -321,10 +321,10 @@ public static partial class CitizenEndpoints
         if (errors.Any) return errors.ToProblem();
         var row = await cases.FindAsync(caseId);
         if (row is null || row.State != "closed" || row.ClosedAt is null)
-            return Problems.Conflict("This case is not closed now, so there is nothing to answer; the tracking page shows what is happening.");
+            return Problems.Conflict("This case is not closed now, so there is nothing to answer; the tracking page shows what is happening.", "followup_not_closed");
         var comment = Blank(body.Comment);
         if (!await repo.RecordFollowUpAsync(caseId, row.ClosedAt.Value, channel, body.Solved!.Value, body.Satisfaction!, comment, recordedBy, now))
-            return Problems.Conflict($"The follow-up of case {row.CaseNo} was already answered (or the case changed meanwhile).");
+            return Problems.Conflict($"The follow-up of case {row.CaseNo} was already answered (or the case changed meanwhile).", "followup_answered", row.CaseNo);
         var reopened = false;
         if (body.Solved == false)
         {

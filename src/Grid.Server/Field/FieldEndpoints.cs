@@ -97,7 +97,7 @@ public static class FieldEndpoints
         var now = clock.GetUtcNow();
         // A "+1" on a case closed meanwhile is refused; a replay of one already stored is answered below, whatever the state now.
         if (action == SupportAction && row.State is "closed" or "cancelled" && await cases.FindRequestKeyAsync(viewer.PersonId, key!) is null)
-            return Problems.Conflict($"Case {row.CaseNo} is already {row.State}; report the problem as a new case instead.");
+            return Problems.Conflict($"Case {row.CaseNo} is already {row.State}; report the problem as a new case instead.", "case_ended", row.CaseNo, row.State);
         var (outcome, priorCase, priorAction) = await field.AddNoteAsync(new CaseNote(id, viewer.PersonId, action, row.State, body.Note?.Trim(),
             refs.ToList(), key!, hash, now));
         switch (outcome)

@@ -36,11 +36,19 @@ export function remember(entry) {
 
 export const trackUrl = (code) => `/r/t/${code}`;
 
-/** Reads a problem answer's message (ProblemDetails or the Open311 error list). */
+/**
+ * Reads a problem answer's message (ProblemDetails or the Open311 error list): a refusal the server keyed
+ * (reasonKey beside its detail) in this page's language, else the server's own sentence.
+ */
 export async function problemText(res) {
   try {
     const body = await res.json();
     if (Array.isArray(body)) return body.map((e) => e.description).join(' ');
+    if (typeof body.reasonKey === 'string') {
+      const key = 'Problem.' + body.reasonKey;
+      const text = t(key, ...(Array.isArray(body.reasonArgs) ? body.reasonArgs : []));
+      if (text !== key) return text;
+    }
     return body.detail || body.title || `HTTP ${res.status}`;
   } catch { return `HTTP ${res.status}`; }
 }
