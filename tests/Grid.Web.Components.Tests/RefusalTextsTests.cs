@@ -22,12 +22,15 @@ public sealed class RefusalTextsTests : DeskContext
 
     private static Actor A(Role role, string? street = null, string? unit = null) => new(Guid.NewGuid(), [role], false, unit, street);
 
-    public static TheoryData<string> Refusals => ["needs_reason", "not_your_cell", "not_handler"];
+    public static TheoryData<string> Refusals => ["needs_reason", "not_your_cell", "not_handler", "wrong_state", "wrong_state_final", "role_not_allowed"];
 
     private static Refusal RefusalOf(string key) => key switch
     {
         "needs_reason" => NewCase(CaseState.Registered).Cancel(A(Role.Operator), "  ", Monday9).Refusal!,
         "not_your_cell" => NewCase(CaseState.Reported).Register(A(Role.Operator, street: "320213002"), Monday9).Refusal!,
+        "wrong_state" => NewCase(CaseState.Registered).Accept(A(Role.GridWorker), Monday9).Refusal!,
+        "wrong_state_final" => NewCase(CaseState.Cancelled).Register(A(Role.Operator), Monday9).Refusal!,
+        "role_not_allowed" => NewCase(CaseState.Reported).Register(A(Role.GridWorker), Monday9).Refusal!,
         _ => NewCase(CaseState.Dispatched, assignee: Guid.NewGuid()).Accept(A(Role.UnitStaff), Monday9).Refusal!,
     };
 
@@ -55,13 +58,13 @@ public sealed class RefusalTextsTests : DeskContext
         var zh = Text("zh-CN", refusal);
         Assert.NotEqual(refusal.Message, zh);
         Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", zh);
-        if (key != "needs_reason") Assert.Contains(Cell, zh);
+        if (key is "not_your_cell" or "not_handler") Assert.Contains(Cell, zh);
     }
 
     [Fact]
     public void A_refusal_without_a_key_reads_as_its_message_in_every_language()
     {
-        var refusal = NewCase(CaseState.Registered).Accept(A(Role.GridWorker), Monday9).Refusal!;
+        var refusal = NewCase(CaseState.Reported).SelfHandle(A(Role.GridWorker), false, "done", [], Monday9).Refusal!;
         Assert.Null(refusal.Key);
         Assert.Equal(refusal.Message, Text("zh-CN", refusal));
     }

@@ -222,7 +222,7 @@ public sealed class Case
         if (!decision.Allowed)
         {
             var kind = Lifecycle.Transitions.ContainsKey((State, action)) ? RefusalKind.Forbidden : RefusalKind.WrongState;
-            return StepResult.Refused(kind, decision.Refusal!);
+            return StepResult.Refused(kind, decision.Refusal!, decision.RefusalKey, [.. decision.RefusalArgs ?? []]);
         }
         if (!MayAct(actor, action, handlerOnly))
         {

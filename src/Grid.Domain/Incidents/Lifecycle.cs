@@ -3,10 +3,13 @@ using Grid.Domain.People;
 namespace Grid.Domain.Incidents;
 
 /// <summary>The outcome of asking the lifecycle whether an action may be taken.</summary>
-public sealed record Decision(bool Allowed, CaseState From, CaseState To, string? Refusal)
+public sealed record Decision(bool Allowed, CaseState From, CaseState To, string? Refusal, string? RefusalKey = null,
+    IReadOnlyList<string>? RefusalArgs = null)
 {
     public static Decision Allow(CaseState from, CaseState to) => new(true, from, to, null);
-    public static Decision Refuse(CaseState from, string why) => new(false, from, from, why);
+
+    /// <summary>A refusal, with the key and arguments of its sentence (see <see cref="Incidents.Refusal"/>).</summary>
+    public static Decision Refuse(CaseState from, string why, string key, params string[] args) => new(false, from, from, why, key, args);
 }
 
 /// <summary>
@@ -80,13 +83,17 @@ public static class Lifecycle
         if (!Transitions.TryGetValue((state, action), out var to))
         {
             var possible = ActionsFrom(state).Select(a => a.ToCode()).ToList();
-            var next = possible.Count == 0 ? "It is final." : $"Possible now: {string.Join(", ", possible)}.";
-            return Decision.Refuse(state, $"A case that is {state.ToCode()} cannot be given '{action.ToCode()}'. {next}");
+            return possible.Count == 0
+                ? Decision.Refuse(state, $"A case that is {state.ToCode()} cannot be given '{action.ToCode()}'. It is final.",
+                    "wrong_state_final", state.ToCode(), action.ToCode())
+                : Decision.Refuse(state, $"A case that is {state.ToCode()} cannot be given '{action.ToCode()}'. Possible now: {string.Join(", ", possible)}.",
+                    "wrong_state", state.ToCode(), action.ToCode(), string.Join(", ", possible));
         }
         var allowed = AllowedRoles[action];
         if (!roles.Any(allowed.Contains))
         {
-            return Decision.Refuse(state, $"'{action.ToCode()}' needs one of the roles {string.Join(", ", allowed.Select(r => r.ToCode()))}.");
+            var needed = string.Join(", ", allowed.Select(r => r.ToCode()));
+            return Decision.Refuse(state, $"'{action.ToCode()}' needs one of the roles {needed}.", "role_not_allowed", action.ToCode(), needed);
         }
         return Decision.Allow(state, to);
     }
