@@ -1,8 +1,10 @@
 using Grid.Server.Incidents;
 using Grid.Server.Staff;
+using Grid.Web;
 using Grid.Web.Pages;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 
 namespace Grid.Server.Citizens;
@@ -12,7 +14,7 @@ namespace Grid.Server.Citizens;
 /// POST /api/followups/{id}: the same role and scope checks, validation and reopening. Each call reads anew.
 /// </summary>
 public sealed class FollowUpDesk(AuthenticationStateProvider auth, IServiceProvider services, CitizenRepository repo, CaseRepository cases,
-    StaffRepository staff, IOptions<CitizenOptions> options, TimeProvider clock) : IFollowUpSource
+    StaffRepository staff, IOptions<CitizenOptions> options, TimeProvider clock, IStringLocalizer<Strings> texts) : IFollowUpSource
 {
     private async Task<DefaultHttpContext> RequestAsync() =>
         new() { User = (await auth.GetAuthenticationStateAsync()).User, RequestServices = services };
@@ -32,7 +34,7 @@ public sealed class FollowUpDesk(AuthenticationStateProvider auth, IServiceProvi
     {
         var result = await CitizenEndpoints.RecordByPhone(caseId, new FollowUpAnswer(solved, satisfaction, comment), await RequestAsync(),
             repo, cases, staff, clock);
-        if (CommandDesk.ErrorOf(result) is { } error) return new FollowUpOutcome(false, false, error);
+        if (CommandDesk.ErrorOf(result, texts) is { } error) return new FollowUpOutcome(false, false, error);
         return new FollowUpOutcome(true, ((Ok<RecordedFollowUp>)result).Value!.Reopened, null);
     }
 }

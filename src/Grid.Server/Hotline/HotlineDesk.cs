@@ -7,8 +7,10 @@ using Grid.Server.Http;
 using Grid.Server.Incidents;
 using Grid.Server.Intake;
 using Grid.Server.Open311;
+using Grid.Web;
 using Grid.Web.Pages.Hotline;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -21,7 +23,7 @@ namespace Grid.Server.Hotline;
 /// </summary>
 public sealed class HotlineDesk(AuthenticationStateProvider auth, IServiceProvider services, IntakeService intake, CaseRepository cases,
     CatalogueRepository catalogue, Open311Repository open311, IOptions<GridOptions> options, TimeProvider clock,
-    ILogger<HotlineDesk> log) : IHotlineSource
+    ILogger<HotlineDesk> log, IStringLocalizer<Strings> texts) : IHotlineSource
 {
     private static readonly IntakeFields Fields = new("lat", "lon", "category", "description", "address", "caller name", "caller phone",
         "e-mail", "Pick one from the list.");
@@ -105,7 +107,7 @@ public sealed class HotlineDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var request = new DefaultHttpContext { User = (await auth.GetAuthenticationStateAsync()).User, RequestServices = services };
         var result = (await Open311Endpoints.Place(token, new PlaceRequest(lat, lon), request, open311, intake, clock)).Result;
-        if (CommandDesk.ErrorOf(result) is { } error) return (null, error);
+        if (CommandDesk.ErrorOf(result, texts) is { } error) return (null, error);
         return (((Microsoft.AspNetCore.Http.HttpResults.Ok<PlacedView>)result).Value!.CaseId, null);
     }
 

@@ -26,12 +26,11 @@ namespace Grid.Server.Incidents;
 /// </summary>
 public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvider services, CaseRepository cases, StaffRepository staff,
     CatalogueRepository catalogue, GridRepository grid, EventRepository events, Photos.PhotoRepository photos, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<GridOptions> options, SharedReads shared, CircuitFeed feed) : ICommandSource
+    Microsoft.Extensions.Options.IOptions<GridOptions> options, SharedReads shared, CircuitFeed feed, IStringLocalizer<Strings> texts) : ICommandSource
 {
     private async Task<ClaimsPrincipal> UserAsync() => (await auth.GetAuthenticationStateAsync()).User;
     private async Task<Viewer> ViewerAsync() => Viewer.From(await UserAsync());
     private static bool English => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en";
-    private IStringLocalizer<Strings> Texts => services.GetRequiredService<IStringLocalizer<Strings>>();
 
     public async Task<string?> HomeStreetAsync() => (await ViewerAsync()).AreaStreet;
 
@@ -85,7 +84,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var viewer = await ViewerAsync();
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
-        if (problem is not null) return (null, ErrorOf(problem, Texts));
+        if (problem is not null) return (null, ErrorOf(problem, texts));
         var now = clock.GetUtcNow();
         var calendar = await catalogue.CalendarAsync();
         var view = CaseEndpoints.ToView(visible!.Row, visible.Actor, calendar, now, await cases.HistoryAsync(id));
@@ -143,7 +142,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
                 result = await steps.RunAsync(id, body, CaseEndpoints.StepOf(step.Action, steps));
                 break;
         }
-        if (ErrorOf(result, Texts) is { } error) return new StepOutcome(null, error);
+        if (ErrorOf(result, texts) is { } error) return new StepOutcome(null, error);
         var (detail, readError) = await FindAsync(id);
         return new StepOutcome(detail, readError);
     }
@@ -154,7 +153,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         if (!viewer.Roles.Any(Domain.Incidents.Lifecycle.AllowedRoles[Domain.Incidents.CaseAction.Dispatch].Contains))
             return (null, "Only the command center dispatches cases.");
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
-        if (problem is not null) return (null, ErrorOf(problem, Texts));
+        if (problem is not null) return (null, ErrorOf(problem, texts));
         var row = visible!.Row;
         var (unit, assignee, deadline, rule, headVacant) = await CaseEndpoints.SuggestWithRuleAsync(row, cases, catalogue,
             services.GetRequiredService<Staff.DutyRoster>(), clock.GetUtcNow());
@@ -170,7 +169,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var request = RequestOf(await UserAsync());
         return ErrorOf(await CitizenEndpoints.PublishPhoto(id, new PublishPhotoRequest(photo, kind), request,
-            services.GetRequiredService<CitizenRepository>(), cases, staff, clock), Texts);
+            services.GetRequiredService<CitizenRepository>(), cases, staff, clock), texts);
     }
 
     public async Task<CityLayout> LayoutAsync(string? street)
@@ -199,11 +198,11 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
 
     /// <summary>
     /// The person-readable reason of a refused answer, or null for a success: a keyed refusal in the reader's language
-    /// (with <paramref name="l"/>), else the server's detail as the API gives it.
+    /// (<paramref name="l"/>, the page's texts), else the server's detail as the API gives it.
     /// </summary>
-    internal static string? ErrorOf(IResult result, IStringLocalizer<Strings>? l = null) => result switch
+    internal static string? ErrorOf(IResult result, IStringLocalizer<Strings> l) => result switch
     {
-        ProblemHttpResult p when l is not null && p.ProblemDetails.Extensions.TryGetValue(HistoryTexts.KeyField, out var key) && key is string k =>
+        ProblemHttpResult p when p.ProblemDetails.Extensions.TryGetValue(HistoryTexts.KeyField, out var key) && key is string k =>
             HistoryTexts.Problem(l, k, p.ProblemDetails.Extensions.TryGetValue(HistoryTexts.ArgsField, out var a) ? a as string[] : null,
                 p.ProblemDetails.Detail ?? p.ProblemDetails.Title),
         ProblemHttpResult p => p.ProblemDetails.Detail ?? p.ProblemDetails.Title,

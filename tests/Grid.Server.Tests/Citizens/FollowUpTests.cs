@@ -81,6 +81,21 @@ public sealed class FollowUpTests
         Assert.Equal(HttpStatusCode.OK, recorded.StatusCode);
         Assert.False((await recorded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reopened").GetBoolean());
         Assert.Equal(HttpStatusCode.Conflict, (await op.Client.PostAsJsonAsync($"/api/followups/{receipt.CaseId}", new { solved = true, satisfaction = "basic" })).StatusCode);
+        // The follow-up page says the same refusal in its reader's language.
+        var ui = System.Globalization.CultureInfo.CurrentUICulture;
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-CN");
+        try
+        {
+            await using var desk = await DeskScope.ForAsync(server, op);
+            var again = await desk.Get<IFollowUpSource>().RecordAsync(receipt.CaseId, true, "basic", null);
+            Assert.False(again.Recorded);
+            Assert.StartsWith("案件 ", again.Error);
+            Assert.Contains("的回访已经有答复了", again.Error);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = ui;
+        }
         Assert.DoesNotContain(JsonDocument.Parse(await op.Client.GetStringAsync("/api/followups")).RootElement.EnumerateArray(),
             f => f.GetProperty("caseId").GetInt64() == receipt.CaseId);
         Assert.Equal("closed", (await op.GetCaseAsync(receipt.CaseId)).State);
