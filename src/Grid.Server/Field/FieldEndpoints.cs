@@ -223,7 +223,7 @@ public static class FieldEndpoints
         hash.AppendData(typeof(global::Grid.Web.Strings).Assembly.ManifestModule.ModuleVersionId.ToByteArray());
         var paths = files.GetDirectoryContents($"{FieldAssets}/js/field").Where(f => !f.IsDirectory).Select(f => $"js/field/{f.Name}")
             .Concat(files.GetDirectoryContents($"{FieldAssets}/icons").Where(f => !f.IsDirectory).Select(f => $"icons/{f.Name}"))
-            .Concat(["js/live.js", "js/sw-common.js", "css/app.css", "css/field.css", "field.webmanifest"])
+            .Concat(["js/live.js", "js/problem-text.js", "js/sw-common.js", "css/app.css", "css/field.css", "field.webmanifest"])
             .Order(StringComparer.Ordinal);
         foreach (var path in paths)
         {

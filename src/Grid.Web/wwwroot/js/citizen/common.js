@@ -1,5 +1,7 @@
 // Shared by the citizen pages (/r, /r/t/{code}): texts from the page, escaping, this phone's
 // device id (it only lets the city limit how many reports one phone sends), and "my reports".
+import { problemSentence } from '../problem-text.js';
+
 const texts = JSON.parse(document.getElementById('citizen-texts')?.textContent || '{}');
 
 export function t(name, ...args) {
@@ -44,12 +46,7 @@ export async function problemText(res) {
   try {
     const body = await res.json();
     if (Array.isArray(body)) return body.map((e) => e.description).join(' ');
-    if (typeof body.reasonKey === 'string') {
-      const key = 'Problem.' + body.reasonKey;
-      const text = t(key, ...(Array.isArray(body.reasonArgs) ? body.reasonArgs : []));
-      if (text !== key) return text;
-    }
-    return body.detail || body.title || `HTTP ${res.status}`;
+    return problemSentence(body, t) || `HTTP ${res.status}`;
   } catch { return `HTTP ${res.status}`; }
 }
 

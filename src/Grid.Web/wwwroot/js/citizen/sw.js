@@ -13,6 +13,7 @@ const SHELL_URLS = [
   `${LIB}/lib/leaflet/leaflet.js`, `${LIB}/lib/leaflet/leaflet.css`, `${LIB}/lib/leaflet/images/marker-icon.png`,
   `${LIB}/lib/leaflet/images/marker-icon-2x.png`, `${LIB}/lib/leaflet/images/marker-shadow.png`,
   ...['common', 'outbox', 'report', 'track', 'icons'].map((m) => `${LIB}/js/citizen/${m}.js`), `${LIB}/js/field/photos.js`,
+  `${LIB}/js/problem-text.js`,
 ];
 
 self.addEventListener('install', (event) => {

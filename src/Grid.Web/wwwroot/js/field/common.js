@@ -1,6 +1,8 @@
 // Shared helpers of the field app: texts from the page, API calls that tell offline from refused,
 // time formatting and small DOM helpers.
 
+import { problemSentence } from '../problem-text.js';
+
 let texts;
 /** The page's texts (Chinese or English), rendered by the server into #field-texts. */
 export function t(key, ...args) {
@@ -48,20 +50,8 @@ export async function api(url, { method = 'GET', body, key, form } = {}) {
     // from when it was given (its Date header), not from when the phone read it back.
     answeredAt: (fromCache && Date.parse(res.headers.get('Date') || '')) || Date.now(),
     retryAfter: Number(res.headers.get('Retry-After')) || null,
-    problem: res.ok ? null : problemText(data) || `${res.status}`,
+    problem: res.ok ? null : problemSentence(data, t) || `${res.status}`,
   };
-}
-
-// A refusal in this page's language when the server keyed it (reasonKey beside the detail, HistoryTexts.ProblemPrefix
-// on the server), else the server's own sentence.
-function problemText(data) {
-  if (!data || typeof data !== 'object') return null;
-  if (typeof data.reasonKey === 'string') {
-    const key = 'Problem.' + data.reasonKey;
-    const text = t(key, ...(Array.isArray(data.reasonArgs) ? data.reasonArgs : []));
-    if (text !== key) return text;
-  }
-  return data.detail || data.title;
 }
 
 /** "2小时05分" left, or overdue by that much. */

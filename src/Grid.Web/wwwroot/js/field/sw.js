@@ -22,7 +22,7 @@ const SHELL_URLS = [
   `${LIB}/icons/field-192.png`, `${LIB}/icons/field-512.png`, `${LIB}/icons/apple-touch-icon.png`,
   `${LIB}/lib/leaflet/leaflet.js`, `${LIB}/lib/leaflet/leaflet.css`, `${LIB}/lib/leaflet/images/marker-icon.png`,
   `${LIB}/lib/leaflet/images/marker-icon-2x.png`, `${LIB}/lib/leaflet/images/marker-shadow.png`,
-  `${LIB}/lib/signalr/signalr.min.js`, `${LIB}/js/live.js`,
+  `${LIB}/lib/signalr/signalr.min.js`, `${LIB}/js/live.js`, `${LIB}/js/problem-text.js`,
   ...['common', 'field', 'outbox', 'offline', 'photos', 'map', 'tasks', 'case', 'report', 'patrol'].map((m) => `${LIB}/js/field/${m}.js`),
 ];
 
