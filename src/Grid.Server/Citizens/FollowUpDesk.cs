@@ -34,7 +34,7 @@ public sealed class FollowUpDesk(AuthenticationStateProvider auth, IServiceProvi
     {
         var result = await CitizenEndpoints.RecordByPhone(caseId, new FollowUpAnswer(solved, satisfaction, comment), await RequestAsync(),
             repo, cases, staff, clock);
-        if (CommandDesk.ErrorOf(result, texts) is { } error) return new FollowUpOutcome(false, false, error);
+        if (Http.Problems.ErrorOf(result, texts) is { } error) return new FollowUpOutcome(false, false, error);
         return new FollowUpOutcome(true, ((Ok<RecordedFollowUp>)result).Value!.Reopened, null);
     }
 }

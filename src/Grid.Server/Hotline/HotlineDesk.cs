@@ -107,7 +107,7 @@ public sealed class HotlineDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var request = new DefaultHttpContext { User = (await auth.GetAuthenticationStateAsync()).User, RequestServices = services };
         var result = (await Open311Endpoints.Place(token, new PlaceRequest(lat, lon), request, open311, intake, clock)).Result;
-        if (CommandDesk.ErrorOf(result, texts) is { } error) return (null, error);
+        if (Problems.ErrorOf(result, texts) is { } error) return (null, error);
         return (((Microsoft.AspNetCore.Http.HttpResults.Ok<PlacedView>)result).Value!.CaseId, null);
     }
 

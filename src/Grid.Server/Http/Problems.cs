@@ -1,6 +1,7 @@
 using Grid.Domain.Incidents;
 using Grid.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Localization;
 
 namespace Grid.Server.Http;
 
@@ -43,6 +44,23 @@ public static class Problems
 
     public static ValidationProblem Validation(Dictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(v => v)), title: "Some fields are not valid.");
+
+    /// <summary>
+    /// What a desk page shows for a route's answer run in its circuit: null for a success, else the person-readable
+    /// reason, a keyed refusal in the reader's language
+    /// (<paramref name="l"/>, the page's texts), else the server's detail as the API gives it.
+    /// </summary>
+    public static string? ErrorOf(IResult result, IStringLocalizer<Strings> l) => result switch
+    {
+        ProblemHttpResult p when p.ProblemDetails.Extensions.TryGetValue(HistoryTexts.KeyField, out var key) && key is string k =>
+            HistoryTexts.Problem(l, k, p.ProblemDetails.Extensions.TryGetValue(HistoryTexts.ArgsField, out var a) ? a as string[] : null,
+                p.ProblemDetails.Detail ?? p.ProblemDetails.Title),
+        ProblemHttpResult p => p.ProblemDetails.Detail ?? p.ProblemDetails.Title,
+        ValidationProblem v => string.Join(" ", v.ProblemDetails.Errors.SelectMany(e => e.Value)),
+        INestedHttpResult n => ErrorOf(n.Result, l),
+        IStatusCodeHttpResult { StatusCode: >= 400 } s => $"HTTP {s.StatusCode}",
+        _ => null,
+    };
 
     public static ProblemHttpResult FromRefusal(Refusal refusal) => Keyed(refusal.Kind switch
     {

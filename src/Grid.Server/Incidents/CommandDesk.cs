@@ -7,6 +7,7 @@ using Grid.Server.Catalogue;
 using Grid.Server.Citizens;
 using Grid.Server.Escalation;
 using Grid.Server.Grid;
+using Grid.Server.Http;
 using Grid.Server.Realtime;
 using Grid.Server.Staff;
 using Grid.Web;
@@ -84,7 +85,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     {
         var viewer = await ViewerAsync();
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
-        if (problem is not null) return (null, ErrorOf(problem, texts));
+        if (problem is not null) return (null, Problems.ErrorOf(problem, texts));
         var now = clock.GetUtcNow();
         var calendar = await catalogue.CalendarAsync();
         var view = CaseEndpoints.ToView(visible!.Row, visible.Actor, calendar, now, await cases.HistoryAsync(id));
@@ -142,7 +143,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
                 result = await steps.RunAsync(id, body, CaseEndpoints.StepOf(step.Action, steps));
                 break;
         }
-        if (ErrorOf(result, texts) is { } error) return new StepOutcome(null, error);
+        if (Problems.ErrorOf(result, texts) is { } error) return new StepOutcome(null, error);
         var (detail, readError) = await FindAsync(id);
         return new StepOutcome(detail, readError);
     }
@@ -153,7 +154,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         if (!viewer.Roles.Any(Domain.Incidents.Lifecycle.AllowedRoles[Domain.Incidents.CaseAction.Dispatch].Contains))
             return (null, "Only the command center dispatches cases.");
         var (visible, problem) = await cases.LoadVisibleAsync(staff, viewer, id);
-        if (problem is not null) return (null, ErrorOf(problem, texts));
+        if (problem is not null) return (null, Problems.ErrorOf(problem, texts));
         var row = visible!.Row;
         var (unit, assignee, deadline, rule, headVacant) = await CaseEndpoints.SuggestWithRuleAsync(row, cases, catalogue,
             services.GetRequiredService<Staff.DutyRoster>(), clock.GetUtcNow());
@@ -168,7 +169,7 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
     public async Task<string?> PublishPhotoAsync(long id, string photo, string kind)
     {
         var request = RequestOf(await UserAsync());
-        return ErrorOf(await CitizenEndpoints.PublishPhoto(id, new PublishPhotoRequest(photo, kind), request,
+        return Problems.ErrorOf(await CitizenEndpoints.PublishPhoto(id, new PublishPhotoRequest(photo, kind), request,
             services.GetRequiredService<CitizenRepository>(), cases, staff, clock), texts);
     }
 
@@ -195,22 +196,6 @@ public sealed class CommandDesk(AuthenticationStateProvider auth, IServiceProvid
         return (await events.LatestPositionsAsync(audience, clock.GetUtcNow().AddMinutes(-120)))
             .Select(p => new StaffSpot(p.PersonId, p.DisplayName, p.Lat, p.Lon, p.At)).ToList();
     }
-
-    /// <summary>
-    /// The person-readable reason of a refused answer, or null for a success: a keyed refusal in the reader's language
-    /// (<paramref name="l"/>, the page's texts), else the server's detail as the API gives it.
-    /// </summary>
-    internal static string? ErrorOf(IResult result, IStringLocalizer<Strings> l) => result switch
-    {
-        ProblemHttpResult p when p.ProblemDetails.Extensions.TryGetValue(HistoryTexts.KeyField, out var key) && key is string k =>
-            HistoryTexts.Problem(l, k, p.ProblemDetails.Extensions.TryGetValue(HistoryTexts.ArgsField, out var a) ? a as string[] : null,
-                p.ProblemDetails.Detail ?? p.ProblemDetails.Title),
-        ProblemHttpResult p => p.ProblemDetails.Detail ?? p.ProblemDetails.Title,
-        ValidationProblem v => string.Join(" ", v.ProblemDetails.Errors.SelectMany(e => e.Value)),
-        INestedHttpResult n => ErrorOf(n.Result, l),
-        IStatusCodeHttpResult { StatusCode: >= 400 } s => $"HTTP {s.StatusCode}",
-        _ => null,
-    };
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

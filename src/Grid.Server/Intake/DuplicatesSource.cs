@@ -1,12 +1,15 @@
 using Grid.Server.Auth;
+using Grid.Server.Http;
+using Grid.Web;
 using Grid.Web.Pages.Intake;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Localization;
 
 namespace Grid.Server.Intake;
 
 /// <summary>The duplicates page's data and decisions: the same rules and answers as /api/duplicates, for the circuit's person.</summary>
-public sealed class DuplicatesSource(AuthenticationStateProvider auth, DuplicateRepository duplicates, TimeProvider clock) : IDuplicatesSource
+public sealed class DuplicatesSource(AuthenticationStateProvider auth, DuplicateRepository duplicates, TimeProvider clock, IStringLocalizer<Strings> texts)
+    : IDuplicatesSource
 {
     private async Task<Viewer> ViewerAsync() => Viewer.From((await auth.GetAuthenticationStateAsync()).User);
 
@@ -25,7 +28,7 @@ public sealed class DuplicatesSource(AuthenticationStateProvider auth, Duplicate
     private async Task<DecisionOutcome> DecideAsync(long flagId, string? reason, bool merge)
     {
         var result = await IntakeEndpoints.DecideAsync(flagId, new DecisionRequest(reason), await ViewerAsync(), duplicates, clock, merge);
-        return result.Result is ProblemHttpResult problem ? new DecisionOutcome(problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title) : new DecisionOutcome(null);
+        return new DecisionOutcome(Problems.ErrorOf(result.Result, texts));
     }
 
     private static DuplicateSide Side(DuplicateCaseView c) => new(c.Id, c.CaseNo, c.Source, c.State, c.Description, c.Address, c.CreatedAt);

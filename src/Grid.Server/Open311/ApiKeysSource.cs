@@ -1,12 +1,16 @@
 using Grid.Server.Auth;
+using Grid.Server.Http;
+using Grid.Web;
 using Grid.Web.Pages.Intake;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Localization;
 
 namespace Grid.Server.Open311;
 
 /// <summary>The /api-keys page's data and actions: the same checks and answers as /api/open311/keys, for the circuit's person.</summary>
-public sealed class ApiKeysSource(AuthenticationStateProvider auth, Open311Repository repo, TimeProvider clock) : IApiKeysSource
+public sealed class ApiKeysSource(AuthenticationStateProvider auth, Open311Repository repo, TimeProvider clock, IStringLocalizer<Strings> texts)
+    : IApiKeysSource
 {
     private async Task<Viewer> ViewerAsync() => Viewer.From((await auth.GetAuthenticationStateAsync()).User);
 
@@ -27,11 +31,5 @@ public sealed class ApiKeysSource(AuthenticationStateProvider auth, Open311Repos
     public async Task<string?> RevokeAsync(long id) =>
         Message((await Open311Endpoints.RevokeKeyAsync(id, await ViewerAsync(), repo, clock)).Result);
 
-    /// <summary>Null when the route would have succeeded; else what its ProblemDetails said.</summary>
-    private static string? Message(IResult result) => result switch
-    {
-        ValidationProblem v => string.Join(" ", v.ProblemDetails.Errors.SelectMany(e => e.Value)),
-        ProblemHttpResult p => p.ProblemDetails.Detail ?? p.ProblemDetails.Title,
-        _ => null,
-    };
+    private string? Message(IResult result) => Problems.ErrorOf(result, texts);
 }
